@@ -1,0 +1,379 @@
+"""Reports from parents, the cases they open, evidence, messages and the chronology.
+
+Two rules are enforced here, in the model, not only by convention:
+- a case's status changes only through `incidents.workflow` (which holds the row lock and
+  writes the chronology in the same transaction);
+- chronology events (`CaseEvent`) are append-only: no update, no delete.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db import models
+from django.utils import timezone
+
+from schools.models import Group, Rule, School
+
+
+def private_storage():
+    """Evidence storage: never under a public URL (see STORAGES["private"])."""
+    return storages["private"]
+
+
+class ImmutableRecordError(Exception):
+    """Raised when code tries to change a record that must never change."""
+
+
+# --------------------------------------------------------------------------------------------
+# Case
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New"
+    INVESTIGATING = "investigating", "Investigating"
+    ACTION = "action", "Action"
+    MONITORING = "monitoring", "Monitoring"
+    CLOSED = "closed", "Closed"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class CaseQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        if "status" in kwargs:
+            raise ImmutableRecordError("A case's status changes only through incidents.workflow.")
+        return super().update(**kwargs)
+
+    def open(self) -> CaseQuerySet:
+        return self.exclude(status=CaseStatus.CLOSED)
+
+
+class Case(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(max_length=20, unique=True)
+    status = models.CharField(
+        max_length=20, choices=CaseStatus, default=CaseStatus.NEW, editable=False
+    )
+    severity = models.CharField(max_length=10, choices=Severity, blank=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_cases",
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    outcome = models.CharField(max_length=200, blank=True, editable=False)
+    # Set when any report or triage suggests a child may be at risk; the DSL records a decision.
+    safeguarding_flag = models.BooleanField(default=False, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [
+            # The dashboard's "by status, newest first" list per school.
+            models.Index(fields=["school", "status", "-opened_at"], name="case_school_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        loaded = getattr(self, "_loaded_status", None)
+        changing = (self._state.adding and self.status != CaseStatus.NEW) or (
+            not self._state.adding and loaded is not None and loaded != self.status
+        )
+        if changing and not getattr(self, "_workflow_allowed", False):
+            raise ImmutableRecordError("A case's status changes only through incidents.workflow.")
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+        self._workflow_allowed = False
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
+
+
+class ReferenceCounter(models.Model):
+    """The last number used for a school's references in a year; locked while incremented."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year"], name="refcounter_school_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}/{self.year}: {self.last}"
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+class ChildRisk(models.TextChoices):
+    NO = "no", "No"
+    YES = "yes", "Yes"
+    UNSURE = "unsure", "Not sure"
+
+
+class Relationship(models.TextChoices):
+    PARENT = "parent", "Parent or carer of a pupil"
+    STAFF = "staff", "Member of staff"
+    GOVERNOR = "governor", "Governor or trustee"
+    OTHER = "other", "Other"
+
+
+class ContactPreference(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    FOLLOW_UP = "follow_up", "Only through the follow-up page"
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "Online form"
+    PHONE = "phone", "Phone call"
+    EMAIL = "email", "Email"
+    IN_PERSON = "in_person", "In person"
+
+
+class Report(models.Model):
+    """What a reporter told the school. Never edited after it is saved."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="reports")
+    reference = models.CharField(max_length=20, unique=True)
+    followup_code_hash = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=20, choices=Channel, default=Channel.ONLINE)
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, null=True, blank=True)
+    group_other = models.CharField("other group", max_length=120, blank=True)
+    posted_on = models.DateField("date posted")
+    posted_time = models.TimeField("time posted", null=True, blank=True)
+    content = models.TextField("what was posted")
+    rules = models.ManyToManyField(Rule, blank=True, related_name="reports")
+    rules_unsure = models.BooleanField("not sure which rules", default=False)
+    poster_description = models.CharField("who posted it", max_length=200, blank=True)
+    child_at_risk = models.CharField(max_length=10, choices=ChildRisk)
+    child_risk_details = models.TextField(blank=True)
+
+    reporter_name = models.CharField(max_length=120, blank=True)
+    reporter_email = models.EmailField(blank=True)
+    reporter_phone = models.CharField(max_length=30, blank=True)
+    reporter_relationship = models.CharField(max_length=20, choices=Relationship, blank=True)
+    contact_preference = models.CharField(
+        max_length=20, choices=ContactPreference, default=ContactPreference.FOLLOW_UP
+    )
+    contact_consent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A follow-up code may be re-issued and a report merged into another case; nothing else
+        # about it ever changes.
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and set(update_fields or ()) - {"followup_code_hash", "case"}:
+            raise ImmutableRecordError("A report is never edited after it is received.")
+        if not self._state.adding and not update_fields:
+            raise ImmutableRecordError("A report is never edited after it is received.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        raise ImmutableRecordError("Reports are disposed of only by the retention process.")
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not (self.reporter_name or self.reporter_email or self.reporter_phone)
+
+    @property
+    def needs_dsl_alert(self) -> bool:
+        return self.child_at_risk in (ChildRisk.YES, ChildRisk.UNSURE)
+
+
+# --------------------------------------------------------------------------------------------
+# Messages between staff and the reporter (and the reporter's additions)
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        FROM_REPORTER = "from_reporter", "From the reporter"
+        TO_REPORTER = "to_reporter", "To the reporter"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=20, choices=Direction)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} on {self.created_at:%d %b %Y}"
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence
+
+
+class Evidence(models.Model):
+    """A file: the sealed original (SLT/DSL only) and, for images, a clean re-encoded copy."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        DOCUMENT = "document", "Document"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    kind = models.CharField(max_length=10, choices=Kind)
+    original = models.FileField(storage=private_storage, upload_to="evidence/original/")
+    original_name = models.CharField(max_length=255)
+    original_sha256 = models.CharField(max_length=64)
+    original_size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=50)
+    clean = models.FileField(storage=private_storage, upload_to="evidence/clean/", blank=True)
+    clean_sha256 = models.CharField(max_length=64, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# --------------------------------------------------------------------------------------------
+# Chronology
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableRecordError("The chronology is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError("The chronology is append-only.")
+
+
+class CaseEvent(models.Model):
+    """One line of a case's chronology. Append-only: written with the change it records."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Case opened"
+        REPORT_RECEIVED = "report_received", "Report received"
+        REPORTER_ADDED_INFORMATION = "reporter_added", "Reporter added information"
+        SAFEGUARDING_ALERT = "safeguarding_alert", "Safeguarding alert sent"
+        NOTE = "note", "Note"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=300)
+    from_status = models.CharField(max_length=20, choices=CaseStatus, blank=True)
+    to_status = models.CharField(max_length=20, choices=CaseStatus, blank=True)
+    rationale = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"], name="caseevent_case_time")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError("The chronology is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        raise ImmutableRecordError("The chronology is append-only.")
+
+    def clean(self) -> None:
+        if not self._state.adding:
+            raise ValidationError("The chronology is append-only.")
+
+
+# --------------------------------------------------------------------------------------------
+# Notifications: each row is an outbox entry with its own "sent" marker
+
+
+class Notification(models.Model):
+    """An email to send after a change commits. The task claims it; the sweep retries it.
+
+    Emails carry no case content: a reference and a link at most.
+    """
+
+    class Kind(models.TextChoices):
+        SLT_NEW_REPORT = "slt_new_report", "New report alert to SLT"
+        DSL_URGENT = "dsl_urgent", "Urgent safeguarding alert to DSLs"
+        REPORTER_ACK = "reporter_ack", "Acknowledgement to the reporter"
+        REPORTER_MESSAGE = "reporter_message", "Message waiting, to the reporter"
+        SLT_REPORTER_ADDED = "slt_reporter_added", "Reporter added information, to SLT"
+
+    kind = models.CharField(max_length=30, choices=Kind)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Claimed by a worker (so a second run skips it); cleared again if sending fails.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The sweep: unsent notifications, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.case})"

@@ -1,0 +1,183 @@
+"""Public pages for parents: the report form, the receipt and the follow-up page.
+
+No account: a reporter proves who they are with their reference and private code, which are
+only ever POSTed (never in a URL). A successful check grants a short follow-up session.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from schoolconduct import ratelimit
+from schools.views import get_public_school
+
+from . import selectors, services
+from .forms import AddInformationForm, FollowUpForm, ReportForm
+
+logger = logging.getLogger(__name__)
+
+RECEIPT_SESSION_KEY = "report_receipt"
+FOLLOWUP_SESSION_KEY = "followup_report"
+FOLLOWUP_SESSION_SECONDS = 30 * 60
+
+
+def _too_many(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    context["rate_limited"] = True
+    return render(request, template, context, status=429)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, school: str) -> HttpResponse:
+    school_obj = get_public_school(school)
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, school=school_obj)
+        if form.is_bot():
+            # Look like success to a bot; save nothing.
+            logger.info("Honeypot filled on the report form; nothing saved.")
+            return render(request, "public/report_thanks.html", {"school": school_obj})
+        if not ratelimit.hit(
+            scope="report",
+            key=ratelimit.client_ip(request),
+            limit=settings.RATE_LIMIT_REPORT,
+        ):
+            return _too_many(
+                request, "public/report_form.html", {"school": school_obj, "form": form}
+            )
+        if form.is_valid():
+            report_obj, code = services.report_submit(
+                school=school_obj, details=form.details(), images=form.cleaned_data["screenshots"]
+            )
+            # Shown once on the receipt page, then removed from the session.
+            request.session[RECEIPT_SESSION_KEY] = {
+                "reference": report_obj.reference,
+                "code": code,
+                "school": school_obj.slug,
+                "email": bool(report_obj.reporter_email),
+            }
+            return redirect("reports:receipt", school=school_obj.slug)
+    else:
+        form = ReportForm(school=school_obj)
+    return render(request, "public/report_form.html", {"school": school_obj, "form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt(request: HttpRequest, school: str) -> HttpResponse:
+    school_obj = get_public_school(school)
+    if request.method == "POST":
+        # "I have saved my code": forget it and finish.
+        if not request.POST.get("saved"):
+            receipt_data = request.session.get(RECEIPT_SESSION_KEY)
+            return render(
+                request,
+                "public/receipt.html",
+                {
+                    "school": school_obj,
+                    "receipt": receipt_data,
+                    "saved_error": True,
+                },
+                status=400 if receipt_data else 200,
+            )
+        request.session.pop(RECEIPT_SESSION_KEY, None)
+        messages.success(request, "Thank you. Your report has been sent to the school.")
+        return redirect(school_obj)
+    receipt_data = request.session.get(RECEIPT_SESSION_KEY)
+    if not receipt_data or receipt_data.get("school") != school_obj.slug:
+        receipt_data = None
+    return render(request, "public/receipt.html", {"school": school_obj, "receipt": receipt_data})
+
+
+def _granted_report(request: HttpRequest):
+    grant = request.session.get(FOLLOWUP_SESSION_KEY)
+    if not grant or grant.get("expires", 0) < time.time():
+        request.session.pop(FOLLOWUP_SESSION_KEY, None)
+        return None
+    return selectors.report_for_followup(report_id=grant["report"])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_up(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = FollowUpForm(request.POST)
+        if not ratelimit.hit(
+            scope="followup", key=ratelimit.client_ip(request), limit=settings.RATE_LIMIT_FOLLOWUP
+        ):
+            return _too_many(request, "public/follow_up_sign_in.html", {"form": form})
+        if form.is_valid():
+            report_obj = services.report_authenticate(
+                reference=form.cleaned_data["reference"], code=form.cleaned_data["code"]
+            )
+            if report_obj is None:
+                form.add_error(
+                    None,
+                    "We could not find a report with that reference and code. "
+                    "Check both and try again.",
+                )
+            else:
+                request.session.cycle_key()
+                request.session[FOLLOWUP_SESSION_KEY] = {
+                    "report": report_obj.pk,
+                    "expires": time.time() + FOLLOWUP_SESSION_SECONDS,
+                }
+                return redirect("reports:follow-up")
+        return render(request, "public/follow_up_sign_in.html", {"form": form})
+
+    report_obj = _granted_report(request)
+    if report_obj is None:
+        return render(request, "public/follow_up_sign_in.html", {"form": FollowUpForm()})
+    return render(
+        request,
+        "public/follow_up.html",
+        {
+            **selectors.followup_context(report=report_obj),
+            "form": AddInformationForm(),
+        },
+    )
+
+
+@never_cache
+@require_POST
+def follow_up_add(request: HttpRequest) -> HttpResponse:
+    report_obj = _granted_report(request)
+    if report_obj is None:
+        messages.info(
+            request,
+            "Your follow-up session has ended. Enter your reference and "
+            "code again to add information.",
+        )
+        return redirect("reports:follow-up")
+    form = AddInformationForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.report_add_information(
+            report=report_obj,
+            body=form.cleaned_data["body"],
+            images=form.cleaned_data["screenshots"],
+        )
+        messages.success(request, "Thank you. What you added has been sent to the school.")
+        return redirect(reverse("reports:follow-up") + "#messages")
+    return render(
+        request,
+        "public/follow_up.html",
+        {
+            **selectors.followup_context(report=report_obj),
+            "form": form,
+        },
+    )
+
+
+@require_POST
+def follow_up_finish(request: HttpRequest) -> HttpResponse:
+    request.session.pop(FOLLOWUP_SESSION_KEY, None)
+    messages.info(request, "You have left the follow-up page.")
+    return redirect("reports:follow-up")

@@ -1,0 +1,25 @@
+"""Celery tasks: ids in, thin wrappers over services, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import notifications
+
+
+@shared_task(
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_notification(notification_id: int) -> bool:
+    return notifications.notification_send(notification_id=notification_id)
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def sweep_notifications() -> int:
+    return notifications.notifications_sweep()

@@ -1,0 +1,31 @@
+"""Test settings: the real settings in development mode, with fast, isolated overrides.
+
+`DATABASE_URL` and `CELERY_BROKER_URL` still come from the environment, so `.ci/run` runs the
+same suite against PostgreSQL and Redis.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SCHOOLCONDUCT_ENV", "development")
+
+from .settings import *  # noqa: F403
+from .settings import STORAGES
+
+# Argon2 on every persona makes the suite slow; production keeps Argon2 (a test checks).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "http://testserver"
+_tmp = tempfile.mkdtemp(prefix="schoolconduct-test-")
+MEDIA_ROOT = os.path.join(_tmp, "media")
+PRIVATE_MEDIA_ROOT = os.path.join(_tmp, "private")
+STORAGES = {
+    **STORAGES,
+    "private": {
+        "BACKEND": "schoolconduct.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
+}
+# Tests use their own cache so rate-limit counters never leak between runs through Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+AXES_ENABLED = True

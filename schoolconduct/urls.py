@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "SchoolConduct administration"
+admin.site.site_title = "SchoolConduct"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("staff/", include("incidents.staff_urls")),
+    path("", include("incidents.public_urls")),
+    path("", include("schools.urls")),
+]
+
+handler400 = "schoolconduct.errors.bad_request"
+handler403 = "schoolconduct.errors.permission_denied"
+handler404 = "schoolconduct.errors.page_not_found"
+handler500 = "schoolconduct.errors.server_error"

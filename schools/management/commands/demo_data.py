@@ -1,0 +1,117 @@
+"""Create (or bring up to date) the demo trust, schools, groups, rules and staff.
+
+Idempotent: running it again changes nothing. Refused in production settings.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from schools.models import Group, Membership, Role, School, Trust, TrustMembership
+from schools.services import school_install_default_rules
+
+DEMO_PASSWORD = "schoolconduct-demo"  # noqa: S105 — published demo login, never in production
+
+SCHOOLS = [
+    {
+        "slug": "willow-park",
+        "name": "Willow Park Primary School",
+        "reference_prefix": "WPS",
+        "address": "Willow Park Primary School\nMeadow Lane\nAshford Green",
+        "postcode": "AG1 2WP",
+        "phone": "01632 960001",
+        "email": "office@willowpark.example",
+        "childrens_services_phone": "01632 960100",
+        "groups": [
+            "Reception parents",
+            "Year 1 parents",
+            "Year 2 parents",
+            "Year 3 parents",
+            "Year 4 parents",
+            "Year 5 parents",
+            "Year 6 parents",
+            "Whole-school PTA",
+        ],
+    },
+    {
+        "slug": "oakfield",
+        "name": "Oakfield Academy",
+        "reference_prefix": "OAK",
+        "address": "Oakfield Academy\nStation Road\nBramley Vale",
+        "postcode": "BV3 4OA",
+        "phone": "01632 960002",
+        "email": "office@oakfield.example",
+        "childrens_services_phone": "01632 960200",
+        "groups": [
+            "Year 7 parents",
+            "Year 8 parents",
+            "Year 9 parents",
+            "Year 10 parents",
+            "Year 11 parents",
+        ],
+    },
+]
+
+STAFF = [
+    # username, first, last, school slug, role, head teacher, job title
+    ("head", "Helen", "Carter", "willow-park", Role.SLT, True, "Head teacher"),
+    ("dsl", "David", "Okafor", "willow-park", Role.DSL, False, "Designated safeguarding lead"),
+    ("office", "Olivia", "Price", "willow-park", Role.OFFICE, False, "Office manager"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo trust, two schools and demo staff (development only)."
+
+    def handle(self, *args, **options) -> None:
+        if settings.IS_PRODUCTION:
+            raise CommandError("Demo data is never created in production settings.")
+        with transaction.atomic():
+            self._create()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Staff sign-in at /staff/:"))
+        for username in ("head", "dsl", "office", "trust"):
+            self.stdout.write(f"  {username:<7} password: {DEMO_PASSWORD}")
+
+    def _create(self) -> None:
+        trust, _ = Trust.objects.get_or_create(
+            slug="riverside", defaults={"name": "Riverside Learning Trust"}
+        )
+        schools = {}
+        for spec in SCHOOLS:
+            spec = dict(spec)
+            groups = spec.pop("groups")
+            school, _ = School.objects.get_or_create(
+                slug=spec.pop("slug"), defaults={**spec, "trust": trust}
+            )
+            schools[school.slug] = school
+            school_install_default_rules(school=school)
+            for order, name in enumerate(groups):
+                Group.objects.get_or_create(
+                    school=school, name=name, defaults={"order": order * 10}
+                )
+        User = get_user_model()
+        for username, first, last, slug, role, is_head, title in STAFF:
+            user = self._user(User, username, first, last)
+            Membership.objects.get_or_create(
+                user=user,
+                school=schools[slug],
+                role=role,
+                defaults={"is_head_teacher": is_head, "job_title": title},
+            )
+        user = self._user(User, "trust", "Tom", "Ashworth")
+        TrustMembership.objects.get_or_create(
+            user=user, trust=trust, defaults={"job_title": "Chief executive officer"}
+        )
+
+    def _user(self, User, username: str, first: str, last: str):
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@staff.example"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user

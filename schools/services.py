@@ -1,0 +1,86 @@
+"""Writes for the schools app."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import Rule, School
+
+# The usual code of conduct for parents' class groups, in the order schools publish it.
+DEFAULT_RULES: list[tuple[str, str]] = [
+    (
+        "Be supportive and respectful",
+        "Keep posts positive, helpful and kind. The group is for sharing useful information "
+        "about school life.",
+    ),
+    (
+        "Nobody has to reply",
+        "Members are not obliged to respond to posts or to join in a conversation.",
+    ),
+    (
+        "Not a place for grievances",
+        "Do not use the group to complain about a teacher, a child or another parent. Raise "
+        "concerns with the school directly.",
+    ),
+    ("Keep politics out", "The group is not a platform for political views or campaigns."),
+    (
+        "Keep private conversations private",
+        "Take one-to-one or personal conversations out of the group.",
+    ),
+    (
+        "Respect and cultural sensitivity",
+        "Be respectful of everyone's background, beliefs, culture and circumstances.",
+    ),
+    (
+        "Respect confidentiality",
+        "What is posted in the group stays in the group. Do not share it elsewhere.",
+    ),
+    (
+        "Never post screenshots of private messages with staff",
+        "Do not screenshot, forward or repost private messages between a parent and a teacher "
+        "or any member of staff.",
+    ),
+    ("No bullying", "Do not single out, exclude, mock or gang up on anyone."),
+    (
+        "No outsiders",
+        "Only invite parents and carers of children in the class or year group.",
+    ),
+    (
+        "Links only when relevant to school",
+        "No commercial services, fundraising campaigns, petitions or personal appeals.",
+    ),
+    (
+        "No abusive or personal comments",
+        "No abusive, offensive or personal comments about staff, pupils or parents.",
+    ),
+    (
+        "Nothing defamatory",
+        "Do not post untrue statements that could damage someone's reputation.",
+    ),
+    (
+        "No threats, intimidation or bad language",
+        "Threatening, intimidating or offensive language is never acceptable.",
+    ),
+    (
+        "Concerns about the school go to the school",
+        "If you are worried about something at school, speak to the class teacher, the office "
+        "or the head teacher — not the group.",
+    ),
+]
+
+
+@transaction.atomic
+def school_install_default_rules(*, school: School) -> int:
+    """Add any default rule the school does not have yet (by title); return how many were added.
+
+    Safe to run again: existing rules, including ones the school has edited or switched off,
+    are left alone.
+    """
+    existing = set(school.rules.values_list("title", flat=True))
+    new_rules = [
+        Rule(school=school, title=title, explanation=explanation, order=(index + 1) * 10)
+        for index, (title, explanation) in enumerate(DEFAULT_RULES)
+        if title not in existing
+    ]
+    Rule.objects.bulk_create(new_rules)
+    return len(new_rules)

@@ -1,0 +1,185 @@
+"""Personas and helpers shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.core.cache import cache
+
+from schools.models import Role
+
+from .factories import (
+    GroupFactory,
+    MembershipFactory,
+    RuleFactory,
+    SchoolFactory,
+    TrustFactory,
+    TrustMembershipFactory,
+    UserFactory,
+)
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(name: str, available: bool, why: str) -> None:
+    """Skip a test whose service is missing — but fail in CI, where every service must run."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is needed and not available in CI: {why}")
+    pytest.skip(f"{name} not available: {why}")
+
+
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available(url: str | None = None) -> bool:
+    parsed = urlparse(url or redis_url())
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def trust(db):
+    return TrustFactory(name="Riverside Learning Trust", slug="riverside")
+
+
+@pytest.fixture
+def school(trust):
+    school = SchoolFactory(
+        trust=trust, name="Willow Park Primary", slug="willow-park", reference_prefix="WPS"
+    )
+    for order, title in enumerate(
+        [
+            "No abusive or personal comments",
+            "Nothing defamatory",
+            "No threats, intimidation or bad language",
+        ]
+    ):
+        RuleFactory(school=school, title=title, order=order)
+    GroupFactory(school=school, name="Year 3 parents")
+    return school
+
+
+@pytest.fixture
+def other_school(db):
+    school = SchoolFactory(name="Elsewhere Academy", slug="elsewhere", reference_prefix="ELS")
+    RuleFactory(school=school, title="Be kind")
+    GroupFactory(school=school, name="Year 9 parents")
+    return school
+
+
+@pytest.fixture
+def head(school):
+    user = UserFactory(username="head", first_name="Helen", last_name="Carter")
+    MembershipFactory(user=user, school=school, role=Role.SLT, is_head_teacher=True)
+    return user
+
+
+@pytest.fixture
+def slt(school):
+    user = UserFactory(username="deputy", first_name="Dan", last_name="Deputy")
+    MembershipFactory(user=user, school=school, role=Role.SLT)
+    return user
+
+
+@pytest.fixture
+def dsl(school):
+    user = UserFactory(username="dsl", first_name="David", last_name="Okafor")
+    MembershipFactory(user=user, school=school, role=Role.DSL)
+    return user
+
+
+@pytest.fixture
+def office(school):
+    user = UserFactory(username="office", first_name="Olivia", last_name="Price")
+    MembershipFactory(user=user, school=school, role=Role.OFFICE)
+    return user
+
+
+@pytest.fixture
+def trust_exec(trust):
+    user = UserFactory(username="trust", first_name="Tom", last_name="Ashworth")
+    TrustMembershipFactory(user=user, trust=trust)
+    return user
+
+
+@pytest.fixture
+def other_head(other_school):
+    user = UserFactory(username="otherhead", first_name="Olga", last_name="Other")
+    MembershipFactory(user=user, school=other_school, role=Role.SLT, is_head_teacher=True)
+    return user
+
+
+def _reset_pools(app) -> None:
+    """Forget broker connections, so a changed broker_url takes effect."""
+    from kombu import pools
+
+    pools.reset()  # closes and forgets kombu's global pools, keyed by connection
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process for this test, whatever broker the settings name."""
+    from schoolconduct.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Point Celery at a broker that refuses connections (Redis is down)."""
+    from schoolconduct.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    _reset_pools(app)
+    yield app
+    app.conf.task_always_eager, app.conf.broker_url = saved
+    _reset_pools(app)
+
+
+@pytest.fixture
+def celery_worker_on_redis(monkeypatch):
+    """A real Celery worker, in this process (so it sees the test database), on real Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from schoolconduct.celery import app
+
+    url = os.environ.get("CELERY_BROKER_URL") or redis_url()
+    require_service("Redis", redis_available(url), f"nothing answers at {url}")
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    app.conf.broker_url = url
+    _reset_pools(app)
+    app.control.purge()  # tasks left by earlier runs or tests must not run against this DB
+    with start_worker(
+        app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10
+    ):
+        yield app
+    app.conf.task_always_eager, app.conf.broker_url = saved
+    _reset_pools(app)

@@ -1,0 +1,252 @@
+"""The public report form: every path, values kept on error, honeypot, rate limit."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from incidents import codes
+from incidents.models import Case, CaseEvent, CaseStatus, Evidence, Notification, Report
+from tests.images import png_upload
+
+URL = "/s/willow-park/report/"
+
+
+def valid_data(school, **overrides):
+    data = {
+        "group": str(school.groups.first().pk),
+        "group_other": "",
+        "posted_on": (timezone.localdate() - datetime.timedelta(days=2)).isoformat(),
+        "posted_time": "19:30",
+        "content": "Mrs Smith is a useless teacher and everyone should complain.",
+        "rules": [str(school.rules.first().pk)],
+        "poster_description": "Dad of a Year 3 child",
+        "child_at_risk": "no",
+        "child_risk_details": "",
+        "reporter_name": "",
+        "reporter_email": "",
+        "reporter_phone": "",
+        "reporter_relationship": "",
+        "contact_preference": "follow_up",
+        "website": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.django_db
+def test_form_shows_the_school_groups_rules_and_emergency_advice(school, client):
+    response = client.get(URL)
+    assert response.status_code == 200
+    text = response.text
+    assert "Year 3 parents" in text and "Another group" in text
+    assert "No abusive or personal comments" in text
+    assert "If a child is in immediate danger, call 999" in text
+    assert school.childrens_services_phone in text
+    assert 'accept="image/jpeg,image/png,image/webp"' in text
+    assert 'enctype="multipart/form-data"' in text
+    assert "csrfmiddlewaretoken" in text
+
+
+@pytest.mark.django_db
+def test_anonymous_report_opens_a_case_and_shows_the_receipt_once(school, client):
+    response = client.post(URL, valid_data(school))
+    assert response.status_code == 302
+    assert response["Location"] == "/s/willow-park/report/receipt/"
+
+    report = Report.objects.get()
+    case = report.case
+    assert case.status == CaseStatus.NEW and case.school == school
+    assert report.reference == case.reference
+    assert report.reference.startswith(f"WPS-{timezone.localdate().year}-")
+    assert report.is_anonymous
+    assert list(report.rules.all()) == [school.rules.first()]
+    assert report.posted_time == datetime.time(19, 30)
+    kinds = list(case.events.values_list("kind", flat=True))
+    assert kinds == [CaseEvent.Kind.OPENED, CaseEvent.Kind.REPORT_RECEIVED]
+    assert list(case.notifications.values_list("kind", flat=True)) == [
+        Notification.Kind.SLT_NEW_REPORT
+    ]
+
+    receipt = client.get(response["Location"])
+    code = receipt.context["receipt"]["code"]
+    assert report.reference in receipt.text and code in receipt.text
+    assert codes.check_followup_code(code, report.followup_code_hash)
+    assert code not in response["Location"]
+
+    finish = client.post(response["Location"], {"saved": "1"})
+    assert finish.status_code == 302
+    again = client.get(response["Location"])
+    assert code not in again.text
+    assert "shown only once" in again.text
+
+
+@pytest.mark.django_db
+def test_finish_requires_confirming_the_code_was_saved(school, client):
+    client.post(URL, valid_data(school))
+    response = client.post("/s/willow-park/report/receipt/", {})
+    assert response.status_code == 400
+    assert "Tick the box" in response.text
+    # The code is still there to save.
+    assert response.context["receipt"]["code"] in response.text
+
+
+@pytest.mark.django_db
+def test_named_report_with_contact_details(school, client):
+    data = valid_data(
+        school,
+        reporter_name="Priya Shah",
+        reporter_email="priya@example.com",
+        reporter_phone="07700 900123",
+        reporter_relationship="parent",
+        contact_preference="email",
+        contact_consent="on",
+    )
+    assert client.post(URL, data).status_code == 302
+    report = Report.objects.get()
+    assert report.reporter_email == "priya@example.com"
+    assert report.contact_consent and not report.is_anonymous
+    assert set(report.case.notifications.values_list("kind", flat=True)) == {
+        Notification.Kind.SLT_NEW_REPORT,
+        Notification.Kind.REPORTER_ACK,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("answer", ["yes", "unsure"])
+def test_child_at_risk_flags_the_case_for_the_dsl(school, client, answer):
+    data = valid_data(school, child_at_risk=answer, child_risk_details="A child is named.")
+    assert client.post(URL, data).status_code == 302
+    case = Case.objects.get()
+    assert case.safeguarding_flag
+    assert case.notifications.filter(kind=Notification.Kind.DSL_URGENT).exists()
+    assert case.events.filter(kind=CaseEvent.Kind.SAFEGUARDING_ALERT).exists()
+
+
+@pytest.mark.django_db
+def test_other_group_by_name(school, client):
+    data = valid_data(school, group="other", group_other="Year 3 mums")
+    assert client.post(URL, data).status_code == 302
+    report = Report.objects.get()
+    assert report.group is None and report.group_other == "Year 3 mums"
+
+
+@pytest.mark.django_db
+def test_not_sure_about_rules_is_allowed(school, client):
+    data = valid_data(school, rules=[], rules_unsure="on")
+    assert client.post(URL, data).status_code == 302
+    assert Report.objects.get().rules_unsure
+
+
+INVALID = [
+    ({"group": ""}, "group", "Choose the group it was posted in"),
+    ({"group": "other", "group_other": ""}, "group_other", "Tell us the name of the group"),
+    ({"group": "999999"}, "group", "Select a valid choice"),
+    ({"posted_on": ""}, "posted_on", "Enter the date it was posted"),
+    ({"posted_on": "31/02/2026"}, "posted_on", "Enter a real date"),
+    ({"posted_on": "2999-01-01"}, "posted_on", "can't be in the future"),
+    ({"posted_on": "2001-01-01"}, "posted_on", "within the last two years"),
+    ({"posted_time": "25:99"}, "posted_time", "Enter a time like 19:30"),
+    ({"content": ""}, "content", "Tell us what was posted"),
+    ({"content": "x" * 10001}, "content", "at most 10000 characters"),
+    ({"rules": []}, "rules", "tick “I'm not sure”"),
+    ({"child_at_risk": ""}, "child_at_risk", "Tell us whether a child may be at risk"),
+    (
+        {"child_at_risk": "yes", "child_risk_details": ""},
+        "child_risk_details",
+        "why you think a child may be at risk",
+    ),
+    ({"reporter_email": "not-an-email"}, "reporter_email", "Enter an email address"),
+    ({"contact_preference": "email"}, "reporter_email", "Enter your email address"),
+    ({"contact_preference": "phone"}, "reporter_phone", "Enter your phone number"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("override", "field", "message"), INVALID)
+def test_each_invalid_field_is_explained_and_typed_values_kept(
+    school, client, override, field, message
+):
+    data = valid_data(school, reporter_name="Priya Shah", **override)
+    response = client.post(URL, data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors
+    assert message in " ".join(form.errors[field])
+    text = response.text
+    assert "There is a problem" in text  # the error summary at the top
+    assert f'href="#id_{field}' in text
+    assert 'value="Priya Shah"' in text  # what was typed is kept
+    if field != "content":
+        assert "Mrs Smith is a useless teacher" in text
+    assert not Report.objects.exists() and not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_attached_files_must_be_re_attached_after_an_error(school, client):
+    data = valid_data(school, content="")
+    data["screenshots"] = [png_upload()]
+    response = client.post(URL, data)
+    assert "Please attach them again" in response.text
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.django_db
+def test_honeypot_saves_nothing(school, client):
+    response = client.post(URL, valid_data(school, website="http://spam.example"))
+    assert response.status_code == 200
+    assert "Thank you" in response.text
+    assert not Report.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rate_limit_per_address(school, client, settings):
+    settings.RATE_LIMIT_REPORT = (2, 3600)
+    for _ in range(2):
+        assert client.post(URL, valid_data(school)).status_code == 302
+    response = client.post(URL, valid_data(school))
+    assert response.status_code == 429
+    assert "Too many reports" in response.text
+    assert Report.objects.count() == 2
+    # Another address (another school Wi-Fi) is not affected.
+    other = client.post(URL, valid_data(school), REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 302
+
+
+@pytest.mark.django_db
+def test_rate_limit_fails_open_when_the_cache_is_down(school, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "add", broken)
+    assert client.post(URL, valid_data(school)).status_code == 302
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_references_count_up_per_school(school, other_school, client):
+    client.post(URL, valid_data(school))
+    client.post(URL, valid_data(school))
+    year = timezone.localdate().year
+    assert sorted(Report.objects.values_list("reference", flat=True)) == [
+        f"WPS-{year}-0001",
+        f"WPS-{year}-0002",
+    ]
+
+
+@pytest.mark.django_db
+def test_report_form_refuses_other_methods(school, client):
+    assert client.put(URL).status_code == 405
+
+
+@pytest.mark.django_db
+def test_csrf_is_enforced(school):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(URL, valid_data(school))
+    assert response.status_code == 403
+    assert not Report.objects.exists()

@@ -1,0 +1,121 @@
+"""Settings are safe by default and production passes `check --deploy` without silencing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROD_ENV = {
+    "SCHOOLCONDUCT_ENV": "production",
+    "SECRET_KEY": "k" * 30 + "Q7!x" * 10,
+    "ALLOWED_HOSTS": "conduct.school.example",
+    "SITE_URL": "https://conduct.school.example",
+    "DATABASE_URL": "sqlite:////tmp/schoolconduct-prod-check.sqlite3",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "SCHOOLCONDUCT_ENV",
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "SITE_URL",
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+        }
+    }
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "schoolconduct.settings"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def settings_value(name: str, env: dict[str, str]) -> str:
+    result = run_django(f"from django.conf import settings; print(repr(settings.{name}))", env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_production_is_the_default_and_needs_a_secret_key():
+    result = run_django("pass", {})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_needs_allowed_hosts():
+    env = {**PROD_ENV, "ALLOWED_HOSTS": ""}
+    result = run_django("pass", env)
+    assert "ALLOWED_HOSTS must name" in result.stderr
+
+
+def test_production_refuses_debug():
+    result = run_django("pass", {**PROD_ENV, "DEBUG": "true"})
+    assert "DEBUG cannot be switched on in production" in result.stderr
+
+
+def test_debug_is_off_unless_asked():
+    assert settings_value("DEBUG", {"SCHOOLCONDUCT_ENV": "development"}) == "False"
+    assert settings_value("DEBUG", {"SCHOOLCONDUCT_ENV": "development", "DEBUG": "true"}) == "True"
+
+
+def test_development_defaults_need_no_servers():
+    env = {"SCHOOLCONDUCT_ENV": "development"}
+    assert "sqlite3" in settings_value("DATABASES['default']['ENGINE']", env)
+    assert settings_value("CELERY_TASK_ALWAYS_EAGER", env) == "True"
+    assert "console" in settings_value("EMAIL_BACKEND", env)
+
+
+def test_broker_configured_means_real_tasks():
+    env = {"SCHOOLCONDUCT_ENV": "development", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
+    assert settings_value("CELERY_TASK_ALWAYS_EAGER", env) == "False"
+    assert "RedisCache" in settings_value("CACHES['default']['BACKEND']", env)
+
+
+def test_production_uses_argon2_and_secure_cookies():
+    assert "Argon2" in settings_value("PASSWORD_HASHERS[0]", PROD_ENV)
+    assert settings_value("SESSION_COOKIE_SECURE", PROD_ENV) == "True"
+    assert settings_value("CSRF_COOKIE_SECURE", PROD_ENV) == "True"
+    assert settings_value("SESSION_ENGINE", PROD_ENV) == "'django.contrib.sessions.backends.db'"
+
+
+def test_check_deploy_is_clean_in_production():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+            },
+            **PROD_ENV,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues (0 silenced)" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["SILENCED_SYSTEM_CHECKS"])
+def test_nothing_is_silenced(name):
+    assert settings_value(name, PROD_ENV) == "[]"
