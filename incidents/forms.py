@@ -86,7 +86,7 @@ class ReportForm(HoneypotMixin, forms.Form):
         error_messages={"required": "Tell us what was posted"},
     )
     rules = forms.ModelMultipleChoiceField(
-        label="Which parts of the code of conduct does it break?",
+        label="Parts of the code it breaks",
         queryset=Rule.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
