@@ -169,6 +169,48 @@ def _clean_copy(image: Image.Image, fmt: str) -> tuple[bytes, int, int]:
     return out.getvalue(), fresh.width, fresh.height
 
 
+@dataclass(frozen=True)
+class InspectedDocument:
+    """A PDF document attached by staff (e.g. a signed statement): kept as sent."""
+
+    original_name: str
+    original: bytes
+    original_sha256: str
+    content_type: str = "application/pdf"
+    extension: str = ".pdf"
+
+
+def inspect_document(upload: UploadedFile) -> InspectedDocument:
+    """Accept a PDF that pypdf can read, up to 10 MB, or raise ValidationError."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    name = _display_name(upload.name or "")
+    upload.seek(0)
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValidationError(TOO_BIG.format(name=name), code="too_big")
+    if not data.startswith(b"%PDF-"):
+        raise ValidationError(f"“{name}” is not a PDF document.", code="wrong_type")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if not len(reader.pages):
+            raise ValueError
+    except (PdfReadError, ValueError, OSError, KeyError, TypeError):
+        raise ValidationError(
+            f"“{name}” is a damaged PDF that can't be read.", code="unreadable"
+        ) from None
+    return InspectedDocument(name, data, hashlib.sha256(data).hexdigest())
+
+
+def inspect_upload(upload: UploadedFile) -> InspectedImage | InspectedDocument:
+    """Staff uploads: a PDF document or a screenshot."""
+    upload.seek(0)
+    if upload.read(5) == b"%PDF-":
+        return inspect_document(upload)
+    return inspect_image(upload)
+
+
 def evidence_files(inspected: InspectedImage) -> tuple[ContentFile, ContentFile]:
     """The original and clean copy as files with random names (nothing of the upload's name)."""
     stem = uuid.uuid4().hex
@@ -176,3 +218,38 @@ def evidence_files(inspected: InspectedImage) -> tuple[ContentFile, ContentFile]
         ContentFile(inspected.original, name=f"{stem}{inspected.extension}"),
         ContentFile(inspected.clean, name=f"{stem}{inspected.extension}"),
     )
+
+
+def evidence_store(*, case, items, report=None, message=None, actor=None) -> list:
+    """Save inspected uploads as Evidence rows (files into private storage)."""
+    from .models import Evidence
+
+    rows = []
+    for item in items:
+        if isinstance(item, InspectedImage):
+            original, clean = evidence_files(item)
+            extra = {
+                "kind": Evidence.Kind.IMAGE,
+                "clean": clean,
+                "clean_sha256": item.clean_sha256,
+                "width": item.width,
+                "height": item.height,
+            }
+        else:
+            original = ContentFile(item.original, name=f"{uuid.uuid4().hex}{item.extension}")
+            extra = {"kind": Evidence.Kind.DOCUMENT}
+        row = Evidence(
+            case=case,
+            report=report,
+            message=message,
+            original=original,
+            original_name=item.original_name,
+            original_sha256=item.original_sha256,
+            original_size=len(item.original),
+            content_type=item.content_type,
+            uploaded_by=actor,
+            **extra,
+        )
+        row.save()
+        rows.append(row)
+    return rows

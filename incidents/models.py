@@ -57,6 +57,76 @@ class CaseQuerySet(models.QuerySet):
         return self.exclude(status=CaseStatus.CLOSED)
 
 
+class Nature(models.TextChoices):
+    CRITICISM = "criticism", "Criticism of the school"
+    ABUSIVE = "abusive", "Abusive or personal comments"
+    THREATS = "threats", "Threats or intimidation"
+    HARASSMENT = "harassment", "Harassment"
+    DEFAMATION = "defamation", "Defamation"
+    CONFIDENTIALITY = "confidentiality", "Breach of confidentiality"
+    OTHER = "other", "Other"
+
+
+class Target(models.TextChoices):
+    STAFF = "staff", "A member of staff"
+    PUPIL = "pupil", "A pupil"
+    PARENT = "parent", "A parent"
+
+
+class SafeguardingScreen(models.TextChoices):
+    NONE = "none", "No safeguarding concern"
+    CONCERN = "concern", "Possible risk to a child: DSL alerted"
+    ALLEGATION = "allegation", "Allegation that a member of staff harmed a child (LADO)"
+
+
+class Outcome(models.TextChoices):
+    """Proportionate actions, mildest first: the order is the usual ladder."""
+
+    NO_FURTHER_ACTION = "nfa", "No further action"
+    REMINDER = "reminder", "Reminder of the code"
+    WARNING = "warning", "Warning letter"
+    MEETING_SLT = "meeting_slt", "Meeting with a senior leader"
+    MEETING_TRUST = "meeting_trust", "Meeting with the trust executive"
+    CONTACT_RESTRICTION = "contact_restriction", "Contact restriction"
+    POLICE = "police", "Refer to police"
+    LEGAL = "legal", "Seek legal advice"
+    SITE_BAN = "site_ban", "Site ban"
+
+
+class Person(models.Model):
+    """The adult whose conduct is in question. Shared by the schools of a trust, so their
+    history across the trust is one query."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="people")
+    trust = models.ForeignKey(
+        "schools.Trust", on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+    full_name = models.CharField(max_length=150)
+    address = models.TextField(blank=True, help_text="For letters: one line per row.")
+    postcode = models.CharField(max_length=10, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    children_classes = models.CharField(
+        "children's classes",
+        max_length=200,
+        blank=True,
+        help_text="Classes only, no children's names (e.g. 'Year 3').",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["full_name", "pk"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.trust_id is None and self.school_id:
+            self.trust_id = self.school.trust_id
+        super().save(*args, **kwargs)
+
+
 class Case(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(max_length=20, unique=True)
@@ -76,6 +146,39 @@ class Case(models.Model):
     outcome = models.CharField(max_length=200, blank=True, editable=False)
     # Set when any report or triage suggests a child may be at risk; the DSL records a decision.
     safeguarding_flag = models.BooleanField(default=False, editable=False)
+
+    # Triage
+    triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rules = models.ManyToManyField(Rule, blank=True, related_name="cases")
+    nature = models.CharField(max_length=20, choices=Nature, blank=True)
+    targets = models.JSONField(default=list, blank=True, help_text="Who the conduct targeted.")
+    safeguarding_screen = models.CharField(max_length=12, choices=SafeguardingScreen, blank=True)
+    persons = models.ManyToManyField(Person, blank=True, related_name="cases")
+    # Safeguarding decision by a DSL; the child-protection record itself lives elsewhere.
+    safeguarding_decision = models.TextField(blank=True, editable=False)
+    safeguarding_record_ref = models.CharField(max_length=60, blank=True, editable=False)
+    safeguarding_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    safeguarding_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    # Allegation against staff: head + LADO within one working day.
+    lado_due = models.DateField(null=True, blank=True, editable=False)
+    # Decision
+    actions = models.JSONField(default=list, blank=True, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        editable=False,
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -301,10 +404,26 @@ class CaseEvent(models.Model):
         REPORT_RECEIVED = "report_received", "Report received"
         REPORTER_ADDED_INFORMATION = "reporter_added", "Reporter added information"
         SAFEGUARDING_ALERT = "safeguarding_alert", "Safeguarding alert sent"
+        TRIAGED = "triaged", "Triaged"
+        MERGED = "merged", "Reports merged"
+        INFORMATION = "information", "Information gathered"
+        MEETING = "meeting", "Meeting or conversation"
+        DECIDED = "decided", "Outcome decided"
+        REFERRAL = "referral", "Referral"
+        MONITORING = "monitoring", "Monitoring started"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+        REASSIGNED = "reassigned", "Lead changed"
+        SEVERITY = "severity", "Severity changed"
+        PERSON = "person", "Person concerned added"
+        MESSAGE_TO_REPORTER = "message_to_reporter", "Message to the reporter"
+        SAFEGUARDING_DECISION = "safeguarding_decision", "Safeguarding decision"
+        CODE_REISSUED = "code_reissued", "Follow-up code re-issued"
         NOTE = "note", "Note"
+        LETTER = "letter", "Letter"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
@@ -353,6 +472,7 @@ class Notification(models.Model):
         REPORTER_ACK = "reporter_ack", "Acknowledgement to the reporter"
         REPORTER_MESSAGE = "reporter_message", "Message waiting, to the reporter"
         SLT_REPORTER_ADDED = "slt_reporter_added", "Reporter added information, to SLT"
+        LEAD_ASSIGNED = "lead_assigned", "Case lead assigned, to the lead"
 
     kind = models.CharField(max_length=30, choices=Kind)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
@@ -377,3 +497,98 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.case})"
+
+
+# --------------------------------------------------------------------------------------------
+# Meetings, referrals and the access log
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        CONVERSATION = "conversation", "Informal conversation"
+        SENIOR_LEADER = "senior_leader", "Meeting with a senior leader"
+        TRUST_EXECUTIVE = "trust_executive", "Meeting with the trust executive"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="meetings")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind)
+    held_at = models.DateTimeField()
+    place = models.CharField(max_length=200, blank=True)
+    attendees = models.CharField(max_length=300, blank=True)
+    notes = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.held_at:%d %b %Y}"
+
+
+class Referral(models.Model):
+    class Kind(models.TextChoices):
+        POLICE = "police", "Police"
+        LADO = "lado", "Local authority designated officer (LADO)"
+        LEGAL = "legal", "Legal advice"
+        PLATFORM = "platform", "Report to the platform"
+        CHILDRENS_SERVICES = "childrens_services", "Children's services"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    kind = models.CharField(max_length=20, choices=Kind)
+    made_on = models.DateField()
+    external_reference = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["made_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.made_on:%d %b %Y})"
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableRecordError("The access log cannot be edited.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError("The access log cannot be edited.")
+
+
+class AccessLog(models.Model):
+    """Who opened a case, viewed evidence or exported a list, and when."""
+
+    class Action(models.TextChoices):
+        VIEW_CASE = "view_case", "Opened the case"
+        VIEW_EVIDENCE = "view_evidence", "Viewed evidence"
+        DOWNLOAD_ORIGINAL = "download_original", "Downloaded a sealed original"
+        EXPORT = "export", "Exported a case list"
+        PRINT_CHRONOLOGY = "print_chronology", "Printed the chronology"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="access_log"
+    )
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, null=True, blank=True)
+    action = models.CharField(max_length=20, choices=Action)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["case", "-at"], name="accesslog_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display()} {self.at:%d %b %Y %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError("The access log cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        raise ImmutableRecordError("The access log cannot be edited.")

@@ -67,6 +67,9 @@ def _recipients(notification: Notification) -> list[str]:
             logger.error("School %s has no DSL; sending the urgent alert to SLT.", school.pk)
             users = list(school_staff_with_role(school=school, roles=[Role.SLT]))
         return [u.email for u in users if u.email]
+    if kind == Notification.Kind.LEAD_ASSIGNED:
+        lead = notification.case.lead
+        return [lead.email] if lead and lead.is_active and lead.email else []
     if kind == Notification.Kind.SLT_REPORTER_ADDED and notification.case.lead_id:
         lead = notification.case.lead
         if lead.is_active and lead.email:
@@ -81,7 +84,8 @@ def _email(notification: Notification, recipients: list[str]) -> EmailMessage:
         "school": case.school,
         "reference": notification.report.reference if notification.report else case.reference,
         "case_reference": case.reference,
-        "staff_url": settings.SITE_URL + reverse("staff:dashboard"),
+        "staff_url": settings.SITE_URL
+        + reverse("staff:case-detail", kwargs={"reference": case.reference}),
         "follow_up_url": settings.SITE_URL + reverse("reports:follow-up"),
     }
     template = f"emails/{notification.kind}"

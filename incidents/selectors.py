@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from .models import CaseStatus, Message, Report
+import datetime
+
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+
+from schools.calendar import add_working_days
+from schools.models import Rule
+
+from .access import cases_visible_to, roles_for
+from .models import (
+    AccessLog,
+    CaseEvent,
+    CaseStatus,
+    Evidence,
+    Meeting,
+    Message,
+    Referral,
+    Report,
+)
 
 # What a reporter is told about their case: general terms only, derived from its status.
 REPORTER_STATUS = {
@@ -55,4 +73,123 @@ def followup_context(*, report: Report) -> dict:
         "status_explanation": explanation,
         "thread": thread,
         "has_staff_messages": any(m.direction == Message.Direction.TO_REPORTER for m in thread),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Staff reads
+
+
+def dashboard_summary(*, user) -> dict:
+    """Everything the dashboard shows, in a fixed number of queries whatever the data size."""
+
+    visible = cases_visible_to(user)
+    roles = roles_for(user)
+    today = timezone.localdate()
+    # Query 1: counts per school and status.
+    counts = list(
+        visible.values("school__name", "status").annotate(n=Count("pk")).order_by("school__name")
+    )
+    by_school: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = dict.fromkeys(CaseStatus.values, 0)
+    for row in counts:
+        by_school.setdefault(row["school__name"], dict.fromkeys(CaseStatus.values, 0))
+        by_school[row["school__name"]][row["status"]] = row["n"]
+        totals[row["status"]] += row["n"]
+    base = visible.select_related("school", "lead")
+    # Query 2: new reports waiting for triage (oldest first).
+    waiting = list(base.filter(status=CaseStatus.NEW).order_by("opened_at")[:20])
+    for case in waiting:
+        due = add_working_days(
+            timezone.localtime(case.opened_at).date(), case.school.triage_target_days
+        )
+        case.triage_due = due
+        case.triage_overdue = due < today
+    # Query 3: my open cases.
+    mine = list(base.open().filter(lead=user).order_by("-opened_at")[:20])
+    # Query 4: safeguarding alerts without a DSL decision.
+    alerts = list(
+        base.filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True)
+        .exclude(status=CaseStatus.CLOSED)
+        .order_by("opened_at")[:20]
+    )
+    # Query 5: overdue LADO referrals (allegations not yet referred by their deadline).
+    lado = list(
+        base.open()
+        .filter(lado_due__lt=today + datetime.timedelta(days=1))
+        .exclude(referrals__kind="lado")
+        .order_by("lado_due")[:20]
+    )
+    return {
+        "totals": totals,
+        "by_school": by_school if len(by_school) > 1 or roles.trusts else {},
+        "waiting": waiting,
+        "mine": mine,
+        "alerts": alerts,
+        "lado_overdue": lado,
+        "overdue_count": sum(1 for c in waiting if c.triage_overdue) + len(lado),
+        "status_labels": dict(CaseStatus.choices),
+        "status_cards": [(value, label, totals[value]) for value, label in CaseStatus.choices],
+        "today": today,
+    }
+
+
+def case_list(*, user):
+    """The cases the user may see, with what the list shows, ready to filter."""
+
+    return (
+        cases_visible_to(user)
+        .select_related("school", "lead")
+        .annotate(report_count=Count("reports", distinct=True))
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def case_detail(*, case, access, event_kind: str = "") -> dict:
+    """The case page's data: a fixed number of queries however many reports or events."""
+
+    reports = list(
+        case.reports.select_related("group")
+        .prefetch_related(Prefetch("rules", queryset=Rule.objects.order_by("order")))
+        .order_by("received_at")
+    )
+    evidence = list(
+        Evidence.objects.filter(case=case)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk")
+    )
+    for report in reports:
+        report.files = [e for e in evidence if e.report_id == report.pk and not e.message_id]
+    persons = list(case.persons.all())
+    through = type(case).persons.through
+    history_rows = list(
+        through.objects.filter(person__in=persons)
+        .exclude(case=case)
+        .select_related("case__school")
+        .order_by("-case__opened_at")
+    )
+    for person in persons:
+        person.history = [r.case for r in history_rows if r.person_id == person.pk]
+    events = case.events.select_related("actor").order_by("created_at", "pk")
+    if event_kind:
+        events = events.filter(kind=event_kind)
+    messages = list(case.messages.select_related("report", "author").order_by("created_at", "pk"))
+    for message in messages:
+        message.files = [e for e in evidence if e.message_id == message.pk]
+    staff_files = [e for e in evidence if e.report_id is None]
+    return {
+        "reports": reports,
+        "evidence": evidence,
+        "staff_files": staff_files,
+        "persons": persons,
+        "events": list(events),
+        "event_kinds": CaseEvent.Kind.choices,
+        "event_kind": event_kind,
+        "messages_thread": messages,
+        "meetings": list(Meeting.objects.filter(case=case).select_related("person")),
+        "referrals": list(Referral.objects.filter(case=case)),
+        "access_log": list(AccessLog.objects.filter(case=case).select_related("user")[:50])
+        if access.can_see_reporter
+        else [],
+        "rules": list(case.rules.all()),
     }

@@ -12,11 +12,12 @@ from django.utils import timezone
 from schools.models import Group, Rule, School
 
 from . import codes, notifications
-from .evidence import InspectedImage, evidence_files
+from .evidence import InspectedImage, evidence_store
 from .models import (
+    AccessLog,
     CaseEvent,
     Channel,
-    Evidence,
+    ChildRisk,
     Message,
     Notification,
     ReferenceCounter,
@@ -66,34 +67,6 @@ def reference_next(*, school: School) -> str:
     return codes.format_reference(school.reference_prefix, year, counter.last)
 
 
-def _store_evidence(*, case, report, message=None, images: list[InspectedImage], actor=None):
-    rows = []
-    for image in images:
-        original, clean = evidence_files(image)
-        rows.append(
-            Evidence(
-                case=case,
-                report=report,
-                message=message,
-                kind=Evidence.Kind.IMAGE,
-                original=original,
-                original_name=image.original_name,
-                original_sha256=image.original_sha256,
-                original_size=len(image.original),
-                content_type=image.content_type,
-                clean=clean,
-                clean_sha256=image.clean_sha256,
-                width=image.width,
-                height=image.height,
-                uploaded_by=actor,
-            )
-        )
-    for row in rows:
-        # save() writes each file to private storage under its random name.
-        row.save()
-    return rows
-
-
 def report_submit(
     *,
     school: School,
@@ -115,6 +88,7 @@ def report_submit(
             school=school,
             reference=reference,
             actor=actor,
+            safeguarding_flag=details.child_at_risk in (ChildRisk.YES, ChildRisk.UNSURE),
             summary="Case opened from a report"
             + (
                 " received online"
@@ -145,7 +119,7 @@ def report_submit(
             contact_consent=details.contact_consent,
         )
         report.rules.set(details.rules)
-        evidence = _store_evidence(case=case, report=report, images=images, actor=actor)
+        evidence = evidence_store(case=case, report=report, items=images, actor=actor)
         CaseEvent.objects.create(
             case=case,
             kind=CaseEvent.Kind.REPORT_RECEIVED,
@@ -161,8 +135,6 @@ def report_submit(
         kinds = [Notification.Kind.SLT_NEW_REPORT]
         if report.needs_dsl_alert:
             kinds.append(Notification.Kind.DSL_URGENT)
-            case.safeguarding_flag = True
-            case.save(update_fields=["safeguarding_flag"])
             CaseEvent.objects.create(
                 case=case,
                 kind=CaseEvent.Kind.SAFEGUARDING_ALERT,
@@ -196,7 +168,7 @@ def report_add_information(*, report: Report, body: str, images: list[InspectedI
             body=body,
             created_at=timezone.now(),
         )
-        evidence = _store_evidence(case=case, report=report, message=message, images=images)
+        evidence = evidence_store(case=case, report=report, message=message, items=images)
         CaseEvent.objects.create(
             case=case,
             kind=CaseEvent.Kind.REPORTER_ADDED_INFORMATION,
@@ -207,3 +179,10 @@ def report_add_information(*, report: Report, body: str, images: list[InspectedI
             case=case, report=report, kinds=[Notification.Kind.SLT_REPORTER_ADDED]
         )
     return message
+
+
+def access_log_write(*, user, action: str, case=None, evidence=None, detail: str = "") -> None:
+    """Record that `user` opened a case, viewed evidence or exported a list."""
+    AccessLog.objects.create(
+        user=user, action=action, case=case, evidence=evidence, detail=detail[:300]
+    )

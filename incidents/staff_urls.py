@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from . import staff_views
 
@@ -7,6 +7,20 @@ app_name = "staff"
 
 urlpatterns = [
     path("", staff_views.dashboard, name="dashboard"),
+    path("cases/", staff_views.case_list, name="case-list"),
+    path("cases/export.csv", staff_views.case_export, name="case-export"),
+    path("cases/log-report/", staff_views.report_log, name="report-log"),
+    path("cases/<str:reference>/", staff_views.case_detail, name="case-detail"),
+    path(
+        "cases/<str:reference>/chronology/",
+        staff_views.case_chronology_print,
+        name="case-chronology",
+    ),
+    path("cases/<str:reference>/merge-in/", staff_views.case_merge_in, name="case-merge-in"),
+    path("cases/<str:reference>/<slug:action>/", staff_views.case_action, name="case-action"),
+    path("evidence/<int:pk>/", staff_views.evidence_view, name="evidence"),
+    path("evidence/<int:pk>/original/", staff_views.evidence_original, name="evidence-original"),
+    # Sign-in and password reset (an administrator "invites" staff by sending a reset link).
     path(
         "sign-in/",
         auth_views.LoginView.as_view(
@@ -15,4 +29,34 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="staff/password_reset.html",
+            email_template_name="emails/password_reset.txt",
+            subject_template_name="emails/password_reset_subject.txt",
+            success_url=reverse_lazy("staff:password-reset-sent"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="staff/password_reset_sent.html"),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="staff/password_reset_confirm.html",
+            success_url=reverse_lazy("staff:password-reset-complete"),
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="staff/password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
 ]

@@ -2,25 +2,336 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
-from schools.access import schools_for_user
+from . import selectors, services, workflow
+from .access import (
+    case_schools,
+    get_case_for_user,
+    get_evidence_for_user,
+    managed_schools,
+    roles_for,
+)
+from .filters import CaseFilter
+from .forms import ReportForm
+from .models import AccessLog, Channel, Evidence, Outcome, Target
+from .staff_forms import ACTION_FORMS, MergeInForm, leads_for_schools
 
-from .models import Case, CaseStatus
+
+def staff_required(view: Callable) -> Callable:
+    """Signed in, and holding a staff role somewhere; anyone else gets a 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not roles_for(request.user).is_staff_member:
+            raise Http404("Not a member of staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
-@login_required
+def case_staff_required(view: Callable) -> Callable:
+    """Staff who may open cases (SLT, DSL, trust executives) — office staff get a 404."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        roles = roles_for(request.user)
+        if not (roles.slt or roles.dsl or roles.trusts):
+            raise Http404("No case access.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _log(request: HttpRequest, action: str, case=None, evidence=None, detail: str = "") -> None:
+    services.access_log_write(
+        user=request.user, action=action, case=case, evidence=evidence, detail=detail
+    )
+
+
+@staff_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    schools = schools_for_user(request.user)
-    new_cases = (
-        Case.objects.filter(school__in=schools, status=CaseStatus.NEW)
-        .select_related("school")
-        .order_by("opened_at")[:50]
+    roles = roles_for(request.user)
+    context = {"roles": roles}
+    if roles.slt or roles.dsl or roles.trusts:
+        context.update(selectors.dashboard_summary(user=request.user))
+    return render(request, "staff/dashboard.html", context)
+
+
+def _case_filter(request: HttpRequest) -> CaseFilter:
+    schools = list(case_schools(request.user))
+    return CaseFilter(
+        request.GET or None,
+        queryset=selectors.case_list(user=request.user),
+        schools=schools,
+        leads=leads_for_schools(schools),
     )
+
+
+@case_staff_required
+@require_safe
+def case_list(request: HttpRequest) -> HttpResponse:
+    case_filter = _case_filter(request)
+    page = Paginator(case_filter.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "staff/dashboard.html", {"new_cases": new_cases, "schools": list(schools)}
+        request,
+        "staff/case_list.html",
+        {
+            "filter": case_filter,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+@case_staff_required
+@require_safe
+def case_export(request: HttpRequest) -> StreamingHttpResponse:
+    case_filter = _case_filter(request)
+    _log(request, AccessLog.Action.EXPORT, detail=request.GET.urlencode()[:300])
+    writer = csv.writer(_Echo())
+    header = [
+        "Reference",
+        "School",
+        "Status",
+        "Severity",
+        "Nature",
+        "Lead",
+        "Opened",
+        "Reports",
+        "Outcome",
+    ]
+
+    def rows():
+        yield writer.writerow(header)
+        for case in case_filter.qs.iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        case.reference,
+                        case.school.name,
+                        case.get_status_display(),
+                        case.get_severity_display(),
+                        case.get_nature_display(),
+                        case.lead.get_full_name() if case.lead else "",
+                        case.opened_at.strftime("%Y-%m-%d %H:%M"),
+                        case.report_count,
+                        case.outcome,
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    return response
+
+
+@case_staff_required
+@require_safe
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    access = get_case_for_user(request.user, reference)
+    case = access.case
+    _log(request, AccessLog.Action.VIEW_CASE, case=case)
+    kind = request.GET.get("kind", "")
+    context = selectors.case_detail(case=case, access=access, event_kind=kind)
+    context.update(
+        {
+            "case": case,
+            "access": access,
+            "action_links": [
+                (name, workflow.TRANSITIONS[name].label)
+                for name in workflow.available_actions(case=case, actor=request.user)
+            ],
+            "targets_display": [Target(t).label for t in case.targets if t in Target.values],
+            "actions_display": [Outcome(a).label for a in case.actions if a in Outcome.values],
+            "merge_in_form": MergeInForm(case=case, user=request.user)
+            if access.can_manage and case.is_open
+            else None,
+        }
+    )
+    return render(request, "staff/case_detail.html", context)
+
+
+@case_staff_required
+@require_safe
+def case_chronology_print(request: HttpRequest, reference: str) -> HttpResponse:
+    access = get_case_for_user(request.user, reference)
+    _log(request, AccessLog.Action.PRINT_CHRONOLOGY, case=access.case)
+    events = access.case.events.select_related("actor").order_by("created_at", "pk")
+    return render(request, "staff/chronology_print.html", {"case": access.case, "events": events})
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    access = get_case_for_user(request.user, reference)
+    case = access.case
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None or action not in workflow.available_actions(
+        case=case, actor=request.user
+    ):
+        raise Http404("That action is not available on this case.")
+    transition = workflow.TRANSITIONS[action]
+    form = form_class(request.POST or None, request.FILES or None, case=case, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            effect = workflow.perform_action(
+                case=case, action=action, actor=request.user, **form.params()
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            if action == "reissue_code":
+                return render(
+                    request,
+                    "staff/code_reissued.html",
+                    {"case": case, "code": effect.result, "report": form.cleaned_data["report"]},
+                )
+            messages.success(request, effect.summary)
+            return redirect("staff:case-detail", reference=case.reference)
+    return render(
+        request,
+        "staff/case_action.html",
+        {
+            "case": case,
+            "access": access,
+            "form": form,
+            "action": action,
+            "transition": transition,
+        },
+    )
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def case_merge_in(request: HttpRequest, reference: str) -> HttpResponse:
+    access = get_case_for_user(request.user, reference)
+    if not access.can_manage:
+        raise Http404("Not allowed.")
+    form = MergeInForm(request.POST, case=access.case, user=request.user)
+    if form.is_valid():
+        try:
+            workflow.cases_merge(
+                target=access.case,
+                sources=list(form.cleaned_data["sources"]),
+                actor=request.user,
+                rationale=form.cleaned_data["rationale"],
+            )
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            count = len(form.cleaned_data["sources"])
+            messages.success(
+                request,
+                f"{count} report{'s' if count != 1 else ''} merged into {access.case.reference}.",
+            )
+    else:
+        messages.error(request, "Choose at least one new report to merge.")
+    return redirect("staff:case-detail", reference=access.case.reference)
+
+
+def _file_response(field, evidence: Evidence, *, attachment: bool) -> FileResponse:
+    response = FileResponse(
+        field.open("rb"),
+        content_type=evidence.content_type,
+        as_attachment=attachment,
+        filename=evidence.original_name if attachment else None,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@case_staff_required
+@require_safe
+def evidence_view(request: HttpRequest, pk: int) -> FileResponse:
+    """The clean copy of an image (or a document, as a download)."""
+    evidence, _access = get_evidence_for_user(request.user, pk)
+    _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
+    if evidence.kind == Evidence.Kind.IMAGE:
+        return _file_response(evidence.clean, evidence, attachment=False)
+    return _file_response(evidence.original, evidence, attachment=True)
+
+
+@case_staff_required
+@require_safe
+def evidence_original(request: HttpRequest, pk: int) -> FileResponse:
+    """The sealed original, as uploaded: SLT and DSL of the school only, and logged."""
+    evidence, access = get_evidence_for_user(request.user, pk)
+    if not access.can_download_original:
+        raise Http404("No such file.")
+    _log(
+        request,
+        AccessLog.Action.DOWNLOAD_ORIGINAL,
+        case=evidence.case,
+        evidence=evidence,
+        detail=f"SHA-256 {evidence.original_sha256}",
+    )
+    return _file_response(evidence.original, evidence, attachment=True)
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def report_log(request: HttpRequest) -> HttpResponse:
+    """Staff log a report on a parent's behalf (phone, email, in person)."""
+    schools = list(managed_schools(request.user))
+    if not schools:
+        raise Http404("Only senior leaders can log reports.")
+    school_id = request.POST.get("school") or request.GET.get("school") or schools[0].pk
+    school = next((s for s in schools if str(s.pk) == str(school_id)), schools[0])
+    channel = request.POST.get("channel", Channel.PHONE)
+    form = ReportForm(request.POST or None, request.FILES or None, school=school)
+    channel_choices = [c for c in Channel.choices if c[0] != Channel.ONLINE]
+    if request.method == "POST" and channel in dict(channel_choices) and form.is_valid():
+        report, code = services.report_submit(
+            school=school,
+            details=form.details(),
+            images=form.cleaned_data["screenshots"],
+            channel=channel,
+            actor=request.user,
+        )
+        return render(
+            request,
+            "staff/code_reissued.html",
+            {"case": report.case, "code": code, "report": report, "new": True},
+        )
+    return render(
+        request,
+        "staff/report_log.html",
+        {
+            "form": form,
+            "schools": schools,
+            "school": school,
+            "channel": channel,
+            "channels": channel_choices,
+        },
     )

@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import PasswordResetForm
 
 from .models import Group, Membership, Rule, School, Trust, TrustMembership
 
@@ -20,6 +23,18 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ("user",)
     fields = ("user", "role", "is_head_teacher", "is_deputy", "job_title")
+
+
+class UserMembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("school", "role", "is_head_teacher", "is_deputy", "job_title")
+
+
+class UserTrustMembershipInline(admin.TabularInline):
+    model = TrustMembership
+    extra = 0
+    fields = ("trust", "job_title")
 
 
 @admin.register(Trust)
@@ -79,3 +94,31 @@ class TrustMembershipAdmin(admin.ModelAdmin):
     list_filter = ("trust",)
     search_fields = ("user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user",)
+
+
+# Staff accounts: an administrator creates the account and sends an invitation, and the
+# member of staff sets their own password through the reset link.
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [UserMembershipInline, UserTrustMembershipInline]
+    actions = ["send_invitation"]
+    list_display = ("username", "first_name", "last_name", "email", "is_active", "last_login")
+
+    @admin.action(description="Send an invitation / set-password email")
+    def send_invitation(self, request, queryset):
+        sent = 0
+        for user in queryset.filter(is_active=True).exclude(email=""):
+            form = PasswordResetForm({"email": user.email})
+            if form.is_valid():
+                form.save(
+                    request=request,
+                    use_https=request.is_secure(),
+                    subject_template_name="emails/password_reset_subject.txt",
+                    email_template_name="emails/password_reset.txt",
+                )
+                sent += 1
+        self.message_user(request, f"Sent {sent} invitation(s).", messages.SUCCESS)

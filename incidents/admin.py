@@ -1,0 +1,97 @@
+"""Admin: configuration only. Status, chronology, reports and the access log are read-only."""
+
+from django.contrib import admin
+
+from .models import AccessLog, Case, CaseEvent, Evidence, Notification, Person, Report
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("reference", "school", "status", "severity", "lead", "opened_at")
+    list_filter = ("school", "status", "severity")
+    search_fields = ("reference",)
+    # Status and outcomes change only through the workflow on the case page.
+    readonly_fields = (
+        "reference",
+        "school",
+        "status",
+        "opened_at",
+        "closed_at",
+        "outcome",
+        "safeguarding_flag",
+        "triaged_at",
+        "actions",
+        "decided_at",
+        "merged_into",
+        "safeguarding_decision",
+        "safeguarding_record_ref",
+        "safeguarding_decided_at",
+        "safeguarding_decided_by",
+        "lado_due",
+    )
+    fields = (*readonly_fields, "severity", "lead")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ("case", "created_at", "kind", "actor", "summary")
+    list_filter = ("kind",)
+    search_fields = ("case__reference", "summary")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "action", "case")
+    list_filter = ("action",)
+    search_fields = ("case__reference", "user__username")
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "school", "received_at", "channel")
+    list_filter = ("school", "channel")
+    search_fields = ("reference",)
+    exclude = (
+        "followup_code_hash",
+        "content",
+        "reporter_name",
+        "reporter_email",
+        "reporter_phone",
+        "child_risk_details",
+    )
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ("case", "kind", "original_name", "uploaded_at", "original_sha256")
+    exclude = ("original", "clean")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "case", "created_at", "sent_at", "attempts", "last_error")
+    list_filter = ("kind",)
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "school", "trust", "postcode")
+    list_filter = ("school",)
+    search_fields = ("full_name", "email", "postcode")

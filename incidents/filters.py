@@ -1,0 +1,93 @@
+"""The staff case list's filters (django-filter): bookmarkable, kept across pages."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from schools.models import Group, Rule, School
+
+from .models import Case, CaseStatus, Nature, Severity
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search", method="search", help_text="Reference, person's name or report text"
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=CaseStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any")
+    nature = django_filters.ChoiceFilter(choices=Nature.choices, empty_label="Any")
+    rule = django_filters.ModelChoiceFilter(
+        label="Rule breached", field_name="rules", queryset=Rule.objects.none(), empty_label="Any"
+    )
+    group = django_filters.ModelChoiceFilter(
+        label="Group",
+        field_name="reports__group",
+        queryset=Group.objects.none(),
+        empty_label="Any",
+        distinct=True,
+    )
+    lead = django_filters.ModelChoiceFilter(queryset=None, empty_label="Anyone")
+    opened_after = django_filters.DateFilter(
+        label="Opened from",
+        field_name="opened_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    opened_before = django_filters.DateFilter(
+        label="Opened to",
+        field_name="opened_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    school = django_filters.ModelChoiceFilter(
+        queryset=School.objects.none(), empty_label="All schools"
+    )
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        fields=(
+            ("opened_at", "opened"),
+            ("reference", "reference"),
+            ("severity", "severity"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "opened_at": "Opened",
+            "reference": "Reference",
+            "severity": "Severity",
+            "status": "Status",
+        },
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def __init__(self, *args, schools, leads, **kwargs):
+        super().__init__(*args, **kwargs)
+        school_ids = [s.pk for s in schools]
+        self.filters["rule"].queryset = Rule.objects.filter(school_id__in=school_ids)
+        self.filters["group"].queryset = Group.objects.filter(school_id__in=school_ids)
+        self.filters["lead"].queryset = leads
+        self.filters["lead"].field.label_from_instance = lambda u: (
+            u.get_full_name() or u.get_username()
+        )
+        if len(school_ids) > 1:
+            self.filters["school"].queryset = School.objects.filter(pk__in=school_ids)
+        else:
+            del self.filters["school"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        matching = Case.objects.filter(
+            Q(reference__icontains=value)
+            | Q(persons__full_name__icontains=value)
+            | Q(reports__content__icontains=value)
+            | Q(reports__poster_description__icontains=value)
+        ).values("pk")
+        return queryset.filter(pk__in=matching)

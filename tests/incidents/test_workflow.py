@@ -1,0 +1,435 @@
+"""The case workflow: every (state, action) pair against a matrix written out by hand."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from incidents import workflow
+from incidents.models import (
+    Case,
+    CaseEvent,
+    Meeting,
+    Message,
+    Nature,
+    Notification,
+    Outcome,
+    Person,
+    Referral,
+    SafeguardingScreen,
+)
+from incidents.workflow import WorkflowError, perform_action
+from tests.factories import submit_report
+
+N, I, A, M, C = "new", "investigating", "action", "monitoring", "closed"  # noqa: E741
+STATES = [N, I, A, M, C]
+X = None  # refused
+S = "="  # allowed, status stays
+
+# Written out by hand from DESIGN.md §4 — never derived from workflow.TRANSITIONS.
+EXPECTED = {
+    #                         new  investigating action  monitoring closed
+    "triage": (I, X, X, X, X),
+    "merge": (C, X, X, X, X),
+    "gather": (X, S, X, X, X),
+    "meeting": (X, S, S, X, X),
+    "decide": (X, A, X, X, X),
+    "refer": (X, S, S, S, X),
+    "monitor": (X, X, M, X, X),
+    "close": (C, C, C, C, X),
+    "reopen": (X, X, X, X, I),
+    "reassign": (S, S, S, S, X),
+    "severity": (X, S, S, S, X),
+    "add_person": (S, S, S, S, X),
+    "note": (S, S, S, S, S),
+    "message_reporter": (S, S, S, S, S),
+    "safeguarding_decision": (S, S, S, S, S),
+    "reissue_code": (S, S, S, S, S),
+}
+EVENT = {
+    "triage": "triaged",
+    "merge": "merged",
+    "gather": "information",
+    "meeting": "meeting",
+    "decide": "decided",
+    "refer": "referral",
+    "monitor": "monitoring",
+    "close": "closed",
+    "reopen": "reopened",
+    "reassign": "reassigned",
+    "severity": "severity",
+    "add_person": "person",
+    "note": "note",
+    "message_reporter": "message_to_reporter",
+    "safeguarding_decision": "safeguarding_decision",
+    "reissue_code": "code_reissued",
+}
+
+
+def triage(case, actor, **overrides):
+    params = {
+        "severity": "medium",
+        "nature": Nature.ABUSIVE,
+        "targets": ["staff"],
+        "safeguarding_screen": SafeguardingScreen.NONE,
+        "lead": actor,
+    }
+    params.update(overrides)
+    perform_action(case=case, action="triage", actor=actor, **params)
+
+
+def case_in(state: str, school, head) -> Case:
+    report, _ = submit_report(school, child_at_risk="unsure", child_risk_details="maybe")
+    case = report.case
+    if state == C:
+        perform_action(
+            case=case,
+            action="close",
+            actor=head,
+            outcome="No action needed",
+            rationale="Duplicate of a resolved matter",
+        )
+        return case
+    if state == N:
+        return case
+    triage(case, head)
+    if state == I:
+        return case
+    perform_action(
+        case=case,
+        action="decide",
+        actor=head,
+        actions=[Outcome.CONTACT_RESTRICTION],
+        rationale="Repeated abuse of staff",
+        escalation_reason="Three posts in one week targeting the same teacher",
+    )
+    if state == A:
+        return case
+    perform_action(case=case, action="monitor", actor=head, rationale="Restriction in force")
+    return case
+
+
+def params_for(action: str, case: Case, school, head, slt):
+    report = case.reports.first()
+    if action == "merge":
+        target, _ = submit_report(school)
+        return {"target": target.case}
+    return {
+        "triage": {
+            "severity": "high",
+            "nature": Nature.THREATS,
+            "targets": ["parent"],
+            "safeguarding_screen": SafeguardingScreen.NONE,
+            "lead": head,
+        },
+        "gather": {"kind": "statement", "text": "Class teacher's statement"},
+        "meeting": {
+            "kind": Meeting.Kind.SENIOR_LEADER,
+            "notes": "Parent apologised",
+            "held_at": timezone.now(),
+        },
+        "decide": {
+            "actions": [Outcome.WARNING],
+            "rationale": "Abusive post",
+            "escalation_reason": "Serious abuse of a named teacher",
+        },
+        "refer": {"kind": Referral.Kind.PLATFORM, "made_on": timezone.localdate()},
+        "monitor": {"rationale": "Restriction in force"},
+        "close": {"outcome": "Resolved", "rationale": "Parent removed the post"},
+        "reopen": {"reason": "The parent posted again"},
+        "reassign": {"lead": slt},
+        "severity": {
+            "severity": "critical" if case.severity != "critical" else "low",
+            "rationale": "Escalating",
+        },
+        "add_person": {"person": Person(school=school, full_name="Alex Parent")},
+        "note": {"text": "Called the class teacher"},
+        "message_reporter": {"report": report, "body": "Could you send the original image?"},
+        "safeguarding_decision": {
+            "decision": "No further safeguarding action",
+            "record_ref": "CPOMS-123",
+        },
+        "reissue_code": {"report": report, "identity_check": "Called back on known number"},
+    }[action]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", list(EXPECTED))
+@pytest.mark.parametrize("state_index", range(5), ids=STATES)
+def test_every_state_and_action(school, head, slt, dsl, action, state_index):
+    state = STATES[state_index]
+    case = case_in(state, school, head)
+    assert case.status == state
+    expected = EXPECTED[action][state_index]
+    actor = dsl if action == "safeguarding_decision" else head
+    params = params_for(action, case, school, head, slt)
+    events_before = case.events.count()
+    offered = action in workflow.available_actions(case=case, actor=actor)
+
+    if expected is None:
+        assert not offered
+        with pytest.raises(WorkflowError):
+            perform_action(case=case, action=action, actor=actor, **params)
+        case.refresh_from_db()
+        assert case.status == state
+        assert case.events.count() == events_before
+        return
+
+    assert offered
+    perform_action(case=case, action=action, actor=actor, **params)
+    case.refresh_from_db()
+    new_state = state if expected == S else expected
+    assert case.status == new_state
+    event = case.events.order_by("-created_at", "-pk").first()
+    assert event.kind == EVENT[action]
+    assert event.actor == actor
+    if new_state != state:
+        assert (event.from_status, event.to_status) == (state, new_state)
+    else:
+        assert (event.from_status, event.to_status) == ("", "")
+
+
+@pytest.mark.django_db
+def test_every_action_is_in_the_hand_written_matrix():
+    assert set(EXPECTED) == set(workflow.TRANSITIONS)
+
+
+# --- who may act -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_only_slt_and_the_trust_run_cases(school, head, dsl, office, trust_exec, other_head):
+    case = case_in(N, school, head)
+    for outsider in (dsl, office, other_head):
+        with pytest.raises(WorkflowError, match="permission"):
+            triage(case, outsider)
+    triage(case, trust_exec)
+    case.refresh_from_db()
+    assert case.status == I and case.lead == trust_exec
+
+
+@pytest.mark.django_db
+def test_only_a_dsl_records_the_safeguarding_decision(school, head, dsl):
+    case = case_in(I, school, head)
+    with pytest.raises(WorkflowError, match="permission"):
+        perform_action(case=case, action="safeguarding_decision", actor=head, decision="x")
+    perform_action(
+        case=case, action="safeguarding_decision", actor=dsl, decision="Handled", record_ref="CP-9"
+    )
+    case.refresh_from_db()
+    assert case.safeguarding_decided_by == dsl and case.safeguarding_record_ref == "CP-9"
+
+
+@pytest.mark.django_db
+def test_no_safeguarding_decision_without_a_flag(school, head, dsl):
+    report, _ = submit_report(school)
+    assert "safeguarding_decision" not in workflow.available_actions(case=report.case, actor=dsl)
+    with pytest.raises(WorkflowError, match="no safeguarding flag"):
+        perform_action(case=report.case, action="safeguarding_decision", actor=dsl, decision="x")
+
+
+# --- guards ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_guard_messages_are_plain_english(school, head):
+    case = case_in(N, school, head)
+    with pytest.raises(WorkflowError) as error:
+        perform_action(case=case, action="decide", actor=head, actions=["warning"], rationale="x")
+    assert str(error.value) == "You can't decide the outcome while the case is new."
+
+
+@pytest.mark.django_db
+def test_criticism_of_the_school_can_never_lead_to_a_ban(school, head):
+    report, _ = submit_report(school)
+    triage(report.case, head, nature=Nature.CRITICISM)
+    with pytest.raises(WorkflowError, match="never lead to a site ban"):
+        perform_action(
+            case=report.case,
+            action="decide",
+            actor=head,
+            actions=[Outcome.SITE_BAN],
+            rationale="x",
+            escalation_reason="y",
+        )
+
+
+@pytest.mark.django_db
+def test_skipping_up_the_ladder_needs_a_reason(school, head):
+    case = case_in(I, school, head)
+    with pytest.raises(WorkflowError, match="usual next step for this parent is “Reminder"):
+        perform_action(
+            case=case, action="decide", actor=head, actions=[Outcome.WARNING], rationale="Abusive"
+        )
+    perform_action(
+        case=case, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="First time"
+    )
+    case.refresh_from_db()
+    assert case.status == A and case.actions == [Outcome.REMINDER]
+
+
+@pytest.mark.django_db
+def test_the_ladder_follows_the_persons_history(school, head):
+    parent = Person.objects.create(school=school, full_name="Repeat Parent")
+    first = case_in(I, school, head)
+    perform_action(case=first, action="add_person", actor=head, person=parent)
+    perform_action(
+        case=first, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="First time"
+    )
+    second = case_in(I, school, head)
+    perform_action(case=second, action="add_person", actor=head, person=parent)
+    # A warning is now the usual next step: no escalation reason needed.
+    perform_action(
+        case=second, action="decide", actor=head, actions=[Outcome.WARNING], rationale="Second time"
+    )
+    event = second.events.get(kind=CaseEvent.Kind.DECIDED)
+    assert event.data["suggested"] == Outcome.WARNING
+
+
+@pytest.mark.django_db
+def test_no_further_action_stands_alone(school, head):
+    case = case_in(I, school, head)
+    with pytest.raises(WorkflowError, match="can't be combined"):
+        perform_action(
+            case=case,
+            action="decide",
+            actor=head,
+            actions=[Outcome.NO_FURTHER_ACTION, Outcome.REMINDER],
+            rationale="x",
+        )
+
+
+@pytest.mark.django_db
+def test_allegation_against_staff_sets_a_one_working_day_lado_deadline(school, head, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 12, 24, 10, 0, tzinfo=datetime.UTC))
+    report, _ = submit_report(school)
+    triage(report.case, head, safeguarding_screen=SafeguardingScreen.ALLEGATION)
+    case = Case.objects.get(pk=report.case.pk)
+    # Thursday 24 December: Christmas and Boxing Day (moved to Monday 28th) are bank
+    # holidays, then the weekend — one working day later is Tuesday 29 December.
+    assert case.lado_due == datetime.date(2026, 12, 29)
+    assert case.safeguarding_flag
+    assert case.notifications.filter(kind=Notification.Kind.DSL_URGENT).exists()
+    with pytest.raises(WorkflowError, match="LADO"):
+        perform_action(
+            case=case, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="x"
+        )
+    perform_action(
+        case=case,
+        action="refer",
+        actor=head,
+        kind=Referral.Kind.LADO,
+        made_on=datetime.date(2026, 12, 24),
+    )
+    perform_action(
+        case=case,
+        action="decide",
+        actor=head,
+        actions=[Outcome.REMINDER],
+        rationale="LADO: no further action for the member of staff",
+    )
+
+
+@pytest.mark.django_db
+def test_monitoring_needs_a_restriction_in_force(school, head):
+    case = case_in(I, school, head)
+    perform_action(
+        case=case, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="x"
+    )
+    with pytest.raises(WorkflowError, match="ban or contact restriction"):
+        perform_action(case=case, action="monitor", actor=head, rationale="watch")
+
+
+@pytest.mark.django_db
+def test_merging_several_reports_makes_one_case(school, head):
+    target = case_in(N, school, head)
+    first, _ = submit_report(school, content="Same post, second reporter")
+    second, _ = submit_report(school, content="Same post, third reporter")
+    Message.objects.create(
+        case=first.case, report=first, body="more", direction=Message.Direction.FROM_REPORTER
+    )
+    workflow.cases_merge(
+        target=target,
+        sources=[first.case, second.case],
+        actor=head,
+        rationale="One post, three reports",
+    )
+    assert target.reports.count() == 3
+    for report in (first, second):
+        report.refresh_from_db()
+        old = Case.objects.get(reference=report.reference)
+        assert report.case == target
+        assert old.status == C and old.outcome == f"Merged into {target.reference}"
+        assert old.merged_into == target
+        assert old.events.filter(kind="merged", to_status=C).exists()
+    assert target.messages.count() == 1
+    assert target.events.filter(kind="merged").count() == 2
+    with pytest.raises(WorkflowError, match="open that case instead"):
+        perform_action(
+            case=Case.objects.get(reference=first.reference),
+            action="reopen",
+            actor=head,
+            reason="x",
+        )
+
+
+@pytest.mark.django_db
+def test_merge_refuses_other_schools_and_closed_targets(school, other_school, head):
+    case = case_in(N, school, head)
+    elsewhere, _ = submit_report(other_school)
+    with pytest.raises(WorkflowError, match="same school"):
+        perform_action(case=case, action="merge", actor=head, target=elsewhere.case)
+    closed = case_in(C, school, head)
+    with pytest.raises(WorkflowError, match="is closed"):
+        perform_action(case=case, action="merge", actor=head, target=closed)
+
+
+@pytest.mark.django_db
+def test_the_new_lead_is_told(school, head, slt, django_capture_on_commit_callbacks):
+    case = case_in(N, school, head)
+    triage(case, head, lead=slt)
+    assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
+    perform_action(case=case, action="reassign", actor=head, lead=head)
+    # Taking a case yourself sends no email.
+    assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
+
+
+@pytest.mark.django_db
+def test_lead_must_be_senior_leadership(school, head, office):
+    case = case_in(N, school, head)
+    with pytest.raises(WorkflowError, match="senior leadership"):
+        triage(case, head, lead=office)
+
+
+@pytest.mark.django_db
+def test_message_to_the_reporter_emails_a_notice_only(school, head):
+    report, _ = submit_report(school, reporter_email="p@example.com")
+    perform_action(
+        case=report.case,
+        action="message_reporter",
+        actor=head,
+        report=report,
+        body="Please send the original screenshot",
+    )
+    assert report.case.notifications.filter(kind=Notification.Kind.REPORTER_MESSAGE).exists()
+
+
+@pytest.mark.django_db
+def test_reissued_code_replaces_the_old_one(school, head):
+    from incidents import codes
+
+    report, old_code = submit_report(school)
+    effect = perform_action(
+        case=report.case,
+        action="reissue_code",
+        actor=head,
+        report=report,
+        identity_check="Confirmed by phone",
+    )
+    report.refresh_from_db()
+    assert codes.check_followup_code(effect.result, report.followup_code_hash)
+    assert not codes.check_followup_code(old_code, report.followup_code_hash)
+    event = report.case.events.get(kind=CaseEvent.Kind.CODE_REISSUED)
+    assert effect.result not in str(event.data) and effect.result not in event.summary
