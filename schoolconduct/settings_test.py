@@ -29,3 +29,4 @@ STORAGES = {
 # Tests use their own cache so rate-limit counters never leak between runs through Redis.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = True
+AXES_VERBOSE = False

@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import PasswordResetForm
 
 from .models import Group, Membership, Rule, School, Trust, TrustMembership
+from .services import staff_invite
 
 
 class RuleInline(admin.TabularInline):
@@ -112,13 +112,6 @@ class StaffUserAdmin(UserAdmin):
     def send_invitation(self, request, queryset):
         sent = 0
         for user in queryset.filter(is_active=True).exclude(email=""):
-            form = PasswordResetForm({"email": user.email})
-            if form.is_valid():
-                form.save(
-                    request=request,
-                    use_https=request.is_secure(),
-                    subject_template_name="emails/password_reset_subject.txt",
-                    email_template_name="emails/password_reset.txt",
-                )
-                sent += 1
+            staff_invite(user=user, domain=request.get_host(), use_https=request.is_secure())
+            sent += 1
         self.message_user(request, f"Sent {sent} invitation(s).", messages.SUCCESS)

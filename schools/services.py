@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from .models import Rule, School
 
@@ -84,3 +88,26 @@ def school_install_default_rules(*, school: School) -> int:
     ]
     Rule.objects.bulk_create(new_rules)
     return len(new_rules)
+
+
+def staff_invite(*, user, domain: str, use_https: bool) -> None:
+    """Email a member of staff a one-time link to set their own password.
+
+    Unlike a password reset, this works for a new account that has no password yet.
+    """
+    context = {
+        "email": user.email,
+        "domain": domain,
+        "site_name": "SchoolConduct",
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "user": user,
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if use_https else "http",
+    }
+    PasswordResetForm().send_mail(
+        "emails/password_reset_subject.txt",
+        "emails/password_reset.txt",
+        context,
+        None,
+        user.email,
+    )
