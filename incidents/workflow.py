@@ -649,7 +649,9 @@ def perform_action(*, case: Case, action: str, actor, **params: Any) -> Effect:
         raise WorkflowError("That action does not exist.")
     with transaction.atomic():
         locked = (
-            Case.objects.select_for_update().select_related("school", "merged_into").get(pk=case.pk)
+            Case.objects.select_for_update(of=("self",))
+            .select_related("school", "merged_into")
+            .get(pk=case.pk)
         )
         if not _may(actor, locked, transition.who):
             raise WorkflowError("You don't have permission to do that on this case.")

@@ -47,6 +47,24 @@ def redis_available(url: str | None = None) -> bool:
         return False
 
 
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests: on another database, CI deselects them (its PostgreSQL run
+    has them) and a developer's run skips them with the reason."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    keep, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("postgres") else keep).append(item)
+    if IN_CI:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    else:
+        for item in dropped:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()

@@ -17,7 +17,8 @@ def create(apps, schema_editor):
             RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
         END;
         $$ LANGUAGE plpgsql;
-        """
+        """,
+        params=None,  # no placeholder parsing: the % above is PL/pgSQL's
     )
     for table in TABLES:
         schema_editor.execute(
