@@ -1,0 +1,93 @@
+"""Queries per page are constant: measured at N and 10N rows with their related objects."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from incidents.evidence import evidence_store, inspect_image
+from incidents.models import Person
+from incidents.workflow import perform_action
+from tests.factories import submit_report
+from tests.images import png_upload
+
+from .test_workflow import triage
+
+
+def grow(school, head, n: int, target=None):
+    """n more cases with a triaged lead, a person, a note and a screenshot each; and n more
+    reports, events, messages and files on `target`."""
+    image = inspect_image(png_upload())
+    for i in range(n):
+        report, _ = submit_report(school, content=f"Post {i}", reporter_name=f"R{i}")
+        triage(report.case, head, rules=list(school.rules.all()))
+        person = Person.objects.create(school=school, full_name=f"Parent {i}")
+        perform_action(case=report.case, action="add_person", actor=head, person=person)
+        evidence_store(case=report.case, report=report, items=[image])
+        if target is not None:
+            extra, _ = submit_report(school, content=f"Same post {i}")
+            evidence_store(case=target, report=None, items=[image])
+            perform_action(case=extra.case, action="merge", actor=head, target=target)
+            perform_action(case=target, action="note", actor=head, text=f"Note {i}")
+            perform_action(
+                case=target,
+                action="message_reporter",
+                actor=head,
+                report=target.reports.first(),
+                body=f"Question {i}",
+            )
+            perform_action(
+                case=report.case, action="add_person", actor=head, person=target.persons.first()
+            )
+
+
+def count(client, url: str) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(queries), [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.fixture
+def target(school, head):
+    report, _ = submit_report(school)
+    triage(report.case, head)
+    person = Person.objects.create(school=school, full_name="The parent")
+    perform_action(case=report.case, action="add_person", actor=head, person=person)
+    return report.case
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["dashboard", "list", "case", "export"])
+def test_queries_do_not_grow_with_the_data(client, school, head, target, page):
+    url = {
+        "dashboard": "/staff/",
+        "list": "/staff/cases/?sort=-opened",
+        "case": f"/staff/cases/{target.reference}/",
+        "export": "/staff/cases/export.csv",
+    }[page]
+    client.force_login(head)
+    grow(school, head, 3, target)
+    client.get(url)  # warm caches (sessions, content types)
+    small, _ = count(client, url)
+    grow(school, head, 27, target)
+    large, sql = count(client, url)
+    assert small == large, "\n".join(sql)
+    assert large == EXPECTED_QUERIES[page], "\n".join(sql)
+
+
+# Every page starts with: session, user, memberships, trust memberships (4).
+EXPECTED_QUERIES = {
+    # + counts by school and status, waiting, mine, safeguarding alerts, LADO overdue
+    "dashboard": 9,
+    # + schools for the filter, the filter's choices (rules, groups, leads), count, page
+    "list": 10,
+    # + case, access-log insert, reports, their rules, evidence, persons, history, messages,
+    #   events, meetings, referrals, access log, case rules, new reports to merge in (2)
+    "case": 18,
+    # + schools for the filter, access-log insert, the rows (one chunked query)
+    "export": 7,
+}

@@ -1,0 +1,109 @@
+"""Every staff URL × every role × own school / other school, against a hand-written matrix.
+
+The URL list comes from the resolver: a staff URL that nobody listed here fails the test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from incidents.evidence import evidence_store, inspect_image
+from tests.factories import submit_report
+from tests.images import png_upload
+
+ROLES = ["anon", "slt", "dsl", "office", "trust", "other"]
+
+# name: (own-school object statuses by role, other-school object statuses by role)
+# None for the other school means the URL has no object.
+R, NF, NA, OK = 302, 404, 405, 200
+EXPECTED = {
+    #                          anon slt  dsl  office trust other
+    "dashboard": ((R, OK, OK, OK, OK, OK), None),
+    "case-list": ((R, OK, OK, NF, OK, OK), None),
+    "case-export": ((R, OK, OK, NF, OK, OK), None),
+    "report-log": ((R, OK, NF, NF, OK, OK), None),
+    "case-detail": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
+    "case-chronology": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
+    "case-merge-in": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
+    "case-action": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
+    "evidence": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
+    "evidence-original": ((R, OK, OK, NF, NF, NF), (R, NF, NF, NF, NF, OK)),
+    "login": ((OK, R, R, R, R, R), None),
+    "logout": ((NA, NA, NA, NA, NA, NA), None),
+    "password-reset": ((OK, OK, OK, OK, OK, OK), None),
+    "password-reset-sent": ((OK, OK, OK, OK, OK, OK), None),
+    "password-reset-confirm": ((OK, OK, OK, OK, OK, OK), None),
+    "password-reset-complete": ((OK, OK, OK, OK, OK, OK), None),
+}
+
+
+def staff_url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and namespace == "staff":
+                names.add(p.name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_staff_url_is_in_the_matrix():
+    assert staff_url_names() == set(EXPECTED)
+
+
+def url_for(name: str, case, evidence) -> str:
+    kwargs = {}
+    if name in ("case-detail", "case-chronology", "case-merge-in"):
+        kwargs = {"reference": case.reference}
+    elif name == "case-action":
+        kwargs = {"reference": case.reference, "action": "note"}
+    elif name in ("evidence", "evidence-original"):
+        kwargs = {"pk": evidence.pk}
+    elif name == "password-reset-confirm":
+        kwargs = {"uidb64": "MQ", "token": "set-password"}
+    return reverse(f"staff:{name}", kwargs=kwargs)
+
+
+@pytest.fixture
+def world(school, other_school, head, dsl, office, trust_exec, other_head):
+    objects = {}
+    for key, where in (("own", school), ("other", other_school)):
+        report, _ = submit_report(where, child_at_risk="yes", child_risk_details="x")
+        [evidence] = evidence_store(
+            case=report.case, report=report, items=[inspect_image(png_upload())]
+        )
+        objects[key] = (report.case, evidence)
+    users = {
+        "anon": None,
+        "slt": head,
+        "dsl": dsl,
+        "office": office,
+        "trust": trust_exec,
+        "other": other_head,
+    }
+    return objects, users
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_access(client, world, name):
+    objects, users = world
+    failures = []
+    for which, expected in zip(("own", "other"), EXPECTED[name], strict=True):
+        if expected is None:
+            continue
+        case, evidence = objects[which]
+        url = url_for(name, case, evidence)
+        for role, status in zip(ROLES, expected, strict=True):
+            client.logout()
+            if users[role] is not None:
+                client.force_login(users[role])
+            got = client.get(url).status_code
+            if got != status:
+                failures.append(f"{role} on {which} {url}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)
