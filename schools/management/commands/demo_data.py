@@ -5,10 +5,13 @@ Idempotent: running it again changes nothing. Refused in production settings.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from schools.models import Group, Membership, Role, School, Trust, TrustMembership
 from schools.services import school_install_default_rules
@@ -105,6 +108,66 @@ class Command(BaseCommand):
         TrustMembership.objects.get_or_create(
             user=user, trust=trust, defaults={"job_title": "Chief executive officer"}
         )
+        self._sample_reports(schools["willow-park"])
+
+    def _sample_reports(self, school: School) -> None:
+        """A few example reports, once, so the staff dashboard has something to show."""
+        from incidents.models import ChildRisk, Report
+        from incidents.services import ReportDetails, report_submit
+
+        if Report.objects.filter(school=school).exists():
+            return
+        groups = list(school.groups.all())
+        rules = {r.title: r for r in school.rules.all()}
+        today = timezone.localdate()
+        samples = [
+            (
+                "Year 3 parents",
+                2,
+                "Honestly Mr Patel is the worst teacher in the school. He "
+                "shouldn't be allowed near kids. Everyone complain!!",
+                ["No abusive or personal comments", "Not a place for grievances"],
+                ChildRisk.NO,
+                "",
+                "Sam's dad",
+            ),
+            (
+                "Year 5 parents",
+                1,
+                "Sharing this message Miss Jones sent me privately so you "
+                "can all see what she's really like [screenshot]",
+                ["Never post screenshots of private messages with staff"],
+                ChildRisk.NO,
+                "",
+                "A mum in the group",
+            ),
+            (
+                "Year 3 parents",
+                0,
+                "That girl in 3B who bit my son wants sorting out. I know where they live.",
+                ["No threats, intimidation or bad language"],
+                ChildRisk.YES,
+                "A child is identified and threatened.",
+                "",
+            ),
+        ]
+        for group_name, days_ago, text, rule_titles, risk, details, poster in samples:
+            report_submit(
+                school=school,
+                images=[],
+                details=ReportDetails(
+                    group=next(g for g in groups if g.name == group_name),
+                    group_other="",
+                    posted_on=today - timedelta(days=days_ago),
+                    posted_time=None,
+                    content=text,
+                    rules=[rules[t] for t in rule_titles if t in rules],
+                    rules_unsure=False,
+                    poster_description=poster,
+                    child_at_risk=risk,
+                    child_risk_details=details,
+                ),
+            )
 
     def _user(self, User, username: str, first: str, last: str):
         user, created = User.objects.get_or_create(
