@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
@@ -388,15 +387,35 @@ class Evidence(models.Model):
 # Chronology
 
 
-class CaseEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
-        raise ImmutableRecordError("The chronology is append-only.")
+        raise ImmutableRecordError(self.model.append_only_message)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableRecordError("The chronology is append-only.")
+        raise ImmutableRecordError(self.model.append_only_message)
 
 
-class CaseEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows are written once and never updated or deleted (PostgreSQL also enforces it with a
+    trigger, see migration 0003)."""
+
+    append_only_message = "This record is append-only."
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError(self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        raise ImmutableRecordError(self.append_only_message)
+
+
+class CaseEvent(AppendOnlyModel):
     """One line of a case's chronology. Append-only: written with the change it records."""
 
     class Kind(models.TextChoices):
@@ -434,7 +453,7 @@ class CaseEvent(models.Model):
     rationale = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = CaseEventQuerySet.as_manager()
+    append_only_message = "The chronology is append-only."
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -442,18 +461,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return self.summary
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableRecordError("The chronology is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
-        raise ImmutableRecordError("The chronology is append-only.")
-
-    def clean(self) -> None:
-        if not self._state.adding:
-            raise ValidationError("The chronology is append-only.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -549,15 +556,7 @@ class Referral(models.Model):
         return f"{self.get_kind_display()} ({self.made_on:%d %b %Y})"
 
 
-class AccessLogQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise ImmutableRecordError("The access log cannot be edited.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableRecordError("The access log cannot be edited.")
-
-
-class AccessLog(models.Model):
+class AccessLog(AppendOnlyModel):
     """Who opened a case, viewed evidence or exported a list, and when."""
 
     class Action(models.TextChoices):
@@ -576,7 +575,7 @@ class AccessLog(models.Model):
     detail = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
-    objects = AccessLogQuerySet.as_manager()
+    append_only_message = "The access log cannot be edited."
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -584,11 +583,3 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display()} {self.at:%d %b %Y %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableRecordError("The access log cannot be edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
-        raise ImmutableRecordError("The access log cannot be edited.")
