@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 MAX_FILES = 5
 MAX_BYTES = 10 * 1024 * 1024
@@ -94,6 +94,9 @@ def inspect_image(upload: UploadedFile) -> InspectedImage:
     if _MARKUP.search(data):
         raise ValidationError(MARKUP.format(name=name), code="polyglot")
 
+    # WeasyPrint switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is
+    # imported; a truncated upload must still be refused here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

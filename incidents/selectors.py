@@ -192,4 +192,7 @@ def case_detail(*, case, access, event_kind: str = "") -> dict:
         if access.can_see_reporter
         else [],
         "rules": list(case.rules.all()),
+        # Letters are the letters app's; the case page only lists them through the reverse
+        # relation, so incidents never imports letters.
+        "letters": list(case.letters.order_by("-created_at")) if hasattr(case, "letters") else [],
     }

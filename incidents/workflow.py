@@ -45,9 +45,11 @@ OPEN = frozenset(
 )
 ANY = OPEN | {CaseStatus.CLOSED}
 
-# Who may act: SLT of the school or an executive of its trust ("manage"), or a DSL ("dsl").
+# Who may act: SLT of the school or an executive of its trust ("manage"), a DSL ("dsl"), or
+# office staff ("office", for printing and sending letters only).
 MANAGE = "manage"
 DSL = "dsl"
+OFFICE = "office"
 
 # The usual ladder of proportionate steps (DOMAIN.md §Site ban, step 3).
 LADDER = [
@@ -499,6 +501,40 @@ def _reissue_code(case: Case, actor, *, report: Report, identity_check: str) -> 
     )
 
 
+LETTER_STEPS_MANAGE = {"drafted", "approved", "corrected", "cancelled"}
+LETTER_STEPS_OFFICE = {"printed", "sent", "render_failed", "rendered"}
+
+
+def letters_blocked_reason(case: Case, *, to_reporter: bool) -> str:
+    """Why a letter can't be drafted or approved on this case now ("" if it can)."""
+    if to_reporter:
+        return ""
+    if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING):
+        return (
+            "Letters to the parent can be issued only while the case is being "
+            "investigated, in action or monitored."
+        )
+    if case.safeguarding_flag and not case.safeguarding_decided_at:
+        return "Letters to the parent are on hold until the DSL records a safeguarding decision."
+    return ""
+
+
+def _letter(
+    case: Case, actor, *, step: str, summary: str, to_reporter: bool, data: dict | None = None
+) -> Effect:
+    """A letter's step on the chronology. The letters app calls this; it owns the letter."""
+    roles = roles_for(actor)
+    if step in LETTER_STEPS_MANAGE and not roles.manages(case.school):
+        raise WorkflowError("Only the school's senior leaders can draft or approve letters.")
+    if step not in LETTER_STEPS_MANAGE | LETTER_STEPS_OFFICE:
+        raise WorkflowError("Unknown letter step.")
+    if step in ("drafted", "approved", "corrected"):
+        reason = letters_blocked_reason(case, to_reporter=to_reporter)
+        if reason:
+            raise WorkflowError(reason)
+    return Effect(summary, "", {"step": step, **(data or {})})
+
+
 TRANSITIONS: dict[str, Transition] = {
     "triage": Transition(
         "Triage",
@@ -618,13 +654,25 @@ TRANSITIONS: dict[str, Transition] = {
         CaseEvent.Kind.CODE_REISSUED,
         _reissue_code,
     ),
+    "letter": Transition(
+        "Record a letter step",
+        ANY,
+        None,
+        frozenset({MANAGE, OFFICE}),
+        CaseEvent.Kind.LETTER,
+        _letter,
+    ),
 }
+# Letter steps are taken on the letters app's own pages, not offered as case actions.
+NOT_OFFERED = {"letter"}
 
 
 def _may(actor, case: Case, who: frozenset[str]) -> bool:
     roles = roles_for(actor)
-    return (MANAGE in who and roles.manages(case.school)) or (
-        DSL in who and roles.is_dsl(case.school)
+    return (
+        (MANAGE in who and roles.manages(case.school))
+        or (DSL in who and roles.is_dsl(case.school))
+        or (OFFICE in who and case.school_id in roles.office)
     )
 
 
@@ -633,7 +681,7 @@ def available_actions(*, case: Case, actor) -> list[str]:
     names = [
         name
         for name, t in TRANSITIONS.items()
-        if case.status in t.sources and _may(actor, case, t.who)
+        if name not in NOT_OFFERED and case.status in t.sources and _may(actor, case, t.who)
     ]
     if "safeguarding_decision" in names and not case.safeguarding_flag:
         names.remove("safeguarding_decision")

@@ -1,0 +1,169 @@
+"""Letter kinds, the merge fields letters may use, and what each kind must contain.
+
+This is the one table behind DOMAIN.md §Letters: a template is refused on save if it leaves out
+a required field of its kind, and a letter can't be drafted while one of them has no value.
+The reporter's identity is never a field of a letter to anyone but the reporter, and no field
+holds other children's names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class LetterKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement to the reporter"
+    REMINDER = "reminder", "Reminder of the code of conduct"
+    MEETING_INVITATION = "meeting_invitation", "Invitation to a meeting"
+    WARNING = "warning", "Formal warning"
+    INTENTION_TO_BAR = "intention_to_bar", "Notice of intention to bar"
+    TEMPORARY_BAR = "temporary_bar", "Temporary bar with immediate effect"
+    BAR_DECISION = "bar_decision", "Bar decision"
+    BAR_REVIEW = "bar_review", "Bar review or lifting"
+    CONTACT_RESTRICTION = "contact_restriction", "Contact restriction"
+    OUTCOME_TO_REPORTER = "outcome_to_reporter", "Outcome to the reporter"
+
+
+TO_REPORTER = frozenset({LetterKind.ACKNOWLEDGEMENT, LetterKind.OUTCOME_TO_REPORTER})
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    help: str = ""
+    # Entered by staff when drafting (True), or taken from the school, case and recipient.
+    entered: bool = False
+    multiline: bool = False
+    # Only letters to the reporter may use it.
+    reporter_only: bool = False
+
+
+FIELDS: dict[str, Field] = {
+    # From the school, the case and the letter itself.
+    "school_name": Field("School name"),
+    "school_phone": Field("School phone"),
+    "school_email": Field("School email"),
+    "school_address": Field("School address"),
+    "trust_name": Field("Trust name"),
+    "letter_date": Field("Date of the letter"),
+    "case_reference": Field("Case reference"),
+    "recipient_name": Field("Recipient's name"),
+    "delivery_method": Field("How the letter is delivered"),
+    "incident_date": Field("Date of the post"),
+    "group_name": Field("Group or platform"),
+    "rules_breached": Field("Code of conduct rules breached"),
+    "signatory_name": Field("Signatory's name"),
+    "signatory_title": Field("Signatory's job title"),
+    "reporter_name": Field("Reporter's name", reporter_only=True),
+    # Entered when drafting.
+    "conduct_summary": Field(
+        "Summary of the conduct",
+        "The facts, calmly and briefly. Don't name the person who reported it or any child.",
+        entered=True,
+        multiline=True,
+    ),
+    "impact": Field("Impact of the conduct", entered=True, multiline=True),
+    "change_required": Field("What must change", entered=True, multiline=True),
+    "response_deadline": Field("Reply by (date)", entered=True),
+    "meeting_date": Field("Meeting date", entered=True),
+    "meeting_time": Field("Meeting time", entered=True),
+    "meeting_place": Field("Meeting place", entered=True),
+    "meeting_attendees": Field("Who will attend", entered=True),
+    "meeting_purpose": Field("Purpose of the meeting", entered=True, multiline=True),
+    "reasons": Field("Reasons", entered=True, multiline=True),
+    "proposed_scope": Field("Scope (site areas, times, events)", entered=True, multiline=True),
+    "duration": Field("Duration", entered=True),
+    "representation_deadline": Field(
+        "Representations by (date)",
+        "At least 5 school days away (the school's default is 10 — a school choice, not law).",
+        entered=True,
+    ),
+    "decision_maker": Field("Who decides", entered=True),
+    "child_arrangements": Field(
+        "Arrangements for the child's drop-off and collection", entered=True, multiline=True
+    ),
+    "start_date": Field("Start date", entered=True),
+    "why_immediate": Field("Why the bar takes effect immediately", entered=True, multiline=True),
+    "representations_summary": Field(
+        "Representations received and how they were weighed", entered=True, multiline=True
+    ),
+    "review_date": Field("Review date", entered=True),
+    "review_outcome": Field("Outcome of the review", entered=True, multiline=True),
+    "conditions": Field("Conditions", entered=True, multiline=True),
+    "contact_point": Field("Single point of contact", entered=True),
+    "outcome_summary": Field(
+        "Outcome in general terms",
+        "Don't tell the reporter what happened to the other parent.",
+        entered=True,
+        multiline=True,
+    ),
+}
+
+# Every letter: letterhead, date, reference, addressee, delivery method, the facts and the rule,
+# and an authorised signatory (DOMAIN.md §Letters). The letterhead and address block come from
+# the PDF layout; the rest are fields.
+COMMON = ["letter_date", "case_reference", "recipient_name", "delivery_method", "signatory_name"]
+FACTS = ["incident_date", "group_name", "conduct_summary", "rules_breached"]
+
+REQUIRED: dict[str, list[str]] = {
+    LetterKind.ACKNOWLEDGEMENT: [*COMMON, "incident_date", "group_name"],
+    LetterKind.REMINDER: [*COMMON, *FACTS],
+    LetterKind.MEETING_INVITATION: [
+        *COMMON,
+        *FACTS,
+        "meeting_date",
+        "meeting_time",
+        "meeting_place",
+        "meeting_attendees",
+        "meeting_purpose",
+    ],
+    LetterKind.WARNING: [*COMMON, *FACTS, "impact", "change_required", "response_deadline"],
+    LetterKind.INTENTION_TO_BAR: [
+        *COMMON,
+        *FACTS,
+        "reasons",
+        "proposed_scope",
+        "duration",
+        "representation_deadline",
+        "decision_maker",
+        "child_arrangements",
+    ],
+    LetterKind.TEMPORARY_BAR: [
+        *COMMON,
+        *FACTS,
+        "reasons",
+        "proposed_scope",
+        "duration",
+        "representation_deadline",
+        "decision_maker",
+        "child_arrangements",
+        "start_date",
+        "why_immediate",
+    ],
+    LetterKind.BAR_DECISION: [
+        *COMMON,
+        *FACTS,
+        "representations_summary",
+        "reasons",
+        "proposed_scope",
+        "start_date",
+        "review_date",
+        "child_arrangements",
+    ],
+    LetterKind.BAR_REVIEW: [*COMMON, "review_outcome", "conditions", "review_date"],
+    LetterKind.CONTACT_RESTRICTION: [*COMMON, *FACTS, "contact_point", "review_date"],
+    LetterKind.OUTCOME_TO_REPORTER: [*COMMON, "outcome_summary"],
+}
+
+
+def allowed_fields(kind: str) -> set[str]:
+    """The merge fields a template of this kind may use."""
+    return {name for name, f in FIELDS.items() if kind in TO_REPORTER or not f.reporter_only}
+
+
+def entered_fields(kind: str) -> list[str]:
+    """Fields staff fill in when drafting this kind, required ones first."""
+    required = [n for n in REQUIRED[kind] if FIELDS[n].entered]
+    return required

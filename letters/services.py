@@ -1,0 +1,584 @@
+"""Writes for letters: templates, the letter lifecycle and print batches.
+
+Every step of a letter is recorded on its case's chronology through `incidents.workflow`
+(in the same transaction). An approved letter is a frozen snapshot: its PDF is rendered once
+by a Celery task and never re-rendered in place; a correction is a new letter.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import logging
+from typing import Any
+
+import nh3
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from incidents.models import Case, Message, Person, Report
+from incidents.workflow import WorkflowError, perform_action
+from schools.models import Role, School
+
+from . import placeholders
+from .defaults import DEFAULT_TEMPLATES
+from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind
+from .models import Letter, LetterStatus, LetterTemplate, PrintBatch, SendMethod
+
+logger = logging.getLogger(__name__)
+
+
+class LetterError(Exception):
+    """A letter step that can't be done, with the reasons (a list of plain sentences)."""
+
+    def __init__(self, messages: list[str] | str):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__(" ".join(self.messages))
+
+
+def _date(value: datetime.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+def template_current(*, school: School, kind: str) -> tuple[str, str, LetterTemplate | None]:
+    """The title and body a new letter of this kind starts from: the school's latest version,
+    else the trust's, else the built-in default."""
+    scope = Q(school=school)
+    if school.trust_id:
+        scope |= Q(school__isnull=True, trust_id=school.trust_id)
+    versions = list(LetterTemplate.objects.filter(scope, kind=kind).order_by("-version"))
+    own = next((t for t in versions if t.school_id == school.pk), None)
+    chosen = own or next(iter(versions), None)
+    if chosen:
+        return chosen.title, chosen.body, chosen
+    title, body = DEFAULT_TEMPLATES[kind]
+    return title, body, None
+
+
+def template_save(
+    *, school: School, kind: str, title: str, body: str, actor, note: str = ""
+) -> LetterTemplate:
+    """Save a new version of the school's template after sanitising and checking it."""
+    clean = placeholders.sanitise(body)
+    errors = placeholders.template_errors(clean, kind)
+    if not title.strip():
+        errors.insert(0, "Give the letter a title.")
+    if errors:
+        raise LetterError(errors)
+    with transaction.atomic():
+        latest = (
+            LetterTemplate.objects.select_for_update()
+            .filter(school=school, kind=kind)
+            .order_by("-version")
+            .first()
+        )
+        return LetterTemplate.objects.create(
+            school=school,
+            kind=kind,
+            version=(latest.version + 1) if latest else 1,
+            title=title.strip(),
+            body=clean,
+            created_by=actor,
+            note=note[:200],
+        )
+
+
+def template_reset(*, school: School, kind: str, actor) -> LetterTemplate:
+    title, body = DEFAULT_TEMPLATES[kind]
+    return template_save(
+        school=school, kind=kind, title=title, body=body, actor=actor, note="Reset to the default"
+    )
+
+
+def sample_values(*, school: School, kind: str) -> dict[str, str]:
+    """Made-up values for previewing a template."""
+    today = timezone.localdate()
+    values = {name: f"[{field.label}]" for name, field in FIELDS.items()}
+    values.update(_school_values(school))
+    values.update(
+        {
+            "letter_date": _date(today),
+            "case_reference": f"{school.reference_prefix}-{today.year}-0042",
+            "recipient_name": "Mr A Sample",
+            "delivery_method": "Post",
+            "incident_date": _date(today - datetime.timedelta(days=3)),
+            "group_name": "Year 3 parents (WhatsApp)",
+            "rules_breached": "No abusive or personal comments",
+            "conduct_summary": "A message described a member of staff in abusive terms.",
+            "signatory_name": "Head Teacher",
+            "reporter_name": "Ms R Reporter",
+        }
+    )
+    return values
+
+
+# --- merge values ----------------------------------------------------------------------------
+
+
+def _school_values(school: School) -> dict[str, str]:
+    return {
+        "school_name": school.name,
+        "school_phone": school.phone,
+        "school_email": school.email,
+        "school_address": ", ".join([*school.address_lines, school.postcode]),
+        "trust_name": school.trust.name if school.trust_id else "",
+    }
+
+
+def _case_values(case: Case) -> dict[str, str]:
+    reports = list(case.reports.select_related("group").order_by("received_at"))
+    first = reports[0] if reports else None
+    rules = list(case.rules.all()) or [rule for report in reports for rule in report.rules.all()]
+    titles = list(dict.fromkeys(rule.title for rule in rules))
+    group = ""
+    if first:
+        group = first.group.name if first.group_id else first.group_other
+        if first.group_id:
+            group = f"{group} ({first.group.get_platform_display()})"
+    return {
+        "case_reference": case.reference,
+        "incident_date": _date(first.posted_on) if first else "",
+        "group_name": group,
+        "rules_breached": "; ".join(titles),
+    }
+
+
+def signatory_default(*, school: School):
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__school=school,
+            memberships__role=Role.SLT,
+            memberships__is_head_teacher=True,
+        )
+        .first()
+    )
+
+
+def _signatory_title(user, school: School) -> str:
+    membership = user.memberships.filter(school=school, role=Role.SLT).first()
+    if membership and membership.job_title:
+        return membership.job_title
+    return "Head Teacher" if membership and membership.is_head_teacher else ""
+
+
+def _reporter_identity(case: Case) -> list[str]:
+    """Every reporter detail on the case, to keep out of letters to anyone else."""
+    values = []
+    for report in case.reports.all():
+        values += [report.reporter_name, report.reporter_email, report.reporter_phone]
+    return [v.strip() for v in values if v and len(v.strip()) >= 3]
+
+
+def _check_no_reporter(case: Case, text: str) -> None:
+    plain = nh3.clean(text, tags=set()).lower()
+    for value in _reporter_identity(case):
+        if value.lower() in plain:
+            raise LetterError(
+                "This letter mentions the person who reported the concern. "
+                "Letters to anyone but the reporter must never name them."
+            )
+
+
+# --- the letter lifecycle -------------------------------------------------------------------
+
+
+def letter_draft(
+    *,
+    case: Case,
+    kind: str,
+    actor,
+    details: dict[str, str],
+    delivery_method: str,
+    person: Person | None = None,
+    report: Report | None = None,
+    signatory=None,
+    corrects: Letter | None = None,
+) -> Letter:
+    """Draft a letter from the school's template with every merge value filled in.
+
+    Refused (LetterError) if a required element of the kind has no value, or if the case is
+    blocked for letters (safeguarding pending, wrong state) — the message says which.
+    """
+    kind = LetterKind(kind)
+    to_reporter = kind in TO_REPORTER
+    school = case.school
+    if to_reporter:
+        if report is None or report.case_id != case.pk:
+            raise LetterError("Choose which report's reporter the letter is for.")
+        if delivery_method not in (SendMethod.EMAIL, SendMethod.FOLLOW_UP):
+            raise LetterError(
+                "Letters to the reporter go by email or the follow-up page, never by post."
+            )
+        if delivery_method == SendMethod.EMAIL and not report.reporter_email:
+            raise LetterError("The reporter gave no email address: use the follow-up page.")
+        recipient_name = report.reporter_name or "Parent or carer"
+        address, email = "", report.reporter_email
+    else:
+        if person is None or not case.persons.filter(pk=person.pk).exists():
+            raise LetterError(
+                "Add the person concerned to the case, then choose them as the recipient."
+            )
+        if delivery_method == SendMethod.FOLLOW_UP:
+            raise LetterError("Only letters to the reporter can go to the follow-up page.")
+        if delivery_method == SendMethod.EMAIL and not person.email:
+            raise LetterError(f"There is no email address for {person.full_name}.")
+        if delivery_method == SendMethod.POST and not person.address.strip():
+            raise LetterError(f"There is no postal address for {person.full_name}.")
+        recipient_name, address, email = person.full_name, person.address, person.email
+        if person.postcode:
+            address = f"{address.strip()}\n{person.postcode}"
+    signatory = signatory or signatory_default(school=school) or actor
+    title, body, template = template_current(school=school, kind=kind)
+    values = {
+        **_school_values(school),
+        **_case_values(case),
+        "letter_date": _date(timezone.localdate()),
+        "recipient_name": recipient_name,
+        "delivery_method": SendMethod(delivery_method).label,
+        "signatory_name": signatory.get_full_name() or signatory.get_username(),
+        "signatory_title": _signatory_title(signatory, school),
+        **{k: v.strip() for k, v in details.items() if k in FIELDS and FIELDS[k].entered},
+    }
+    if to_reporter:
+        values["reporter_name"] = recipient_name
+    missing = [FIELDS[n].label for n in REQUIRED[kind] if not values.get(n, "").strip()]
+    if missing:
+        raise LetterError(f"A {kind.label.lower()} needs: " + ", ".join(missing) + ".")
+    merged = placeholders.merge(body, values)
+    if not to_reporter:
+        _check_no_reporter(case, merged)
+    with transaction.atomic():
+        letter = Letter.objects.create(
+            case=case,
+            kind=kind,
+            template=template,
+            template_version=template.version if template else 0,
+            title=title,
+            person=None if to_reporter else person,
+            report=report if to_reporter else None,
+            recipient_name=recipient_name,
+            recipient_address=address,
+            recipient_email=email,
+            delivery_method=delivery_method,
+            body_html=merged,
+            context=values,
+            signatory=signatory,
+            signatory_name=values["signatory_name"],
+            signatory_title=values["signatory_title"],
+            corrects=corrects,
+            created_by=actor,
+        )
+        _record(
+            letter,
+            actor,
+            "corrected" if corrects else "drafted",
+            f"{kind.label} drafted to {recipient_name}"
+            + (
+                f" (correcting the letter of {corrects.approved_at:%d %b %Y})"
+                if corrects and corrects.approved_at
+                else ""
+            ),
+        )
+    return letter
+
+
+def _record(letter: Letter, actor, step: str, summary: str) -> None:
+    try:
+        perform_action(
+            case=letter.case,
+            action="letter",
+            actor=actor,
+            step=step,
+            summary=summary,
+            to_reporter=letter.to_reporter,
+            data={"letter": letter.pk, "kind": letter.kind},
+        )
+    except WorkflowError as error:
+        raise LetterError(str(error)) from None
+
+
+def letter_update_draft(*, letter: Letter, actor, title: str, body_html: str) -> Letter:
+    """Edit a draft: re-sanitised and re-checked on every save."""
+    if not letter.is_draft:
+        raise LetterError("Only a draft can be edited. Write a correction instead.")
+    clean = placeholders.sanitise(body_html)
+    errors = placeholders.merged_body_errors(clean)
+    if not title.strip():
+        errors.insert(0, "Give the letter a title.")
+    if errors:
+        raise LetterError(errors)
+    if not letter.to_reporter:
+        _check_no_reporter(letter.case, clean + " " + title)
+    letter.title, letter.body_html = title.strip(), clean
+    letter.save(update_fields=["title", "body_html"])
+    return letter
+
+
+def letter_approve(*, letter: Letter, actor) -> Letter:
+    """Freeze the draft and queue its PDF. The approver is recorded."""
+    from .tasks import render_letter
+
+    with transaction.atomic():
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        if locked.status != LetterStatus.DRAFT:
+            raise LetterError("This letter has already been approved.")
+        if not locked.to_reporter:
+            _check_no_reporter(locked.case, locked.body_html + " " + locked.title)
+        locked.status = LetterStatus.APPROVED
+        locked.approved_by, locked.approved_at = actor, timezone.now()
+        locked.context = {**locked.context, "letter_date": _date(timezone.localdate())}
+        locked.save(update_fields=["status", "approved_by", "approved_at", "context"])
+        _record(
+            locked,
+            actor,
+            "approved",
+            f"{locked.get_kind_display()} to {locked.recipient_name} approved",
+        )
+        if locked.corrects_id:
+            Letter.objects.filter(pk=locked.corrects_id).update(superseded_by=locked)
+        transaction.on_commit(lambda: _enqueue(render_letter, locked.pk))
+    return locked
+
+
+def _enqueue(task, *args) -> None:
+    try:
+        task.delay(*args)
+    except Exception:
+        logger.warning(
+            "Could not queue %s%s; use retry on the letter.", task.name, args, exc_info=True
+        )
+
+
+def letter_render(*, letter_id: int) -> bool:
+    """Render an approved letter's PDF once (the task body). Safe to run twice."""
+    from .rendering import letter_pdf
+
+    claimed = Letter.objects.filter(
+        pk=letter_id, status__in=[LetterStatus.APPROVED, LetterStatus.RENDER_FAILED], pdf=""
+    ).update(status=LetterStatus.APPROVED, render_error="")
+    if not claimed:
+        return False
+    letter = Letter.objects.select_related("case__school", "signatory__signature").get(pk=letter_id)
+    try:
+        pdf = letter_pdf(letter)
+    except Exception as error:
+        logger.exception("Letter %s failed to render", letter_id)
+        Letter.objects.filter(pk=letter_id).update(
+            status=LetterStatus.RENDER_FAILED, render_error=str(error)[:300]
+        )
+        return False
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter_id)
+        if letter.pdf:  # another run got there first; an issued PDF is never replaced
+            return False
+        letter.pdf.save(
+            f"{letter.case.reference}-{letter.pk}.pdf", ContentFile(pdf.data), save=False
+        )
+        letter.pdf_sha256, letter.pdf_pages = pdf.sha256, pdf.pages
+        letter.rendered_at, letter.status = timezone.now(), LetterStatus.READY
+        letter.save(update_fields=["pdf", "pdf_sha256", "pdf_pages", "rendered_at", "status"])
+    return True
+
+
+def letter_retry(*, letter: Letter, actor) -> None:
+    from .tasks import render_letter
+
+    if letter.status != LetterStatus.RENDER_FAILED and not (
+        letter.status == LetterStatus.APPROVED and not letter.pdf
+    ):
+        raise LetterError("This letter's PDF does not need making again.")
+    transaction.on_commit(lambda: _enqueue(render_letter, letter.pk))
+
+
+def letter_pdf_bytes(letter: Letter) -> bytes:
+    """The stored PDF, checked against its SHA-256 (what is printed is what is filed)."""
+    with letter.pdf.open("rb") as f:
+        data = f.read()
+    if hashlib.sha256(data).hexdigest() != letter.pdf_sha256:
+        raise LetterError(
+            f"The stored PDF of letter {letter.pk} does not match its "
+            "fingerprint. Do not print it; contact your administrator."
+        )
+    return data
+
+
+def letters_mark_printed(*, letters: list[Letter], actor) -> int:
+    count = 0
+    with transaction.atomic():
+        for letter in letters:
+            if letter.status != LetterStatus.READY or letter.to_reporter:
+                continue
+            letter.status, letter.printed_at, letter.printed_by = (
+                LetterStatus.PRINTED,
+                timezone.now(),
+                actor,
+            )
+            letter.save(update_fields=["status", "printed_at", "printed_by"])
+            _record(
+                letter,
+                actor,
+                "printed",
+                f"{letter.get_kind_display()} to {letter.recipient_name} printed",
+            )
+            count += 1
+    return count
+
+
+def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.date) -> Letter:
+    """Record how and when a letter went; email and follow-up deliveries happen here."""
+    if letter.status not in (LetterStatus.READY, LetterStatus.PRINTED):
+        raise LetterError("Only a letter whose PDF is ready can be sent.")
+    if letter.to_reporter and method not in (SendMethod.EMAIL, SendMethod.FOLLOW_UP):
+        raise LetterError("Letters to the reporter go by email or the follow-up page.")
+    if not letter.to_reporter and method == SendMethod.FOLLOW_UP:
+        raise LetterError("Only letters to the reporter can go to the follow-up page.")
+    if method in (SendMethod.POST, SendMethod.HAND) and letter.status != LetterStatus.PRINTED:
+        raise LetterError("Print the letter before recording it as posted or delivered.")
+    if method == SendMethod.EMAIL and not letter.recipient_email:
+        raise LetterError("There is no email address for this recipient.")
+    with transaction.atomic():
+        if method == SendMethod.FOLLOW_UP:
+            Message.objects.create(
+                case=letter.case,
+                report=letter.report,
+                author=actor,
+                direction=Message.Direction.TO_REPORTER,
+                body=f"{letter.title}\n\n"
+                + nh3.clean(
+                    letter.body_html.replace("</p>", "</p>\n\n").replace("<br>", "\n"), tags=set()
+                ).strip(),
+            )
+        letter.status, letter.sent_method, letter.sent_on = LetterStatus.SENT, method, sent_on
+        letter.sent_at, letter.sent_by = timezone.now(), actor
+        letter.save(update_fields=["status", "sent_method", "sent_on", "sent_at", "sent_by"])
+        _record(
+            letter,
+            actor,
+            "sent",
+            f"{letter.get_kind_display()} to "
+            f"{letter.recipient_name} sent ({SendMethod(method).label.lower()}, "
+            f"{_date(sent_on)})",
+        )
+        if method == SendMethod.EMAIL:
+            data = letter_pdf_bytes(letter)
+            transaction.on_commit(lambda: _email_letter(letter, data))
+    return letter
+
+
+def _email_letter(letter: Letter, data: bytes) -> None:
+    school = letter.case.school
+    email = EmailMessage(
+        subject=f"{letter.title} — {school.name} ({letter.case.reference})",
+        body=(
+            f"Please find attached a letter from {school.name}.\n\n"
+            f"If you would like it in another format, please contact the school office on "
+            f"{school.phone}.\n"
+        ),
+        to=[letter.recipient_email],
+        reply_to=[school.email],
+    )
+    email.attach(f"{letter.case.reference}-letter.pdf", data, "application/pdf")
+    try:
+        email.send()
+    except Exception:
+        logger.exception("Emailing letter %s failed", letter.pk)
+
+
+def letter_correct(*, letter: Letter, actor) -> Letter:
+    """A correction is a new draft that refers to the old letter; the old one is untouched."""
+    if letter.is_draft:
+        raise LetterError("Edit the draft instead of correcting it.")
+    draft = letter_draft(
+        case=letter.case,
+        kind=letter.kind,
+        actor=actor,
+        details={k: v for k, v in letter.context.items() if k in FIELDS and FIELDS[k].entered},
+        delivery_method=letter.delivery_method,
+        person=letter.person,
+        report=letter.report,
+        signatory=letter.signatory,
+        corrects=letter,
+    )
+    return letter_update_draft(
+        letter=draft, actor=actor, title=letter.title, body_html=letter.body_html
+    )
+
+
+# --- print batches ---------------------------------------------------------------------------
+
+
+def batch_create(*, school: School, letters: list[Letter], actor) -> PrintBatch:
+    """Collect ready letters into a batch; the combined PDF is assembled by a task."""
+    from .tasks import assemble_batch
+
+    ready = [
+        lt
+        for lt in letters
+        if lt.status == LetterStatus.READY and not lt.to_reporter and lt.case.school_id == school.pk
+    ]
+    if not ready:
+        raise LetterError("Choose at least one letter that is ready to print.")
+    with transaction.atomic():
+        batch = PrintBatch.objects.create(school=school, created_by=actor)
+        Letter.objects.filter(pk__in=[lt.pk for lt in ready]).update(batch=batch)
+        transaction.on_commit(lambda: _enqueue(assemble_batch, batch.pk))
+    return batch
+
+
+def batch_assemble(*, batch_id: int) -> bool:
+    """One print-ready PDF from the letters' stored PDFs, each checked against its SHA-256.
+    Identical objects (fonts, logos) are stored once."""
+    from pypdf import PdfReader, PdfWriter
+
+    claimed = PrintBatch.objects.filter(
+        pk=batch_id, status__in=[PrintBatch.Status.ASSEMBLING, PrintBatch.Status.FAILED], pdf=""
+    ).update(status=PrintBatch.Status.ASSEMBLING, error="")
+    if not claimed:
+        return False
+    batch = PrintBatch.objects.get(pk=batch_id)
+    letters = list(batch.letters.select_related("case").order_by("case__reference", "pk"))
+    try:
+        writer = PdfWriter()
+        for letter in letters:
+            writer.append(PdfReader(io.BytesIO(letter_pdf_bytes(letter))))
+        writer.compress_identical_objects(remove_identicals=True, remove_orphans=True)
+        out = io.BytesIO()
+        writer.write(out)
+        data = out.getvalue()
+    except Exception as error:
+        logger.exception("Print batch %s failed", batch_id)
+        PrintBatch.objects.filter(pk=batch_id).update(
+            status=PrintBatch.Status.FAILED, error=str(error)[:300]
+        )
+        return False
+    batch.pdf.save(f"batch-{batch.pk}.pdf", ContentFile(data), save=False)
+    batch.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    batch.page_count = sum(lt.pdf_pages or 0 for lt in letters)
+    batch.status = PrintBatch.Status.READY
+    batch.save(update_fields=["pdf", "pdf_sha256", "page_count", "status"])
+    return True
+
+
+def batch_mark_printed(*, batch: PrintBatch, actor) -> int:
+    with transaction.atomic():
+        count = letters_mark_printed(
+            letters=list(batch.letters.select_related("case")), actor=actor
+        )
+        batch.status, batch.printed_at = PrintBatch.Status.PRINTED, timezone.now()
+        batch.save(update_fields=["status", "printed_at"])
+    return count
+
+
+def details_for(kind: str, values: dict[str, Any]) -> dict[str, str]:
+    return {name: str(values.get(name, "")) for name in REQUIRED[kind] if FIELDS[name].entered}

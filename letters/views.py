@@ -1,0 +1,415 @@
+"""Staff pages for letters: drafting from a case, approval, templates and the print queue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from incidents.access import get_case_for_user, managed_schools, roles_for
+from incidents.workflow import letters_blocked_reason
+
+from . import services
+from .access import get_batch_for_user, get_letter_for_user, letters_visible_to, queue_schools
+from .forms import DraftEditForm, DraftForm, SentForm, TemplateForm
+from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
+from .models import Letter, LetterStatus, PrintBatch
+from .placeholders import merge, sanitise
+from .rendering import html_to_pdf, letter_html
+
+
+def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _manager_of(request: HttpRequest, school) -> None:
+    if not roles_for(request.user).manages(school):
+        raise Http404("Only senior leaders can do this.")
+
+
+# --- drafting from a case --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
+    access = get_case_for_user(request.user, reference)
+    case = access.case
+    if not access.can_manage or kind not in LetterKind.values:
+        raise Http404("Not available.")
+    blocked = letters_blocked_reason(case, to_reporter=kind in TO_REPORTER)
+    form = DraftForm(request.POST or None, case=case, kind=kind)
+    if request.method == "POST" and not blocked and form.is_valid():
+        try:
+            letter = services.letter_draft(
+                case=case,
+                kind=kind,
+                actor=request.user,
+                details=form.details(),
+                delivery_method=form.cleaned_data["delivery_method"],
+                person=form.cleaned_data.get("person"),
+                report=form.cleaned_data.get("report"),
+            )
+        except services.LetterError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Draft letter created. Check it, then approve it.")
+            return redirect("letters:detail", pk=letter.pk)
+    return render(
+        request,
+        "letters/new.html",
+        {
+            "case": case,
+            "kind": LetterKind(kind),
+            "form": form,
+            "blocked": blocked,
+        },
+    )
+
+
+@login_required
+@require_safe
+def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
+    access = get_case_for_user(request.user, reference)
+    if not access.can_manage:
+        raise Http404("Not available.")
+    case = access.case
+    kinds = [(k, letters_blocked_reason(case, to_reporter=k in TO_REPORTER)) for k in LetterKind]
+    return render(
+        request, "letters/kinds.html", {"case": case, "kinds": kinds, "letters": case.letters.all()}
+    )
+
+
+# --- one letter ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    letter, manages = get_letter_for_user(request.user, pk)
+    if not manages:
+        raise Http404("Not available.")
+    form = None
+    if letter.is_draft:
+        form = DraftEditForm(
+            request.POST or None, initial={"title": letter.title, "body_html": letter.body_html}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.letter_update_draft(
+                    letter=letter,
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    body_html=form.cleaned_data["body_html"],
+                )
+            except services.LetterError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, "Draft saved.")
+                return redirect("letters:detail", pk=letter.pk)
+    elif request.method == "POST":
+        return HttpResponse(status=405)
+    return render(
+        request,
+        "letters/detail.html",
+        {
+            "letter": letter,
+            "form": form,
+            "sent_form": SentForm(),
+            "events": letter.case.events.filter(
+                kind="letter", data__letter=letter.pk
+            ).select_related("actor"),
+        },
+    )
+
+
+@login_required
+@require_safe
+def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft as it will print: rendered now, not stored."""
+    letter, manages = get_letter_for_user(request.user, pk)
+    if not manages:
+        raise Http404("Not available.")
+    if letter.pdf:
+        return _pdf_response(
+            services.letter_pdf_bytes(letter), f"letter-{letter.pk}.pdf", inline=True
+        )
+    html = letter_html(letter)
+    pdf = html_to_pdf(html, assets=getattr(letter, "_render_assets", {}))
+    return _pdf_response(pdf.data, f"preview-{letter.pk}.pdf", inline=True)
+
+
+@login_required
+@require_POST
+def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    letter, manages = get_letter_for_user(request.user, pk)
+    if not manages:
+        raise Http404("Not available.")
+    try:
+        services.letter_approve(letter=letter, actor=request.user)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            "Approved. The PDF is being made and the letter will appear in the print queue."
+            if not letter.to_reporter
+            else "Approved. The PDF is being made; then send it to the reporter.",
+        )
+    return redirect("letters:detail", pk=letter.pk)
+
+
+@login_required
+@require_POST
+def letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    letter, manages = get_letter_for_user(request.user, pk)
+    if not manages:
+        raise Http404("Not available.")
+    try:
+        services.letter_retry(letter=letter, actor=request.user)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.info(request, "Trying again to make the PDF.")
+    return redirect("letters:detail", pk=letter.pk)
+
+
+@login_required
+@require_POST
+def letter_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    letter, manages = get_letter_for_user(request.user, pk)
+    if not manages:
+        raise Http404("Not available.")
+    try:
+        draft = services.letter_correct(letter=letter, actor=request.user)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+        return redirect("letters:detail", pk=letter.pk)
+    messages.success(
+        request, "A correction has been drafted. The original letter is kept unchanged."
+    )
+    return redirect("letters:detail", pk=draft.pk)
+
+
+@login_required
+@require_safe
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    letter, _ = get_letter_for_user(request.user, pk)
+    if not letter.pdf:
+        raise Http404("The PDF is not ready yet.")
+    try:
+        data = services.letter_pdf_bytes(letter)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+        return redirect("letters:queue")
+    return _pdf_response(data, f"{letter.case.reference}-letter-{letter.pk}.pdf")
+
+
+@login_required
+@require_POST
+def letter_printed(request: HttpRequest, pk: int) -> HttpResponse:
+    letter, _ = get_letter_for_user(request.user, pk)
+    count = services.letters_mark_printed(letters=[letter], actor=request.user)
+    if count:
+        messages.success(request, "Marked as printed.")
+    else:
+        messages.error(request, "Only a letter that is ready to print can be marked printed.")
+    return redirect("letters:queue")
+
+
+@login_required
+@require_POST
+def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    letter, _ = get_letter_for_user(request.user, pk)
+    form = SentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how the letter was sent and the date.")
+    else:
+        try:
+            services.letter_mark_sent(
+                letter=letter,
+                actor=request.user,
+                method=form.cleaned_data["method"],
+                sent_on=form.cleaned_data["sent_on"],
+            )
+        except services.LetterError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, f"Recorded as sent to {letter.recipient_name}.")
+    if request.POST.get("next") == "queue":
+        return redirect("letters:queue")
+    return redirect("letters:detail", pk=letter.pk)
+
+
+# --- the print queue -------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    schools = list(queue_schools(request.user))
+    if not schools:
+        raise Http404("No print queue.")
+    visible = (
+        letters_visible_to(request.user)
+        .exclude(kind__in=TO_REPORTER)
+        .select_related("case__school", "approved_by")
+        .order_by("approved_at", "pk")
+    )
+    return render(
+        request,
+        "letters/queue.html",
+        {
+            "ready": list(visible.filter(status=LetterStatus.READY)),
+            "printed": list(visible.filter(status=LetterStatus.PRINTED)),
+            "pending": list(
+                visible.filter(status__in=[LetterStatus.APPROVED, LetterStatus.RENDER_FAILED])
+            ),
+            "batches": list(
+                PrintBatch.objects.filter(school__in=schools).select_related("created_by")[:10]
+            ),
+            "sent_form": SentForm(),
+            "many_schools": len(schools) > 1,
+        },
+    )
+
+
+@login_required
+@require_POST
+def batch_create(request: HttpRequest) -> HttpResponse:
+    schools = {s.pk: s for s in queue_schools(request.user)}
+    ids = request.POST.getlist("letters")
+    letters = list(
+        letters_visible_to(request.user).filter(pk__in=ids).select_related("case__school")
+    )
+    by_school: dict[int, list[Letter]] = {}
+    for letter in letters:
+        by_school.setdefault(letter.case.school_id, []).append(letter)
+    if not by_school:
+        messages.error(request, "Tick the letters to print first.")
+        return redirect("letters:queue")
+    for school_id, group in by_school.items():
+        try:
+            batch = services.batch_create(
+                school=schools[school_id], letters=group, actor=request.user
+            )
+        except services.LetterError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request,
+                f"Print batch {batch.pk} with {len(group)} letter"
+                f"{'s' if len(group) != 1 else ''} created.",
+            )
+    return redirect("letters:queue")
+
+
+@login_required
+@require_safe
+def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    if not batch.pdf:
+        raise Http404("The batch is still being assembled.")
+    with batch.pdf.open("rb") as f:
+        data = f.read()
+    return _pdf_response(data, f"print-batch-{batch.pk}.pdf")
+
+
+@login_required
+@require_POST
+def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    count = services.batch_mark_printed(batch=batch, actor=request.user)
+    messages.success(request, f"{count} letter{'s' if count != 1 else ''} marked as printed.")
+    return redirect("letters:queue")
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def templates_list(request: HttpRequest) -> HttpResponse:
+    schools = list(managed_schools(request.user))
+    if not schools:
+        raise Http404("Only senior leaders edit templates.")
+    school = _chosen_school(request, schools)
+    rows = []
+    for kind in LetterKind:
+        _title, _body, template = services.template_current(school=school, kind=kind)
+        rows.append((kind, template))
+    return render(
+        request, "letters/templates.html", {"rows": rows, "school": school, "schools": schools}
+    )
+
+
+def _chosen_school(request: HttpRequest, schools):
+    wanted = request.GET.get("school") or request.POST.get("school")
+    return next((s for s in schools if str(s.pk) == str(wanted)), schools[0])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
+    schools = list(managed_schools(request.user))
+    if not schools or kind not in LetterKind.values:
+        raise Http404("Not available.")
+    school = _chosen_school(request, schools)
+    title, body, template = services.template_current(school=school, kind=kind)
+    form = TemplateForm(request.POST or None, initial={"title": title, "body": body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.template_save(
+                school=school,
+                kind=kind,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except services.LetterError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Saved as version {saved.version}.")
+            return redirect(f"{request.path}?school={school.pk}")
+    fields = [(n, FIELDS[n], n in REQUIRED[kind]) for n in sorted(allowed_fields(kind))]
+    preview = merge(
+        sanitise(form["body"].value() or ""), services.sample_values(school=school, kind=kind)
+    )
+    return render(
+        request,
+        "letters/template_edit.html",
+        {
+            "kind": LetterKind(kind),
+            "form": form,
+            "template": template,
+            "school": school,
+            "fields": fields,
+            "preview": preview,
+            "history": school.letter_templates.filter(kind=kind).select_related("created_by")[:10],
+        },
+    )
+
+
+@login_required
+@require_POST
+def template_reset(request: HttpRequest, kind: str) -> HttpResponse:
+    schools = list(managed_schools(request.user))
+    if not schools or kind not in LetterKind.values:
+        raise Http404("Not available.")
+    school = _chosen_school(request, schools)
+    saved = services.template_reset(school=school, kind=kind, actor=request.user)
+    messages.success(request, f"Reset to the default (saved as version {saved.version}).")
+    return redirect(
+        reverse("letters:template-edit", kwargs={"kind": kind}) + f"?school={school.pk}"
+    )
