@@ -192,21 +192,21 @@ class Case(models.Model):
         return self.reference
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        loaded = getattr(self, "_loaded_status", None)
-        changing = (self._state.adding and self.status != CaseStatus.NEW) or (
-            not self._state.adding and loaded is not None and loaded != self.status
-        )
-        if changing and not getattr(self, "_workflow_allowed", False):
-            raise ImmutableRecordError("A case's status changes only through incidents.workflow.")
+        fields = kwargs.get("update_fields")
+        touches_status = fields is None or "status" in fields
+        if touches_status and not getattr(self, "_workflow_allowed", False):
+            if self._state.adding:
+                changing = self.status != CaseStatus.NEW
+            else:
+                # Compare with the database, not with what this object was loaded with.
+                stored = Case.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+                changing = stored is not None and stored != self.status
+            if changing:
+                raise ImmutableRecordError(
+                    "A case's status changes only through incidents.workflow."
+                )
         super().save(*args, **kwargs)
-        self._loaded_status = self.status
         self._workflow_allowed = False
-
-    @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_status = instance.__dict__.get("status")
-        return instance
 
     @property
     def is_open(self) -> bool:

@@ -160,25 +160,17 @@ class Letter(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient_name} ({self.case.reference})"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_status = instance.__dict__.get("status")
-        return instance
-
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # An issued letter never changes: after approval only its lifecycle fields may.
-        if not self._state.adding and getattr(self, "_loaded_status", None) not in (
-            None,
-            LetterStatus.DRAFT,
-        ):
-            fields = kwargs.get("update_fields")
-            if not fields or set(fields) - LIFECYCLE_FIELDS:
+        # An issued letter never changes: after approval only its lifecycle fields may. The
+        # status is read from the database, not from what this object was loaded with.
+        fields = kwargs.get("update_fields")
+        if not self._state.adding and (not fields or set(fields) - LIFECYCLE_FIELDS):
+            stored = Letter.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored not in (None, LetterStatus.DRAFT):
                 raise ImmutableRecordError(
                     "An issued letter can't be changed: write a correction instead."
                 )
         super().save(*args, **kwargs)
-        self._loaded_status = self.status
 
     @property
     def to_reporter(self) -> bool:

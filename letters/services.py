@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import Case, Message, Person, Report
-from incidents.workflow import WorkflowError, perform_action
+from incidents.workflow import WorkflowError, letters_blocked_reason, perform_action
 from schools.models import Role, School
 
 from . import placeholders
@@ -213,6 +213,9 @@ def letter_draft(
     kind = LetterKind(kind)
     to_reporter = kind in TO_REPORTER
     school = case.school
+    blocked = letters_blocked_reason(case, to_reporter=to_reporter)
+    if blocked:
+        raise LetterError(blocked)
     if to_reporter:
         if report is None or report.case_id != case.pk:
             raise LetterError("Choose which report's reporter the letter is for.")
@@ -552,7 +555,7 @@ def batch_assemble(*, batch_id: int) -> bool:
         writer = PdfWriter()
         for letter in letters:
             writer.append(PdfReader(io.BytesIO(letter_pdf_bytes(letter))))
-        writer.compress_identical_objects(remove_identicals=True, remove_orphans=True)
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
         out = io.BytesIO()
         writer.write(out)
         data = out.getvalue()
