@@ -12,6 +12,7 @@ runs on a machine without Pango.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import io
 import logging
@@ -38,6 +39,16 @@ STATIC_ALLOWED = ("fonts/", "letters/")
 _lock = threading.Lock()
 _font_config = None
 _image_cache: dict = {}
+
+
+def _release_font_config() -> None:
+    # Drop the shared configuration while the interpreter is still whole: its __del__
+    # needs modules that are gone by the time globals are torn down.
+    global _font_config
+    _font_config = None
+
+
+atexit.register(_release_font_config)
 
 
 def _shared_font_config():

@@ -125,7 +125,7 @@ def test_reporter_identity_is_only_a_field_for_letters_to_the_reporter():
 
 @pytest.mark.parametrize("kind", list(LetterKind))
 def test_every_default_template_is_valid(kind):
-    title, body = DEFAULT_TEMPLATES[kind]
+    _title, body = DEFAULT_TEMPLATES[kind]
     assert placeholders.sanitise(body) == body  # the defaults are already clean
     assert placeholders.template_errors(body, kind) == []
     assert "may amount to" in body or "may, depending" in body or kind not in (LetterKind.WARNING,)

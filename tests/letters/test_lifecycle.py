@@ -223,7 +223,7 @@ def test_email_delivery_attaches_the_filed_pdf(
         services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
     [email] = mail.outbox
     assert email.to == ["jason.turner@example.com"]
-    name, content, mimetype = email.attachments[0]
+    _name, content, mimetype = email.attachments[0]
     assert mimetype == "application/pdf"
     assert hashlib.sha256(content).hexdigest() == letter.pdf_sha256
     assert "Priya" not in email.body
