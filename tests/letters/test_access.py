@@ -1,0 +1,120 @@
+"""Every letters URL × every role × own school / other school (hand-written matrix).
+Office staff reach letters and batches to print, never case content or drafts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from incidents.models import Person
+from incidents.workflow import perform_action
+from letters import services
+from tests.factories import submit_report
+from tests.test_access_matrix import ROLES, url_names
+
+from .conftest import DETAILS
+
+R, NF, NA, OK = 302, 404, 405, 200
+# fmt: off
+EXPECTED = {
+    #                     anon slt  dsl  office trust other
+    "queue":            ((R,  OK,  NF,  OK,    OK,   OK), None),
+    "batch-create":     ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "batch-pdf":        ((R,  OK,  NF,  OK,    OK,   NF), (R, NF, NF, NF, NF, OK)),
+    "batch-printed":    ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "templates":        ((R,  OK,  NF,  NF,    OK,   OK), None),
+    "template-edit":    ((R,  OK,  NF,  NF,    OK,   OK), None),
+    "template-reset":   ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "case-letters":     ((R,  OK,  NF,  NF,    OK,   NF), (R, NF, NF, NF, NF, OK)),
+    "new":              ((R,  OK,  NF,  NF,    OK,   NF), (R, NF, NF, NF, NF, OK)),
+    "detail":           ((R,  OK,  NF,  NF,    OK,   NF), (R, NF, NF, NF, NF, OK)),
+    "preview":          ((R,  OK,  NF,  NF,    OK,   NF), (R, NF, NF, NF, NF, OK)),
+    "approve":          ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "retry":            ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "correct":          ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "pdf":              ((R,  OK,  NF,  OK,    OK,   NF), (R, NF, NF, NF, NF, OK)),
+    "printed":          ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "sent":             ((R,  NA,  NA,  NA,    NA,   NA), None),
+}
+# fmt: on
+
+
+def test_every_letters_url_is_in_the_matrix():
+    assert url_names("letters") == set(EXPECTED)
+
+
+def ready_letter(school, head):
+    report, _ = submit_report(school)
+    case = report.case
+    perform_action(
+        case=case,
+        action="triage",
+        actor=head,
+        severity="low",
+        nature="abusive",
+        targets=["staff"],
+        safeguarding_screen="none",
+        lead=head,
+        rules=list(school.rules.all()[:1]),
+    )
+    person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
+    perform_action(case=case, action="add_person", actor=head, person=person)
+    letter = services.letter_draft(
+        case=case,
+        kind="reminder",
+        actor=head,
+        details=DETAILS,
+        delivery_method="post",
+        person=person,
+    )
+    services.letter_approve(letter=letter, actor=head)
+    services.letter_render(letter_id=letter.pk)
+    letter.refresh_from_db()
+    batch = services.batch_create(school=school, letters=[letter], actor=head)
+    services.batch_assemble(batch_id=batch.pk)
+    return letter, batch
+
+
+def url_for(name, letter, batch):
+    if name in ("batch-pdf", "batch-printed"):
+        kwargs = {"pk": batch.pk}
+    elif name in ("template-edit", "template-reset"):
+        kwargs = {"kind": "warning"}
+    elif name == "case-letters":
+        kwargs = {"reference": letter.case.reference}
+    elif name == "new":
+        kwargs = {"reference": letter.case.reference, "kind": "warning"}
+    elif name in ("queue", "batch-create", "templates"):
+        kwargs = {}
+    else:
+        kwargs = {"pk": letter.pk}
+    return reverse(f"letters:{name}", kwargs=kwargs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_letters_access(
+    client, school, other_school, head, dsl, office, trust_exec, other_head, name
+):
+    objects = {"own": ready_letter(school, head), "other": ready_letter(other_school, other_head)}
+    users = {
+        "anon": None,
+        "slt": head,
+        "dsl": dsl,
+        "office": office,
+        "trust": trust_exec,
+        "other": other_head,
+    }
+    failures = []
+    for which, expected in zip(("own", "other"), EXPECTED[name], strict=True):
+        if expected is None:
+            continue
+        url = url_for(name, *objects[which])
+        for role, status in zip(ROLES, expected, strict=True):
+            client.logout()
+            if users[role] is not None:
+                client.force_login(users[role])
+            got = client.get(url).status_code
+            if got != status:
+                failures.append(f"{role} on {which} {url}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)

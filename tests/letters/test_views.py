@@ -1,0 +1,161 @@
+"""Letters through the staff pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from letters.models import Letter, LetterStatus, LetterTemplate, PrintBatch
+
+from .conftest import DETAILS
+
+
+@pytest.mark.django_db
+def test_case_page_links_to_letters_and_lists_them(client, head, case, draft):
+    client.force_login(head)
+    page = client.get(f"/staff/cases/{case.reference}/").text
+    assert f"/staff/letters/case/{case.reference}/" in page
+    assert f"/staff/letters/{draft.pk}/" in page
+
+
+@pytest.mark.django_db
+def test_draft_a_warning_from_the_case_with_a_clear_refusal_first(client, head, case, parent):
+    client.force_login(head)
+    url = f"/staff/letters/case/{case.reference}/new/warning/"
+    data = {
+        "person": parent.pk,
+        "delivery_method": "post",
+        **{k: v for k, v in DETAILS.items() if k != "impact"},
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert "needs: Impact of the conduct" in refused.text
+    assert DETAILS["conduct_summary"].split("“")[0] in refused.text  # kept what was typed
+    response = client.post(url, {**data, "impact": DETAILS["impact"]})
+    letter = Letter.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/staff/letters/{letter.pk}/"
+    page = client.get(response["Location"]).text
+    assert "Approve the letter" in page and "Mr Jason Turner" in page
+
+
+@pytest.mark.django_db
+def test_blocked_case_says_why(client, school, head):
+    from tests.factories import submit_report
+
+    report, _ = submit_report(school)
+    client.force_login(head)
+    page = client.get(f"/staff/letters/case/{report.reference}/new/warning/").text
+    assert "only while the case is being investigated" in page
+
+
+@pytest.mark.django_db
+def test_edit_preview_approve(client, head, draft, eager_tasks, django_capture_on_commit_callbacks):
+    client.force_login(head)
+    url = f"/staff/letters/{draft.pk}/"
+    bad = client.post(url, {"title": "Warning", "body_html": "<p>[[recipient_name]]</p>"})
+    assert "still contains a merge field" in bad.text
+    client.post(url, {"title": "Formal warning", "body_html": draft.body_html + "<p>PS.</p>"})
+    preview = client.get(f"/staff/letters/{draft.pk}/preview.pdf")
+    assert preview["Content-Type"] == "application/pdf" and preview.content.startswith(b"%PDF")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/staff/letters/{draft.pk}/approve/")
+    draft.refresh_from_db()
+    assert draft.status == LetterStatus.READY and "PS." in draft.body_html
+    assert client.post(url, {"title": "x", "body_html": "<p>x</p>"}).status_code == 405
+    assert client.get(f"/staff/letters/{draft.pk}/pdf/").content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_office_prints_a_batch_and_records_sending(
+    client, head, office, draft, eager_tasks, django_capture_on_commit_callbacks
+):
+    from letters import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_approve(letter=draft, actor=head)
+    client.force_login(office)
+    queue = client.get("/staff/letters/").text
+    assert "Mr Jason Turner" in queue and "Formal warning" in queue
+    assert "Mr Patel is a useless teacher" not in queue  # no case content
+    assert "Priya" not in queue
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/staff/letters/batches/", {"letters": [draft.pk]})
+    batch = PrintBatch.objects.get()
+    assert batch.status == PrintBatch.Status.READY
+    pdf = client.get(f"/staff/letters/batches/{batch.pk}/pdf/")
+    assert pdf.content.startswith(b"%PDF")
+    client.post(f"/staff/letters/batches/{batch.pk}/printed/")
+    draft.refresh_from_db()
+    assert draft.status == LetterStatus.PRINTED
+    client.post(
+        f"/staff/letters/{draft.pk}/sent/",
+        {"method": "post", "sent_on": "2026-11-23", "next": "queue"},
+    )
+    draft.refresh_from_db()
+    assert draft.status == LetterStatus.SENT and str(draft.sent_on) == "2026-11-23"
+    # Office staff still can't open the letter's page or the case.
+    assert client.get(f"/staff/letters/{draft.pk}/").status_code == 404
+    assert client.get(f"/staff/cases/{draft.case.reference}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_office_never_sees_drafts_or_reporter_letters(client, head, office, case, draft):
+    from letters import services
+
+    report = case.reports.first()
+    to_reporter = services.letter_draft(
+        case=case,
+        kind="acknowledgement",
+        actor=head,
+        details={},
+        delivery_method="follow_up",
+        report=report,
+    )
+    services.letter_approve(letter=to_reporter, actor=head)
+    services.letter_render(letter_id=to_reporter.pk)
+    client.force_login(office)
+    assert client.get(f"/staff/letters/{draft.pk}/pdf/").status_code == 404
+    assert client.get(f"/staff/letters/{to_reporter.pk}/pdf/").status_code == 404
+    assert "Priya" not in client.get("/staff/letters/").text
+
+
+@pytest.mark.django_db
+def test_template_editing_with_preview_errors_and_reset(client, head, school):
+    client.force_login(head)
+    url = "/staff/letters/templates/reminder/"
+    page = client.get(url).text
+    assert "[[rules_breached]]" in page and "(required)" in page
+    bad = client.post(
+        url,
+        {
+            "school": school.pk,
+            "title": "Reminder",
+            "body": "<p>Dear [[recipient_name]] {% debug %}</p>",
+        },
+    )
+    assert bad.status_code == 200
+    assert "template code" in bad.text and "must include" in bad.text
+    assert "{% debug %}" in bad.text  # what was typed is kept
+    assert not LetterTemplate.objects.exists()
+    from letters.defaults import DEFAULT_TEMPLATES
+
+    body = DEFAULT_TEMPLATES["reminder"][1].replace("grateful", "very grateful")
+    ok = client.post(url, {"school": school.pk, "title": "Our reminder", "body": body})
+    assert ok.status_code == 302
+    saved = LetterTemplate.objects.get()
+    assert saved.version == 1 and "very grateful" in saved.body
+    preview = client.get(url).text
+    assert "Mr A Sample" in preview  # sample data
+    client.post(f"{url}reset/", {"school": school.pk})
+    assert (
+        LetterTemplate.objects.order_by("-version").first().body == DEFAULT_TEMPLATES["reminder"][1]
+    )
+
+
+@pytest.mark.django_db
+def test_template_preview_is_sanitised(client, head, school):
+    client.force_login(head)
+    page = client.post(
+        "/staff/letters/templates/reminder/",
+        {"school": school.pk, "title": "x", "body": "<script>alert(1)</script><p>Hi</p>"},
+    ).text
+    assert "<script>alert(1)</script>" not in page
