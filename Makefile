@@ -7,7 +7,7 @@ PORT ?= 8000
 DEV := SCHOOLCONDUCT_ENV=development DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run worker beat test test-e2e lint format migrations-check ci clean
+.PHONY: help venv run worker beat test test-e2e lint format migrations-check bench ci clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ format: venv ## Apply ruff's fixes and formatting
 
 migrations-check: venv ## Fail if a model change has no migration
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+
+bench: venv ## Measure letters, print batches and staff pages; writes docs/benchmarks.md
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) bench/run.py
 
 ci: lint migrations-check test ## What CI runs on one configuration
 

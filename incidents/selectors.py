@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from schools.calendar import add_working_days
@@ -137,10 +138,19 @@ def dashboard_summary(*, user) -> dict:
 def case_list(*, user):
     """The cases the user may see, with what the list shows, ready to filter."""
 
+    # A correlated subquery, not a JOIN + GROUP BY: the database counts reports only for the
+    # 50 rows of the page, and the paginator's COUNT(*) drops the unused annotation.
+    reports = (
+        Report.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         cases_visible_to(user)
         .select_related("school", "lead")
-        .annotate(report_count=Count("reports", distinct=True))
+        .annotate(report_count=Coalesce(Subquery(reports), 0))
         .order_by("-opened_at", "-pk")
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -112,6 +113,9 @@ class MergeForm(ActionForm):
         return target
 
 
+MERGE_WINDOW_DAYS = 30
+
+
 class MergeInForm(ActionForm):
     """On the receiving case: choose the new reports (cases) to bring in."""
 
@@ -124,10 +128,19 @@ class MergeInForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["sources"].queryset = (
-            Case.objects.filter(school=self.case.school, status=CaseStatus.NEW)
+        # A pile-on arrives within days: offer the 50 most recent new reports, not all of
+        # them (a school with thousands of untriaged reports must still get a fast page).
+        recent = timezone.now() - datetime.timedelta(days=MERGE_WINDOW_DAYS)
+        candidates = list(
+            Case.objects.filter(
+                school=self.case.school, status=CaseStatus.NEW, opened_at__gte=recent
+            )
             .exclude(pk=self.case.pk)
-            .order_by("opened_at")
+            .order_by("-opened_at")
+            .values_list("pk", flat=True)[:50]
+        )
+        self.fields["sources"].queryset = Case.objects.filter(pk__in=candidates).order_by(
+            "opened_at"
         )
 
 
