@@ -330,10 +330,13 @@ def bench_pages(school, head) -> None:
     say("|---|---|---|")
     for label, url in pages:
         assert client.get(url).status_code == 200, url
-        queries = []
-        with connection.execute_wrapper(
-            lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)
-        ):
+        queries: list[str] = []
+
+        def count(execute, sql, *args, seen=queries):
+            seen.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(count):
             client.get(url)
         ms = median_ms(lambda u=url: client.get(u), 20)
         say(f"| {label} | {ms:.1f} ms | {len(queries)} |")
