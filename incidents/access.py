@@ -11,66 +11,10 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from schools.models import Membership, Role, School, TrustMembership
+from schools.access import StaffRoles, managed_schools, roles_for  # noqa: F401
+from schools.models import School
 
 from .models import Case, Evidence
-
-
-@dataclass(frozen=True)
-class StaffRoles:
-    """A user's roles, loaded once per request: school ids per role, trust ids."""
-
-    slt: frozenset[int]
-    dsl: frozenset[int]
-    office: frozenset[int]
-    trusts: frozenset[int]
-    head_of: frozenset[int]
-
-    @property
-    def is_staff_member(self) -> bool:
-        return bool(self.slt or self.dsl or self.office or self.trusts)
-
-    def manages(self, school: School) -> bool:
-        """SLT of the school, or an executive of its trust: runs cases."""
-        return school.pk in self.slt or (
-            school.trust_id is not None and school.trust_id in self.trusts
-        )
-
-    def is_dsl(self, school: School) -> bool:
-        return school.pk in self.dsl
-
-    def sees_reporter(self, school: School) -> bool:
-        """The reporter's identity: SLT and DSL of the school only (not the trust, not office)."""
-        return school.pk in self.slt or school.pk in self.dsl
-
-
-def roles_for(user) -> StaffRoles:
-    cached = getattr(user, "_schoolconduct_roles", None)
-    if cached is not None:
-        return cached
-    slt, dsl, office, head = set(), set(), set(), set()
-    trusts: set[int] = set()
-    if user.is_authenticated and user.is_active:
-        rows = Membership.objects.filter(user=user, school__is_active=True).values_list(
-            "school_id", "role", "is_head_teacher"
-        )
-        for school_id, role, is_head in rows:
-            {Role.SLT: slt, Role.DSL: dsl, Role.OFFICE: office}[role].add(school_id)
-            if is_head:
-                head.add(school_id)
-        trusts = set(TrustMembership.objects.filter(user=user).values_list("trust_id", flat=True))
-    roles = StaffRoles(
-        frozenset(slt), frozenset(dsl), frozenset(office), frozenset(trusts), frozenset(head)
-    )
-    user._schoolconduct_roles = roles
-    return roles
-
-
-def managed_schools(user) -> QuerySet[School]:
-    roles = roles_for(user)
-    return School.objects.filter(
-        Q(pk__in=roles.slt) | Q(trust_id__in=roles.trusts), is_active=True
-    ).order_by("name")
 
 
 def case_schools(user) -> QuerySet[School]:

@@ -153,6 +153,15 @@ class Case(models.Model):
     targets = models.JSONField(default=list, blank=True, help_text="Who the conduct targeted.")
     safeguarding_screen = models.CharField(max_length=12, choices=SafeguardingScreen, blank=True)
     persons = models.ManyToManyField(Person, blank=True, related_name="cases")
+    targeted_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The member of staff the conduct targeted, if any: they do "
+        "not decide a ban on this case.",
+    )
     # Safeguarding decision by a DSL; the child-protection record itself lives elsewhere.
     safeguarding_decision = models.TextField(blank=True, editable=False)
     safeguarding_record_ref = models.CharField(max_length=60, blank=True, editable=False)
@@ -438,6 +447,8 @@ class CaseEvent(AppendOnlyModel):
         MESSAGE_TO_REPORTER = "message_to_reporter", "Message to the reporter"
         SAFEGUARDING_DECISION = "safeguarding_decision", "Safeguarding decision"
         CODE_REISSUED = "code_reissued", "Follow-up code re-issued"
+        BAN = "ban", "Site ban"
+        RESTRICTION = "restriction", "Contact restriction"
         NOTE = "note", "Note"
         LETTER = "letter", "Letter"
 
@@ -583,3 +594,143 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display()} {self.at:%d %b %Y %H:%M}"
+
+
+# --------------------------------------------------------------------------------------------
+# Site bans and contact restrictions (DOMAIN.md §Site ban). Stages change only through
+# incidents.workflow, which enforces the procedure.
+
+
+class BanStage(models.TextChoices):
+    INTENTION = "intention", "Notice of intention issued"
+    TEMPORARY = "temporary", "Temporary bar in force"
+    CONFIRMED = "confirmed", "Bar in force"
+    NOT_CONFIRMED = "not_confirmed", "Not confirmed"
+    LIFTED = "lifted", "Lifted"
+    EXPIRED = "expired", "Expired"
+
+
+ACTIVE_BAN_STAGES = (BanStage.INTENTION, BanStage.TEMPORARY, BanStage.CONFIRMED)
+IN_FORCE_BAN_STAGES = (BanStage.TEMPORARY, BanStage.CONFIRMED)
+
+
+class SiteBan(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="bans")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="bans")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="bans")
+    stage = models.CharField(max_length=20, choices=BanStage, editable=False)
+    reasons = models.TextField()
+    scope = models.TextField(help_text="Site areas, times and events it covers.")
+    duration = models.CharField(max_length=200)
+    child_arrangements = models.TextField(
+        help_text="How the child will be dropped off and collected."
+    )
+    decision_maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    notice_on = models.DateField()
+    representation_deadline = models.DateField()
+    immediate_risk_reason = models.TextField(blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    representations = models.TextField(blank=True)
+    representations_on = models.DateField(null=True, blank=True)
+    representations_weighed = models.TextField(blank=True)
+    representations_considered_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_reasons = models.TextField(blank=True)
+    override_reason = models.TextField(blank=True)
+    lifted_on = models.DateField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The register: a school's bans in force, by stage and dates.
+            models.Index(fields=["school", "stage", "starts_on"], name="siteban_register"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Site ban: {self.person} ({self.get_stage_display().lower()})"
+
+    @property
+    def is_temporary(self) -> bool:
+        return bool(self.immediate_risk_reason)
+
+
+class BanReview(models.Model):
+    class Outcome(models.TextChoices):
+        CONTINUE = "continue", "Continue"
+        VARY = "vary", "Vary"
+        LIFT = "lift", "Lift"
+
+    ban = models.ForeignKey(SiteBan, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField()
+    outcome = models.CharField(max_length=10, choices=Outcome)
+    notes = models.TextField()
+    next_review_on = models.DateField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["reviewed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Review {self.reviewed_on:%d %b %Y}: {self.get_outcome_display()}"
+
+
+class ContactRestriction(models.Model):
+    """A lighter outcome: one point of contact, some channels, a review date."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="restrictions")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="restrictions")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="restrictions")
+    contact_point = models.CharField(max_length=200)
+    channels = models.CharField(max_length=200, help_text="e.g. email to the office only")
+    reasons = models.TextField()
+    starts_on = models.DateField()
+    review_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True, editable=False)
+    end_reason = models.TextField(blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Contact restriction: {self.person}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None
+
+
+class Reminder(models.Model):
+    """A deadline reminder that has gone (or is going) out: at most one per kind, object and
+    due date, so the daily job is safe to run twice."""
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=80, help_text="What it is about, e.g. case:12")
+    due_on = models.DateField()
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "due_on"], name="reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} due {self.due_on}"

@@ -18,16 +18,21 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from schools.calendar import add_working_days
-from schools.models import School
+from schools.calendar import SchoolCalendar, add_months, add_working_days
+from schools.models import BanDecisionBy, School
 
 from . import codes, notifications
 from .access import roles_for
 from .evidence import evidence_store
 from .models import (
+    ACTIVE_BAN_STAGES,
+    IN_FORCE_BAN_STAGES,
+    BanReview,
+    BanStage,
     Case,
     CaseEvent,
     CaseStatus,
+    ContactRestriction,
     Meeting,
     Message,
     Nature,
@@ -38,12 +43,15 @@ from .models import (
     Report,
     SafeguardingScreen,
     Severity,
+    SiteBan,
 )
 
 OPEN = frozenset(
     {CaseStatus.NEW, CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING}
 )
 ANY = OPEN | {CaseStatus.CLOSED}
+# Where a bar or restriction can exist (a temporary bar may start while investigating).
+WITH_MEASURES = frozenset({CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING})
 
 # Who may act: SLT of the school or an executive of its trust ("manage"), a DSL ("dsl"), or
 # office staff ("office", for printing and sending letters only).
@@ -161,6 +169,7 @@ def _triage(
     lead=None,
     rules=(),
     rationale: str = "",
+    targeted_staff=None,
 ) -> Effect:
     _required(severity, "Choose how serious the case is.")
     _required(nature, "Choose the nature of the conduct.")
@@ -173,8 +182,17 @@ def _triage(
     case.severity, case.nature, case.targets = severity, nature, list(targets)
     case.safeguarding_screen, case.lead = safeguarding_screen, lead
     case.triaged_at = timezone.now()
+    case.targeted_staff = targeted_staff
     case.rules.set(rules)
-    fields = ["severity", "nature", "targets", "safeguarding_screen", "lead", "triaged_at"]
+    fields = [
+        "severity",
+        "nature",
+        "targets",
+        "safeguarding_screen",
+        "lead",
+        "triaged_at",
+        "targeted_staff",
+    ]
     if safeguarding_screen in (SafeguardingScreen.CONCERN, SafeguardingScreen.ALLEGATION):
         fields += _flag_safeguarding(
             case, "Triage found a possible risk to a child: the DSLs are alerted"
@@ -368,7 +386,11 @@ def _monitor(
     case: Case, actor, *, rationale: str, review_on: datetime.date | None = None
 ) -> Effect:
     _required(rationale, "Record what is being monitored and why.")
-    if not {Outcome.CONTACT_RESTRICTION, Outcome.SITE_BAN} & set(case.actions):
+    in_force = (
+        SiteBan.objects.filter(case=case, stage__in=IN_FORCE_BAN_STAGES).exists()
+        or ContactRestriction.objects.filter(case=case, ended_on__isnull=True).exists()
+    )
+    if not in_force and not {Outcome.CONTACT_RESTRICTION, Outcome.SITE_BAN} & set(case.actions):
         raise WorkflowError(
             "Monitoring is for a case where a ban or contact restriction is in "
             "force. Close the case instead, or record that decision first."
@@ -535,6 +557,436 @@ def _letter(
     return Effect(summary, "", {"step": step, **(data or {})})
 
 
+# --------------------------------------------------------------------------------------------
+# Site bans and contact restrictions (DOMAIN.md §Site ban, "Enforced")
+
+LESSER_STEPS = {
+    Outcome.REMINDER,
+    Outcome.WARNING,
+    Outcome.MEETING_SLT,
+    Outcome.MEETING_TRUST,
+    Outcome.CONTACT_RESTRICTION,
+}
+MIN_REPRESENTATION_SCHOOL_DAYS = 5
+MAX_BAN_MONTHS = 6
+
+
+def _not_for_criticism(case: Case, what: str) -> None:
+    if case.nature == Nature.CRITICISM:
+        raise WorkflowError(
+            f"Criticism of the school is not misconduct: it can never lead to {what}."
+        )
+
+
+def _person_on_case(case: Case, person: Person | None) -> Person:
+    if person is None or not case.persons.filter(pk=person.pk).exists():
+        raise WorkflowError("Choose the person concerned (add them to the case first).")
+    return person
+
+
+def _representation_deadline(
+    case: Case, notice_on: datetime.date, deadline: datetime.date | None
+) -> datetime.date:
+    calendar = SchoolCalendar.for_school(case.school)
+    earliest = calendar.add_school_days(notice_on, MIN_REPRESENTATION_SCHOOL_DAYS)
+    if deadline is None:
+        return calendar.add_school_days(notice_on, case.school.representation_school_days)
+    if deadline < earliest:
+        raise WorkflowError(
+            f"The representation deadline must be at least {MIN_REPRESENTATION_SCHOOL_DAYS} "
+            f"school days after the notice: {earliest:%A %d %B %Y} or later."
+        )
+    return deadline
+
+
+def _no_open_ban(case: Case, person: Person) -> None:
+    if SiteBan.objects.filter(
+        school=case.school, person=person, stage__in=ACTIVE_BAN_STAGES
+    ).exists():
+        raise WorkflowError(f"{person.full_name} already has a bar in progress or in force.")
+
+
+def _ban_fields(
+    reasons: str, scope: str, duration: str, child_arrangements: str, decision_maker
+) -> None:
+    _required(reasons, "Give the reasons for the bar.")
+    _required(scope, "Describe the proposed scope: site areas, times and events.")
+    _required(duration, "Give the proposed duration.")
+    _required(
+        child_arrangements, "Set out the arrangements for the child's drop-off and collection."
+    )
+    _required(decision_maker, "Record who will decide.")
+
+
+def _ban_notice(
+    case: Case,
+    actor,
+    *,
+    person: Person | None,
+    reasons: str,
+    scope: str,
+    duration: str,
+    child_arrangements: str,
+    decision_maker,
+    representation_deadline: datetime.date | None = None,
+) -> Effect:
+    """Notice of intention to bar: only after lesser steps, never for mere criticism."""
+    _not_for_criticism(case, "a site ban")
+    person = _person_on_case(case, person)
+    _ban_fields(reasons, scope, duration, child_arrangements, decision_maker)
+    if Outcome.SITE_BAN not in case.actions:
+        raise WorkflowError(
+            "Decide the outcome “Site ban” (with your rationale) before "
+            "issuing a notice of intention to bar."
+        )
+    earlier = {a for c in person_history(case) for a in c.actions}
+    if not (LESSER_STEPS & (set(case.actions) | earlier)):
+        raise WorkflowError(
+            "Lesser steps (a reminder, warning, meeting or contact "
+            "restriction) must be recorded first. If there is an immediate "
+            "risk, use a temporary bar and record why."
+        )
+    _no_open_ban(case, person)
+    today = timezone.localdate()
+    deadline = _representation_deadline(case, today, representation_deadline)
+    ban = SiteBan.objects.create(
+        case=case,
+        person=person,
+        school=case.school,
+        stage=BanStage.INTENTION,
+        reasons=reasons,
+        scope=scope,
+        duration=duration,
+        child_arrangements=child_arrangements,
+        decision_maker=decision_maker,
+        notice_on=today,
+        representation_deadline=deadline,
+    )
+    return Effect(
+        f"Notice of intention to bar {person.full_name}: representations by {deadline:%d %b %Y}",
+        reasons,
+        {"ban": ban.pk},
+        result=ban,
+    )
+
+
+def _ban_temporary(
+    case: Case,
+    actor,
+    *,
+    person: Person | None,
+    immediate_risk_reason: str,
+    reasons: str,
+    scope: str,
+    duration: str,
+    child_arrangements: str,
+    decision_maker,
+    starts_on: datetime.date | None = None,
+    representation_deadline: datetime.date | None = None,
+) -> Effect:
+    """A temporary bar with immediate effect: a recorded risk; still invites representations."""
+    _not_for_criticism(case, "a site ban")
+    person = _person_on_case(case, person)
+    _required(
+        immediate_risk_reason,
+        "Record the immediate risk that justifies a bar with immediate effect.",
+    )
+    _ban_fields(reasons, scope, duration, child_arrangements, decision_maker)
+    _no_open_ban(case, person)
+    today = timezone.localdate()
+    starts_on = starts_on or today
+    deadline = _representation_deadline(case, today, representation_deadline)
+    ban = SiteBan.objects.create(
+        case=case,
+        person=person,
+        school=case.school,
+        stage=BanStage.TEMPORARY,
+        reasons=reasons,
+        scope=scope,
+        duration=duration,
+        child_arrangements=child_arrangements,
+        decision_maker=decision_maker,
+        notice_on=today,
+        representation_deadline=deadline,
+        immediate_risk_reason=immediate_risk_reason,
+        starts_on=starts_on,
+    )
+    return Effect(
+        f"Temporary bar on {person.full_name} from {starts_on:%d %b %Y}: "
+        f"representations by {deadline:%d %b %Y}",
+        immediate_risk_reason,
+        {"ban": ban.pk},
+        result=ban,
+    )
+
+
+def _open_ban(case: Case, ban: SiteBan | None, stages) -> SiteBan:
+    if ban is None or ban.case_id != case.pk:
+        raise WorkflowError("That bar is not part of this case.")
+    ban = SiteBan.objects.select_for_update().get(pk=ban.pk)
+    if ban.stage not in stages:
+        raise WorkflowError(
+            f"The bar is {ban.get_stage_display().lower()}: that step is not possible now."
+        )
+    return ban
+
+
+def _ban_representations(
+    case: Case,
+    actor,
+    *,
+    ban: SiteBan,
+    representations: str,
+    received_on: datetime.date,
+    weighed: str,
+) -> Effect:
+    ban = _open_ban(case, ban, (BanStage.INTENTION, BanStage.TEMPORARY))
+    _required(
+        representations, "Summarise the representations received (or record that none were made)."
+    )
+    _required(received_on, "Give the date the representations were received.")
+    _required(weighed, "Record how the representations were weighed.")
+    ban.representations, ban.representations_on = representations, received_on
+    ban.representations_weighed = weighed
+    ban.representations_considered_at = timezone.now()
+    ban.save(
+        update_fields=[
+            "representations",
+            "representations_on",
+            "representations_weighed",
+            "representations_considered_at",
+        ]
+    )
+    return Effect(
+        f"Representations from {ban.person.full_name} recorded and considered",
+        weighed,
+        {"ban": ban.pk, "representations": representations},
+    )
+
+
+def _may_decide_ban(actor, school: School) -> bool:
+    roles = roles_for(actor)
+    rule = school.ban_decision_by
+    if rule == BanDecisionBy.TRUST_EXECUTIVE:
+        return school.trust_id is not None and school.trust_id in roles.trusts
+    if rule == BanDecisionBy.ANY_SLT:
+        return school.pk in roles.slt
+    return school.pk in roles.head_of
+
+
+def _ban_decide(
+    case: Case,
+    actor,
+    *,
+    ban: SiteBan,
+    confirm: bool,
+    reasons: str,
+    starts_on: datetime.date | None = None,
+    review_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+    override_reason: str = "",
+) -> Effect:
+    ban = _open_ban(case, ban, (BanStage.INTENTION, BanStage.TEMPORARY))
+    _required(reasons, "Record the reasons for the decision.")
+    if not _may_decide_ban(actor, case.school):
+        raise WorkflowError(
+            "Under the school's scheme of delegation, "
+            f"{case.school.get_ban_decision_by_display().lower()} decides "
+            "site bans."
+        )
+    if case.targeted_staff_id == actor.pk and not override_reason.strip():
+        raise WorkflowError(
+            "The conduct targeted you, so someone else should decide. If no "
+            "one else can, record why."
+        )
+    today = timezone.localdate()
+    if ban.representation_deadline >= today and not ban.representations_considered_at:
+        raise WorkflowError(
+            f"The representation deadline ({ban.representation_deadline:%d %b %Y}) has not "
+            "passed. Wait for it, or record the representations as considered."
+        )
+    fields = ["stage", "decided_at", "decided_by", "decision_reasons", "override_reason"]
+    if confirm:
+        starts_on = starts_on or ban.starts_on or today
+        _required(review_on, "Set a review date: no bar is open-ended.")
+        limit = add_months(starts_on, MAX_BAN_MONTHS)
+        if review_on <= starts_on or review_on > limit:
+            raise WorkflowError(
+                f"The review date must be after the start and no later than "
+                f"{limit:%d %b %Y} (six months)."
+            )
+        if ends_on and (ends_on <= starts_on or ends_on > limit):
+            raise WorkflowError(f"A fixed-term bar ends within six months: by {limit:%d %b %Y}.")
+        ban.stage, ban.starts_on, ban.review_on, ban.ends_on = (
+            BanStage.CONFIRMED,
+            starts_on,
+            review_on,
+            ends_on,
+        )
+        fields += ["starts_on", "review_on", "ends_on"]
+        summary = (
+            f"Bar on {ban.person.full_name} confirmed from {starts_on:%d %b %Y}, "
+            f"review by {review_on:%d %b %Y}"
+        )
+    else:
+        ban.stage = BanStage.LIFTED if ban.stage == BanStage.TEMPORARY else BanStage.NOT_CONFIRMED
+        ban.lifted_on = today
+        fields.append("lifted_on")
+        summary = f"Bar on {ban.person.full_name} not confirmed"
+    ban.decided_at, ban.decided_by = timezone.now(), actor
+    ban.decision_reasons, ban.override_reason = reasons, override_reason
+    ban.save(update_fields=fields)
+    return Effect(
+        summary,
+        reasons,
+        {"ban": ban.pk, "confirm": confirm, "override_reason": override_reason},
+        result=ban,
+    )
+
+
+def _ban_review(
+    case: Case,
+    actor,
+    *,
+    ban: SiteBan,
+    outcome: str,
+    notes: str,
+    next_review_on: datetime.date | None = None,
+    scope: str = "",
+) -> Effect:
+    ban = _open_ban(case, ban, (BanStage.CONFIRMED,))
+    _required(notes, "Record the review's reasons.")
+    today = timezone.localdate()
+    if outcome not in BanReview.Outcome.values:
+        raise WorkflowError("Choose continue, vary or lift.")
+    fields = []
+    if outcome == BanReview.Outcome.LIFT:
+        ban.stage, ban.lifted_on, ban.lift_reason = BanStage.LIFTED, today, notes
+        fields += ["stage", "lifted_on", "lift_reason"]
+        next_review_on = None
+    else:
+        _required(next_review_on, "Set the next review date: no bar is open-ended.")
+        limit = add_months(today, MAX_BAN_MONTHS)
+        if next_review_on <= today or next_review_on > limit:
+            raise WorkflowError(f"The next review must be after today and by {limit:%d %b %Y}.")
+        ban.review_on = next_review_on
+        fields.append("review_on")
+        if outcome == BanReview.Outcome.VARY:
+            _required(scope, "Describe the varied scope.")
+            ban.scope = scope
+            fields.append("scope")
+    ban.save(update_fields=fields)
+    review = BanReview.objects.create(
+        ban=ban,
+        reviewed_on=today,
+        outcome=outcome,
+        notes=notes,
+        next_review_on=next_review_on,
+        reviewed_by=actor,
+    )
+    label = BanReview.Outcome(outcome).label.lower()
+    summary = f"Bar on {ban.person.full_name} reviewed: {label}"
+    if next_review_on:
+        summary += f"; next review {next_review_on:%d %b %Y}"
+    return Effect(
+        summary, notes, {"ban": ban.pk, "review": review.pk, "outcome": outcome}, result=review
+    )
+
+
+def _restriction_start(
+    case: Case,
+    actor,
+    *,
+    person: Person | None,
+    contact_point: str,
+    channels: str,
+    reasons: str,
+    review_on: datetime.date | None,
+    starts_on: datetime.date | None = None,
+) -> Effect:
+    _not_for_criticism(case, "a contact restriction")
+    person = _person_on_case(case, person)
+    _required(contact_point, "Name the single point of contact.")
+    _required(channels, "Say which channels the parent may use.")
+    _required(reasons, "Give the reasons for the restriction.")
+    _required(review_on, "Set a review date.")
+    starts_on = starts_on or timezone.localdate()
+    if review_on <= starts_on or review_on > add_months(starts_on, MAX_BAN_MONTHS):
+        raise WorkflowError("The review date must be after the start and within six months.")
+    if ContactRestriction.objects.filter(
+        school=case.school, person=person, ended_on__isnull=True
+    ).exists():
+        raise WorkflowError(f"{person.full_name} already has a contact restriction in force.")
+    restriction = ContactRestriction.objects.create(
+        case=case,
+        person=person,
+        school=case.school,
+        contact_point=contact_point,
+        channels=channels,
+        reasons=reasons,
+        starts_on=starts_on,
+        review_on=review_on,
+        created_by=actor,
+    )
+    return Effect(
+        f"Contact restriction on {person.full_name}: contact through "
+        f"{contact_point}, review by {review_on:%d %b %Y}",
+        reasons,
+        {"restriction": restriction.pk},
+        result=restriction,
+    )
+
+
+def _restriction_review(
+    case: Case,
+    actor,
+    *,
+    restriction: ContactRestriction,
+    end: bool,
+    notes: str,
+    next_review_on: datetime.date | None = None,
+) -> Effect:
+    if restriction is None or restriction.case_id != case.pk or not restriction.is_active:
+        raise WorkflowError("That contact restriction is not in force on this case.")
+    _required(notes, "Record the review's reasons.")
+    today = timezone.localdate()
+    if end:
+        ContactRestriction.objects.filter(pk=restriction.pk).update(
+            ended_on=today, end_reason=notes
+        )
+        summary = f"Contact restriction on {restriction.person.full_name} ended"
+    else:
+        _required(next_review_on, "Set the next review date.")
+        if next_review_on <= today or next_review_on > add_months(today, MAX_BAN_MONTHS):
+            raise WorkflowError("The next review must be after today and within six months.")
+        ContactRestriction.objects.filter(pk=restriction.pk).update(review_on=next_review_on)
+        summary = (
+            f"Contact restriction on {restriction.person.full_name} continues; next "
+            f"review {next_review_on:%d %b %Y}"
+        )
+    return Effect(summary, notes, {"restriction": restriction.pk, "end": end})
+
+
+def bans_expire(*, today: datetime.date | None = None) -> int:
+    """Take bars whose fixed term has ended off the register (the daily job). Safe to re-run."""
+    today = today or timezone.localdate()
+    expired = 0
+    for ban in SiteBan.objects.filter(stage=BanStage.CONFIRMED, ends_on__lt=today):
+        with transaction.atomic():
+            updated = SiteBan.objects.filter(pk=ban.pk, stage=BanStage.CONFIRMED).update(
+                stage=BanStage.EXPIRED
+            )
+            if updated:
+                CaseEvent.objects.create(
+                    case_id=ban.case_id,
+                    kind=CaseEvent.Kind.BAN,
+                    summary=f"Bar on {ban.person.full_name} expired on {ban.ends_on:%d %b %Y}",
+                    data={"ban": ban.pk},
+                )
+                expired += 1
+    return expired
+
+
 TRANSITIONS: dict[str, Transition] = {
     "triage": Transition(
         "Triage",
@@ -663,8 +1115,52 @@ TRANSITIONS: dict[str, Transition] = {
         _letter,
     ),
 }
-# Letter steps are taken on the letters app's own pages, not offered as case actions.
-NOT_OFFERED = {"letter"}
+for _name, _label, _sources, _event, _run in (
+    (
+        "ban_notice",
+        "Notice of intention to bar",
+        {CaseStatus.ACTION, CaseStatus.MONITORING},
+        CaseEvent.Kind.BAN,
+        _ban_notice,
+    ),
+    (
+        "ban_temporary",
+        "Temporary bar with immediate effect",
+        {CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING},
+        CaseEvent.Kind.BAN,
+        _ban_temporary,
+    ),
+    (
+        "ban_representations",
+        "Record representations",
+        set(WITH_MEASURES),
+        CaseEvent.Kind.BAN,
+        _ban_representations,
+    ),
+    ("ban_decide", "Decide on the bar", set(WITH_MEASURES), CaseEvent.Kind.BAN, _ban_decide),
+    ("ban_review", "Review the bar", set(WITH_MEASURES), CaseEvent.Kind.BAN, _ban_review),
+    (
+        "restriction_start",
+        "Restrict contact",
+        {CaseStatus.ACTION, CaseStatus.MONITORING},
+        CaseEvent.Kind.RESTRICTION,
+        _restriction_start,
+    ),
+    (
+        "restriction_review",
+        "Review the contact restriction",
+        set(WITH_MEASURES),
+        CaseEvent.Kind.RESTRICTION,
+        _restriction_review,
+    ),
+):
+    TRANSITIONS[_name] = Transition(
+        _label, frozenset(_sources), None, frozenset({MANAGE}), _event, _run
+    )
+
+# Letter steps are taken on the letters app's own pages; ban steps that need an existing bar
+# or restriction are offered on it, not as generic case actions.
+NOT_OFFERED = {"letter", "ban_representations", "ban_decide", "ban_review", "restriction_review"}
 
 
 def _may(actor, case: Case, who: frozenset[str]) -> bool:

@@ -1,25 +1,69 @@
-"""Who may see which school. Object-level access functions build on these."""
+"""Who may see which school: a user's roles, loaded once per request.
+
+Object-level access functions (cases, evidence, letters) build on these.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
-from .models import Role, School
+from .models import Membership, Role, School, TrustMembership
 
 
-def schools_for_user(user, *, roles: list[str] | None = None) -> QuerySet[School]:
-    """Schools where `user` holds one of `roles` (any role if None), plus, when no specific
-    roles are asked for or SLT is, every school of a trust where they are an executive."""
-    if not user.is_authenticated or not user.is_active:
-        return School.objects.none()
-    membership = Q(memberships__user=user)
-    if roles is not None:
-        membership &= Q(memberships__role__in=roles)
-    condition = membership
-    if roles is None or Role.SLT in roles:
-        condition |= Q(trust__memberships__user=user)
-    return School.objects.filter(condition, is_active=True).distinct()
+@dataclass(frozen=True)
+class StaffRoles:
+    """A user's roles, loaded once per request: school ids per role, trust ids."""
+
+    slt: frozenset[int]
+    dsl: frozenset[int]
+    office: frozenset[int]
+    trusts: frozenset[int]
+    head_of: frozenset[int]
+
+    @property
+    def is_staff_member(self) -> bool:
+        return bool(self.slt or self.dsl or self.office or self.trusts)
+
+    def manages(self, school: School) -> bool:
+        """SLT of the school, or an executive of its trust: runs cases."""
+        return school.pk in self.slt or (
+            school.trust_id is not None and school.trust_id in self.trusts
+        )
+
+    def is_dsl(self, school: School) -> bool:
+        return school.pk in self.dsl
+
+    def sees_reporter(self, school: School) -> bool:
+        """The reporter's identity: SLT and DSL of the school only (not the trust, not office)."""
+        return school.pk in self.slt or school.pk in self.dsl
 
 
-def is_staff_member(user) -> bool:
-    return schools_for_user(user).exists()
+def roles_for(user) -> StaffRoles:
+    cached = getattr(user, "_schoolconduct_roles", None)
+    if cached is not None:
+        return cached
+    slt, dsl, office, head = set(), set(), set(), set()
+    trusts: set[int] = set()
+    if user.is_authenticated and user.is_active:
+        rows = Membership.objects.filter(user=user, school__is_active=True).values_list(
+            "school_id", "role", "is_head_teacher"
+        )
+        for school_id, role, is_head in rows:
+            {Role.SLT: slt, Role.DSL: dsl, Role.OFFICE: office}[role].add(school_id)
+            if is_head:
+                head.add(school_id)
+        trusts = set(TrustMembership.objects.filter(user=user).values_list("trust_id", flat=True))
+    roles = StaffRoles(
+        frozenset(slt), frozenset(dsl), frozenset(office), frozenset(trusts), frozenset(head)
+    )
+    user._schoolconduct_roles = roles
+    return roles
+
+
+def managed_schools(user) -> QuerySet[School]:
+    roles = roles_for(user)
+    return School.objects.filter(
+        Q(pk__in=roles.slt) | Q(trust_id__in=roles.trusts), is_active=True
+    ).order_by("name")

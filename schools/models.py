@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -19,6 +19,12 @@ class Trust(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BanDecisionBy(models.TextChoices):
+    HEAD_TEACHER = "head_teacher", "The head teacher"
+    ANY_SLT = "any_slt", "Any member of the senior leadership team"
+    TRUST_EXECUTIVE = "trust_executive", "A trust executive"
 
 
 class SchoolQuerySet(models.QuerySet):
@@ -57,6 +63,24 @@ class School(models.Model):
     triage_target_days = models.PositiveSmallIntegerField(
         default=2,
         help_text="School days within which a new report should be triaged (the school's choice).",
+    )
+    # Site-ban procedure: defaults are the school's choice, not law (DOMAIN.md).
+    representation_school_days = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(5)],
+        help_text="School days given for representations after a notice of intention to bar "
+        "(the school's choice; never fewer than 5).",
+    )
+    decision_school_days = models.PositiveSmallIntegerField(
+        default=5,
+        help_text="School days after the representation deadline within which a bar decision "
+        "is due (the school's choice).",
+    )
+    ban_decision_by = models.CharField(
+        max_length=20,
+        choices=BanDecisionBy,
+        default=BanDecisionBy.HEAD_TEACHER,
+        help_text="Who may confirm or lift a site ban, under the trust's scheme of delegation.",
     )
     is_active = models.BooleanField(default=True)
 
@@ -185,3 +209,40 @@ class TrustMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — trust executive at {self.trust}"
+
+
+class TermDate(models.Model):
+    """A term (or half term) when the school is open. School days fall inside terms."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="terms")
+    name = models.CharField(max_length=80, help_text="e.g. Autumn 1")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["school", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on:%d %b %Y} – {self.ends_on:%d %b %Y})"
+
+
+class InsetDay(models.Model):
+    """A staff training day inside a term: not a school day."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="inset_days")
+    date = models.DateField()
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["school", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "date"], name="inset_unique_per_school")
+        ]
+
+    def __str__(self) -> str:
+        return f"INSET {self.date:%d %b %Y}"

@@ -1,0 +1,408 @@
+"""The site-ban procedure: each stage and each guard of DOMAIN.md "Enforced"."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from incidents.models import (
+    BanStage,
+    CaseEvent,
+    ContactRestriction,
+    Nature,
+    Outcome,
+    Person,
+    SiteBan,
+)
+from incidents.workflow import WorkflowError, bans_expire, perform_action
+from schools.models import BanDecisionBy, TermDate
+from tests.factories import submit_report
+
+from .test_workflow import triage
+
+MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def terms(school):
+    TermDate.objects.create(
+        school=school,
+        name="Autumn 2",
+        starts_on=datetime.date(2026, 11, 2),
+        ends_on=datetime.date(2026, 12, 18),
+    )
+    TermDate.objects.create(
+        school=school,
+        name="Spring 1",
+        starts_on=datetime.date(2027, 1, 5),
+        ends_on=datetime.date(2027, 2, 12),
+    )
+
+
+@pytest.fixture
+def parent(school):
+    return Person.objects.create(school=school, full_name="Mr Jason Turner")
+
+
+def case_decided(school, head, parent, actions, nature=Nature.THREATS, **triage_extra):
+    report, _ = submit_report(school)
+    case = report.case
+    triage(case, head, nature=nature, **triage_extra)
+    perform_action(case=case, action="add_person", actor=head, person=parent)
+    perform_action(
+        case=case,
+        action="decide",
+        actor=head,
+        actions=actions,
+        rationale="Proportionate",
+        escalation_reason="Serious threats",
+    )
+    case.refresh_from_db()
+    return case
+
+
+def notice(case, head, parent, **extra):
+    params = {
+        "person": parent,
+        "reasons": "Threats to staff at the gate",
+        "scope": "The whole site at all times",
+        "duration": "Three months",
+        "child_arrangements": "Your child will be met at the gate by a TA",
+        "decision_maker": head,
+    }
+    params.update(extra)
+    return perform_action(case=case, action="ban_notice", actor=head, **params).result
+
+
+@pytest.mark.django_db
+def test_notice_needs_lesser_steps_first(school, head, parent, time_machine, terms):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.SITE_BAN])
+    with pytest.raises(WorkflowError, match="Lesser steps"):
+        notice(case, head, parent)
+
+
+@pytest.mark.django_db
+def test_notice_deadline_defaults_to_ten_school_days_and_never_fewer_than_five(
+    school, head, parent, time_machine, terms
+):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    with pytest.raises(WorkflowError, match=r"at least 5 school days.*Monday 30 November"):
+        notice(case, head, parent, representation_deadline=datetime.date(2026, 11, 27))
+    ban = notice(case, head, parent)
+    assert ban.stage == BanStage.INTENTION
+    assert ban.representation_deadline == datetime.date(2026, 12, 7)  # 10 school days
+    event = case.events.filter(kind=CaseEvent.Kind.BAN).last()
+    assert "representations by 07 Dec 2026" in event.summary
+
+
+@pytest.mark.django_db
+def test_school_days_skip_the_holidays(school, head, parent, time_machine, terms):
+    time_machine.move_to(datetime.datetime(2026, 12, 14, 9, 0, tzinfo=datetime.UTC))
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    ban = notice(case, head, parent)
+    # 15-18 Dec are 4 school days; then the Christmas holidays; spring term from Tue 5 Jan:
+    # 5-8 Jan are days 5-8, Mon 11 is day 9 and Tue 12 Jan day 10.
+    assert ban.representation_deadline == datetime.date(2027, 1, 12)
+
+
+@pytest.mark.django_db
+def test_no_ban_for_criticism(school, head, parent):
+    case = case_decided(school, head, parent, [Outcome.REMINDER], nature=Nature.CRITICISM)
+    with pytest.raises(WorkflowError, match="never lead to a site ban"):
+        perform_action(
+            case=case,
+            action="ban_temporary",
+            actor=head,
+            person=parent,
+            immediate_risk_reason="x",
+            reasons="x",
+            scope="x",
+            duration="x",
+            child_arrangements="x",
+            decision_maker=head,
+        )
+    with pytest.raises(WorkflowError, match="never lead to a contact restriction"):
+        perform_action(
+            case=case,
+            action="restriction_start",
+            actor=head,
+            person=parent,
+            contact_point="x",
+            channels="x",
+            reasons="x",
+            review_on=datetime.date(2027, 1, 1),
+        )
+
+
+@pytest.mark.django_db
+def test_temporary_bar_needs_a_recorded_risk_but_no_lesser_steps(
+    school, head, parent, time_machine, terms
+):
+    time_machine.move_to(MONDAY)
+    report, _ = submit_report(school)
+    case = report.case
+    triage(case, head, nature=Nature.THREATS)
+    perform_action(case=case, action="add_person", actor=head, person=parent)
+    base = {
+        "person": parent,
+        "reasons": "Threats",
+        "scope": "Whole site",
+        "duration": "Until decision",
+        "child_arrangements": "Gate",
+        "decision_maker": head,
+    }
+    with pytest.raises(WorkflowError, match="immediate risk"):
+        perform_action(
+            case=case, action="ban_temporary", actor=head, immediate_risk_reason="", **base
+        )
+    ban = perform_action(
+        case=case,
+        action="ban_temporary",
+        actor=head,
+        immediate_risk_reason="Threatened a teacher at the gate",
+        **base,
+    ).result
+    assert ban.stage == BanStage.TEMPORARY and ban.starts_on == datetime.date(2026, 11, 23)
+    with pytest.raises(WorkflowError, match="already has a bar"):
+        perform_action(
+            case=case, action="ban_temporary", actor=head, immediate_risk_reason="x", **base
+        )
+
+
+@pytest.mark.django_db
+def test_no_confirmation_before_the_deadline_unless_representations_considered(
+    school, head, parent, time_machine, terms
+):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    ban = notice(case, head, parent)
+    review = datetime.date(2027, 2, 12)
+    with pytest.raises(WorkflowError, match="has not passed"):
+        perform_action(
+            case=case,
+            action="ban_decide",
+            actor=head,
+            ban=ban,
+            confirm=True,
+            reasons="x",
+            review_on=review,
+        )
+    perform_action(
+        case=case,
+        action="ban_representations",
+        actor=head,
+        ban=ban,
+        representations="Letter of 25 Nov: apologises",
+        weighed="Given weight but the threats were serious",
+        received_on=datetime.date(2026, 11, 25),
+    )
+    ban = perform_action(
+        case=case,
+        action="ban_decide",
+        actor=head,
+        ban=ban,
+        confirm=True,
+        reasons="Risk remains",
+        review_on=review,
+    ).result
+    assert ban.stage == BanStage.CONFIRMED and ban.review_on == review
+
+
+@pytest.mark.django_db
+def test_confirmation_after_the_deadline_and_no_open_ended_bans(
+    school, head, parent, time_machine, terms
+):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    ban = notice(case, head, parent)
+    time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
+    with pytest.raises(WorkflowError, match="review date"):
+        perform_action(
+            case=case, action="ban_decide", actor=head, ban=ban, confirm=True, reasons="x"
+        )
+    with pytest.raises(WorkflowError, match="six months"):
+        perform_action(
+            case=case,
+            action="ban_decide",
+            actor=head,
+            ban=ban,
+            confirm=True,
+            reasons="x",
+            review_on=datetime.date(2027, 9, 1),
+        )
+    perform_action(
+        case=case,
+        action="ban_decide",
+        actor=head,
+        ban=ban,
+        confirm=True,
+        reasons="x",
+        review_on=datetime.date(2027, 2, 1),
+        ends_on=datetime.date(2027, 3, 1),
+    )
+
+
+@pytest.mark.django_db
+def test_decision_rights_follow_the_scheme_of_delegation(
+    school, head, slt, trust_exec, parent, time_machine, terms
+):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    ban = notice(case, head, parent)
+    time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
+    params = {"ban": ban, "confirm": True, "reasons": "x", "review_on": datetime.date(2027, 2, 1)}
+    with pytest.raises(WorkflowError, match="the head teacher decides"):
+        perform_action(case=case, action="ban_decide", actor=slt, **params)
+    school.ban_decision_by = BanDecisionBy.TRUST_EXECUTIVE
+    school.save()
+    case.refresh_from_db()
+    with pytest.raises(WorkflowError, match="a trust executive decides"):
+        perform_action(case=case, action="ban_decide", actor=head, **params)
+    perform_action(case=case, action="ban_decide", actor=trust_exec, **params)
+
+
+@pytest.mark.django_db
+def test_the_targeted_person_does_not_decide_without_a_reason(
+    school, head, parent, time_machine, terms
+):
+    time_machine.move_to(MONDAY)
+    case = case_decided(
+        school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN], targeted_staff=head
+    )
+    ban = notice(case, head, parent)
+    time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
+    params = {"ban": ban, "confirm": True, "reasons": "x", "review_on": datetime.date(2027, 2, 1)}
+    with pytest.raises(WorkflowError, match="targeted you"):
+        perform_action(case=case, action="ban_decide", actor=head, **params)
+    perform_action(
+        case=case,
+        action="ban_decide",
+        actor=head,
+        override_reason="Sole senior leader; governors agreed",
+        **params,
+    )
+
+
+@pytest.mark.django_db
+def test_review_continue_vary_lift_and_expiry(school, head, parent, time_machine, terms):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    ban = notice(case, head, parent)
+    time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
+    perform_action(
+        case=case,
+        action="ban_decide",
+        actor=head,
+        ban=ban,
+        confirm=True,
+        reasons="x",
+        review_on=datetime.date(2027, 1, 15),
+        ends_on=datetime.date(2027, 3, 1),
+    )
+    ban.refresh_from_db()
+    with pytest.raises(WorkflowError, match="next review"):
+        perform_action(
+            case=case, action="ban_review", actor=head, ban=ban, outcome="continue", notes="x"
+        )
+    perform_action(
+        case=case,
+        action="ban_review",
+        actor=head,
+        ban=ban,
+        outcome="vary",
+        notes="Behaviour improved",
+        scope="Playground at drop-off only",
+        next_review_on=datetime.date(2027, 2, 10),
+    )
+    ban.refresh_from_db()
+    assert ban.scope == "Playground at drop-off only" and ban.reviews.count() == 1
+    assert bans_expire(today=datetime.date(2027, 3, 1)) == 0
+    assert bans_expire(today=datetime.date(2027, 3, 2)) == 1
+    assert bans_expire(today=datetime.date(2027, 3, 2)) == 0  # safe to run twice
+    ban.refresh_from_db()
+    assert ban.stage == BanStage.EXPIRED
+    assert case.events.filter(kind="ban", summary__contains="expired").exists()
+
+
+@pytest.mark.django_db
+def test_not_confirming_lifts_a_temporary_bar(school, head, parent, time_machine, terms):
+    time_machine.move_to(MONDAY)
+    report, _ = submit_report(school)
+    case = report.case
+    triage(case, head, nature=Nature.THREATS)
+    perform_action(case=case, action="add_person", actor=head, person=parent)
+    ban = perform_action(
+        case=case,
+        action="ban_temporary",
+        actor=head,
+        person=parent,
+        immediate_risk_reason="Threats",
+        reasons="x",
+        scope="x",
+        duration="x",
+        child_arrangements="x",
+        decision_maker=head,
+    ).result
+    perform_action(
+        case=case,
+        action="ban_representations",
+        actor=head,
+        ban=ban,
+        representations="Apology",
+        weighed="Accepted",
+        received_on=datetime.date(2026, 11, 24),
+    )
+    perform_action(
+        case=case,
+        action="ban_decide",
+        actor=head,
+        ban=ban,
+        confirm=False,
+        reasons="Apology accepted; risk has passed",
+    )
+    ban.refresh_from_db()
+    assert ban.stage == BanStage.LIFTED and ban.lifted_on == datetime.date(2026, 11, 23)
+
+
+@pytest.mark.django_db
+def test_contact_restriction_start_review_end(school, head, parent):
+    case = case_decided(school, head, parent, [Outcome.CONTACT_RESTRICTION])
+    today = datetime.date.today()
+    restriction = perform_action(
+        case=case,
+        action="restriction_start",
+        actor=head,
+        person=parent,
+        contact_point="The business manager",
+        channels="Email to the office",
+        reasons="Abusive emails",
+        review_on=today + datetime.timedelta(days=60),
+    ).result
+    assert restriction.is_active
+    perform_action(case=case, action="monitor", actor=head, rationale="Restriction in force")
+    with pytest.raises(WorkflowError, match="already has a contact restriction"):
+        perform_action(
+            case=case,
+            action="restriction_start",
+            actor=head,
+            person=parent,
+            contact_point="x",
+            channels="x",
+            reasons="x",
+            review_on=today + datetime.timedelta(days=60),
+        )
+    perform_action(
+        case=case,
+        action="restriction_review",
+        actor=head,
+        restriction=restriction,
+        end=True,
+        notes="Working well",
+    )
+    restriction.refresh_from_db()
+    assert restriction.ended_on is not None and not restriction.is_active
+    assert not ContactRestriction.objects.filter(ended_on__isnull=True).exists()
+    assert SiteBan.objects.count() == 0
