@@ -24,7 +24,7 @@ from .access import (
 from .filters import CaseFilter
 from .forms import ReportForm
 from .models import AccessLog, Channel, Evidence, Outcome, Target
-from .staff_forms import ACTION_FORMS, MergeInForm, leads_for_schools
+from .staff_forms import ACTION_FORMS, LETTER_AFTER, MergeInForm, leads_for_schools
 
 
 def staff_required(view: Callable) -> Callable:
@@ -172,6 +172,13 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             ],
             "targets_display": [Target(t).label for t in case.targets if t in Target.values],
             "actions_display": [Outcome(a).label for a in case.actions if a in Outcome.values],
+            "object_actions": {
+                name: workflow.TRANSITIONS[name].label
+                for name in workflow.available_actions(
+                    case=case, actor=request.user, with_object_actions=True
+                )
+                if name in workflow.OBJECT_ACTIONS
+            },
             "merge_in_form": MergeInForm(case=case, user=request.user)
             if access.can_manage and case.is_open
             else None,
@@ -196,7 +203,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     case = access.case
     form_class = ACTION_FORMS.get(action)
     if form_class is None or action not in workflow.available_actions(
-        case=case, actor=request.user
+        case=case, actor=request.user, with_object_actions=True
     ):
         raise Http404("That action is not available on this case.")
     transition = workflow.TRANSITIONS[action]
@@ -216,6 +223,11 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
                     {"case": case, "code": effect.result, "report": form.cleaned_data["report"]},
                 )
             messages.success(request, effect.summary)
+            letter_kind = LETTER_AFTER.get(action)
+            if letter_kind:
+                # The letters app drafts the stage's letter with these details merged in.
+                messages.info(request, "Now draft the letter for this step.")
+                return redirect("letters:new", reference=case.reference, kind=letter_kind)
             return redirect("staff:case-detail", reference=case.reference)
     return render(
         request,

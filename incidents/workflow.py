@@ -1172,12 +1172,24 @@ def _may(actor, case: Case, who: frozenset[str]) -> bool:
     )
 
 
-def available_actions(*, case: Case, actor) -> list[str]:
-    """The actions this user may take on this case now (what the case page offers)."""
+# Actions on an existing bar or restriction, offered beside it while it is at these stages.
+OBJECT_ACTIONS = {
+    "ban_representations": ("ban", ACTIVE_BAN_STAGES[:2]),
+    "ban_decide": ("ban", ACTIVE_BAN_STAGES[:2]),
+    "ban_review": ("ban", (BanStage.CONFIRMED,)),
+    "restriction_review": ("restriction", None),
+}
+
+
+def available_actions(*, case: Case, actor, with_object_actions: bool = False) -> list[str]:
+    """The actions this user may take on this case now (what the case page offers).
+
+    With `with_object_actions`, also the ones offered beside a bar or restriction."""
+    hidden = NOT_OFFERED - (set(OBJECT_ACTIONS) if with_object_actions else set())
     names = [
         name
         for name, t in TRANSITIONS.items()
-        if name not in NOT_OFFERED and case.status in t.sources and _may(actor, case, t.who)
+        if name not in hidden and case.status in t.sources and _may(actor, case, t.who)
     ]
     if "safeguarding_decision" in names and not case.safeguarding_flag:
         names.remove("safeguarding_decision")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
+from incidents.selectors import measure_letter_values
 from incidents.workflow import letters_blocked_reason
 
 from . import services
@@ -45,7 +46,9 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     if not access.can_manage or kind not in LetterKind.values:
         raise Http404("Not available.")
     blocked = letters_blocked_reason(case, to_reporter=kind in TO_REPORTER)
-    form = DraftForm(request.POST or None, case=case, kind=kind)
+    form = DraftForm(
+        request.POST or None, case=case, kind=kind, initial=measure_letter_values(case=case)
+    )
     if request.method == "POST" and not blocked and form.is_valid():
         try:
             letter = services.letter_draft(

@@ -176,11 +176,9 @@ def test_a_real_celery_worker_on_redis_delivers_the_notifications(
     )
     response = client.post(URL, data)
     assert response.status_code == 302
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if not Notification.objects.filter(sent_at__isnull=True).exists():
-            break
-        time.sleep(0.1)
+    from tests.letters.test_lifecycle import wait_for
+
+    wait_for(lambda: not Notification.objects.filter(sent_at__isnull=True).exists(), 20)
     assert Notification.objects.count() == 3
     assert not Notification.objects.filter(sent_at__isnull=True).exists()
     assert sorted(m.subject.split(" ")[0] for m in mail.outbox) == ["New", "URGENT:", "We"]

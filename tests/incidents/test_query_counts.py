@@ -86,9 +86,9 @@ EXPECTED_QUERIES = {
     # + schools for the filter, the filter's choices (rules, groups, leads), count, page
     "list": 10,
     # + case, access-log insert, reports, their rules, evidence, persons, history, messages,
-    #   events, meetings, referrals, access log, case rules, letters, new reports to merge
-    #   in (2)
-    "case": 19,
+    #   events, meetings, referrals, access log, case rules, bans, restrictions, letters,
+    #   new reports to merge in (2)
+    "case": 21,
     # + schools for the filter, access-log insert, the rows (one chunked query)
     "export": 7,
 }
