@@ -80,3 +80,13 @@ def get_evidence_for_user(user, pk: int) -> tuple[Evidence, CaseAccess]:
     if not case_ids.exists():
         raise Http404("No such file.")
     return evidence, CaseAccess(case=evidence.case, roles=roles_for(user))
+
+
+def register_schools(user) -> QuerySet[School]:
+    """Schools whose restrictions register the user may see: any staff role there, or the
+    trust's schools for an executive."""
+    roles = roles_for(user)
+    return School.objects.filter(
+        Q(pk__in=roles.slt | roles.dsl | roles.office) | Q(trust_id__in=roles.trusts),
+        is_active=True,
+    ).order_by("name")

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from schools.calendar import add_working_days
-from schools.models import Rule
+from schools.models import Membership, Role, Rule
 
+from . import deadlines
 from .access import cases_visible_to, roles_for
 from .models import (
+    IN_FORCE_BAN_STAGES,
     AccessLog,
     CaseEvent,
     CaseStatus,
+    ContactRestriction,
     Evidence,
     Meeting,
     Message,
     Referral,
     Report,
+    SiteBan,
 )
 
 # What a reporter is told about their case: general terms only, derived from its status.
@@ -121,14 +125,17 @@ def dashboard_summary(*, user) -> dict:
         .exclude(referrals__kind="lado")
         .order_by("lado_due")[:20]
     )
+    # Deadlines: due soon or overdue (a few queries, plus two per school for its calendar).
+    due = deadlines.due_items(cases=visible, today=today)
     return {
+        "due": [(d, d.overdue(today)) for d in due[:30]],
         "totals": totals,
         "by_school": by_school if len(by_school) > 1 or roles.trusts else {},
         "waiting": waiting,
         "mine": mine,
         "alerts": alerts,
         "lado_overdue": lado,
-        "overdue_count": sum(1 for c in waiting if c.triage_overdue) + len(lado),
+        "overdue_count": sum(1 for d in due if d.overdue(today)),
         "status_labels": dict(CaseStatus.choices),
         "status_cards": [(value, label, totals[value]) for value, label in CaseStatus.choices],
         "today": today,
@@ -213,7 +220,6 @@ def case_detail(*, case, access, event_kind: str = "") -> dict:
 def measure_letter_values(*, case) -> dict[str, str]:
     """Merge values for ban and restriction letters, from the case's latest bar and
     restriction (the letters app asks for these; incidents never imports letters)."""
-    from .models import ContactRestriction, SiteBan
 
     def day(value) -> str:
         return f"{value.day} {value:%B %Y}" if value else ""
@@ -256,3 +262,65 @@ def measure_letter_values(*, case) -> dict[str, str]:
             values["review_date"] = day(restriction.review_on)
             values["conditions"] = f"Contact the school only through {restriction.channels}."
     return values
+
+
+def register_entries(*, schools, today) -> list[dict]:
+    """Who is barred or under a contact restriction today, for the front desk.
+
+    Only what reception needs: the person, their children's classes, the scope, the dates,
+    the child arrangements and who to call. No evidence, no reporter, no case text.
+    """
+    heads = {
+        m.school_id: m.user.get_full_name() or m.user.get_username()
+        for m in Membership.objects.filter(
+            school__in=schools, role=Role.SLT, is_head_teacher=True
+        ).select_related("user")
+    }
+    entries = []
+    bans = (
+        SiteBan.objects.filter(
+            school__in=schools, stage__in=IN_FORCE_BAN_STAGES, starts_on__lte=today
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .select_related("person", "school")
+        .order_by("school__name", "person__full_name")
+    )
+    for ban in bans:
+        entries.append(
+            {
+                "school": ban.school,
+                "person": ban.person.full_name,
+                "classes": ban.person.children_classes,
+                "what": "Temporary bar" if ban.stage == "temporary" else "Barred from the site",
+                "scope": ban.scope,
+                "starts_on": ban.starts_on,
+                "until": ban.ends_on,
+                "review_on": ban.review_on,
+                "child_arrangements": ban.child_arrangements,
+                "contact": heads.get(ban.school_id, "the head teacher"),
+            }
+        )
+    restrictions = (
+        ContactRestriction.objects.filter(
+            school__in=schools, starts_on__lte=today, ended_on__isnull=True
+        )
+        .select_related("person", "school")
+        .order_by("school__name", "person__full_name")
+    )
+    for restriction in restrictions:
+        entries.append(
+            {
+                "school": restriction.school,
+                "person": restriction.person.full_name,
+                "classes": restriction.person.children_classes,
+                "what": "Contact restriction",
+                "scope": f"Contact only through {restriction.contact_point} "
+                f"({restriction.channels}).",
+                "starts_on": restriction.starts_on,
+                "until": None,
+                "review_on": restriction.review_on,
+                "child_arrangements": "",
+                "contact": restriction.contact_point,
+            }
+        )
+    return entries

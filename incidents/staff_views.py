@@ -11,7 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
+
+from schoolconduct.pdf import html_to_pdf
 
 from . import selectors, services, workflow
 from .access import (
@@ -19,6 +23,7 @@ from .access import (
     get_case_for_user,
     get_evidence_for_user,
     managed_schools,
+    register_schools,
     roles_for,
 )
 from .filters import CaseFilter
@@ -347,3 +352,23 @@ def report_log(request: HttpRequest) -> HttpResponse:
             "channels": channel_choices,
         },
     )
+
+
+@staff_required
+@require_safe
+def register(request: HttpRequest) -> HttpResponse:
+    """The restrictions register: who is barred or restricted today (no case content)."""
+    schools = list(register_schools(request.user))
+    now = timezone.localtime()
+    entries = selectors.register_entries(schools=schools, today=now.date())
+    context = {"entries": entries, "schools": schools, "now": now, "many_schools": len(schools) > 1}
+    if request.GET.get("format") == "pdf":
+        html = render_to_string("staff/register_pdf.html", context)
+        pdf = html_to_pdf(html)
+        response = HttpResponse(pdf.data, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="restrictions-register-{now:%Y-%m-%d-%H%M}.pdf"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return render(request, "staff/register.html", context)

@@ -23,3 +23,11 @@ def send_notification(notification_id: int) -> bool:
 @shared_task(soft_time_limit=300, time_limit=360)
 def sweep_notifications() -> int:
     return notifications.notifications_sweep()
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def send_reminders() -> int:
+    """Daily: expire finished bars and send deadline reminders (each goes once)."""
+    from . import deadlines
+
+    return deadlines.reminders_send()

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 ASSET_PREFIX = "sc://asset/"
 # Only these static folders may be read while rendering.
-STATIC_ALLOWED = ("fonts/", "letters/")
+STATIC_ALLOWED = ("fonts/", "letters/", "print/")
 
 _lock = threading.Lock()
 _font_config = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -299,5 +300,13 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {
         "task": "incidents.tasks.sweep_notifications",
         "schedule": 5 * 60,
+    },
+    "daily-reminders": {
+        "task": "incidents.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "daily-letter-reminders": {
+        "task": "letters.tasks.send_letter_reminders",
+        "schedule": crontab(hour=7, minute=10),
     },
 }

@@ -1,0 +1,176 @@
+"""The deadline engine: what is due soon or overdue, and the daily reminders.
+
+`due_items` feeds the dashboard's "due soon / overdue" panel and the daily job. Reminders go
+once per kind, object and due date (a unique row claims each), to the right people, with no
+case content in the email — a reference, what is due, and a link.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from schools.calendar import SchoolCalendar, add_working_days
+from schools.models import Role, School
+from schools.selectors import school_head_teachers, school_staff_with_role
+
+from .models import (
+    BanStage,
+    Case,
+    CaseStatus,
+    ContactRestriction,
+    Reminder,
+    SiteBan,
+)
+
+logger = logging.getLogger(__name__)
+
+# How far ahead "due soon" looks, in days.
+HORIZON_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Due:
+    kind: str
+    label: str
+    case: Case
+    due_on: datetime.date
+    key: str
+    to: tuple[str, ...]  # "lead", "head", "dsl"
+
+    def overdue(self, today: datetime.date) -> bool:
+        return self.due_on < today
+
+
+KIND_LABELS = {
+    "triage": "Report waiting for triage",
+    "dsl_decision": "Safeguarding decision not yet recorded",
+    "lado": "Allegation to refer to the LADO",
+    "bar_decision": "Bar decision due (representation deadline passed)",
+    "bar_review": "Bar review due",
+    "bar_ending": "Bar ending",
+    "restriction_review": "Contact restriction review due",
+    "letter_not_sent": "Approved letter not yet sent",
+}
+
+
+def due_items(*, cases: QuerySet[Case], today: datetime.date) -> list[Due]:
+    """Everything due within the horizon or overdue, for these cases, soonest first."""
+    horizon = today + datetime.timedelta(days=HORIZON_DAYS)
+    calendars: dict[int, SchoolCalendar] = {}
+
+    def calendar(school: School) -> SchoolCalendar:
+        if school.pk not in calendars:
+            calendars[school.pk] = SchoolCalendar.for_school(school)
+        return calendars[school.pk]
+
+    items: list[Due] = []
+    base = cases.select_related("school", "lead")
+    for case in base.filter(status=CaseStatus.NEW):
+        opened = timezone.localtime(case.opened_at).date()
+        due = calendar(case.school).add_school_days(opened, case.school.triage_target_days)
+        if due <= horizon:
+            items.append(Due("triage", KIND_LABELS["triage"], case, due, f"case:{case.pk}",
+                             ("head",)))
+    for case in base.open().filter(safeguarding_flag=True,
+                                   safeguarding_decided_at__isnull=True):
+        due = add_working_days(timezone.localtime(case.opened_at).date(), 1)
+        if due <= horizon:
+            items.append(Due("dsl_decision", KIND_LABELS["dsl_decision"], case, due,
+                             f"case:{case.pk}", ("dsl", "head")))
+    for case in base.open().filter(lado_due__lte=horizon).exclude(referrals__kind="lado"):
+        items.append(Due("lado", KIND_LABELS["lado"], case, case.lado_due, f"case:{case.pk}",
+                         ("head", "dsl")))
+    bans = SiteBan.objects.filter(case__in=cases).select_related("case__school", "case__lead",
+                                                                 "school")
+    for ban in bans.filter(stage__in=[BanStage.INTENTION, BanStage.TEMPORARY],
+                           representation_deadline__lt=today):
+        due = calendar(ban.school).add_school_days(ban.representation_deadline,
+                                                   ban.school.decision_school_days)
+        items.append(Due("bar_decision", KIND_LABELS["bar_decision"], ban.case, due,
+                         f"ban:{ban.pk}", ("lead", "head")))
+    for ban in bans.filter(stage=BanStage.CONFIRMED, review_on__lte=horizon):
+        items.append(Due("bar_review", KIND_LABELS["bar_review"], ban.case, ban.review_on,
+                         f"ban:{ban.pk}", ("lead", "head")))
+    for ban in bans.filter(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today):
+        items.append(Due("bar_ending", KIND_LABELS["bar_ending"], ban.case, ban.ends_on,
+                         f"ban:{ban.pk}", ("lead",)))
+    restrictions = ContactRestriction.objects.filter(
+        case__in=cases, ended_on__isnull=True, review_on__lte=horizon
+    ).select_related("case__school", "case__lead")
+    for restriction in restrictions:
+        items.append(Due("restriction_review", KIND_LABELS["restriction_review"],
+                         restriction.case, restriction.review_on,
+                         f"restriction:{restriction.pk}", ("lead", "head")))
+    return sorted(items, key=lambda d: (d.due_on, d.case.reference, d.kind))
+
+
+def _recipients(due: Due) -> list[str]:
+    school = due.case.school
+    users = []
+    if "lead" in due.to and due.case.lead_id and due.case.lead.is_active:
+        users.append(due.case.lead)
+    if "head" in due.to or ("lead" in due.to and not users):
+        users += list(school_head_teachers(school=school))
+    if "dsl" in due.to:
+        users += list(school_staff_with_role(school=school, roles=[Role.DSL]))
+    return sorted({u.email for u in users if u.email})
+
+
+def reminder_send(due: Due) -> bool:
+    """Send one reminder unless it has gone already; True if this call sent it."""
+    try:
+        with transaction.atomic():
+            reminder, _ = Reminder.objects.get_or_create(
+                kind=due.kind, key=due.key, due_on=due.due_on, defaults={"case": due.case})
+    except IntegrityError:  # another run created it at the same moment
+        return False
+    if reminder.sent_at:
+        return False
+    claimed = Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now())
+    if not claimed:
+        return False
+    recipients = _recipients(due)
+    if not recipients:
+        logger.warning("Reminder %s for %s has nobody to send to.", due.kind, due.key)
+        return True
+    link = settings.SITE_URL + reverse("staff:case-detail",
+                                       kwargs={"reference": due.case.reference})
+    when = "was due" if due.due_on < timezone.localdate() else "is due"
+    body = (f"{due.label} on case {due.case.reference}: it {when} on "
+            f"{due.due_on:%A %d %B %Y}.\n\nFor confidentiality this email does not include "
+            f"the case details. Sign in to see them:\n{link}\n\nSchoolConduct — "
+            f"{due.case.school.name}\n")
+    try:
+        EmailMessage(subject=f"Reminder: {due.label.lower()} — {due.case.reference}",
+                     body=body, bcc=recipients).send()
+    except Exception:
+        Reminder.objects.filter(pk=reminder.pk).update(sent_at=None)
+        raise
+    Reminder.objects.filter(pk=reminder.pk).update(recipients=", ".join(recipients))
+    return True
+
+
+def reminders_send(*, today: datetime.date | None = None) -> int:
+    """The daily job: expire finished bars, then remind about everything due or overdue."""
+    from .workflow import bans_expire
+
+    today = today or timezone.localdate()
+    bans_expire(today=today)
+    sent = 0
+    for due in due_items(cases=Case.objects.all(), today=today):
+        try:
+            sent += reminder_send(due)
+        except Exception:
+            logger.exception("Reminder %s for %s failed; it will be tried again.", due.kind,
+                             due.key)
+    return sent
