@@ -78,38 +78,83 @@ def due_items(*, cases: QuerySet[Case], today: datetime.date) -> list[Due]:
         opened = timezone.localtime(case.opened_at).date()
         due = calendar(case.school).add_school_days(opened, case.school.triage_target_days)
         if due <= horizon:
-            items.append(Due("triage", KIND_LABELS["triage"], case, due, f"case:{case.pk}",
-                             ("head",)))
-    for case in base.open().filter(safeguarding_flag=True,
-                                   safeguarding_decided_at__isnull=True):
+            items.append(
+                Due("triage", KIND_LABELS["triage"], case, due, f"case:{case.pk}", ("head",))
+            )
+    for case in base.open().filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True):
         due = add_working_days(timezone.localtime(case.opened_at).date(), 1)
         if due <= horizon:
-            items.append(Due("dsl_decision", KIND_LABELS["dsl_decision"], case, due,
-                             f"case:{case.pk}", ("dsl", "head")))
+            items.append(
+                Due(
+                    "dsl_decision",
+                    KIND_LABELS["dsl_decision"],
+                    case,
+                    due,
+                    f"case:{case.pk}",
+                    ("dsl", "head"),
+                )
+            )
     for case in base.open().filter(lado_due__lte=horizon).exclude(referrals__kind="lado"):
-        items.append(Due("lado", KIND_LABELS["lado"], case, case.lado_due, f"case:{case.pk}",
-                         ("head", "dsl")))
-    bans = SiteBan.objects.filter(case__in=cases).select_related("case__school", "case__lead",
-                                                                 "school")
-    for ban in bans.filter(stage__in=[BanStage.INTENTION, BanStage.TEMPORARY],
-                           representation_deadline__lt=today):
-        due = calendar(ban.school).add_school_days(ban.representation_deadline,
-                                                   ban.school.decision_school_days)
-        items.append(Due("bar_decision", KIND_LABELS["bar_decision"], ban.case, due,
-                         f"ban:{ban.pk}", ("lead", "head")))
+        items.append(
+            Due(
+                "lado", KIND_LABELS["lado"], case, case.lado_due, f"case:{case.pk}", ("head", "dsl")
+            )
+        )
+    bans = SiteBan.objects.filter(case__in=cases).select_related(
+        "case__school", "case__lead", "school"
+    )
+    for ban in bans.filter(
+        stage__in=[BanStage.INTENTION, BanStage.TEMPORARY], representation_deadline__lt=today
+    ):
+        due = calendar(ban.school).add_school_days(
+            ban.representation_deadline, ban.school.decision_school_days
+        )
+        items.append(
+            Due(
+                "bar_decision",
+                KIND_LABELS["bar_decision"],
+                ban.case,
+                due,
+                f"ban:{ban.pk}",
+                ("lead", "head"),
+            )
+        )
     for ban in bans.filter(stage=BanStage.CONFIRMED, review_on__lte=horizon):
-        items.append(Due("bar_review", KIND_LABELS["bar_review"], ban.case, ban.review_on,
-                         f"ban:{ban.pk}", ("lead", "head")))
+        items.append(
+            Due(
+                "bar_review",
+                KIND_LABELS["bar_review"],
+                ban.case,
+                ban.review_on,
+                f"ban:{ban.pk}",
+                ("lead", "head"),
+            )
+        )
     for ban in bans.filter(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today):
-        items.append(Due("bar_ending", KIND_LABELS["bar_ending"], ban.case, ban.ends_on,
-                         f"ban:{ban.pk}", ("lead",)))
+        items.append(
+            Due(
+                "bar_ending",
+                KIND_LABELS["bar_ending"],
+                ban.case,
+                ban.ends_on,
+                f"ban:{ban.pk}",
+                ("lead",),
+            )
+        )
     restrictions = ContactRestriction.objects.filter(
         case__in=cases, ended_on__isnull=True, review_on__lte=horizon
     ).select_related("case__school", "case__lead")
     for restriction in restrictions:
-        items.append(Due("restriction_review", KIND_LABELS["restriction_review"],
-                         restriction.case, restriction.review_on,
-                         f"restriction:{restriction.pk}", ("lead", "head")))
+        items.append(
+            Due(
+                "restriction_review",
+                KIND_LABELS["restriction_review"],
+                restriction.case,
+                restriction.review_on,
+                f"restriction:{restriction.pk}",
+                ("lead", "head"),
+            )
+        )
     return sorted(items, key=lambda d: (d.due_on, d.case.reference, d.kind))
 
 
@@ -130,29 +175,37 @@ def reminder_send(due: Due) -> bool:
     try:
         with transaction.atomic():
             reminder, _ = Reminder.objects.get_or_create(
-                kind=due.kind, key=due.key, due_on=due.due_on, defaults={"case": due.case})
+                kind=due.kind, key=due.key, due_on=due.due_on, defaults={"case": due.case}
+            )
     except IntegrityError:  # another run created it at the same moment
         return False
     if reminder.sent_at:
         return False
     claimed = Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now())
+        sent_at=timezone.now()
+    )
     if not claimed:
         return False
     recipients = _recipients(due)
     if not recipients:
         logger.warning("Reminder %s for %s has nobody to send to.", due.kind, due.key)
         return True
-    link = settings.SITE_URL + reverse("staff:case-detail",
-                                       kwargs={"reference": due.case.reference})
+    link = settings.SITE_URL + reverse(
+        "staff:case-detail", kwargs={"reference": due.case.reference}
+    )
     when = "was due" if due.due_on < timezone.localdate() else "is due"
-    body = (f"{due.label} on case {due.case.reference}: it {when} on "
-            f"{due.due_on:%A %d %B %Y}.\n\nFor confidentiality this email does not include "
-            f"the case details. Sign in to see them:\n{link}\n\nSchoolConduct — "
-            f"{due.case.school.name}\n")
+    body = (
+        f"{due.label} on case {due.case.reference}: it {when} on "
+        f"{due.due_on:%A %d %B %Y}.\n\nFor confidentiality this email does not include "
+        f"the case details. Sign in to see them:\n{link}\n\nSchoolConduct — "
+        f"{due.case.school.name}\n"
+    )
     try:
-        EmailMessage(subject=f"Reminder: {due.label.lower()} — {due.case.reference}",
-                     body=body, bcc=recipients).send()
+        EmailMessage(
+            subject=f"Reminder: {due.label} — {due.case.reference}",
+            body=body,
+            bcc=recipients,
+        ).send()
     except Exception:
         Reminder.objects.filter(pk=reminder.pk).update(sent_at=None)
         raise
@@ -171,6 +224,7 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
         try:
             sent += reminder_send(due)
         except Exception:
-            logger.exception("Reminder %s for %s failed; it will be tried again.", due.kind,
-                             due.key)
+            logger.exception(
+                "Reminder %s for %s failed; it will be tried again.", due.kind, due.key
+            )
     return sent

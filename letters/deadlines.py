@@ -24,11 +24,20 @@ def letters_due(*, today: datetime.date) -> list[Due]:
     ).select_related("case__school", "case__lead")
     items = []
     for letter in letters:
-        due = add_working_days(timezone.localtime(letter.approved_at).date(),
-                               SEND_WITHIN_WORKING_DAYS)
+        due = add_working_days(
+            timezone.localtime(letter.approved_at).date(), SEND_WITHIN_WORKING_DAYS
+        )
         if due <= today:
-            items.append(Due("letter_not_sent", KIND_LABELS["letter_not_sent"], letter.case,
-                             due, f"letter:{letter.pk}", ("lead",)))
+            items.append(
+                Due(
+                    "letter_not_sent",
+                    KIND_LABELS["letter_not_sent"],
+                    letter.case,
+                    due,
+                    f"letter:{letter.pk}",
+                    ("lead",),
+                )
+            )
     return items
 
 

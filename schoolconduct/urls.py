@@ -7,6 +7,7 @@ admin.site.site_title = "SchoolConduct"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/letters/", include("letters.urls")),
+    path("staff/calendar/", include("schools.staff_urls")),
     path("staff/", include("incidents.staff_urls")),
     path("", include("incidents.public_urls")),
     path("", include("schools.urls")),

@@ -111,3 +111,28 @@ def staff_invite(*, user, domain: str, use_https: bool) -> None:
         None,
         user.email,
     )
+
+
+def calendar_replace(*, school: School, imported, replace: bool) -> tuple[int, int]:
+    """Save imported term dates and INSET days; with `replace`, the old ones go first."""
+    from .models import InsetDay, TermDate
+
+    with transaction.atomic():
+        if replace:
+            TermDate.objects.filter(school=school).delete()
+            InsetDay.objects.filter(school=school).delete()
+        terms = TermDate.objects.bulk_create(
+            [
+                TermDate(school=school, name=name, starts_on=start, ends_on=end)
+                for name, start, end in imported.terms
+            ]
+        )
+        existing = set(InsetDay.objects.filter(school=school).values_list("date", flat=True))
+        insets = InsetDay.objects.bulk_create(
+            [
+                InsetDay(school=school, date=day, note=note[:120])
+                for day, note in dict(imported.insets).items()
+                if day not in existing
+            ]
+        )
+    return len(terms), len(insets)

@@ -21,6 +21,7 @@ EXPECTED = {
     #                          anon slt  dsl  office trust other
     "dashboard": ((R, OK, OK, OK, OK, OK), None),
     "case-list": ((R, OK, OK, NF, OK, OK), None),
+    "register": ((R, OK, OK, OK, OK, OK), None),
     "case-export": ((R, OK, OK, NF, OK, OK), None),
     "report-log": ((R, OK, NF, NF, OK, OK), None),
     "case-detail": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
@@ -107,4 +108,49 @@ def test_access(client, world, name):
             got = client.get(url).status_code
             if got != status:
                 failures.append(f"{role} on {which} {url}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)
+
+
+CALENDAR = {
+    "index": (R, OK, NF, NF, OK, OK),
+    "delete": (R, NA, NA, NA, NA, NA),
+}
+
+
+def test_every_calendar_url_is_in_the_matrix():
+    assert url_names("calendar") == set(CALENDAR)
+
+
+@pytest.mark.django_db
+def test_calendar_access(client, school, other_school, head, dsl, office, trust_exec, other_head):
+    from schools.models import TermDate
+
+    term = TermDate.objects.create(
+        school=school, name="T", starts_on="2026-09-01", ends_on="2026-10-01"
+    )
+    users = {
+        "anon": None,
+        "slt": head,
+        "dsl": dsl,
+        "office": office,
+        "trust": trust_exec,
+        "other": other_head,
+    }
+    urls = {
+        "index": reverse("calendar:index"),
+        "delete": reverse("calendar:delete", kwargs={"kind": "term", "pk": term.pk}),
+    }
+    failures = []
+    for name, expected in CALENDAR.items():
+        for role, status in zip(ROLES, expected, strict=True):
+            client.logout()
+            if users[role]:
+                client.force_login(users[role])
+            got = client.get(urls[name]).status_code
+            if got != status:
+                failures.append(f"{role} {name}: {got}, expected {status}")
+    # Another school's head cannot delete this school's term.
+    client.force_login(other_head)
+    assert client.post(urls["delete"]).status_code == 404
+    assert TermDate.objects.filter(pk=term.pk).exists()
     assert not failures, "\n".join(failures)

@@ -1,0 +1,248 @@
+"""The restrictions register and the deadline engine."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from pypdf import PdfReader
+
+from incidents import deadlines
+from incidents.models import BanStage, ContactRestriction, Person, Reminder, SiteBan
+from incidents.workflow import perform_action
+from tests.factories import submit_report
+
+from .test_workflow import triage
+
+TODAY = datetime.date(2026, 11, 23)
+
+
+def make_ban(school, head, stage=BanStage.CONFIRMED, **extra):
+    report, _ = submit_report(school, content="SECRET CASE TEXT", reporter_name="Priya Shah")
+    case = report.case
+    triage(case, head)
+    person = Person.objects.create(
+        school=school, full_name="Mr Jason Turner", children_classes="Year 3"
+    )
+    case.persons.add(person)
+    values = {
+        "reasons": "SECRET REASONS",
+        "scope": "Whole site at all times",
+        "duration": "3 months",
+        "child_arrangements": "Met at the gate by Mrs Price",
+        "decision_maker": head,
+        "notice_on": TODAY - datetime.timedelta(days=20),
+        "representation_deadline": TODAY - datetime.timedelta(days=6),
+        "starts_on": TODAY - datetime.timedelta(days=1),
+        "review_on": TODAY + datetime.timedelta(days=40),
+    }
+    values.update(extra)
+    return SiteBan.objects.create(case=case, person=person, school=school, stage=stage, **values)
+
+
+@pytest.mark.django_db
+def test_register_shows_who_is_barred_today_and_nothing_sensitive(
+    client, school, head, office, other_school, other_head, time_machine
+):
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC))
+    make_ban(school, head)
+    make_ban(other_school, other_head)  # another school's bar: invisible
+    client.force_login(office)
+    page = client.get("/staff/bans/").text
+    assert "Mr Jason Turner" in page and "Year 3" in page
+    assert "Whole site at all times" in page and "Met at the gate" in page
+    assert "Helen Carter" in page  # who to call
+    for secret in ("SECRET CASE TEXT", "SECRET REASONS", "Priya", "WPS-"):
+        assert secret not in page
+    assert page.count("Mr Jason Turner") == 1
+    assert "Correct at 10:00" in page
+
+
+@pytest.mark.django_db
+def test_register_pdf_is_one_page_with_a_correct_at_time(
+    client, school, head, office, time_machine
+):
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC))
+    make_ban(school, head)
+    client.force_login(office)
+    response = client.get("/staff/bans/?format=pdf")
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "Correct at 10:00" in text and "Mr Jason Turner" in text
+    assert "SECRET" not in text
+
+
+@pytest.mark.django_db
+def test_trust_executive_sees_all_their_schools(client, school, head, trust_exec):
+    from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+
+    sister = SchoolFactory(
+        trust=school.trust, name="Sister School", slug="sister", reference_prefix="SIS"
+    )
+    sister_head = UserFactory(username="sisterhead")
+    MembershipFactory(user=sister_head, school=sister, is_head_teacher=True)
+    make_ban(school, head)
+    make_ban(sister, sister_head)
+    client.force_login(trust_exec)
+    page = client.get("/staff/bans/").text
+    assert page.count("Mr Jason Turner") == 2 and "Sister School" in page
+
+
+@pytest.mark.django_db
+def test_expiry_takes_a_bar_off_the_register(client, school, head, office, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC))
+    make_ban(school, head, ends_on=datetime.date(2026, 11, 24))
+    client.force_login(office)
+    assert "Mr Jason Turner" in client.get("/staff/bans/").text
+    time_machine.move_to(datetime.datetime(2026, 11, 25, 7, 0, tzinfo=datetime.UTC))
+    call_command("send_reminders")
+    assert SiteBan.objects.get().stage == BanStage.EXPIRED
+    assert "Mr Jason Turner" not in client.get("/staff/bans/").text
+
+
+@pytest.mark.django_db
+def test_restrictions_are_on_the_register(client, school, head, office):
+    report, _ = submit_report(school)
+    person = Person.objects.create(school=school, full_name="Ms Contact")
+    ContactRestriction.objects.create(
+        case=report.case,
+        person=person,
+        school=school,
+        contact_point="Mrs Price",
+        channels="email to the office",
+        reasons="x",
+        starts_on=datetime.date.today(),
+        review_on=datetime.date.today() + datetime.timedelta(days=30),
+        created_by=head,
+    )
+    client.force_login(office)
+    page = client.get("/staff/bans/").text
+    assert "Ms Contact" in page and "Contact only through Mrs Price" in page
+
+
+def kinds_sent() -> list[str]:
+    return sorted(Reminder.objects.filter(sent_at__isnull=False).values_list("kind", flat=True))
+
+
+@pytest.mark.django_db
+def test_every_reminder_kind_fires_once_and_only_once(school, head, slt, dsl, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
+    # A report waiting since last week (triage target: 2 school days).
+    with time_machine_at(time_machine, 2026, 11, 16):
+        submit_report(school)
+        _flagged, _ = submit_report(school, child_at_risk="yes", child_risk_details="x")
+    allegation, _ = submit_report(school)
+    from incidents.models import SafeguardingScreen
+
+    triage(allegation.case, head, safeguarding_screen=SafeguardingScreen.ALLEGATION)
+    make_ban(school, head, stage=BanStage.INTENTION, starts_on=None, review_on=None)
+    make_ban(
+        school, head, review_on=datetime.date(2026, 11, 25), ends_on=datetime.date(2026, 11, 27)
+    )
+    report, _ = submit_report(school)
+    ContactRestriction.objects.create(
+        case=report.case,
+        person=Person.objects.create(school=school, full_name="P"),
+        school=school,
+        contact_point="x",
+        channels="x",
+        reasons="x",
+        starts_on=datetime.date(2026, 10, 1),
+        review_on=datetime.date(2026, 11, 24),
+        created_by=head,
+    )
+    call_command("send_reminders")
+    expected = {
+        "triage",
+        "dsl_decision",
+        "lado",
+        "bar_decision",
+        "bar_review",
+        "bar_ending",
+        "restriction_review",
+    }
+    assert set(kinds_sent()) == expected
+    sent = len(mail.outbox)
+    call_command("send_reminders")  # safe to run twice: nothing goes again
+    assert len(mail.outbox) == sent
+    for message in mail.outbox:
+        assert "SECRET" not in message.body and "Priya" not in message.body
+        assert message.subject.startswith("Reminder:")
+    lado = next(m for m in mail.outbox if "LADO" in m.subject)
+    assert set(lado.bcc) == {head.email, dsl.email}
+
+
+class time_machine_at:
+    def __init__(self, machine, *date):
+        self.machine, self.date = machine, date
+
+    def __enter__(self):
+        self.machine.move_to(datetime.datetime(*self.date, 9, 0, tzinfo=datetime.UTC))
+
+    def __exit__(self, *exc):
+        self.machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
+
+
+@pytest.mark.django_db
+def test_letters_approved_but_not_sent_are_reminded(school, head, time_machine):
+    from letters import services
+    from tests.letters.conftest import DETAILS
+
+    time_machine.move_to(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.UTC))
+    report, _ = submit_report(school)
+    case = report.case
+    triage(case, head, rules=list(school.rules.all()[:1]))
+    person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
+    perform_action(case=case, action="add_person", actor=head, person=person)
+    letter = services.letter_draft(
+        case=case,
+        kind="reminder",
+        actor=head,
+        details=DETAILS,
+        delivery_method="post",
+        person=person,
+    )
+    services.letter_approve(letter=letter, actor=head)
+    services.letter_render(letter_id=letter.pk)
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
+    call_command("send_reminders")
+    assert "letter_not_sent" in kinds_sent()
+
+
+@pytest.mark.django_db
+def test_dashboard_panel_lists_due_and_overdue(client, school, head, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
+    make_ban(school, head, review_on=datetime.date(2026, 11, 20))
+    client.force_login(head)
+    page = client.get("/staff/").text
+    assert "Due soon and overdue" in page and "Bar review due" in page
+    assert "Overdue: 20 Nov 2026" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_task_runs_on_a_real_worker(school, head, celery_worker_on_redis, time_machine):
+    from incidents.tasks import send_reminders
+    from tests.letters.test_lifecycle import wait_for
+
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
+    make_ban(school, head, review_on=datetime.date(2026, 11, 20))
+    send_reminders.delay()
+    wait_for(lambda: Reminder.objects.filter(kind="bar_review", sent_at__isnull=False).exists(), 30)
+
+
+def test_due_labels_cover_every_kind():
+    assert set(deadlines.KIND_LABELS) == {
+        "triage",
+        "dsl_decision",
+        "lado",
+        "bar_decision",
+        "bar_review",
+        "bar_ending",
+        "restriction_review",
+        "letter_not_sent",
+    }
