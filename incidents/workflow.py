@@ -143,6 +143,14 @@ def usual_next_step(person_outcomes: list[list[str]]) -> str:
     return Outcome.SITE_BAN
 
 
+def steps_taken(case: Case) -> set[str]:
+    """Every action decided on this case (including decisions before a reopening) and on
+    the persons' earlier cases."""
+    decided = case.events.filter(kind=CaseEvent.Kind.DECIDED).values_list("data", flat=True)
+    steps = {a for data in decided for a in data.get("actions", [])}
+    return steps | set(case.actions) | {a for c in person_history(case) for a in c.actions}
+
+
 def person_history(case: Case) -> list[Case]:
     """The persons' earlier cases across the trust (or the school), with their outcomes."""
     return list(
@@ -639,8 +647,7 @@ def _ban_notice(
             "Decide the outcome “Site ban” (with your rationale) before "
             "issuing a notice of intention to bar."
         )
-    earlier = {a for c in person_history(case) for a in c.actions}
-    if not (LESSER_STEPS & (set(case.actions) | earlier)):
+    if not (LESSER_STEPS & steps_taken(case)):
         raise WorkflowError(
             "Lesser steps (a reminder, warning, meeting or contact "
             "restriction) must be recorded first. If there is an immediate "
