@@ -62,10 +62,31 @@ def template_current(*, school: School, kind: str) -> tuple[str, str, LetterTemp
     return title, body, None
 
 
+def template_current_for_trust(*, trust, kind: str) -> tuple[str, str, LetterTemplate | None]:
+    """A trust-wide template: the trust's latest version, else the built-in default."""
+    chosen = (
+        LetterTemplate.objects.filter(trust=trust, school__isnull=True, kind=kind)
+        .order_by("-version")
+        .first()
+    )
+    if chosen:
+        return chosen.title, chosen.body, chosen
+    title, body = DEFAULT_TEMPLATES[kind]
+    return title, body, None
+
+
 def template_save(
-    *, school: School, kind: str, title: str, body: str, actor, note: str = ""
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    actor,
+    note: str = "",
+    school: School | None = None,
+    trust=None,
 ) -> LetterTemplate:
-    """Save a new version of the school's template after sanitising and checking it."""
+    """Save a new version of a school's (or, for a trust, trust-wide) template after
+    sanitising and checking it."""
     clean = placeholders.sanitise(body)
     errors = placeholders.template_errors(clean, kind)
     if not title.strip():
@@ -73,14 +94,16 @@ def template_save(
     if errors:
         raise LetterError(errors)
     with transaction.atomic():
+        owner = {"school": school} if school else {"trust": trust, "school__isnull": True}
         latest = (
             LetterTemplate.objects.select_for_update()
-            .filter(school=school, kind=kind)
+            .filter(kind=kind, **owner)
             .order_by("-version")
             .first()
         )
         return LetterTemplate.objects.create(
             school=school,
+            trust=None if school else trust,
             kind=kind,
             version=(latest.version + 1) if latest else 1,
             title=title.strip(),
@@ -90,10 +113,16 @@ def template_save(
         )
 
 
-def template_reset(*, school: School, kind: str, actor) -> LetterTemplate:
+def template_reset(*, kind: str, actor, school: School | None = None, trust=None) -> LetterTemplate:
     title, body = DEFAULT_TEMPLATES[kind]
     return template_save(
-        school=school, kind=kind, title=title, body=body, actor=actor, note="Reset to the default"
+        school=school,
+        trust=trust,
+        kind=kind,
+        title=title,
+        body=body,
+        actor=actor,
+        note="Reset to the default",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,12 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from incidents.access import get_case_for_user, managed_schools, roles_for
 from incidents.selectors import measure_letter_values
 from incidents.workflow import letters_blocked_reason
+from schools.models import School, Trust
 
 from . import services
 from .access import get_batch_for_user, get_letter_for_user, letters_visible_to, queue_schools
 from .forms import DraftEditForm, DraftForm, SentForm, TemplateForm
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
-from .models import Letter, LetterStatus, PrintBatch
+from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
 from .placeholders import merge, sanitise
 from .rendering import html_to_pdf, letter_html
 
@@ -339,55 +342,91 @@ def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
 # --- templates -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TemplateScope:
+    """Whose templates are being edited: one school's, or a trust's (trust-wide)."""
+
+    school: School | None
+    trust: Trust | None
+    schools: list
+    trusts: list
+
+    @property
+    def query(self) -> str:
+        return f"?trust={self.trust.pk}" if self.trust else f"?school={self.school.pk}"
+
+    @property
+    def sample_school(self) -> School:
+        return self.school or self.trust.schools.order_by("name").first() or self.schools[0]
+
+    def current(self, kind: str):
+        if self.trust:
+            return services.template_current_for_trust(trust=self.trust, kind=kind)
+        return services.template_current(school=self.school, kind=kind)
+
+    def owner(self) -> dict:
+        return {"trust": self.trust} if self.trust else {"school": self.school}
+
+    def history(self, kind: str):
+        versions = LetterTemplate.objects.filter(kind=kind)
+        versions = (
+            versions.filter(trust=self.trust, school__isnull=True)
+            if self.trust
+            else versions.filter(school=self.school)
+        )
+        return versions.select_related("created_by").order_by("-version")[:10]
+
+
+def _scope(request: HttpRequest) -> TemplateScope:
+    schools = list(managed_schools(request.user))
+    trusts = list(Trust.objects.filter(pk__in=roles_for(request.user).trusts).order_by("name"))
+    if not schools:
+        raise Http404("Only senior leaders edit templates.")
+    wanted_trust = request.GET.get("trust") or request.POST.get("trust")
+    trust = next((t for t in trusts if str(t.pk) == str(wanted_trust)), None)
+    if trust:
+        return TemplateScope(None, trust, schools, trusts)
+    wanted = request.GET.get("school") or request.POST.get("school")
+    school = next((s for s in schools if str(s.pk) == str(wanted)), schools[0])
+    return TemplateScope(school, None, schools, trusts)
+
+
 @login_required
 @require_safe
 def templates_list(request: HttpRequest) -> HttpResponse:
-    schools = list(managed_schools(request.user))
-    if not schools:
-        raise Http404("Only senior leaders edit templates.")
-    school = _chosen_school(request, schools)
-    rows = []
-    for kind in LetterKind:
-        _title, _body, template = services.template_current(school=school, kind=kind)
-        rows.append((kind, template))
-    return render(
-        request, "letters/templates.html", {"rows": rows, "school": school, "schools": schools}
-    )
-
-
-def _chosen_school(request: HttpRequest, schools):
-    wanted = request.GET.get("school") or request.POST.get("school")
-    return next((s for s in schools if str(s.pk) == str(wanted)), schools[0])
+    scope = _scope(request)
+    rows = [(kind, scope.current(kind)[2]) for kind in LetterKind]
+    return render(request, "letters/templates.html", {"rows": rows, "scope": scope})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
-    schools = list(managed_schools(request.user))
-    if not schools or kind not in LetterKind.values:
+    if kind not in LetterKind.values:
         raise Http404("Not available.")
-    school = _chosen_school(request, schools)
-    title, body, template = services.template_current(school=school, kind=kind)
+    scope = _scope(request)
+    title, body, template = scope.current(kind)
     form = TemplateForm(request.POST or None, initial={"title": title, "body": body})
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.template_save(
-                school=school,
                 kind=kind,
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
                 actor=request.user,
                 note=form.cleaned_data["note"],
+                **scope.owner(),
             )
         except services.LetterError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
             messages.success(request, f"Saved as version {saved.version}.")
-            return redirect(f"{request.path}?school={school.pk}")
+            return redirect(request.path + scope.query)
     fields = [(n, FIELDS[n], n in REQUIRED[kind]) for n in sorted(allowed_fields(kind))]
     preview = merge(
-        sanitise(form["body"].value() or ""), services.sample_values(school=school, kind=kind)
+        sanitise(form["body"].value() or ""),
+        services.sample_values(school=scope.sample_school, kind=kind),
     )
     return render(
         request,
@@ -396,10 +435,10 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
             "kind": LetterKind(kind),
             "form": form,
             "template": template,
-            "school": school,
+            "scope": scope,
             "fields": fields,
             "preview": preview,
-            "history": school.letter_templates.filter(kind=kind).select_related("created_by")[:10],
+            "history": scope.history(kind),
         },
     )
 
@@ -407,12 +446,9 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 @require_POST
 def template_reset(request: HttpRequest, kind: str) -> HttpResponse:
-    schools = list(managed_schools(request.user))
-    if not schools or kind not in LetterKind.values:
+    if kind not in LetterKind.values:
         raise Http404("Not available.")
-    school = _chosen_school(request, schools)
-    saved = services.template_reset(school=school, kind=kind, actor=request.user)
+    scope = _scope(request)
+    saved = services.template_reset(kind=kind, actor=request.user, **scope.owner())
     messages.success(request, f"Reset to the default (saved as version {saved.version}).")
-    return redirect(
-        reverse("letters:template-edit", kwargs={"kind": kind}) + f"?school={school.pk}"
-    )
+    return redirect(reverse("letters:template-edit", kwargs={"kind": kind}) + scope.query)

@@ -159,3 +159,26 @@ def test_template_preview_is_sanitised(client, head, school):
         {"school": school.pk, "title": "x", "body": "<script>alert(1)</script><p>Hi</p>"},
     ).text
     assert "<script>alert(1)</script>" not in page
+
+
+@pytest.mark.django_db
+def test_trust_executive_edits_a_trust_wide_template(client, trust_exec, head, school):
+    from letters import services
+    from letters.defaults import DEFAULT_TEMPLATES
+
+    client.force_login(trust_exec)
+    url = f"/staff/letters/templates/reminder/?trust={school.trust_id}"
+    assert "Trust-wide: Riverside Learning Trust" in client.get(url).text
+    body = DEFAULT_TEMPLATES["reminder"][1].replace("grateful", "most grateful")
+    response = client.post(
+        "/staff/letters/templates/reminder/",
+        {"trust": school.trust_id, "title": "Trust reminder", "body": body},
+    )
+    assert response.status_code == 302
+    saved = LetterTemplate.objects.get()
+    assert saved.trust_id == school.trust_id and saved.school is None
+    assert services.template_current(school=school, kind="reminder")[0] == "Trust reminder"
+    # A head teacher who is not a trust executive can't reach the trust-wide scope.
+    client.force_login(head)
+    page = client.get(url).text
+    assert "Trust-wide: Riverside" not in page.split("<h1>")[1].split("</h1>")[0]
