@@ -163,3 +163,25 @@ def test_the_school_logo_is_in_the_letterhead(case, head, parent):
     pdf = letter_pdf(draft)
     reader = PdfReader(io.BytesIO(pdf.data))
     assert any(page.images for page in reader.pages)
+
+
+@pytest.mark.django_db
+def test_the_signatory_signature_is_printed(case, head, parent):
+    from django.core.files.base import ContentFile
+
+    from letters.models import Signature
+    from tests.images import image_bytes
+
+    signature = Signature(user=head)
+    signature.image.save("sig.png", ContentFile(image_bytes("PNG", size=(300, 90))), save=True)
+    letter = services.letter_draft(
+        case=case,
+        kind="warning",
+        actor=head,
+        details=DETAILS,
+        delivery_method="post",
+        person=parent,
+    )
+    assert letter.signatory == head  # the head teacher signs by default
+    reader = PdfReader(io.BytesIO(letter_pdf(letter).data))
+    assert sum(len(page.images) for page in reader.pages) == 1
