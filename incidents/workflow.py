@@ -626,6 +626,23 @@ def _ban_fields(
     _required(decision_maker, "Record who will decide.")
 
 
+def _create_ban(
+    case: Case, person: Person, stage: str, deadline: datetime.date | None, **fields: Any
+) -> SiteBan:
+    """A new bar, noticed today, with its representation deadline checked (or defaulted)."""
+    _no_open_ban(case, person)
+    today = timezone.localdate()
+    return SiteBan.objects.create(
+        case=case,
+        person=person,
+        school=case.school,
+        stage=stage,
+        notice_on=today,
+        representation_deadline=_representation_deadline(case, today, deadline),
+        **fields,
+    )
+
+
 def _ban_notice(
     case: Case,
     actor,
@@ -653,22 +670,18 @@ def _ban_notice(
             "restriction) must be recorded first. If there is an immediate "
             "risk, use a temporary bar and record why."
         )
-    _no_open_ban(case, person)
-    today = timezone.localdate()
-    deadline = _representation_deadline(case, today, representation_deadline)
-    ban = SiteBan.objects.create(
-        case=case,
-        person=person,
-        school=case.school,
-        stage=BanStage.INTENTION,
+    ban = _create_ban(
+        case,
+        person,
+        BanStage.INTENTION,
+        representation_deadline,
         reasons=reasons,
         scope=scope,
         duration=duration,
         child_arrangements=child_arrangements,
         decision_maker=decision_maker,
-        notice_on=today,
-        representation_deadline=deadline,
     )
+    deadline = ban.representation_deadline
     return Effect(
         f"Notice of intention to bar {person.full_name}: representations by {deadline:%d %b %Y}",
         reasons,
@@ -699,25 +712,21 @@ def _ban_temporary(
         "Record the immediate risk that justifies a bar with immediate effect.",
     )
     _ban_fields(reasons, scope, duration, child_arrangements, decision_maker)
-    _no_open_ban(case, person)
-    today = timezone.localdate()
-    starts_on = starts_on or today
-    deadline = _representation_deadline(case, today, representation_deadline)
-    ban = SiteBan.objects.create(
-        case=case,
-        person=person,
-        school=case.school,
-        stage=BanStage.TEMPORARY,
+    starts_on = starts_on or timezone.localdate()
+    ban = _create_ban(
+        case,
+        person,
+        BanStage.TEMPORARY,
+        representation_deadline,
         reasons=reasons,
         scope=scope,
         duration=duration,
         child_arrangements=child_arrangements,
         decision_maker=decision_maker,
-        notice_on=today,
-        representation_deadline=deadline,
         immediate_risk_reason=immediate_risk_reason,
         starts_on=starts_on,
     )
+    deadline = ban.representation_deadline
     return Effect(
         f"Temporary bar on {person.full_name} from {starts_on:%d %b %Y}: "
         f"representations by {deadline:%d %b %Y}",

@@ -33,9 +33,12 @@ def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> HttpRe
     return response
 
 
-def _manager_of(request: HttpRequest, school) -> None:
-    if not roles_for(request.user).manages(school):
-        raise Http404("Only senior leaders can do this.")
+def _managed_letter(request: HttpRequest, pk: int) -> Letter:
+    """A letter the user manages (SLT of its school or the trust); 404 otherwise."""
+    letter, manages = get_letter_for_user(request.user, pk)
+    if not manages:
+        raise Http404("Not available.")
+    return letter
 
 
 # --- drafting from a case --------------------------------------------------------------------
@@ -100,9 +103,7 @@ def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    letter, manages = get_letter_for_user(request.user, pk)
-    if not manages:
-        raise Http404("Not available.")
+    letter = _managed_letter(request, pk)
     form = None
     if letter.is_draft:
         form = DraftEditForm(
@@ -142,9 +143,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as it will print: rendered now, not stored."""
-    letter, manages = get_letter_for_user(request.user, pk)
-    if not manages:
-        raise Http404("Not available.")
+    letter = _managed_letter(request, pk)
     if letter.pdf:
         return _pdf_response(
             services.letter_pdf_bytes(letter), f"letter-{letter.pk}.pdf", inline=True
@@ -157,9 +156,7 @@ def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    letter, manages = get_letter_for_user(request.user, pk)
-    if not manages:
-        raise Http404("Not available.")
+    letter = _managed_letter(request, pk)
     try:
         services.letter_approve(letter=letter, actor=request.user)
     except services.LetterError as error:
@@ -177,9 +174,7 @@ def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    letter, manages = get_letter_for_user(request.user, pk)
-    if not manages:
-        raise Http404("Not available.")
+    letter = _managed_letter(request, pk)
     try:
         services.letter_retry(letter=letter, actor=request.user)
     except services.LetterError as error:
@@ -192,9 +187,7 @@ def letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def letter_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    letter, manages = get_letter_for_user(request.user, pk)
-    if not manages:
-        raise Http404("Not available.")
+    letter = _managed_letter(request, pk)
     try:
         draft = services.letter_correct(letter=letter, actor=request.user)
     except services.LetterError as error:
