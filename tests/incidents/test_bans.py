@@ -406,3 +406,62 @@ def test_contact_restriction_start_review_end(school, head, parent):
     assert restriction.ended_on is not None and not restriction.is_active
     assert not ContactRestriction.objects.filter(ended_on__isnull=True).exists()
     assert SiteBan.objects.count() == 0
+
+
+# Each stage × each step on an existing bar, written out by hand (True: allowed).
+# fmt: off
+STAGE_MATRIX = {
+    #                     representations  decide  review
+    BanStage.INTENTION:     (True,          True,   False),
+    BanStage.TEMPORARY:     (True,          True,   False),
+    BanStage.CONFIRMED:     (False,         False,  True),
+    BanStage.NOT_CONFIRMED: (False,         False,  False),
+    BanStage.LIFTED:        (False,         False,  False),
+    BanStage.EXPIRED:       (False,         False,  False),
+}
+# fmt: on
+STEPS = ["ban_representations", "ban_decide", "ban_review"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stage", list(STAGE_MATRIX))
+@pytest.mark.parametrize("step", range(3), ids=STEPS)
+def test_every_bar_stage_and_step(school, head, parent, stage, step, time_machine):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    today = datetime.date(2026, 11, 23)
+    ban = SiteBan.objects.create(
+        case=case,
+        person=parent,
+        school=school,
+        stage=stage,
+        reasons="x",
+        scope="Site",
+        duration="x",
+        child_arrangements="x",
+        decision_maker=head,
+        notice_on=today - datetime.timedelta(days=20),
+        representation_deadline=today - datetime.timedelta(days=5),
+        starts_on=today,
+        review_on=today + datetime.timedelta(days=30),
+    )
+    params = [
+        {"representations": "None", "received_on": today, "weighed": "n/a"},
+        {"confirm": True, "reasons": "Risk", "review_on": today + datetime.timedelta(days=60)},
+        {
+            "outcome": "continue",
+            "notes": "Needed",
+            "next_review_on": today + datetime.timedelta(days=60),
+        },
+    ][step]
+    before = case.events.count()
+    if STAGE_MATRIX[stage][step]:
+        perform_action(case=case, action=STEPS[step], actor=head, ban=ban, **params)
+        assert case.events.count() == before + 1
+        assert case.events.order_by("-pk").first().kind == CaseEvent.Kind.BAN
+    else:
+        with pytest.raises(WorkflowError, match="not possible now"):
+            perform_action(case=case, action=STEPS[step], actor=head, ban=ban, **params)
+        assert case.events.count() == before
+        ban.refresh_from_db()
+        assert ban.stage == stage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 
 import pytest
 from django.core import mail
@@ -129,16 +130,27 @@ def kinds_sent() -> list[str]:
     return sorted(Reminder.objects.filter(sent_at__isnull=False).values_list("kind", flat=True))
 
 
-@pytest.mark.django_db
-def test_every_reminder_kind_fires_once_and_only_once(school, head, slt, dsl, time_machine):
+EVERY_KIND = {
+    "triage",
+    "dsl_decision",
+    "lado",
+    "bar_decision",
+    "bar_review",
+    "bar_ending",
+    "restriction_review",
+}
+
+
+def make_everything_due(school, head, time_machine) -> None:
+    """One of each thing the deadline engine reminds about, due or overdue on 23 Nov 2026."""
+    from incidents.models import SafeguardingScreen
+
     time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
     # A report waiting since last week (triage target: 2 school days).
     with time_machine_at(time_machine, 2026, 11, 16):
         submit_report(school)
         _flagged, _ = submit_report(school, child_at_risk="yes", child_risk_details="x")
     allegation, _ = submit_report(school)
-    from incidents.models import SafeguardingScreen
-
     triage(allegation.case, head, safeguarding_screen=SafeguardingScreen.ALLEGATION)
     make_ban(school, head, stage=BanStage.INTENTION, starts_on=None, review_on=None)
     make_ban(
@@ -156,17 +168,13 @@ def test_every_reminder_kind_fires_once_and_only_once(school, head, slt, dsl, ti
         review_on=datetime.date(2026, 11, 24),
         created_by=head,
     )
+
+
+@pytest.mark.django_db
+def test_every_reminder_kind_fires_once_and_only_once(school, head, slt, dsl, time_machine):
+    make_everything_due(school, head, time_machine)
     call_command("send_reminders")
-    expected = {
-        "triage",
-        "dsl_decision",
-        "lado",
-        "bar_decision",
-        "bar_review",
-        "bar_ending",
-        "restriction_review",
-    }
-    assert set(kinds_sent()) == expected
+    assert set(kinds_sent()) == EVERY_KIND
     sent = len(mail.outbox)
     call_command("send_reminders")  # safe to run twice: nothing goes again
     assert len(mail.outbox) == sent
@@ -225,14 +233,20 @@ def test_dashboard_panel_lists_due_and_overdue(client, school, head, time_machin
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_beat_task_runs_on_a_real_worker(school, head, celery_worker_on_redis, time_machine):
+def test_the_beat_task_on_a_real_worker_sends_every_kind_once(
+    school, head, dsl, celery_worker_on_redis, time_machine
+):
     from incidents.tasks import send_reminders
     from tests.letters.test_lifecycle import wait_for
 
-    time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
-    make_ban(school, head, review_on=datetime.date(2026, 11, 20))
+    make_everything_due(school, head, time_machine)
     send_reminders.delay()
-    wait_for(lambda: Reminder.objects.filter(kind="bar_review", sent_at__isnull=False).exists(), 30)
+    wait_for(lambda: set(kinds_sent()) == EVERY_KIND, 60)
+    sent = len(mail.outbox)
+    send_reminders.delay()  # the beat firing twice sends nothing more
+    time.sleep(2)
+    assert len(mail.outbox) == sent
+    assert Reminder.objects.count() == Reminder.objects.filter(sent_at__isnull=False).count()
 
 
 def test_due_labels_cover_every_kind():
