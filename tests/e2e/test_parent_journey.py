@@ -84,3 +84,17 @@ def test_the_form_works_without_javascript(live_server, browser, school):
     assert page.locator("#receipt-code").inner_text()
     assert page.get_by_text("use your browser's menu to print or save this page").is_visible()
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_code_fits_on_one_line_of_a_small_phone(live_server, phone, school):
+    phone.goto(f"{live_server.url}/s/{school.slug}/report/")
+    phone.get_by_label("Which group was it posted in?").select_option(label="Year 3 parents")
+    phone.get_by_label("When was it posted?").fill(timezone.localdate().isoformat())
+    phone.get_by_label("What was posted?").fill("Abusive post")
+    phone.get_by_label("I'm not sure").check()
+    phone.get_by_label("No", exact=True).check()
+    phone.get_by_role("button", name="Send report").click()
+    code = phone.locator("#receipt-code")
+    line_height = float(code.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert code.bounding_box()["height"] < line_height * 1.5  # one line, not split mid-group
