@@ -20,6 +20,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed ## Create .venv and install the pinned dependencies
 
 run: venv ## Set up everything and serve the demo on 127.0.0.1:$(PORT) (SQLite, in-process tasks)
+	bash scripts/system-deps.sh pdf
 	mkdir -p var && $(DEV) $(PY) manage.py migrate --noinput && $(DEV) $(PY) manage.py demo_data && $(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: venv ## Run a Celery worker (needs CELERY_BROKER_URL)
@@ -28,7 +29,8 @@ worker: venv ## Run a Celery worker (needs CELERY_BROKER_URL)
 beat: venv ## Run Celery beat (needs CELERY_BROKER_URL)
 	$(PY) -m celery -A schoolconduct beat --loglevel=info
 
-test: venv ## Run the whole test suite (browser journeys included when Chromium is installed)
+test: venv ## Run the whole test suite, browser journeys in Chromium included
+	bash scripts/system-deps.sh pdf browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-e2e: venv ## Run only the browser journeys
