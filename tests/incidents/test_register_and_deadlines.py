@@ -234,12 +234,15 @@ def test_dashboard_panel_lists_due_and_overdue(client, school, head, time_machin
 
 @pytest.mark.django_db(transaction=True)
 def test_the_beat_task_on_a_real_worker_sends_every_kind_once(
-    school, head, dsl, celery_worker_on_redis, time_machine
+    school, head, dsl, request, time_machine
 ):
     from incidents.tasks import send_reminders
     from tests.letters.test_lifecycle import wait_for
 
     make_everything_due(school, head, time_machine)
+    # The worker starts after the data is written: SQLite's shared in-memory test database
+    # has table locks, not a busy timeout, so this thread must not write while it works.
+    request.getfixturevalue("celery_worker_on_redis")
     send_reminders.delay()
     wait_for(lambda: set(kinds_sent()) == EVERY_KIND, 60)
     sent = len(mail.outbox)

@@ -307,7 +307,7 @@ def test_print_batch_pages_equal_the_stored_letters(case, head, parent, office):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_celery_worker_renders_letters_and_assembles_the_batch(
-    school, head, office, parent, celery_worker_on_redis
+    school, head, office, parent, request
 ):
     from incidents.workflow import perform_action
     from tests.factories import submit_report
@@ -326,6 +326,9 @@ def test_a_real_celery_worker_renders_letters_and_assembles_the_batch(
         rules=list(school.rules.all()[:1]),
     )
     perform_action(case=case, action="add_person", actor=head, person=parent)
+    # The worker starts once the case is set up (SQLite's shared test database has table
+    # locks, not a busy timeout, so this thread must not write while the worker does).
+    request.getfixturevalue("celery_worker_on_redis")
     # Approved together, so this thread is not writing while the worker renders (SQLite's
     # shared in-memory test database has table locks, not a busy timeout).
     with transaction.atomic():
