@@ -658,10 +658,6 @@ class SiteBan(models.Model):
     def __str__(self) -> str:
         return f"Site ban: {self.person} ({self.get_stage_display().lower()})"
 
-    @property
-    def is_temporary(self) -> bool:
-        return bool(self.immediate_risk_reason)
-
 
 class BanReview(models.Model):
     class Outcome(models.TextChoices):

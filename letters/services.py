@@ -11,9 +11,9 @@ import datetime
 import hashlib
 import io
 import logging
-from typing import Any
 
 import nh3
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -180,8 +180,7 @@ def _case_values(case: Case) -> dict[str, str]:
 
 
 def signatory_default(*, school: School):
-    from django.contrib.auth import get_user_model
-
+    """The school's head teacher, who signs letters unless someone else is chosen."""
     return (
         get_user_model()
         .objects.filter(
@@ -620,7 +619,3 @@ def batch_mark_printed(*, batch: PrintBatch, actor) -> int:
         batch.status, batch.printed_at = PrintBatch.Status.PRINTED, timezone.now()
         batch.save(update_fields=["status", "printed_at"])
     return count
-
-
-def details_for(kind: str, values: dict[str, Any]) -> dict[str, str]:
-    return {name: str(values.get(name, "")) for name in REQUIRED[kind] if FIELDS[name].entered}
