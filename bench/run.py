@@ -126,8 +126,7 @@ def bench_letter_render(case, head) -> None:
     from letters import rendering
 
     letter = sample_letter(case, head)
-    html = rendering.letter_html(letter)
-    assets = letter._render_assets
+    html, assets = rendering.letter_html(letter)
     bare_config, bare_cache = FontConfiguration(), {}
 
     def bare():
@@ -180,8 +179,7 @@ def _render_many(args) -> float:
     from letters.models import Letter
 
     letter = Letter.objects.select_related("case__school").get(pk=letter_id)
-    html = rendering.letter_html(letter)
-    assets = letter._render_assets
+    html, assets = rendering.letter_html(letter)
     config, cache = FontConfiguration(), {}
     rendering.warm_up()
     start = time.perf_counter()

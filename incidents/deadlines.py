@@ -62,53 +62,58 @@ KIND_LABELS = {
 }
 
 
-def due_items(*, cases: QuerySet[Case], today: datetime.date) -> list[Due]:
+class Calendars:
+    """Each school's calendar, loaded once (two queries a school) however many cases."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[int, SchoolCalendar] = {}
+
+    def __call__(self, school: School) -> SchoolCalendar:
+        if school.pk not in self._loaded:
+            self._loaded[school.pk] = SchoolCalendar.for_school(school)
+        return self._loaded[school.pk]
+
+
+def triage_due_on(case: Case, calendars: Calendars) -> datetime.date:
+    """A new report should be triaged within the school's target, in school days."""
+    opened = timezone.localtime(case.opened_at).date()
+    return calendars(case.school).add_school_days(opened, case.school.triage_target_days)
+
+
+def due_items(
+    *, cases: QuerySet[Case], today: datetime.date, calendars: Calendars | None = None
+) -> list[Due]:
     """Everything due within the horizon or overdue, for these cases, soonest first."""
     horizon = today + datetime.timedelta(days=HORIZON_DAYS)
-    calendars: dict[int, SchoolCalendar] = {}
-
-    def calendar(school: School) -> SchoolCalendar:
-        if school.pk not in calendars:
-            calendars[school.pk] = SchoolCalendar.for_school(school)
-        return calendars[school.pk]
-
+    calendar = calendars or Calendars()
     items: list[Due] = []
+
+    def add(
+        kind: str, case: Case, due_on: datetime.date | None, key: str, to: tuple[str, ...]
+    ) -> None:
+        if due_on is not None and due_on <= horizon:
+            items.append(Due(kind, KIND_LABELS[kind], case, due_on, key, to))
+
     base = cases.select_related("school", "lead")
+    open_cases = base.exclude(status=CaseStatus.CLOSED)
     for case in base.filter(status=CaseStatus.NEW):
-        opened = timezone.localtime(case.opened_at).date()
-        due = calendar(case.school).add_school_days(opened, case.school.triage_target_days)
-        if due <= horizon:
-            items.append(
-                Due("triage", KIND_LABELS["triage"], case, due, f"case:{case.pk}", ("head",))
-            )
-    for case in base.open().filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True):
+        add("triage", case, triage_due_on(case, calendar), f"case:{case.pk}", ("head",))
+    for case in open_cases.filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True):
         due = add_working_days(timezone.localtime(case.opened_at).date(), 1)
-        if due <= horizon:
-            items.append(
-                Due(
-                    "dsl_decision",
-                    KIND_LABELS["dsl_decision"],
-                    case,
-                    due,
-                    f"case:{case.pk}",
-                    ("dsl", "head"),
-                )
-            )
-    for case in base.open().filter(lado_due__lte=horizon).exclude(referrals__kind="lado"):
-        items.append(
-            Due(
-                "lado", KIND_LABELS["lado"], case, case.lado_due, f"case:{case.pk}", ("head", "dsl")
-            )
-        )
+        add("dsl_decision", case, due, f"case:{case.pk}", ("dsl", "head"))
+    for case in open_cases.filter(lado_due__lte=horizon).exclude(referrals__kind="lado"):
+        add("lado", case, case.lado_due, f"case:{case.pk}", ("head", "dsl"))
     bans = SiteBan.objects.filter(case__in=cases).select_related(
         "case__school", "case__lead", "school"
     )
-    for ban in bans.filter(
+    undecided = bans.filter(
         stage__in=[BanStage.INTENTION, BanStage.TEMPORARY], representation_deadline__lt=today
-    ):
+    )
+    for ban in undecided:
         due = calendar(ban.school).add_school_days(
             ban.representation_deadline, ban.school.decision_school_days
         )
+        # Reminded as soon as the deadline has passed, not only when the decision is late.
         items.append(
             Due(
                 "bar_decision",
@@ -120,40 +125,19 @@ def due_items(*, cases: QuerySet[Case], today: datetime.date) -> list[Due]:
             )
         )
     for ban in bans.filter(stage=BanStage.CONFIRMED, review_on__lte=horizon):
-        items.append(
-            Due(
-                "bar_review",
-                KIND_LABELS["bar_review"],
-                ban.case,
-                ban.review_on,
-                f"ban:{ban.pk}",
-                ("lead", "head"),
-            )
-        )
+        add("bar_review", ban.case, ban.review_on, f"ban:{ban.pk}", ("lead", "head"))
     for ban in bans.filter(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today):
-        items.append(
-            Due(
-                "bar_ending",
-                KIND_LABELS["bar_ending"],
-                ban.case,
-                ban.ends_on,
-                f"ban:{ban.pk}",
-                ("lead",),
-            )
-        )
+        add("bar_ending", ban.case, ban.ends_on, f"ban:{ban.pk}", ("lead",))
     restrictions = ContactRestriction.objects.filter(
         case__in=cases, ended_on__isnull=True, review_on__lte=horizon
     ).select_related("case__school", "case__lead")
     for restriction in restrictions:
-        items.append(
-            Due(
-                "restriction_review",
-                KIND_LABELS["restriction_review"],
-                restriction.case,
-                restriction.review_on,
-                f"restriction:{restriction.pk}",
-                ("lead", "head"),
-            )
+        add(
+            "restriction_review",
+            restriction.case,
+            restriction.review_on,
+            f"restriction:{restriction.pk}",
+            ("lead", "head"),
         )
     return sorted(items, key=lambda d: (d.due_on, d.case.reference, d.kind))
 
@@ -161,8 +145,9 @@ def due_items(*, cases: QuerySet[Case], today: datetime.date) -> list[Due]:
 def _recipients(due: Due) -> list[str]:
     school = due.case.school
     users = []
-    if "lead" in due.to and due.case.lead_id and due.case.lead.is_active:
-        users.append(due.case.lead)
+    lead = due.case.lead
+    if "lead" in due.to and lead is not None and lead.is_active:
+        users.append(lead)
     if "head" in due.to or ("lead" in due.to and not users):
         users += list(school_head_teachers(school=school))
     if "dsl" in due.to:

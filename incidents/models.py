@@ -314,7 +314,7 @@ class Report(models.Model):
             raise ImmutableRecordError("A report is never edited after it is received.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableRecordError("Reports are disposed of only by the retention process.")
 
     @property
@@ -420,7 +420,7 @@ class AppendOnlyModel(models.Model):
             raise ImmutableRecordError(self.append_only_message)
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableRecordError(self.append_only_message)
 
 

@@ -70,12 +70,10 @@ def _recipients(notification: Notification) -> list[str]:
     if kind == Notification.Kind.LEAD_ASSIGNED:
         lead = notification.case.lead
         return [lead.email] if lead and lead.is_active and lead.email else []
-    if kind == Notification.Kind.SLT_REPORTER_ADDED and notification.case.lead_id:
-        lead = notification.case.lead
-        if lead.is_active and lead.email:
-            return [lead.email]
-    users = school_staff_with_role(school=school, roles=[Role.SLT])
-    return [u.email for u in users if u.email]
+    lead = notification.case.lead
+    if kind == Notification.Kind.SLT_REPORTER_ADDED and lead and lead.is_active and lead.email:
+        return [lead.email]
+    return [u.email for u in school_staff_with_role(school=school, roles=[Role.SLT]) if u.email]
 
 
 def _email(notification: Notification, recipients: list[str]) -> EmailMessage:

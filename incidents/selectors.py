@@ -8,7 +8,6 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from schools.calendar import add_working_days
 from schools.models import Membership, Role, Rule
 
 from . import deadlines
@@ -103,15 +102,16 @@ def dashboard_summary(*, user) -> dict:
         totals[row["status"]] += row["n"]
     base = visible.select_related("school", "lead")
     # Query 2: new reports waiting for triage (oldest first).
-    waiting = list(base.filter(status=CaseStatus.NEW).order_by("opened_at")[:20])
-    for case in waiting:
-        due = add_working_days(
-            timezone.localtime(case.opened_at).date(), case.school.triage_target_days
-        )
-        case.triage_due = due
-        case.triage_overdue = due < today
+    waiting_cases = list(base.filter(status=CaseStatus.NEW).order_by("opened_at")[:20])
+    calendars = deadlines.Calendars()
+    waiting = []
+    for case in waiting_cases:
+        triage_by = deadlines.triage_due_on(case, calendars)
+        waiting.append((case, triage_by, triage_by < today))
     # Query 3: my open cases.
-    mine = list(base.open().filter(lead=user).order_by("-opened_at")[:20])
+    mine = list(
+        base.exclude(status=CaseStatus.CLOSED).filter(lead=user).order_by("-opened_at")[:20]
+    )
     # Query 4: safeguarding alerts without a DSL decision.
     alerts = list(
         base.filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True)
@@ -120,22 +120,22 @@ def dashboard_summary(*, user) -> dict:
     )
     # Query 5: overdue LADO referrals (allegations not yet referred by their deadline).
     lado = list(
-        base.open()
+        base.exclude(status=CaseStatus.CLOSED)
         .filter(lado_due__lt=today + datetime.timedelta(days=1))
         .exclude(referrals__kind="lado")
         .order_by("lado_due")[:20]
     )
     # Deadlines: due soon or overdue (a few queries, plus two per school for its calendar).
-    due = deadlines.due_items(cases=visible, today=today)
+    due_items = deadlines.due_items(cases=visible, today=today, calendars=calendars)
     return {
-        "due": [(d, d.overdue(today)) for d in due[:30]],
+        "due": [(d, d.overdue(today)) for d in due_items[:30]],
         "totals": totals,
         "by_school": by_school if len(by_school) > 1 or roles.trusts else {},
         "waiting": waiting,
         "mine": mine,
         "alerts": alerts,
         "lado_overdue": lado,
-        "overdue_count": sum(1 for d in due if d.overdue(today)),
+        "overdue_count": sum(1 for d in due_items if d.overdue(today)),
         "status_labels": dict(CaseStatus.choices),
         "status_cards": [(value, label, totals[value]) for value, label in CaseStatus.choices],
         "today": today,

@@ -10,7 +10,7 @@ from . import notifications
 
 @shared_task(
     autoretry_for=(OSError, OperationalError),
-    retry_backoff=30,
+    retry_backoff=5,
     retry_backoff_max=600,
     max_retries=5,
     soft_time_limit=60,

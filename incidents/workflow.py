@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -82,6 +82,9 @@ SEVERITY_RANK = {
 SANCTIONS = {Outcome.REMINDER, Outcome.WARNING, Outcome.CONTACT_RESTRICTION, Outcome.SITE_BAN}
 
 
+T = TypeVar("T")
+
+
 class WorkflowError(Exception):
     """A step that is not allowed now, with a message a head teacher understands."""
 
@@ -111,10 +114,11 @@ class Transition:
 # Helpers
 
 
-def _required(value: Any, message: str) -> Any:
-    if value in (None, "", [], ()):
+def _required(value: T | None, message: str) -> T:
+    """The value (stripped, if text), or a WorkflowError with `message` if it is empty."""
+    if value is None or value in ("", [], ()):
         raise WorkflowError(message)
-    return value.strip() if isinstance(value, str) else value
+    return value.strip() if isinstance(value, str) else value  # type: ignore[return-value]
 
 
 def _check_lead(school: School, lead) -> None:
@@ -422,7 +426,8 @@ def _reopen(case: Case, actor, *, reason: str) -> Effect:
     _required(reason, "Give the reason for reopening the case.")
     if case.merged_into_id:
         raise WorkflowError(
-            f"This case was merged into {case.merged_into.reference}: open that case instead."
+            f"This case was merged into {case.merged_into.reference}: "  # type: ignore[union-attr]
+            "open that case instead."
         )
     case.closed_at = None
     case.outcome = ""
@@ -824,7 +829,7 @@ def _ban_decide(
     fields = ["stage", "decided_at", "decided_by", "decision_reasons", "override_reason"]
     if confirm:
         starts_on = starts_on or ban.starts_on or today
-        _required(review_on, "Set a review date: no bar is open-ended.")
+        review_on = _required(review_on, "Set a review date: no bar is open-ended.")
         limit = add_months(starts_on, MAX_BAN_MONTHS)
         if review_on <= starts_on or review_on > limit:
             raise WorkflowError(
@@ -881,7 +886,9 @@ def _ban_review(
         fields += ["stage", "lifted_on", "lift_reason"]
         next_review_on = None
     else:
-        _required(next_review_on, "Set the next review date: no bar is open-ended.")
+        next_review_on = _required(
+            next_review_on, "Set the next review date: no bar is open-ended."
+        )
         limit = add_months(today, MAX_BAN_MONTHS)
         if next_review_on <= today or next_review_on > limit:
             raise WorkflowError(f"The next review must be after today and by {limit:%d %b %Y}.")
@@ -925,7 +932,7 @@ def _restriction_start(
     _required(contact_point, "Name the single point of contact.")
     _required(channels, "Say which channels the parent may use.")
     _required(reasons, "Give the reasons for the restriction.")
-    _required(review_on, "Set a review date.")
+    review_on = _required(review_on, "Set a review date.")
     starts_on = starts_on or timezone.localdate()
     if review_on <= starts_on or review_on > add_months(starts_on, MAX_BAN_MONTHS):
         raise WorkflowError("The review date must be after the start and within six months.")
@@ -972,7 +979,7 @@ def _restriction_review(
         )
         summary = f"Contact restriction on {restriction.person.full_name} ended"
     else:
-        _required(next_review_on, "Set the next review date.")
+        next_review_on = _required(next_review_on, "Set the next review date.")
         if next_review_on <= today or next_review_on > add_months(today, MAX_BAN_MONTHS):
             raise WorkflowError("The next review must be after today and within six months.")
         ContactRestriction.objects.filter(pk=restriction.pk).update(review_on=next_review_on)

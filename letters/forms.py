@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -21,13 +21,14 @@ class DraftForm(forms.Form):
     def __init__(self, *args: Any, case: Case, kind: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.case, self.kind = case, kind
+        delivery = cast(forms.ChoiceField, self.fields["delivery_method"])
         if kind in TO_REPORTER:
             self.fields["report"] = forms.ModelChoiceField(
                 label="To the reporter of",
                 queryset=Report.objects.filter(case=case),
                 empty_label=None,
             )
-            self.fields["delivery_method"].choices = [
+            delivery.choices = [
                 (SendMethod.FOLLOW_UP, SendMethod.FOLLOW_UP.label),
                 (SendMethod.EMAIL, SendMethod.EMAIL.label),
             ]
@@ -38,7 +39,7 @@ class DraftForm(forms.Form):
                 empty_label=None,
                 help_text="Add the person concerned on the case page if they are not listed.",
             )
-            self.fields["delivery_method"].choices = [
+            delivery.choices = [
                 (m, SendMethod(m).label)
                 for m in (SendMethod.POST, SendMethod.HAND, SendMethod.EMAIL)
             ]

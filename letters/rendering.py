@@ -27,14 +27,19 @@ from schoolconduct.pdf import (  # noqa: F401 — the letters app's entry points
 logger = logging.getLogger(__name__)
 
 
-def letter_html(letter: Letter) -> str:
-    """The full HTML of a letter: our layout around its (sanitised) body."""
+Assets = dict[str, tuple[bytes, str]]
+
+
+def letter_html(letter: Letter) -> tuple[str, Assets]:
+    """The full HTML of a letter (our layout around its sanitised body) and the images it
+    uses (the school's logo, the signatory's signature)."""
     school = letter.case.school
-    assets: dict[str, tuple[bytes, str]] = {}
+    assets: Assets = {}
     logo = file_asset("logo", school.logo)
     signature = None
-    if letter.signatory_id and hasattr(letter.signatory, "signature"):
-        signature = file_asset("signature", letter.signatory.signature.image)
+    signatory = letter.signatory
+    if signatory is not None and hasattr(signatory, "signature"):
+        signature = file_asset("signature", signatory.signature.image)
     for item in (logo, signature):
         if item:
             assets[item[0]] = item[1]
@@ -52,14 +57,13 @@ def letter_html(letter: Letter) -> str:
             "static": ASSET_PREFIX + "static/",
         },
     )
-    letter._render_assets = assets
-    return html
+    return html, assets
 
 
 def letter_pdf(letter: Letter) -> RenderedPdf:
     """The one function that turns a letter into PDF bytes."""
-    html = letter_html(letter)
-    return html_to_pdf(html, assets=getattr(letter, "_render_assets", {}))
+    html, assets = letter_html(letter)
+    return html_to_pdf(html, assets=assets)
 
 
 def warm_up() -> None:

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import io
 import logging
+from typing import Any
 
 import nh3
 from django.contrib.auth import get_user_model
@@ -94,7 +95,9 @@ def template_save(
     if errors:
         raise LetterError(errors)
     with transaction.atomic():
-        owner = {"school": school} if school else {"trust": trust, "school__isnull": True}
+        owner: dict[str, Any] = (
+            {"school": school} if school else {"trust": trust, "school__isnull": True}
+        )
         latest = (
             LetterTemplate.objects.select_for_update()
             .filter(kind=kind, **owner)
@@ -157,7 +160,7 @@ def _school_values(school: School) -> dict[str, str]:
         "school_phone": school.phone,
         "school_email": school.email,
         "school_address": ", ".join([*school.address_lines, school.postcode]),
-        "trust_name": school.trust.name if school.trust_id else "",
+        "trust_name": school.trust.name if school.trust else "",
     }
 
 
@@ -168,9 +171,9 @@ def _case_values(case: Case) -> dict[str, str]:
     titles = list(dict.fromkeys(rule.title for rule in rules))
     group = ""
     if first:
-        group = first.group.name if first.group_id else first.group_other
-        if first.group_id:
-            group = f"{group} ({first.group.get_platform_display()})"
+        group = first.group_other
+        if first.group is not None:
+            group = f"{first.group.name} ({first.group.get_platform_display()})"
     return {
         "case_reference": case.reference,
         "incident_date": _date(first.posted_on) if first else "",
@@ -479,7 +482,7 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
     if method == SendMethod.EMAIL and not letter.recipient_email:
         raise LetterError("There is no email address for this recipient.")
     with transaction.atomic():
-        if method == SendMethod.FOLLOW_UP:
+        if method == SendMethod.FOLLOW_UP and letter.report is not None:
             Message.objects.create(
                 case=letter.case,
                 report=letter.report,

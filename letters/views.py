@@ -148,8 +148,8 @@ def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
         return _pdf_response(
             services.letter_pdf_bytes(letter), f"letter-{letter.pk}.pdf", inline=True
         )
-    html = letter_html(letter)
-    pdf = html_to_pdf(html, assets=getattr(letter, "_render_assets", {}))
+    html, assets = letter_html(letter)
+    pdf = html_to_pdf(html, assets=assets)
     return _pdf_response(pdf.data, f"preview-{letter.pk}.pdf", inline=True)
 
 
@@ -346,16 +346,22 @@ class TemplateScope:
 
     @property
     def query(self) -> str:
-        return f"?trust={self.trust.pk}" if self.trust else f"?school={self.school.pk}"
+        if self.trust is not None:
+            return f"?trust={self.trust.pk}"
+        return f"?school={self.sample_school.pk}"
 
     @property
     def sample_school(self) -> School:
-        return self.school or self.trust.schools.order_by("name").first() or self.schools[0]
+        """The school itself, or for a trust its first school (for previews)."""
+        if self.school is not None:
+            return self.school
+        in_trust = [s for s in self.schools if self.trust and s.trust_id == self.trust.pk]
+        return (in_trust or self.schools)[0]
 
     def current(self, kind: str):
-        if self.trust:
+        if self.trust is not None:
             return services.template_current_for_trust(trust=self.trust, kind=kind)
-        return services.template_current(school=self.school, kind=kind)
+        return services.template_current(school=self.sample_school, kind=kind)
 
     def owner(self) -> dict:
         return {"trust": self.trust} if self.trust else {"school": self.school}

@@ -6,6 +6,7 @@ same suite against PostgreSQL and Redis.
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SCHOOLCONDUCT_ENV", "development")
 
@@ -17,8 +18,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_URL = "http://testserver"
 _tmp = tempfile.mkdtemp(prefix="schoolconduct-test-")
-MEDIA_ROOT = os.path.join(_tmp, "media")
-PRIVATE_MEDIA_ROOT = os.path.join(_tmp, "private")
+MEDIA_ROOT = Path(_tmp) / "media"
+PRIVATE_MEDIA_ROOT = Path(_tmp) / "private"
 STORAGES = {
     **STORAGES,
     "private": {

@@ -44,14 +44,18 @@ def roles_for(user) -> StaffRoles:
     cached = getattr(user, "_schoolconduct_roles", None)
     if cached is not None:
         return cached
-    slt, dsl, office, head = set(), set(), set(), set()
+    slt: set[int] = set()
+    dsl: set[int] = set()
+    office: set[int] = set()
+    head: set[int] = set()
     trusts: set[int] = set()
     if user.is_authenticated and user.is_active:
         rows = Membership.objects.filter(user=user, school__is_active=True).values_list(
             "school_id", "role", "is_head_teacher"
         )
         for school_id, role, is_head in rows:
-            {Role.SLT: slt, Role.DSL: dsl, Role.OFFICE: office}[role].add(school_id)
+            by_role: dict[str, set[int]] = {Role.SLT: slt, Role.DSL: dsl, Role.OFFICE: office}
+            by_role[role].add(school_id)
             if is_head:
                 head.add(school_id)
         trusts = set(TrustMembership.objects.filter(user=user).values_list("trust_id", flat=True))

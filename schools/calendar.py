@@ -139,7 +139,8 @@ def parse_csv(data: bytes) -> ImportedCalendar:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CalendarImportError("The file is not UTF-8 text. Save it as CSV (UTF-8).") from None
-    terms, insets = [], []
+    terms: list[tuple[str, datetime.date, datetime.date]] = []
+    insets: list[tuple[datetime.date, str]] = []
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or not any(cell.strip() for cell in row):
             continue
@@ -163,7 +164,8 @@ def parse_ical(data: bytes) -> ImportedCalendar:
         cal = Calendar.from_ical(data)
     except ValueError:
         raise CalendarImportError("The file is not a valid iCalendar (.ics) file.") from None
-    terms, insets = [], []
+    terms: list[tuple[str, datetime.date, datetime.date]] = []
+    insets: list[tuple[datetime.date, str]] = []
     for number, event in enumerate(cal.walk("VEVENT"), start=1):
         name = str(event.get("SUMMARY", "")).strip() or f"Term {number}"
         start = event.decoded("DTSTART")
