@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from schoolconduct.tasks import enqueue
 from schools.models import Role
 from schools.selectors import school_staff_with_role
 
@@ -46,12 +47,7 @@ def notifications_enqueue(*, ids: list[int]) -> None:
     from .tasks import send_notification
 
     for pk in ids:
-        try:
-            send_notification.delay(pk)
-        except Exception:
-            logger.warning(
-                "Could not queue notification %s; the sweep will send it.", pk, exc_info=True
-            )
+        enqueue(send_notification, pk, fallback="the sweep will send it.")
 
 
 def _recipients(notification: Notification) -> list[str]:

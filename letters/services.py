@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from incidents.models import Case, Message, Person, Report
 from incidents.workflow import WorkflowError, letters_blocked_reason, perform_action
+from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
 
 from . import placeholders
@@ -381,17 +382,8 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
         )
         if locked.corrects_id:
             Letter.objects.filter(pk=locked.corrects_id).update(superseded_by=locked)
-        transaction.on_commit(lambda: _enqueue(render_letter, locked.pk))
+        enqueue_on_commit(render_letter, locked.pk, fallback="retry the PDF from the letter page.")
     return locked
-
-
-def _enqueue(task, *args) -> None:
-    try:
-        task.delay(*args)
-    except Exception:
-        logger.warning(
-            "Could not queue %s%s; use retry on the letter.", task.name, args, exc_info=True
-        )
 
 
 def letter_render(*, letter_id: int) -> bool:
@@ -432,7 +424,7 @@ def letter_retry(*, letter: Letter, actor) -> None:
         letter.status == LetterStatus.APPROVED and not letter.pdf
     ):
         raise LetterError("This letter's PDF does not need making again.")
-    transaction.on_commit(lambda: _enqueue(render_letter, letter.pk))
+    enqueue_on_commit(render_letter, letter.pk, fallback="retry the PDF from the letter page.")
 
 
 def letter_pdf_bytes(letter: Letter) -> bytes:
@@ -566,7 +558,7 @@ def batch_create(*, school: School, letters: list[Letter], actor) -> PrintBatch:
     with transaction.atomic():
         batch = PrintBatch.objects.create(school=school, created_by=actor)
         Letter.objects.filter(pk__in=[lt.pk for lt in ready]).update(batch=batch)
-        transaction.on_commit(lambda: _enqueue(assemble_batch, batch.pk))
+        enqueue_on_commit(assemble_batch, batch.pk, fallback="use “Try again” on the print queue.")
     return batch
 
 
@@ -622,3 +614,12 @@ def batch_mark_printed(*, batch: PrintBatch, actor) -> int:
         batch.status, batch.printed_at = PrintBatch.Status.PRINTED, timezone.now()
         batch.save(update_fields=["status", "printed_at"])
     return count
+
+
+def batch_retry(*, batch: PrintBatch) -> None:
+    """Queue a batch's assembly again (the broker was down, or assembly failed)."""
+    from .tasks import assemble_batch
+
+    if batch.pdf or batch.status not in (PrintBatch.Status.ASSEMBLING, PrintBatch.Status.FAILED):
+        raise LetterError("This batch is already assembled.")
+    enqueue_on_commit(assemble_batch, batch.pk, fallback="use “Try again” on the print queue.")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("batches/", views.batch_create, name="batch-create"),
     path("batches/<int:pk>/pdf/", views.batch_pdf, name="batch-pdf"),
     path("batches/<int:pk>/printed/", views.batch_printed, name="batch-printed"),
+    path("batches/<int:pk>/retry/", views.batch_retry, name="batch-retry"),
     path("templates/", views.templates_list, name="templates"),
     path("templates/<slug:kind>/", views.template_edit, name="template-edit"),
     path("templates/<slug:kind>/reset/", views.template_reset, name="template-reset"),

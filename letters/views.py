@@ -325,6 +325,19 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    try:
+        services.batch_retry(batch=batch)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.info(request, f"Assembling batch {batch.pk} again.")
+    return redirect("letters:queue")
+
+
+@login_required
+@require_POST
 def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
     count = services.batch_mark_printed(batch=batch, actor=request.user)

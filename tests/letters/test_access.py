@@ -22,6 +22,7 @@ EXPECTED = {
     "batch-create":     ((R,  NA,  NA,  NA,    NA,   NA), None),
     "batch-pdf":        ((R,  OK,  NF,  OK,    OK,   NF), (R, NF, NF, NF, NF, OK)),
     "batch-printed":    ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "batch-retry":      ((R,  NA,  NA,  NA,    NA,   NA), None),
     "templates":        ((R,  OK,  NF,  NF,    OK,   OK), None),
     "template-edit":    ((R,  OK,  NF,  NF,    OK,   OK), None),
     "template-reset":   ((R,  NA,  NA,  NA,    NA,   NA), None),
@@ -76,7 +77,7 @@ def ready_letter(school, head):
 
 
 def url_for(name, letter, batch):
-    if name in ("batch-pdf", "batch-printed"):
+    if name in ("batch-pdf", "batch-printed", "batch-retry"):
         kwargs = {"pk": batch.pk}
     elif name in ("template-edit", "template-reset"):
         kwargs = {"kind": "warning"}

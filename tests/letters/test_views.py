@@ -182,3 +182,25 @@ def test_trust_executive_edits_a_trust_wide_template(client, trust_exec, head, s
     client.force_login(head)
     page = client.get(url).text
     assert "Trust-wide: Riverside" not in page.split("<h1>")[1].split("</h1>")[0]
+
+
+@pytest.mark.django_db
+def test_a_batch_left_unassembled_can_be_tried_again(
+    client, head, office, draft, broker_down, django_capture_on_commit_callbacks
+):
+    from letters import services
+
+    services.letter_approve(letter=draft, actor=head)
+    services.letter_render(letter_id=draft.pk)
+    draft.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.batch_create(school=draft.case.school, letters=[draft], actor=office)
+    assert PrintBatch.objects.get(pk=batch.pk).status == PrintBatch.Status.ASSEMBLING
+    client.force_login(office)
+    assert f"Try again: batch {batch.pk}" in client.get("/staff/letters/").text
+    from schoolconduct.celery import app
+
+    app.conf.task_always_eager = True
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/staff/letters/batches/{batch.pk}/retry/")
+    assert PrintBatch.objects.get(pk=batch.pk).status == PrintBatch.Status.READY
