@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import html
 import io
 import logging
 from typing import Any
@@ -20,8 +21,9 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import strip_tags
 
-from incidents.models import Case, Message, Person, Report
+from incidents.models import Case, Person, Report
 from incidents.workflow import WorkflowError, letters_blocked_reason, perform_action
 from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
@@ -475,16 +477,18 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
         raise LetterError("There is no email address for this recipient.")
     with transaction.atomic():
         if method == SendMethod.FOLLOW_UP and letter.report is not None:
-            Message.objects.create(
-                case=letter.case,
-                report=letter.report,
-                author=actor,
-                direction=Message.Direction.TO_REPORTER,
-                body=f"{letter.title}\n\n"
-                + nh3.clean(
-                    letter.body_html.replace("</p>", "</p>\n\n").replace("<br>", "\n"), tags=set()
-                ).strip(),
-            )
+            # Through the workflow: the message is on the chronology and the reporter, if
+            # they gave an email address, is told a message is waiting.
+            try:
+                perform_action(
+                    case=letter.case,
+                    action="message_reporter",
+                    actor=actor,
+                    report=letter.report,
+                    body=letter_plain_text(letter),
+                )
+            except WorkflowError as error:
+                raise LetterError(str(error)) from None
         letter.status, letter.sent_method, letter.sent_on = LetterStatus.SENT, method, sent_on
         letter.sent_at, letter.sent_by = timezone.now(), actor
         letter.save(update_fields=["status", "sent_method", "sent_on", "sent_at", "sent_by"])
@@ -500,6 +504,13 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
             data = letter_pdf_bytes(letter)
             transaction.on_commit(lambda: _email_letter(letter, data))
     return letter
+
+
+def letter_plain_text(letter: Letter) -> str:
+    """The letter as plain text, for the reporter's follow-up page."""
+    text = letter.body_html.replace("</p>", "</p>\n\n").replace("<br>", "\n")
+    text = text.replace("</li>", "</li>\n").replace("</h3>", "</h3>\n")
+    return f"{letter.title}\n\n" + html.unescape(strip_tags(text)).strip()
 
 
 def _email_letter(letter: Letter, data: bytes) -> None:

@@ -212,7 +212,10 @@ def test_reporter_letter_sent_to_the_follow_up_page(case, head):
     services.letter_mark_sent(letter=letter, actor=head, method="follow_up", sent_on=TODAY)
     message = Message.objects.get(report=report, direction="to_reporter")
     assert "We have finished looking into it" in message.body
-    assert "<p>" not in message.body
+    assert "<p>" not in message.body and "&amp;" not in message.body
+    # The reporter gave an email address: they are told a message is waiting.
+    assert case.notifications.filter(kind="reporter_message").exists()
+    assert case.events.filter(kind="message_to_reporter").exists()
 
 
 @pytest.mark.django_db
