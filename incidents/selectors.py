@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -118,13 +116,6 @@ def dashboard_summary(*, user) -> dict:
         .exclude(status=CaseStatus.CLOSED)
         .order_by("opened_at")[:20]
     )
-    # Query 5: overdue LADO referrals (allegations not yet referred by their deadline).
-    lado = list(
-        base.exclude(status=CaseStatus.CLOSED)
-        .filter(lado_due__lt=today + datetime.timedelta(days=1))
-        .exclude(referrals__kind="lado")
-        .order_by("lado_due")[:20]
-    )
     # Deadlines: due soon or overdue (a few queries, plus two per school for its calendar).
     due_items = deadlines.due_items(cases=visible, today=today, calendars=calendars)
     return {
@@ -134,7 +125,8 @@ def dashboard_summary(*, user) -> dict:
         "waiting": waiting,
         "mine": mine,
         "alerts": alerts,
-        "lado_overdue": lado,
+        # The deadline engine's LADO items: allegations not yet referred, by their deadline.
+        "lado_overdue": [d for d in due_items if d.kind == "lado"],
         "overdue_count": sum(1 for d in due_items if d.overdue(today)),
         "status_labels": dict(CaseStatus.choices),
         "status_cards": [(value, label, totals[value]) for value, label in CaseStatus.choices],

@@ -263,3 +263,24 @@ def test_due_labels_cover_every_kind():
         "restriction_review",
         "letter_not_sent",
     }
+
+
+@pytest.mark.django_db
+def test_dashboard_lists_allegations_to_refer_to_the_lado(client, school, head, time_machine):
+    from incidents.models import SafeguardingScreen
+
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
+    report, _ = submit_report(school)
+    triage(report.case, head, safeguarding_screen=SafeguardingScreen.ALLEGATION)
+    client.force_login(head)
+    page = client.get("/staff/").text
+    section = page.split("Allegations to refer to the LADO")[1].split("</section>")[0]
+    assert report.case.reference in section and "due 24 Nov 2026" in section
+    perform_action(
+        case=report.case,
+        action="refer",
+        actor=head,
+        kind="lado",
+        made_on=datetime.date(2026, 11, 23),
+    )
+    assert "Allegations to refer to the LADO" not in client.get("/staff/").text
