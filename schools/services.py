@@ -136,3 +136,36 @@ def calendar_replace(*, school: School, imported, replace: bool) -> tuple[int, i
             ]
         )
     return len(terms), len(insets)
+
+
+def term_add(*, school: School, name: str, starts_on, ends_on):
+    from .models import TermDate
+
+    return TermDate.objects.create(school=school, name=name, starts_on=starts_on, ends_on=ends_on)
+
+
+def inset_add(*, school: School, date, note: str = ""):
+    """Add an INSET day; None if the school already has one that day."""
+    from .models import InsetDay
+
+    day, created = InsetDay.objects.get_or_create(school=school, date=date, defaults={"note": note})
+    return day if created else None
+
+
+def calendar_entry_delete(*, school: School, kind: str, pk: int) -> bool:
+    """Remove one of the school's terms or INSET days; False if there is no such entry."""
+    from .models import InsetDay, TermDate
+
+    model = {"term": TermDate, "inset": InsetDay}.get(kind)
+    if model is None:
+        return False
+    deleted, _ = model.objects.filter(school=school, pk=pk).delete()
+    return bool(deleted)
+
+
+def school_procedures_update(*, school: School, **values) -> School:
+    """The school's own deadline defaults and who decides bans (validated by the form)."""
+    for name, value in values.items():
+        setattr(school, name, value)
+    school.save(update_fields=list(values))
+    return school

@@ -43,18 +43,15 @@ def index(request: HttpRequest) -> HttpResponse:
         if which == "term":
             form = forms["term"] = TermForm(request.POST, prefix="term")
             if form.is_valid():
-                form.instance.school = school
-                form.save()
+                services.term_add(school=school, **form.cleaned_data)
                 messages.success(request, "Term added.")
                 return _back(school)
         elif which == "inset":
             form = forms["inset"] = InsetForm(request.POST, prefix="inset")
             if form.is_valid():
-                if InsetDay.objects.filter(school=school, date=form.cleaned_data["date"]).exists():
+                if services.inset_add(school=school, **form.cleaned_data) is None:
                     form.add_error("date", "That INSET day is already recorded.")
                 else:
-                    form.instance.school = school
-                    form.save()
                     messages.success(request, "INSET day added.")
                     return _back(school)
         elif which == "upload":
@@ -81,7 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
         elif which == "procedure":
             form = forms["procedure"] = ProcedureForm(request.POST, instance=school, prefix="proc")
             if form.is_valid():
-                form.save()
+                services.school_procedures_update(school=school, **form.cleaned_data)
                 messages.success(request, "Saved.")
                 return _back(school)
     calendar = SchoolCalendar.for_school(school)
@@ -103,11 +100,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     school, _ = _school(request)
-    model = {"term": TermDate, "inset": InsetDay}.get(kind)
-    if model is None:
-        raise Http404("Nothing to delete.")
-    deleted, _ = model.objects.filter(school=school, pk=pk).delete()
-    if not deleted:
+    if not services.calendar_entry_delete(school=school, kind=kind, pk=pk):
         raise Http404("Not found.")
     messages.success(request, "Removed.")
     return _back(school)
