@@ -112,3 +112,26 @@ def submit_report(school: School, images=(), **overrides):
     return report_submit(
         school=school, details=report_details(school, **overrides), images=list(images)
     )
+
+
+def triaged_case(school, head, *, person=None, report_kwargs=None, **triage):
+    """A reported case triaged by `head` — medium severity, abusive comments about staff, no
+    safeguarding concern, the school's first rule, unless `triage` says otherwise — with
+    `person` added as the person concerned."""
+    from incidents.workflow import perform_action
+
+    report, _ = submit_report(school, **(report_kwargs or {}))
+    params = {
+        "severity": "medium",
+        "nature": "abusive",
+        "targets": ["staff"],
+        "safeguarding_screen": "none",
+        "lead": head,
+        "rules": list(school.rules.all()[:1]),
+    }
+    params.update(triage)
+    perform_action(case=report.case, action="triage", actor=head, **params)
+    if person is not None:
+        perform_action(case=report.case, action="add_person", actor=head, person=person)
+    report.case.refresh_from_db()
+    return report.case

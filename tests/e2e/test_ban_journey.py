@@ -12,8 +12,7 @@ from incidents.models import BanStage, Nature, Outcome, Person, SiteBan
 from incidents.workflow import perform_action
 from schools.models import TermDate
 from tests.e2e.conftest import check_accessibility
-from tests.factories import submit_report
-from tests.incidents.test_workflow import triage
+from tests.factories import triaged_case
 
 
 def sign_in(page, base, username):
@@ -40,16 +39,19 @@ def test_from_warning_to_a_confirmed_bar_on_the_register(
         starts_on=datetime.date(2027, 1, 5),
         ends_on=datetime.date(2027, 3, 26),
     )
-    report, _ = submit_report(school, content="Threatening messages about a teacher")
-    case = report.case
-    triage(case, head, nature=Nature.THREATS, rules=list(school.rules.all()[:1]))
     person = Person.objects.create(
         school=school,
         full_name="Mr Jason Turner",
         children_classes="Year 3",
         address="14 Orchard Close",
     )
-    perform_action(case=case, action="add_person", actor=head, person=person)
+    case = triaged_case(
+        school,
+        head,
+        person=person,
+        nature=Nature.THREATS,
+        report_kwargs={"content": "Threatening messages about a teacher"},
+    )
     perform_action(
         case=case,
         action="decide",

@@ -7,10 +7,9 @@ import pytest
 from pypdf import PdfReader
 
 from incidents.models import Person
-from incidents.workflow import perform_action
 from letters.models import Letter, LetterStatus
 from tests.e2e.conftest import check_accessibility
-from tests.factories import submit_report
+from tests.factories import triaged_case
 from tests.letters.conftest import DETAILS
 
 
@@ -25,26 +24,15 @@ def sign_in(page, base, username):
 def test_warning_letter_from_case_to_print_batch(
     live_server, browser, school, head, office, tmp_path
 ):
-    report, _ = submit_report(school, content="The teacher is a liar")
-    case = report.case
-    perform_action(
-        case=case,
-        action="triage",
-        actor=head,
-        severity="medium",
-        nature="abusive",
-        targets=["staff"],
-        safeguarding_screen="none",
-        lead=head,
-        rules=list(school.rules.all()[:1]),
-    )
     parent = Person.objects.create(
         school=school,
         full_name="Mr Jason Turner",
         address="14 Orchard Close\nAshford Green",
         postcode="AG1 4TT",
     )
-    perform_action(case=case, action="add_person", actor=head, person=parent)
+    case = triaged_case(
+        school, head, person=parent, report_kwargs={"content": "The teacher is a liar"}
+    )
 
     slt = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = slt.new_page()

@@ -14,9 +14,7 @@ from incidents.workflow import perform_action
 from letters.models import Letter
 from letters.rendering import letter_pdf
 from schools.models import TermDate
-from tests.factories import submit_report
-
-from .test_workflow import triage
+from tests.factories import triaged_case
 
 
 @pytest.fixture
@@ -34,13 +32,10 @@ def ready(school, head, time_machine):
         starts_on=datetime.date(2027, 1, 5),
         ends_on=datetime.date(2027, 3, 26),
     )
-    report, _ = submit_report(school)
-    case = report.case
-    triage(case, head, nature=Nature.THREATS, rules=list(school.rules.all()[:1]))
     person = Person.objects.create(
         school=school, full_name="Mr Jason Turner", address="14 Orchard Close", postcode="AG1 4TT"
     )
-    perform_action(case=case, action="add_person", actor=head, person=person)
+    case = triaged_case(school, head, person=person, nature=Nature.THREATS)
     perform_action(
         case=case,
         action="decide",

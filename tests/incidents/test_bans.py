@@ -17,7 +17,7 @@ from incidents.models import (
 )
 from incidents.workflow import WorkflowError, bans_expire, perform_action
 from schools.models import BanDecisionBy, TermDate
-from tests.factories import submit_report
+from tests.factories import submit_report, triaged_case
 
 from .test_workflow import triage
 
@@ -46,10 +46,7 @@ def parent(school):
 
 
 def case_decided(school, head, parent, actions, nature=Nature.THREATS, **triage_extra):
-    report, _ = submit_report(school)
-    case = report.case
-    triage(case, head, nature=nature, **triage_extra)
-    perform_action(case=case, action="add_person", actor=head, person=parent)
+    case = triaged_case(school, head, person=parent, nature=nature, **triage_extra)
     perform_action(
         case=case,
         action="decide",

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from incidents import deadlines
 from incidents.models import BanStage, ContactRestriction, Person, Reminder, SiteBan
 from incidents.workflow import perform_action
-from tests.factories import submit_report
+from tests.factories import submit_report, triaged_case
 
 from .test_workflow import triage
 
@@ -202,11 +202,8 @@ def test_letters_approved_but_not_sent_are_reminded(school, head, time_machine):
     from tests.letters.conftest import DETAILS
 
     time_machine.move_to(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.UTC))
-    report, _ = submit_report(school)
-    case = report.case
-    triage(case, head, rules=list(school.rules.all()[:1]))
     person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
-    perform_action(case=case, action="add_person", actor=head, person=person)
+    case = triaged_case(school, head, person=person)
     letter = services.letter_draft(
         case=case,
         kind="reminder",

@@ -1,9 +1,8 @@
 import pytest
 
 from incidents.models import Person
-from incidents.workflow import perform_action
 from letters import services
-from tests.factories import submit_report
+from tests.factories import triaged_case
 
 DETAILS = {
     "conduct_summary": "A message called a named teacher “useless” and “a liar”.",
@@ -54,22 +53,13 @@ def parent(school):
 @pytest.fixture
 def case(school, head, parent):
     """A triaged case about Mr Turner, reported by a named parent."""
-    report, _ = submit_report(school, content="Mr Patel is a useless teacher", **REPORTER)
-    case = report.case
-    perform_action(
-        case=case,
-        action="triage",
-        actor=head,
-        severity="medium",
-        nature="abusive",
-        targets=["staff"],
-        safeguarding_screen="none",
-        lead=head,
+    return triaged_case(
+        school,
+        head,
+        person=parent,
         rules=list(school.rules.all()[:2]),
+        report_kwargs={"content": "Mr Patel is a useless teacher", **REPORTER},
     )
-    perform_action(case=case, action="add_person", actor=head, person=parent)
-    case.refresh_from_db()
-    return case
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import Person
-from incidents.workflow import perform_action
 from letters import services
-from tests.factories import submit_report
+from tests.factories import triaged_case
 from tests.test_access_matrix import ROLES, url_names
 
 from .conftest import DETAILS
@@ -45,21 +44,8 @@ def test_every_letters_url_is_in_the_matrix():
 
 
 def ready_letter(school, head):
-    report, _ = submit_report(school)
-    case = report.case
-    perform_action(
-        case=case,
-        action="triage",
-        actor=head,
-        severity="low",
-        nature="abusive",
-        targets=["staff"],
-        safeguarding_screen="none",
-        lead=head,
-        rules=list(school.rules.all()[:1]),
-    )
     person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
-    perform_action(case=case, action="add_person", actor=head, person=person)
+    case = triaged_case(school, head, person=person)
     letter = services.letter_draft(
         case=case,
         kind="reminder",

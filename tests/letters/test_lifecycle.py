@@ -312,23 +312,9 @@ def test_print_batch_pages_equal_the_stored_letters(case, head, parent, office):
 def test_a_real_celery_worker_renders_letters_and_assembles_the_batch(
     school, head, office, parent, request
 ):
-    from incidents.workflow import perform_action
-    from tests.factories import submit_report
+    from tests.factories import triaged_case
 
-    report, _ = submit_report(school)
-    case = report.case
-    perform_action(
-        case=case,
-        action="triage",
-        actor=head,
-        severity="low",
-        nature="abusive",
-        targets=["staff"],
-        safeguarding_screen="none",
-        lead=head,
-        rules=list(school.rules.all()[:1]),
-    )
-    perform_action(case=case, action="add_person", actor=head, person=parent)
+    case = triaged_case(school, head, person=parent)
     # The worker starts once the case is set up (SQLite's shared test database has table
     # locks, not a busy timeout, so this thread must not write while the worker does).
     request.getfixturevalue("celery_worker_on_redis")

@@ -133,16 +133,23 @@ def test_calendar_page_adds_imports_and_says_defaults_are_the_schools_choice(cli
 @pytest.mark.django_db
 def test_calendar_page_inset_duplicates_deletes_and_procedure_saves(client, head, school):
     client.force_login(head)
-    client.post("/staff/calendar/", {"form": "inset", "inset-date": "2026-11-02",
-                                     "inset-note": "Training"})
+    client.post(
+        "/staff/calendar/", {"form": "inset", "inset-date": "2026-11-02", "inset-note": "Training"}
+    )
     again = client.post("/staff/calendar/", {"form": "inset", "inset-date": "2026-11-02"})
     assert "already recorded" in again.text
     day = InsetDay.objects.get(school=school)
     client.post(f"/staff/calendar/inset/{day.pk}/delete/", {"school": school.pk})
     assert not InsetDay.objects.exists()
-    client.post("/staff/calendar/", {"form": "procedure", "proc-triage_target_days": 3,
-                                     "proc-representation_school_days": 7,
-                                     "proc-decision_school_days": 4,
-                                     "proc-ban_decision_by": "any_slt"})
+    client.post(
+        "/staff/calendar/",
+        {
+            "form": "procedure",
+            "proc-triage_target_days": 3,
+            "proc-representation_school_days": 7,
+            "proc-decision_school_days": 4,
+            "proc-ban_decision_by": "any_slt",
+        },
+    )
     school.refresh_from_db()
     assert (school.representation_school_days, school.ban_decision_by) == (7, "any_slt")
