@@ -8,8 +8,9 @@ import datetime
 
 import pytest
 
-from incidents.models import BanStage, Nature, Outcome, Person, SiteBan
+from incidents.models import Nature, Outcome, Person
 from incidents.workflow import perform_action
+from measures.models import BanStage, SiteBan
 from schools.models import TermDate
 from tests.e2e.conftest import check_accessibility
 from tests.factories import triaged_case

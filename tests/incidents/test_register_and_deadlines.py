@@ -12,8 +12,9 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from incidents import deadlines
-from incidents.models import BanStage, ContactRestriction, Person, Reminder, SiteBan
+from incidents.models import Person, Reminder
 from incidents.workflow import perform_action
+from measures.models import BanStage, ContactRestriction, SiteBan
 from tests.factories import submit_report, triaged_case
 
 from .test_workflow import triage

@@ -9,10 +9,11 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from incidents.models import BanStage, Nature, Outcome, Person, SiteBan
+from incidents.models import Nature, Outcome, Person
 from incidents.workflow import perform_action
 from letters.models import Letter
 from letters.rendering import letter_pdf
+from measures.models import BanStage, SiteBan
 from schools.models import TermDate
 from tests.factories import triaged_case
 

@@ -6,20 +6,13 @@ import datetime
 
 import pytest
 
-from incidents.models import (
-    BanStage,
-    CaseEvent,
-    ContactRestriction,
-    Nature,
-    Outcome,
-    Person,
-    SiteBan,
-)
-from incidents.workflow import WorkflowError, bans_expire, perform_action
+from incidents.models import CaseEvent, Nature, Outcome, Person
+from incidents.workflow import WorkflowError, perform_action
+from measures.models import BanStage, ContactRestriction, SiteBan
+from measures.procedure import bans_expire
 from schools.models import BanDecisionBy, TermDate
 from tests.factories import submit_report, triaged_case
-
-from .test_workflow import triage
+from tests.incidents.test_workflow import triage
 
 MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
