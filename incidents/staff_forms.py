@@ -1,4 +1,4 @@
-"""Staff forms: one per case action, each turning its fields into `perform_action` params."""
+"""Staff forms: one per case action, each taking its action with one typed workflow call."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from schools.models import Role, Rule
 
-from . import evidence
+from . import evidence, workflow
 from .models import (
     Case,
     CaseStatus,
@@ -26,7 +26,7 @@ from .models import (
     Severity,
     Target,
 )
-from .workflow import GATHER_KINDS, person_history, usual_next_step
+from .workflow import GATHER_KINDS, Effect, person_history, usual_next_step
 
 
 def leads_for_schools(schools):
@@ -64,15 +64,16 @@ class LeadChoiceField(forms.ModelChoiceField):
 
 
 class ActionForm(forms.Form):
-    """Base: knows the case and the user; `params()` gives perform_action's keyword args."""
+    """Base: knows the case and the user; `submit()` takes the action with the cleaned data
+    (one call of the action's typed function, which mypy checks)."""
 
     def __init__(self, *args: Any, case: Case, user, **kwargs: Any):
         self.case = case
         self.user = user
         super().__init__(*args, **kwargs)
 
-    def params(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+    def submit(self) -> Effect:
+        raise NotImplementedError
 
 
 class TriageForm(ActionForm):
@@ -117,6 +118,21 @@ class TriageForm(ActionForm):
         if self.case.safeguarding_flag:
             self.fields["safeguarding_screen"].initial = SafeguardingScreen.CONCERN
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_triage(
+            self.case,
+            self.user,
+            severity=data["severity"],
+            nature=data["nature"],
+            targets=data["targets"],
+            safeguarding_screen=data["safeguarding_screen"],
+            lead=data["lead"],
+            rules=data["rules"],
+            rationale=data["rationale"],
+            targeted_staff=data["targeted_staff"],
+        )
+
 
 class MergeForm(ActionForm):
     target = forms.CharField(label="Reference of the case to merge this report into", max_length=20)
@@ -128,6 +144,12 @@ class MergeForm(ActionForm):
         if target is None:
             raise ValidationError("There is no case with that reference at this school.")
         return target
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_merge_into(
+            self.case, self.user, target=data["target"], rationale=data["rationale"]
+        )
 
 
 MERGE_WINDOW_DAYS = 30
@@ -176,6 +198,12 @@ class GatherForm(ActionForm):
         upload = self.cleaned_data.get("files")
         return [evidence.inspect_upload(upload)] if upload else []
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_gather(
+            self.case, self.user, kind=data["kind"], text=data["text"], files=data["files"]
+        )
+
 
 class MeetingForm(ActionForm):
     kind = forms.ChoiceField(choices=Meeting.Kind.choices)
@@ -190,6 +218,19 @@ class MeetingForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = self.case.persons.all()
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_meeting_record(
+            self.case,
+            self.user,
+            kind=data["kind"],
+            held_at=data["held_at"],
+            notes=data["notes"],
+            place=data["place"],
+            attendees=data["attendees"],
+            person=data["person"],
+        )
 
 
 class DecideForm(ActionForm):
@@ -210,6 +251,16 @@ class DecideForm(ActionForm):
         self.history = person_history(self.case)
         self.suggested = Outcome(usual_next_step([c.actions for c in self.history]))
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_decide(
+            self.case,
+            self.user,
+            actions=data["actions"],
+            rationale=data["rationale"],
+            escalation_reason=data["escalation_reason"],
+        )
+
 
 class ReferForm(ActionForm):
     kind = forms.ChoiceField(label="Referred to", choices=Referral.Kind.choices)
@@ -218,6 +269,17 @@ class ReferForm(ActionForm):
     )
     external_reference = forms.CharField(label="Their reference (optional)", required=False)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_refer(
+            self.case,
+            self.user,
+            kind=data["kind"],
+            made_on=data["made_on"],
+            external_reference=data["external_reference"],
+            notes=data["notes"],
+        )
 
 
 class MonitorForm(ActionForm):
@@ -230,6 +292,12 @@ class MonitorForm(ActionForm):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_monitor(
+            self.case, self.user, rationale=data["rationale"], review_on=data["review_on"]
+        )
+
 
 class CloseForm(ActionForm):
     outcome = forms.CharField(label="Outcome", max_length=200)
@@ -237,11 +305,21 @@ class CloseForm(ActionForm):
         label="Why the case can be closed", widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_close(
+            self.case, self.user, outcome=data["outcome"], rationale=data["rationale"]
+        )
+
 
 class ReopenForm(ActionForm):
     reason = forms.CharField(
         label="Why the case is being reopened", widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_reopen(self.case, self.user, reason=data["reason"])
 
 
 class ReassignForm(ActionForm):
@@ -252,12 +330,24 @@ class ReassignForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = school_leads(self.case)
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_reassign(
+            self.case, self.user, lead=data["lead"], rationale=data["rationale"]
+        )
+
 
 class SeverityForm(ActionForm):
     severity = forms.ChoiceField(choices=Severity.choices)
     rationale = forms.CharField(
         label="Why the severity changed", widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_severity_change(
+            self.case, self.user, severity=data["severity"], rationale=data["rationale"]
+        )
 
 
 class AddPersonForm(ActionForm):
@@ -294,7 +384,7 @@ class AddPersonForm(ActionForm):
             raise ValidationError("Choose someone on record or give a new name, not both.")
         return data
 
-    def params(self) -> dict[str, Any]:
+    def submit(self) -> Effect:
         data = self.cleaned_data
         person = data["existing"]
         if person is None:
@@ -308,11 +398,15 @@ class AddPersonForm(ActionForm):
                 phone=data["phone"],
                 children_classes=data["children_classes"],
             )
-        return {"person": person}
+        return workflow.case_person_add(self.case, self.user, person=person)
 
 
 class NoteForm(ActionForm):
     text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_note_add(self.case, self.user, text=data["text"])
 
 
 class ReportChoiceField(forms.ModelChoiceField):
@@ -335,6 +429,12 @@ class MessageReporterForm(ActionForm):
         if len(self.fields["report"].queryset) == 1:
             self.fields["report"].initial = self.fields["report"].queryset[0].pk
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_reporter_message(
+            self.case, self.user, report=data["report"], body=data["body"]
+        )
+
 
 class SafeguardingDecisionForm(ActionForm):
     decision = forms.CharField(
@@ -348,6 +448,12 @@ class SafeguardingDecisionForm(ActionForm):
         "system). Keep child-protection details there, not here.",
     )
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_safeguarding_decide(
+            self.case, self.user, decision=data["decision"], record_ref=data["record_ref"]
+        )
+
 
 class ReissueCodeForm(ActionForm):
     report = ReportChoiceField(label="Report", queryset=None)
@@ -358,6 +464,12 @@ class ReissueCodeForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["report"].queryset = self.case.reports.all()
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_code_reissue(
+            self.case, self.user, report=data["report"], identity_check=data["identity_check"]
+        )
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {

@@ -203,9 +203,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     form = form_class(request.POST or None, request.FILES or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            effect = workflow.perform_action(
-                case=case, action=action, actor=request.user, **form.params()
-            )
+            effect = form.submit()
         except workflow.WorkflowError as error:
             form.add_error(None, str(error))
         else:

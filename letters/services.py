@@ -24,7 +24,12 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from incidents.models import Case, Person, Report
-from incidents.workflow import WorkflowError, letters_blocked_reason, perform_action
+from incidents.workflow import (
+    WorkflowError,
+    case_letter_record,
+    case_reporter_message,
+    letters_blocked_reason,
+)
 from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
 
@@ -332,10 +337,9 @@ def letter_draft(
 
 def _record(letter: Letter, actor, step: str, summary: str) -> None:
     try:
-        perform_action(
-            case=letter.case,
-            action="letter",
-            actor=actor,
+        case_letter_record(
+            letter.case,
+            actor,
             step=step,
             summary=summary,
             to_reporter=letter.to_reporter,
@@ -480,10 +484,9 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
             # Through the workflow: the message is on the chronology and the reporter, if
             # they gave an email address, is told a message is waiting.
             try:
-                perform_action(
-                    case=letter.case,
-                    action="message_reporter",
-                    actor=actor,
+                case_reporter_message(
+                    letter.case,
+                    actor,
                     report=letter.report,
                     body=letter_plain_text(letter),
                 )

@@ -10,7 +10,9 @@ from django.db.models import QuerySet
 
 from incidents.models import Case, Person
 from incidents.staff_forms import ActionForm, LeadChoiceField, school_leads
+from incidents.workflow import Effect
 
+from . import procedure
 from .models import ContactRestriction, SiteBan
 from .procedure import stages_for
 
@@ -56,6 +58,20 @@ class BanNoticeForm(ActionForm):
             "choice, not law. It can never be fewer than 5 school days."
         )
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return procedure.ban_notice_issue(
+            self.case,
+            self.user,
+            person=data["person"],
+            reasons=data["reasons"],
+            scope=data["scope"],
+            duration=data["duration"],
+            child_arrangements=data["child_arrangements"],
+            decision_maker=data["decision_maker"],
+            representation_deadline=data["representation_deadline"],
+        )
+
 
 class BanTemporaryForm(BanNoticeForm):
     immediate_risk_reason = forms.CharField(
@@ -65,6 +81,22 @@ class BanTemporaryForm(BanNoticeForm):
     starts_on = forms.DateField(
         label="Starts on (optional: today)", required=False, widget=DateInput
     )
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return procedure.ban_temporary_impose(
+            self.case,
+            self.user,
+            person=data["person"],
+            immediate_risk_reason=data["immediate_risk_reason"],
+            reasons=data["reasons"],
+            scope=data["scope"],
+            duration=data["duration"],
+            child_arrangements=data["child_arrangements"],
+            decision_maker=data["decision_maker"],
+            starts_on=data["starts_on"],
+            representation_deadline=data["representation_deadline"],
+        )
 
 
 def _ban_choices(case: Case, action: str) -> QuerySet[SiteBan]:
@@ -92,6 +124,17 @@ class BanRepresentationsForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["ban"].queryset = _ban_choices(self.case, "ban_representations")
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return procedure.ban_representations_record(
+            self.case,
+            self.user,
+            ban=data["ban"],
+            representations=data["representations"],
+            received_on=data["received_on"],
+            weighed=data["weighed"],
+        )
 
 
 class BanDecideForm(ActionForm):
@@ -126,6 +169,20 @@ class BanDecideForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["ban"].queryset = _ban_choices(self.case, "ban_decide")
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return procedure.ban_decide(
+            self.case,
+            self.user,
+            ban=data["ban"],
+            confirm=data["confirm"],
+            reasons=data["reasons"],
+            starts_on=data["starts_on"],
+            review_on=data["review_on"],
+            ends_on=data["ends_on"],
+            override_reason=data["override_reason"],
+        )
+
 
 class BanReviewForm(ActionForm):
     ban = BanChoiceField(label="Bar", queryset=None, empty_label=None)
@@ -143,6 +200,18 @@ class BanReviewForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["ban"].queryset = _ban_choices(self.case, "ban_review")
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return procedure.ban_review(
+            self.case,
+            self.user,
+            ban=data["ban"],
+            outcome=data["outcome"],
+            notes=data["notes"],
+            next_review_on=data["next_review_on"],
+            scope=data["scope"],
+        )
+
 
 class RestrictionStartForm(ActionForm):
     person = PersonOnCaseField(label="Parent")
@@ -157,6 +226,19 @@ class RestrictionStartForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = self.case.persons.all()
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return procedure.restriction_start(
+            self.case,
+            self.user,
+            person=data["person"],
+            contact_point=data["contact_point"],
+            channels=data["channels"],
+            reasons=data["reasons"],
+            review_on=data["review_on"],
+            starts_on=data["starts_on"],
+        )
 
 
 class RestrictionChoiceField(forms.ModelChoiceField):
@@ -180,6 +262,17 @@ class RestrictionReviewForm(ActionForm):
         self.fields["restriction"].queryset = ContactRestriction.objects.filter(
             case=self.case, ended_on__isnull=True
         ).select_related("person")
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return procedure.restriction_review(
+            self.case,
+            self.user,
+            restriction=data["restriction"],
+            end=data["end"],
+            notes=data["notes"],
+            next_review_on=data["next_review_on"],
+        )
 
 
 MEASURE_FORMS: dict[str, type[ActionForm]] = {

@@ -35,7 +35,7 @@ from ..models import (
     SafeguardingScreen,
     Severity,
 )
-from .engine import ACTIONS, Effect, WorkflowError, action, required
+from .engine import Effect, WorkflowError, action, required
 
 # The usual ladder of proportionate steps (DOMAIN.md §Site ban, step 3).
 LADDER = [
@@ -526,14 +526,6 @@ def case_letter_record(
         if reason:
             raise WorkflowError(reason)
     return Effect(summary, "", {"step": step, **(data or {})})
-
-
-def perform_action(*, case: Case, action: str, actor, **params: Any) -> Effect:
-    """Run an action by name (kept while callers move to the typed functions)."""
-    run = ACTIONS.get(action)
-    if run is None:
-        raise WorkflowError("That action does not exist.")
-    return run(case, actor, **params)
 
 
 def cases_merge(*, target: Case, sources: list[Case], actor, rationale: str = "") -> None:
