@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -58,6 +59,14 @@ def school_leads(case: Case):
     return leads_for_schools([case.school])
 
 
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The form's model choice field `name`, typed as one (to set its queryset)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    return field
+
+
 class LeadChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.get_username()
@@ -109,9 +118,9 @@ class TriageForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["targeted_staff"].queryset = school_staff(self.case)
-        self.fields["rules"].queryset = Rule.objects.filter(school=self.case.school)
-        self.fields["lead"].queryset = school_leads(self.case)
+        model_choice(self, "targeted_staff").queryset = school_staff(self.case)
+        model_choice(self, "rules").queryset = Rule.objects.filter(school=self.case.school)
+        model_choice(self, "lead").queryset = school_leads(self.case)
         self.fields["lead"].initial = self.user.pk
         reported = Rule.objects.filter(reports__case=self.case).values_list("pk", flat=True)
         self.fields["rules"].initial = list(reported)
@@ -178,7 +187,7 @@ class MergeInForm(ActionForm):
             .order_by("-opened_at")
             .values_list("pk", flat=True)[:50]
         )
-        self.fields["sources"].queryset = Case.objects.filter(pk__in=candidates).order_by(
+        model_choice(self, "sources").queryset = Case.objects.filter(pk__in=candidates).order_by(
             "opened_at"
         )
 
@@ -188,7 +197,9 @@ class GatherForm(ActionForm):
         label="What is it?", choices=list(GATHER_KINDS.items()), widget=forms.RadioSelect
     )
     text = forms.CharField(label="Details", widget=forms.Textarea(attrs={"rows": 5}))
-    files = forms.FileField(
+    # Named like BaseForm.files (the upload dict): the metaclass takes the field out of the
+    # class, so nothing is shadowed at run time, and the input keeps its name.
+    files = forms.FileField(  # type: ignore[assignment]
         label="Files (optional: PDF statements or screenshots)",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf," + evidence.ACCEPT}),
@@ -217,7 +228,7 @@ class MeetingForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = self.case.persons.all()
+        model_choice(self, "person").queryset = self.case.persons.all()
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -328,7 +339,7 @@ class ReassignForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = school_leads(self.case)
+        model_choice(self, "lead").queryset = school_leads(self.case)
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -374,10 +385,12 @@ class AddPersonForm(ActionForm):
         super().__init__(*args, **kwargs)
         school = self.case.school
         scope = Q(trust_id=school.trust_id) if school.trust_id else Q(school=school)
-        self.fields["existing"].queryset = Person.objects.filter(scope).exclude(cases=self.case)
+        model_choice(self, "existing").queryset = Person.objects.filter(scope).exclude(
+            cases=self.case
+        )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("existing") and not data.get("full_name", "").strip():
             raise ValidationError("Choose someone already on record, or give a new name.")
         if data.get("existing") and data.get("full_name", "").strip():
@@ -425,9 +438,11 @@ class MessageReporterForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["report"].queryset = self.case.reports.all()
-        if len(self.fields["report"].queryset) == 1:
-            self.fields["report"].initial = self.fields["report"].queryset[0].pk
+        field = model_choice(self, "report")
+        field.queryset = self.case.reports.all()
+        reports = list(field.queryset)
+        if len(reports) == 1:
+            field.initial = reports[0].pk
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -463,7 +478,7 @@ class ReissueCodeForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["report"].queryset = self.case.reports.all()
+        model_choice(self, "report").queryset = self.case.reports.all()
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -492,11 +507,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 }
 
 
-# The letter each step is followed by (drafted through the letters app, details merged).
-LETTER_AFTER = {
-    "ban_notice": "intention_to_bar",
-    "ban_temporary": "temporary_bar",
-    "ban_decide": "bar_decision",
-    "ban_review": "bar_review",
-    "restriction_start": "contact_restriction",
-}
+# What the case action page leads to after an action, when another app has a next step for
+# it (letters: draft the letter that follows a bar or restriction step). Filled from that
+# app's AppConfig.ready: the action's name → (a message, the next page's URL for the case).
+FOLLOW_UPS: dict[str, tuple[str, Callable[[Case], str]]] = {}

@@ -24,7 +24,7 @@ from .access import (
 from .filters import CaseFilter
 from .forms import ReportForm
 from .models import AccessLog, Channel, Evidence, Outcome, Target
-from .staff_forms import ACTION_FORMS, LETTER_AFTER, MergeInForm, leads_for_schools
+from .staff_forms import ACTION_FORMS, FOLLOW_UPS, MergeInForm, leads_for_schools
 
 
 def staff_required(view: Callable) -> Callable:
@@ -214,11 +214,11 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
                     {"case": case, "code": effect.result, "report": form.cleaned_data["report"]},
                 )
             messages.success(request, effect.summary)
-            letter_kind = LETTER_AFTER.get(action)
-            if letter_kind:
-                # The letters app drafts the stage's letter with these details merged in.
-                messages.info(request, "Now draft the letter for this step.")
-                return redirect("letters:new", reference=case.reference, kind=letter_kind)
+            follow_up = FOLLOW_UPS.get(action)
+            if follow_up:
+                message, url = follow_up
+                messages.info(request, message)
+                return redirect(url(case))
             return redirect("staff:case-detail", reference=case.reference)
     return render(
         request,
@@ -266,7 +266,7 @@ def _file_response(field, evidence: Evidence, *, attachment: bool) -> FileRespon
         field.open("rb"),
         content_type=evidence.content_type,
         as_attachment=attachment,
-        filename=evidence.original_name if attachment else None,
+        filename=evidence.original_name if attachment else "",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

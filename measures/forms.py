@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from incidents.models import Case, Person
-from incidents.staff_forms import ActionForm, LeadChoiceField, school_leads
+from incidents.staff_forms import ActionForm, LeadChoiceField, model_choice, school_leads
 from incidents.workflow import Effect
 
 from . import procedure
@@ -50,8 +50,8 @@ class BanNoticeForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = self.case.persons.all()
-        self.fields["decision_maker"].queryset = school_leads(self.case)
+        model_choice(self, "person").queryset = self.case.persons.all()
+        model_choice(self, "decision_maker").queryset = school_leads(self.case)
         days = self.case.school.representation_school_days
         self.fields["representation_deadline"].help_text = (
             f"Leave empty for the school's default of {days} school days — the school's own "
@@ -123,7 +123,7 @@ class BanRepresentationsForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["ban"].queryset = _ban_choices(self.case, "ban_representations")
+        model_choice(self, "ban").queryset = _ban_choices(self.case, "ban_representations")
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -167,7 +167,7 @@ class BanDecideForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["ban"].queryset = _ban_choices(self.case, "ban_decide")
+        model_choice(self, "ban").queryset = _ban_choices(self.case, "ban_decide")
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -198,7 +198,7 @@ class BanReviewForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["ban"].queryset = _ban_choices(self.case, "ban_review")
+        model_choice(self, "ban").queryset = _ban_choices(self.case, "ban_review")
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -225,7 +225,7 @@ class RestrictionStartForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = self.case.persons.all()
+        model_choice(self, "person").queryset = self.case.persons.all()
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -259,7 +259,7 @@ class RestrictionReviewForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["restriction"].queryset = ContactRestriction.objects.filter(
+        model_choice(self, "restriction").queryset = ContactRestriction.objects.filter(
             case=self.case, ended_on__isnull=True
         ).select_related("person")
 

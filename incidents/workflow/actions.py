@@ -487,45 +487,22 @@ def case_code_reissue(case: Case, actor, *, report: Report, identity_check: str)
     )
 
 
-LETTER_STEPS_MANAGE = {"drafted", "approved", "corrected", "cancelled"}
-LETTER_STEPS_OFFICE = {"printed", "sent", "render_failed", "rendered"}
-
-
-def letters_blocked_reason(case: Case, *, to_reporter: bool) -> str:
-    """Why a letter can't be drafted or approved on this case now ("" if it can)."""
-    if to_reporter:
-        return ""
-    if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING):
-        return (
-            "Letters to the parent can be issued only while the case is being "
-            "investigated, in action or monitored."
-        )
-    if case.safeguarding_flag and not case.safeguarding_decided_at:
-        return "Letters to the parent are on hold until the DSL records a safeguarding decision."
-    return ""
-
-
 @action("letter")
 def case_letter_record(
     case: Case,
     actor,
     *,
-    step: str,
     summary: str,
-    to_reporter: bool,
-    data: dict[str, Any] | None = None,
+    data: dict[str, Any],
+    guard: Callable[[Case], str] | None = None,
 ) -> Effect:
-    """A letter's step on the chronology. The letters app calls this; it owns the letter."""
-    roles = roles_for(actor)
-    if step in LETTER_STEPS_MANAGE and not roles.manages(case.school):
-        raise WorkflowError("Only the school's senior leaders can draft or approve letters.")
-    if step not in LETTER_STEPS_MANAGE | LETTER_STEPS_OFFICE:
-        raise WorkflowError("Unknown letter step.")
-    if step in ("drafted", "approved", "corrected"):
-        reason = letters_blocked_reason(case, to_reporter=to_reporter)
-        if reason:
-            raise WorkflowError(reason)
-    return Effect(summary, "", {"step": step, **(data or {})})
+    """A letter's step on the chronology. The letters app owns letters and their rules:
+    `guard` is its check of the step against the case, run here on the locked case ("" to
+    go ahead, else the reason)."""
+    reason = guard(case) if guard is not None else ""
+    if reason:
+        raise WorkflowError(reason)
+    return Effect(summary, "", dict(data))
 
 
 def cases_merge(*, target: Case, sources: list[Case], actor, rationale: str = "") -> None:

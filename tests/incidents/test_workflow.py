@@ -262,7 +262,7 @@ def params_for(action: str, case: Case, school, head, slt):
             "record_ref": "CPOMS-123",
         },
         "reissue_code": {"report": report, "identity_check": "Called back on known number"},
-        "letter": {"step": "printed", "summary": "Warning letter printed", "to_reporter": False},
+        "letter": {"summary": "Warning letter printed", "data": {"step": "printed"}},
     }[action]
 
 
