@@ -7,7 +7,7 @@ def register() -> None:
     from incidents import deadlines, selectors, staff_forms, staff_urls, workflow
 
     from . import procedure
-    from .deadlines import LABELS, measures_due
+    from .deadlines import LABELS, bar_deadlines, bars_expire_daily
     from .forms import MEASURE_FORMS
     from .selectors import case_page_part
     from .urls import urlpatterns
@@ -19,8 +19,5 @@ def register() -> None:
     staff_forms.ACTION_FORMS.update(MEASURE_FORMS)
     staff_urls.staff_urls_register(urlpatterns)
     selectors.case_page_part_register(case_page_part)
-    deadlines.deadlines_register(
-        labels=LABELS,
-        provider=measures_due,
-        daily_job=lambda today: procedure.bans_expire(today=today),
-    )
+    deadlines.register(bar_deadlines, labels=LABELS)
+    deadlines.register_daily(bars_expire_daily)
