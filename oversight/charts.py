@@ -8,6 +8,7 @@ Every chart is shown beside a table with the same figures (the accessible versio
 
 from __future__ import annotations
 
+import math
 import re
 
 import pygal
@@ -79,6 +80,10 @@ def bar_chart(
         no_data_text="No data for this period",
         explicit_size=False,
     )
+    # Whole numbers on the value axis: counts of cases are never 0.4.
+    top = max((n for row in breakdown.rows for n in row.counts), default=0)
+    step = max(1, math.ceil(top / 8))
+    chart.y_labels = list(range(0, top + step + 1, step))
     labels = [row.label for row in breakdown.rows]
     if horizontal:
         labels = list(reversed(labels))

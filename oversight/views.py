@@ -15,6 +15,9 @@ from . import charts, governors, stats
 from .forms import GovernorsReportForm, StatisticsForm
 from .models import GovernorsReport
 
+# Counts over time read left to right; the other breakdowns are labelled bars.
+OVER_TIME = {"cases_over_time"}
+
 
 def _schools(request: HttpRequest) -> list:
     schools = list(managed_schools(request.user).select_related("trust"))
@@ -38,7 +41,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
     nonce = getattr(request, "csp_nonce", None)
     series = [s.name for s in chosen]
     over_time = charts.bar_chart(figures.over_time, series, nonce=str(nonce), horizontal=False)
-    sections = [(b, charts.bar_chart(b, series, nonce=str(nonce))) for b in figures.breakdowns]
+    sections = [
+        (b, charts.bar_chart(b, series, nonce=str(nonce), horizontal=b.key not in OVER_TIME))
+        for b in figures.breakdowns
+    ]
     return render(
         request,
         "oversight/statistics.html",
