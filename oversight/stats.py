@@ -19,19 +19,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from incidents.models import (
-    IN_FORCE_BAN_STAGES,
-    BanStage,
-    Case,
-    Channel,
-    ContactRestriction,
-    Nature,
-    Outcome,
-    Person,
-    Report,
-    Severity,
-    SiteBan,
-)
+from incidents.models import Case, Channel, Nature, Outcome, Person, Report, Severity
+from measures.models import IN_FORCE_BAN_STAGES, BanStage, ContactRestriction, SiteBan
 from schools.calendar import SchoolCalendar
 from schools.models import Group, InsetDay, School, TermDate
 

@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from incidents.models import Case, Person
-from incidents.workflow import perform_action
+from incidents.workflow import case_decide, case_triage
 from oversight import stats
 from oversight.periods import Period
 from schools.models import TermDate
@@ -43,9 +43,7 @@ def test_counts_by_nature_severity_outcome_and_group(school, head, autumn):
     with _at(D(2026, 11, 9)):
         a = triaged_case(school, head, severity="high", nature="threats")
         b = triaged_case(school, head, report_kwargs={"group": year4})
-        perform_action(
-            case=b, action="decide", actor=head, actions=["reminder"], rationale="First time"
-        )
+        case_decide(b, head, actions=["reminder"], rationale="First time")
         submit_report(school)  # waiting for triage
     with _at(D(2026, 8, 1)):
         triaged_case(school, head)  # before the period: not counted
@@ -74,10 +72,9 @@ def test_triage_within_target_on_the_due_day_not_the_day_after(school, head, aut
         on_time, late = submit_report(school)[0].case, submit_report(school)[0].case
     for case, day in ((on_time, D(2026, 11, 11)), (late, D(2026, 11, 12))):
         with _at(day):
-            perform_action(
-                case=case,
-                action="triage",
-                actor=head,
+            case_triage(
+                case,
+                head,
                 severity="low",
                 nature="abusive",
                 targets=["staff"],
