@@ -153,3 +153,27 @@ class GovernorsReportForm(forms.Form):
         )
         term = next(t for t in self.terms if t.key == self.cleaned_data["term"])
         return schools, term
+
+
+class DeadlinesForm(forms.Form):
+    """Filters of the deadlines calendar: a school and a case lead (anything else: all)."""
+
+    school = forms.ChoiceField(required=False)
+    lead = forms.ChoiceField(required=False, label="Case lead")
+
+    def __init__(self, data, *, schools: list[School], leads):
+        super().__init__(data)
+        many = len(schools) > 1
+        self.fields["school"].choices = [("", "All my schools" if many else "My school")] + [
+            (str(s.pk), s.name) for s in schools
+        ]
+        self.fields["lead"].choices = [("", "Anyone")] + [
+            (str(u.pk), u.get_full_name() or u.username) for u in leads
+        ]
+        _style(self)
+
+    def chosen(self) -> tuple[int | None, int | None]:
+        if not (self.is_bound and self.is_valid()):
+            return None, None
+        school, lead = self.cleaned_data.get("school"), self.cleaned_data.get("lead")
+        return (int(school) if school else None, int(lead) if lead else None)

@@ -59,3 +59,25 @@ class GovernorsReport(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarFeed(models.Model):
+    """A member of staff's secret iCalendar feed of their deadlines.
+
+    The URL's token is shown once and stored only as its SHA-256, so the database never holds
+    a working feed address; revoking (or making a new one) stops the old URL at once. The feed
+    carries a case reference and what is due — never names or case text."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user} ({'revoked' if self.revoked_at else 'active'})"
