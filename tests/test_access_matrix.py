@@ -161,6 +161,11 @@ OVERSIGHT = {
     "statistics": (R, OK, NF, NF, OK, OK),
     "governors": (R, OK, NF, NF, OK, OK),
     "governors-download": (R, OK, NF, NF, OK, NF),
+    # The deadlines calendar: anyone who can open cases (a DSL sees flagged cases' deadlines).
+    "deadlines": (R, OK, OK, NF, OK, OK),
+    "deadline-feed-manage": (R, NA, NA, NF, NA, NA),
+    # The feed needs no sign-in: its secret address is the key (an unknown one is a 404).
+    "deadline-feed": (NF, NF, NF, NF, NF, NF),
 }
 
 
@@ -195,6 +200,9 @@ def test_oversight_access(client, school, other_school, head, dsl, office, trust
         "statistics": reverse("oversight:statistics"),
         "governors": reverse("oversight:governors"),
         "governors-download": reverse("oversight:governors-download", args=[report.pk]),
+        "deadlines": reverse("oversight:deadlines"),
+        "deadline-feed-manage": reverse("oversight:deadline-feed-manage"),
+        "deadline-feed": reverse("oversight:deadline-feed", args=["not-a-real-token"]),
     }
     failures = []
     for name, expected in OVERSIGHT.items():
