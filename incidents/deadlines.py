@@ -128,14 +128,19 @@ def case_deadlines(window: Window) -> Iterable[Due | None]:
 
 
 def due_items(
-    *, cases: QuerySet[Case], today: datetime.date, calendars: Calendars | None = None
+    *,
+    cases: QuerySet[Case],
+    today: datetime.date,
+    calendars: Calendars | None = None,
+    horizon_days: int = HORIZON_DAYS,
 ) -> list[Due]:
-    """Everything every registered provider says is due within the horizon or overdue, for
-    these cases, soonest first."""
+    """Everything every registered provider says is due within `horizon_days` or overdue,
+    for these cases, soonest first (the dashboard looks 5 days ahead, the deadlines calendar
+    further)."""
     window = Window(
         cases=cases,
         today=today,
-        horizon=today + datetime.timedelta(days=HORIZON_DAYS),
+        horizon=today + datetime.timedelta(days=horizon_days),
         calendars=calendars or Calendars(),
     )
     items = [due for provider in PROVIDERS for due in provider(window) if due is not None]
