@@ -138,18 +138,15 @@ def letter_claim(
     return bool(claimed)
 
 
-def letter_record(
-    letter: Letter, actor: Any, name: str, summary: str, *, case: Case | None = None
-) -> None:
+def letter_record(letter: Letter, actor: Any, name: str, summary: str) -> None:
     """Write the step on the case chronology; the table's check runs again there, on the
     locked case (the case may have changed since the letter was loaded)."""
-    case = case or letter.case
 
     def guard(locked: Case) -> str:
         return case_refusal(name, case=locked, actor=actor, to_reporter=letter.to_reporter)
 
     case_letter_record(
-        case,
+        letter.case,
         actor,
         summary=summary,
         data={"step": name, "letter": letter.pk, "kind": letter.kind},

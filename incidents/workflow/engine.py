@@ -358,7 +358,7 @@ def perform(case: Case, name: str, actor: Any, body: Callable[[Case], Effect]) -
 
 
 Body = Callable[Concatenate[Case, Any, P], Effect]
-# Every typed action, by name (the matrix test and the case action page look them up).
+# Every typed action, by name (the hand-written matrix test runs each one by name).
 ACTIONS: dict[str, Callable[..., Effect]] = {}
 
 
