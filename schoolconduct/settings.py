@@ -42,6 +42,16 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="development-only-insecure-key-" + "x" * 40)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
+# Old secret keys still accepted for signatures (sessions, reset links) while rotating.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# The follow-up codes' own HMAC key, so rotating SECRET_KEY does not void parents' codes. Unset:
+# the key derived from SECRET_KEY that earlier versions used (`check --deploy` asks for one).
+# When rotating it, put the old value in the fallbacks: old codes keep working and are
+# re-hashed with the new key when used. Codes made before this setting existed are always
+# checked against the old derivation from SECRET_KEY and SECRET_KEY_FALLBACKS too.
+FOLLOW_UP_CODE_KEY = env.str("FOLLOW_UP_CODE_KEY", default="")
+FOLLOW_UP_CODE_KEY_FALLBACKS = env.list("FOLLOW_UP_CODE_KEY_FALLBACKS", default=[])
+
 # The public address of the site, used in links inside emails (no request at hand there).
 SITE_URL = env.str("SITE_URL", default="" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 if IS_PRODUCTION and not SITE_URL.startswith("https://"):
@@ -69,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after security, so it marks every response, the lockout page included.
+    "schoolconduct.middleware.PrivateCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before any view reads the body; after CSP and messages so its 413 page renders normally.
+    "schoolconduct.middleware.RequestBodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -162,8 +176,23 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
-# Five 10 MB screenshots plus the form: uploads above this are refused before they are read.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies are capped from their Content-Length before anything reads them
+# (schoolconduct.middleware.RequestBodyLimitMiddleware, 413 page): the largest form is the
+# report form's five 10 MB screenshots (incidents.evidence.MAX_FILES × MAX_BYTES) plus 1 MB
+# for the text and the multipart framing. The production proxy has the same cap
+# (deploy/nginx.conf `client_max_body_size`). Pages with no uploads have their own smaller cap.
+UPLOAD_FILE_MAX_BYTES = 10 * 1024 * 1024
+REQUEST_BODY_MAX_BYTES = 5 * UPLOAD_FILE_MAX_BYTES + 1024 * 1024
+REQUEST_BODY_LIMITS = {
+    "reports:follow-up": 64 * 1024,  # reference and code
+    "reports:follow-up-finish": 64 * 1024,
+    "staff:login": 64 * 1024,
+}
+# Django's own limits apply inside the cap: form fields other than files (2.5 MB is ample for
+# a letter template), how many files one request may carry, and files above 2 MB are spooled
+# to a temporary file rather than held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024 // 2
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
