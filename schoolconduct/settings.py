@@ -70,8 +70,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "axes",
+    "auditlog",
     "csp",
     "django_htmx",
+    # After axes: it replaces axes' admin for failed sign-ins with a recorded unlock.
+    "security",
     "schools",
     "incidents",
     "letters",
@@ -86,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records who made each configuration change (django-auditlog, registered per app).
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -224,14 +229,15 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+# The page says when to try again and how an administrator can unlock (security/lockout.py).
+AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
 
 # How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The lockout counts the same client address as the rate limiter: behind the proxy,
+# REMOTE_ADDR is the proxy's, and a pair (username, proxy address) would lock the head
+# teacher out for everyone after a stranger's five guesses.
+AXES_CLIENT_IP_CALLABLE = "schoolconduct.ratelimit.client_ip"
 
 # Rate limits (requests, seconds) for the public form and the follow-up page. A pile-on comes
 # from one school Wi-Fi, so the report limit is generous; guessing codes needs a tight one.
