@@ -89,8 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Records who made each configuration change (django-auditlog, registered per app).
-    "auditlog.middleware.AuditlogMiddleware",
+    # Tells django-auditlog who is making a change (and from which real address).
+    "security.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -231,6 +231,40 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The page says when to try again and how an administrator can unlock (security/lockout.py).
 AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
+
+# Configuration history (django-auditlog): who changed what, when, before and after, for the
+# models administrators and senior leaders configure. Shown in the admin ("Log entries").
+# Cases are not here: their chronology (CaseEvent) is their history.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "schools.Trust",
+    "schools.School",
+    "schools.Rule",
+    "schools.Group",
+    {"model": "schools.Membership"},
+    {"model": "schools.TrustMembership"},
+    "schools.TermDate",
+    "schools.InsetDay",
+    "letters.LetterTemplate",
+    "letters.Signature",
+    {
+        # Staff accounts: their names, roles in the admin and permissions — never the
+        # password hash or sign-in times.
+        "model": "auth.User",
+        "include_fields": [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+        ],
+        "m2m_fields": ["groups", "user_permissions"],
+    },
+    {"model": "auth.Group", "m2m_fields": ["permissions"]},
+)
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 # How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
