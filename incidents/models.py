@@ -225,11 +225,12 @@ class Case(models.Model):
         import that calls `full_clean`.
         """
         super().clean()
-        if self.lead_id is None or self.school_id is None:
+        lead = self.lead
+        if lead is None or self.school_id is None:
             return
         from schools.access import roles_for
 
-        if not (self.lead.is_active and roles_for(self.lead).manages(self.school)):
+        if not (lead.is_active and roles_for(lead).manages(self.school)):
             raise ValidationError(
                 {
                     "lead": "The case lead must be one of the school's senior leadership team "
