@@ -89,9 +89,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs staff out after the idle timeout or the absolute limit (after messages: it says so).
+    "security.middleware.SessionTimeoutMiddleware",
     # Tells django-auditlog who is making a change (and from which real address).
     "security.middleware.AuditlogMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before any view reads the body; after CSP and messages so its 413 page renders normally.
@@ -281,7 +283,14 @@ RATE_LIMIT_FOLLOWUP = (env.int("RATE_LIMIT_FOLLOWUP_PER_15_MIN", default=10), 90
 # --- Security headers -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 60 * 60
+# Staff are signed out after SESSION_IDLE_MINUTES without a request, and after
+# SESSION_ABSOLUTE_HOURS whatever they do (security.middleware.SessionTimeoutMiddleware). Pages
+# warn SESSION_WARNING_SECONDS before, with a "stay signed in" button, and long forms keep a
+# draft in the browser tab so nothing typed is lost (static/js/session-timeout.js).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_HOURS", default=8) * 60 * 60
+SESSION_WARNING_SECONDS = 120
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
