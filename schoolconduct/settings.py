@@ -266,6 +266,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "auth.Group", "m2m_fields": ["permissions"]},
 )
 AUDITLOG_STORE_JSON_CHANGES = True
+# Retention (security.tasks.trim_security_logs, nightly): sign-in records one year, the
+# configuration history and recorded unlocks six years (as long as a closed case's records).
+SIGN_IN_LOG_DAYS = env.int("SIGN_IN_LOG_DAYS", default=365)
+CONFIG_HISTORY_DAYS = env.int("CONFIG_HISTORY_DAYS", default=6 * 365 + 2)
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 # How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -382,6 +386,10 @@ CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "incidents.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "nightly-security-log-trim": {
+        "task": "security.tasks.trim_security_logs",
+        "schedule": crontab(hour=2, minute=30),
     },
     "daily-letter-reminders": {
         "task": "letters.tasks.send_letter_reminders",

@@ -86,9 +86,14 @@ class SessionTimeoutMiddleware:
                 if now - session.get(SESSION_ACTIVITY_KEY, 0) >= ACTIVITY_WRITE_EVERY:
                     session_touch(session)
                 # For the warning on the page (templates/staff/base.html).
+                ends = session_expires_at(session)
+                started = session.get(SESSION_STARTED_KEY, now)
                 request.session_timeout = {  # type: ignore[attr-defined]
-                    "expires_in": int(session_expires_at(session) - now),
+                    "expires_in": int(ends - now),
                     "warn": settings.SESSION_WARNING_SECONDS,
+                    # At the absolute limit "stay signed in" cannot help: the page says so.
+                    "final": ends >= started + settings.SESSION_ABSOLUTE_TIMEOUT,
+                    "hours": settings.SESSION_ABSOLUTE_TIMEOUT // 3600,
                 }
         return self.get_response(request)
 

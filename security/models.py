@@ -11,7 +11,8 @@ from django.db import models
 class LockoutRelease(models.Model):
     """An administrator unlocked a username from an address: who, when, which pair.
 
-    Append-only: the admin offers no change or delete, and `save` refuses updates.
+    Append-only: the admin offers no change or delete, and `save` refuses updates; rows go
+    only when their retention ends (`security_logs_trim`).
     """
 
     released_at = models.DateTimeField(db_index=True)

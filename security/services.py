@@ -1,10 +1,13 @@
-"""Lifting sign-in lockouts, recorded."""
+"""Lifting sign-in lockouts, recorded; trimming security records past their retention."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
-from axes.models import AccessAttempt
+from auditlog.models import LogEntry
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -35,3 +38,20 @@ def lockout_release(
             )
             attempt.delete()
     return records
+
+
+def security_logs_trim(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete sign-in records and configuration history past their retention period.
+
+    Sign-ins and sign-outs (and failed attempts' log) are kept SIGN_IN_LOG_DAYS; the
+    configuration history and recorded unlocks CONFIG_HISTORY_DAYS. Safe to run twice.
+    """
+    now = now or timezone.now()
+    sign_ins = now - datetime.timedelta(days=settings.SIGN_IN_LOG_DAYS)
+    history = now - datetime.timedelta(days=settings.CONFIG_HISTORY_DAYS)
+    return {
+        "sign_ins": AccessLog.objects.filter(attempt_time__lt=sign_ins).delete()[0],
+        "failures": AccessFailureLog.objects.filter(attempt_time__lt=sign_ins).delete()[0],
+        "history": LogEntry.objects.filter(timestamp__lt=history).delete()[0],
+        "unlocks": LockoutRelease.objects.filter(released_at__lt=history).delete()[0],
+    }

@@ -157,7 +157,7 @@
         if (box.hidden) {
           box.hidden = false;
           document.body.classList.add("session-warning-shown");
-          keepAlive.querySelector("button").focus();
+          if (keepAlive) { keepAlive.querySelector("button").focus(); }
         }
         countdown.textContent = format(left);
       }
@@ -172,7 +172,7 @@
       ticker = window.setInterval(tick, 1000);
     }
 
-    keepAlive.addEventListener("submit", function (event) {
+    if (keepAlive) keepAlive.addEventListener("submit", function (event) {
       event.preventDefault();
       window.fetch(keepAlive.action, {
         method: "POST",

@@ -111,3 +111,17 @@ def test_keep_alive_after_the_end_says_so_and_refuses_get(client, head):
 def test_the_idle_timeout_is_a_setting():
     env = {"SCHOOLCONDUCT_ENV": "development", "SESSION_IDLE_MINUTES": "10"}
     assert settings_value("SESSION_IDLE_TIMEOUT", env) == "600"
+
+
+@pytest.mark.django_db
+def test_near_the_absolute_limit_the_warning_says_so_and_offers_no_extension(client, head):
+    with at():
+        client.force_login(head)
+    for minutes in range(20, 7 * 60 + 45, 20):  # busy all day: never idle
+        with at(minutes=minutes):
+            client.get("/staff/")
+    with at(hours=7, minutes=45):
+        page = client.get("/staff/")
+    assert "A sign-in lasts at most 8 hours" in page.text
+    assert 'data-remaining="900"' in page.text
+    assert "Stay signed in" not in page.text
