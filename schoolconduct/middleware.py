@@ -52,16 +52,15 @@ class RequestBodyLimitMiddleware:
                 logger.info(
                     "Refused a %d-byte body to %s (cap %d).", length, request.path_info, limit
                 )
-                response = render(
+                # No "Connection: close" here: a WSGI application may not set hop-by-hop
+                # headers (the development server refuses them). gunicorn's sync workers
+                # close the connection after every response; nginx answers before us anyway.
+                return render(
                     request,
                     "errors/413.html",
                     {"limit_mb": limit // (1024 * 1024), "limit_kb": limit // 1024},
                     status=413,
                 )
-                # The client may still be sending: ask it to close rather than keep the
-                # connection for a body we will not read.
-                response["Connection"] = "close"
-                return response
         return self.get_response(request)
 
 
