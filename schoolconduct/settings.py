@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "security",
     "schools",
     "incidents",
+    "measures",
     "letters",
 ]
 
