@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import UserFactory, submit_report
 
-STAFF_NAMESPACES = {"staff", "calendar", "letters", "admin"}
+STAFF_NAMESPACES = {"staff", "calendar", "letters", "session", "admin"}
 
 
 def staff_paths(case_reference: str) -> list[str]:
@@ -55,6 +55,7 @@ def test_every_staff_url_is_private_and_not_stored(client, school, head, admin_u
     report, _ = submit_report(school)
     paths = staff_paths(report.case.reference)
     assert "/staff/" in paths and "/staff/letters/" in paths and "/admin/" in paths
+    assert "/staff/session/keep-alive/" in paths and "/staff/bans/" in paths
     assert len(paths) > 40
     missing = []
     for who in (None, head, admin_user):
