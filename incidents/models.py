@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
@@ -216,6 +217,26 @@ class Case(models.Model):
                 )
         super().save(*args, **kwargs)
         self._workflow_allowed = False
+
+    def clean(self) -> None:
+        """The lead can only be one of the school's SLT or its trust's executives, active.
+
+        The workflow checks the same rule when it assigns a lead; this covers any form or
+        import that calls `full_clean`.
+        """
+        super().clean()
+        lead = self.lead
+        if lead is None or self.school_id is None:
+            return
+        from schools.access import roles_for
+
+        if not (lead.is_active and roles_for(lead).manages(self.school)):
+            raise ValidationError(
+                {
+                    "lead": "The case lead must be one of the school's senior leadership team "
+                    "or an executive of its trust."
+                }
+            )
 
     @property
     def is_open(self) -> bool:

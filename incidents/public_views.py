@@ -41,10 +41,8 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
     school_obj = get_public_school(school)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, school=school_obj)
-        if form.is_bot():
-            # Look like success to a bot; save nothing.
-            logger.info("Honeypot filled on the report form; nothing saved.")
-            return render(request, "public/report_thanks.html", {"school": school_obj})
+        # Counted before the honeypot check, so a bot filling the honeypot still uses up its
+        # address's allowance and is refused like anyone else once over it.
         if not ratelimit.hit(
             scope="report",
             key=ratelimit.client_ip(request),
@@ -53,6 +51,10 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
             return _too_many(
                 request, "public/report_form.html", {"school": school_obj, "form": form}
             )
+        if form.is_bot():
+            # Look like success to a bot; save nothing.
+            logger.info("Honeypot filled on the report form; nothing saved.")
+            return render(request, "public/report_thanks.html", {"school": school_obj})
         if form.is_valid():
             report_obj, code = services.report_submit(
                 school=school_obj, details=form.details(), images=form.cleaned_data["screenshots"]

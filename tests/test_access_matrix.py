@@ -5,6 +5,8 @@ The URL list comes from the resolver: a staff URL that nobody listed here fails 
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -126,7 +128,10 @@ def test_calendar_access(client, school, other_school, head, dsl, office, trust_
     from schools.models import TermDate
 
     term = TermDate.objects.create(
-        school=school, name="T", starts_on="2026-09-01", ends_on="2026-10-01"
+        school=school,
+        name="T",
+        starts_on=datetime.date(2026, 9, 1),
+        ends_on=datetime.date(2026, 10, 1),
     )
     users = {
         "anon": None,
