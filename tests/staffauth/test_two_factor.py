@@ -154,7 +154,7 @@ def test_accepting_an_invitation_leads_straight_to_setting_up_a_second_factor(
     assert response.status_code == 302 and response["Location"] == "/staff/account/2fa/"
     assert client.session["_auth_user_id"] == str(newcomer.pk)
     page = client.get("/staff/account/2fa/")
-    assert "set up a second factor" in page.text
+    assert "Set up a second factor to continue" in page.text
     # No staff page before a second factor; setting one up needs no password again.
     assert client.get("/staff/")["Location"] == "/staff/account/2fa/"
     assert client.get("/staff/account/2fa/totp/activate/").status_code == 200
