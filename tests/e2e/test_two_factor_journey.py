@@ -7,6 +7,7 @@ import pyotp
 import pytest
 
 from tests.e2e.conftest import check_accessibility
+from tests.staffauth.conftest import fresh_code
 
 PASSWORD = "correct horse battery staple"
 
@@ -45,7 +46,7 @@ def test_authenticator_app_journey_with_a_recovery_code(live_server, desktop, he
     page.get_by_label("Authenticator code").fill("000000" if totp.now() != "000000" else "111111")
     page.get_by_role("button", name="Activate").click()
     assert page.get_by_text("Incorrect code").is_visible()
-    page.get_by_label("Authenticator code").fill(totp.now())
+    page.get_by_label("Authenticator code").fill(fresh_code(totp))
     page.get_by_role("button", name="Activate").click()
     page.wait_for_url("**/2fa/recovery-codes/")
     check_accessibility(page, "2fa-03-recovery-codes")
@@ -59,7 +60,7 @@ def test_authenticator_app_journey_with_a_recovery_code(live_server, desktop, he
     password_sign_in(page, live_server)
     page.wait_for_url("**/staff/account/2fa/authenticate/")
     check_accessibility(page, "2fa-04-code")
-    page.get_by_label("Code").fill(totp.now())
+    page.get_by_label("Code").fill(fresh_code(totp))
     page.get_by_role("button", name="Sign in").click()
     assert page.get_by_role("heading", name="Dashboard").is_visible()
 
@@ -125,7 +126,7 @@ def test_a_passkey_is_registered_and_signs_in(live_server, desktop, head, enforc
     sign_out(page)
     password_sign_in(page, live_server)
     page.wait_for_url("**/staff/account/2fa/authenticate/")
-    page.get_by_role("button", name="Use a security key").click()
+    page.get_by_role("button", name="Use your passkey").click()
     page.wait_for_url(f"{live_server.url}/staff/")
     assert page.get_by_role("heading", name="Dashboard").is_visible()
 

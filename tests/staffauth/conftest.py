@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pyotp
 import pytest
 
@@ -17,6 +19,15 @@ def add_totp(user) -> pyotp.TOTP:
     TOTP.activate(user, secret)
     RecoveryCodes.activate(user)
     return pyotp.TOTP(secret)
+
+
+def fresh_code(totp: pyotp.TOTP) -> str:
+    """The current code, with at least 5 seconds of its 30 left: no test fails because the
+    code changed between typing and sending it."""
+    left = totp.interval - time.time() % totp.interval
+    if left < 5:
+        time.sleep(left + 0.1)
+    return totp.now()
 
 
 def recovery_codes(user) -> list[str]:

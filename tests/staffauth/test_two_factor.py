@@ -8,7 +8,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 
-from .conftest import PASSWORD, add_totp, recovery_codes
+from .conftest import PASSWORD, add_totp, fresh_code, recovery_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,26 @@ def test_password_alone_does_not_sign_in_a_user_with_a_second_factor(
 
     wrong = client.post("/staff/account/2fa/authenticate/", {"code": "000000"})
     assert wrong.status_code == 200 and "_auth_user_id" not in client.session
-    ok = client.post("/staff/account/2fa/authenticate/", {"code": totp.now()})
+    ok = client.post("/staff/account/2fa/authenticate/", {"code": fresh_code(totp)})
     assert ok.status_code == 302 and ok["Location"] == "/staff/"
     assert client.get("/staff/").status_code == 200
+
+
+def test_a_code_cannot_be_used_twice(client, head, two_factor_required):
+    totp = add_totp(head)
+    code = fresh_code(totp)
+    sign_in(client, "head")
+    assert client.post("/staff/account/2fa/authenticate/", {"code": code}).status_code == 302
+    client.post("/staff/sign-out/")
+    sign_in(client, "head")
+    replay = client.post("/staff/account/2fa/authenticate/", {"code": code})
+    assert replay.status_code == 200 and "_auth_user_id" not in client.session
 
 
 def test_the_second_factor_step_keeps_where_the_user_was_going(client, head):
     totp = add_totp(head)
     sign_in(client, "head", next_url="/staff/bans/")
-    ok = client.post("/staff/account/2fa/authenticate/", {"code": totp.now()})
+    ok = client.post("/staff/account/2fa/authenticate/", {"code": fresh_code(totp)})
     assert ok["Location"] == "/staff/bans/"
 
 
@@ -81,7 +92,9 @@ def test_setting_up_an_authenticator_app_opens_the_staff_pages(
     wrong = client.post("/staff/account/2fa/totp/activate/", {"code": "123456"})
     assert wrong.status_code == 200 and not Authenticator.objects.filter(user=head).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post("/staff/account/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
+        done = client.post(
+            "/staff/account/2fa/totp/activate/", {"code": fresh_code(pyotp.TOTP(secret))}
+        )
     assert done.status_code == 302
     assert Authenticator.objects.filter(user=head, type="totp").exists()
     assert client.get("/staff/").status_code == 200
