@@ -108,3 +108,11 @@ def test_after_a_reset_the_user_sets_up_a_new_factor_at_sign_in(
     )
     assert response["Location"] == "/staff/"  # no second-factor step: there is none
     assert client.get("/staff/")["Location"] == "/staff/account/2fa/"
+
+
+def test_a_user_with_a_reset_on_record_cannot_be_deleted(administrator, head):
+    from django.db.models import ProtectedError
+
+    SecondFactorReset.objects.create(actor=administrator, user=head, removed="totp")
+    with pytest.raises(ProtectedError):
+        head.delete()

@@ -179,3 +179,12 @@ def test_a_reset_link_does_not_skip_an_existing_second_factor(client, head, mail
     response = accept(client, invitation_link(mailoutbox[0]))
     assert response["Location"] == "/staff/password-reset/complete/"
     assert "_auth_user_id" not in client.session
+
+
+def test_changing_factors_needs_a_recent_password(client, head, time_machine):
+    time_machine.move_to("2026-11-02 09:00", tick=False)
+    sign_in(client, "head")
+    assert client.get("/staff/account/2fa/totp/activate/").status_code == 200  # just signed in
+    time_machine.move_to("2026-11-02 09:06", tick=False)
+    response = client.get("/staff/account/2fa/totp/activate/")
+    assert response["Location"].startswith("/staff/account/reauthenticate/")
