@@ -221,6 +221,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "staff:login"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_FORMS = {"add_webauthn": "staffauth.forms.AddPasskeyForm"}
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="SchoolConduct")
 MFA_TRUST_ENABLED = False
 # Browsers allow passkeys on http://localhost only; the demo and tests run there.
