@@ -214,9 +214,8 @@ SOCIALACCOUNT_ADAPTER = "staffauth.adapters.StaffSocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
-# django-axes is the one lockout (per username and address); allauth's own counter would
-# answer first with a different message.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# allauth's "login_failed" limit (5 wrong codes per user in 5 minutes) guards the second-factor
+# step; the password step is django-axes' (our sign-in form is not allauth's).
 ACCOUNT_LOGOUT_REDIRECT_URL = "staff:login"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]

@@ -1,3 +1,5 @@
+from allauth.mfa.admin import AuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -9,22 +11,7 @@ from .models import SchoolSignIn, SecondFactorReset
 from .services import second_factor_reset
 
 
-@admin.register(SchoolSignIn)
-class SchoolSignInAdmin(admin.ModelAdmin):
-    list_display = ("app", "school", "trust", "email_domain", "issuer_verifies_email")
-    list_filter = ("trust",)
-    autocomplete_fields = ()
-
-
-@admin.register(SecondFactorReset)
-class SecondFactorResetAdmin(admin.ModelAdmin):
-    """The log of lost-device resets: read-only, nothing can be added, changed or deleted."""
-
-    list_display = ("at", "actor", "user", "removed", "reason")
-    list_filter = ("at",)
-    search_fields = ("user__username", "actor__username", "reason")
-    readonly_fields = ("at", "actor", "user", "removed", "reason")
-
+class ReadOnlyMixin:
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -33,6 +20,32 @@ class SecondFactorResetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(SchoolSignIn)
+class SchoolSignInAdmin(admin.ModelAdmin):
+    list_display = ("app", "school", "trust", "email_domain", "issuer_verifies_email")
+    list_filter = ("trust",)
+
+
+@admin.register(SecondFactorReset)
+class SecondFactorResetAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The log of lost-device resets: read-only, nothing can be added, changed or deleted."""
+
+    list_display = ("at", "actor", "user", "removed", "reason")
+    list_filter = ("at",)
+    search_fields = ("user__username", "actor__username", "reason")
+    readonly_fields = ("at", "actor", "user", "removed", "reason")
+
+
+# Who has set up which factor, for administrators to see; removing one goes through the logged
+# reset on the user, never a silent delete here.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class ReadOnlyAuthenticatorAdmin(ReadOnlyMixin, AuthenticatorAdmin):
+    search_fields = ("user__username", "user__email")
 
 
 class ResetReasonForm(forms.Form):

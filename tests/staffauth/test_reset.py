@@ -116,3 +116,13 @@ def test_a_user_with_a_reset_on_record_cannot_be_deleted(administrator, head):
     SecondFactorReset.objects.create(actor=administrator, user=head, removed="totp")
     with pytest.raises(ProtectedError):
         head.delete()
+
+
+def test_factors_are_listed_for_administrators_but_not_removed_there(client, administrator, head):
+    add_totp(head)
+    authenticator = Authenticator.objects.get(user=head, type="totp")
+    client.force_login(administrator)
+    assert "head" in client.get("/admin/mfa/authenticator/").text
+    delete = client.post(f"/admin/mfa/authenticator/{authenticator.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    assert Authenticator.objects.filter(pk=authenticator.pk).exists()

@@ -188,3 +188,13 @@ def test_changing_factors_needs_a_recent_password(client, head, time_machine):
     time_machine.move_to("2026-11-02 09:06", tick=False)
     response = client.get("/staff/account/2fa/totp/activate/")
     assert response["Location"].startswith("/staff/account/reauthenticate/")
+
+
+def test_guessing_codes_is_stopped_after_five_tries(client, head, two_factor_required):
+    totp = add_totp(head)
+    sign_in(client, "head")
+    for _ in range(5):
+        client.post("/staff/account/2fa/authenticate/", {"code": "000000"})
+    blocked = client.post("/staff/account/2fa/authenticate/", {"code": fresh_code(totp)})
+    assert blocked.status_code == 200 and "Too many failed" in blocked.text
+    assert "_auth_user_id" not in client.session
