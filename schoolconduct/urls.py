@@ -9,19 +9,7 @@ urlpatterns = [
     # One sign-in for everybody, with its second factor: the admin's own form would skip it.
     path("admin/login/", RedirectView.as_view(pattern_name="staff:login", query_string=True)),
     path("admin/", admin.site.urls),
-    # allauth's pages (second factors, passkeys, the school's own sign-in) under /staff/account/,
-    # less those we do ourselves: sign-in, password reset, and email addresses (an
-    # administrator sets a member of staff's address).
-    path(
-        "staff/account/login/",
-        RedirectView.as_view(pattern_name="staff:login", query_string=True),
-    ),
-    path(
-        "staff/account/password/reset/",
-        RedirectView.as_view(pattern_name="staff:password-reset"),
-    ),
-    path("staff/account/email/", RedirectView.as_view(pattern_name="mfa_index")),
-    path("staff/account/", include("allauth.urls")),
+    path("staff/account/", include("staffauth.urls")),
     path("staff/letters/", include("letters.urls")),
     path("staff/calendar/", include("schools.staff_urls")),
     path("staff/", include("incidents.staff_urls")),

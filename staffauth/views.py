@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.openid_connect import views as oidc_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import (
@@ -13,7 +14,8 @@ from django.contrib.auth.views import (
     LoginView,
     PasswordResetConfirmView,
 )
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 
@@ -85,3 +87,15 @@ class AcceptInvitationView(PasswordResetConfirmView):
             "Your password is set. Now set up a second factor: a passkey or an authenticator app.",
         )
         return staff_sign_in(request=self.request, user=user, redirect_url=reverse("mfa_index"))
+
+
+def school_sign_in_start(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """Start a school sign-in from the sign-in page's button (a POST with its CSRF token).
+
+    allauth would answer a GET with a confirmation page of its own, whose form the browser may
+    not send on to the school's provider (its `form-action` names only this site): the sign-in
+    page is the one place a school sign-in starts.
+    """
+    if request.method != "POST":
+        return redirect("staff:login")
+    return oidc_views.login(request, provider_id=provider_id)

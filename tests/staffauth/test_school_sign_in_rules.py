@@ -151,3 +151,20 @@ def test_an_app_without_a_school_sign_in_lets_nobody_in(staff_member):
         school_sign_in_user(
             account=SchoolAccount(app_id=app.pk, email=staff_member.email, email_verified=True)
         )
+
+
+def test_the_sign_in_page_may_send_its_form_on_to_the_schools_provider(client, school):
+    make_sign_in(school=school)
+    page = client.get("/staff/sign-in/")
+    assert "Continue with Willow Park (Microsoft 365)" in page.text
+    policy = page["Content-Security-Policy"]
+    form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    assert form_action.split()[1:] == ["'self'", "https://login.example"]
+
+
+def test_a_school_sign_in_starts_only_from_the_sign_in_page(client, school):
+    sign_in = make_sign_in(school=school)
+    url = f"/staff/account/oidc/{sign_in.app.provider_id}/login/"
+    assert client.get(url)["Location"] == "/staff/sign-in/"
+    client_csrf = type(client)(enforce_csrf_checks=True)
+    assert client_csrf.post(url).status_code == 403  # no CSRF token: refused
