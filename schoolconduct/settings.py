@@ -218,6 +218,10 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 # step; the password step is django-axes' (our sign-in form is not allauth's).
 ACCOUNT_LOGOUT_REDIRECT_URL = "staff:login"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
+MFA_ADAPTER = "staffauth.adapters.StaffMFAAdapter"
+# Keys that encrypt authenticator-app secrets and recovery-code seeds in the database: the first
+# encrypts, all decrypt. Defaults to SECRET_KEY; when rotating SECRET_KEY, list the old one here.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[]) or [SECRET_KEY]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_FORMS = {"add_webauthn": "staffauth.forms.AddPasskeyForm"}

@@ -1,10 +1,17 @@
-"""allauth adapters: no sign-up anywhere, and a school sign-in only for invited staff."""
+"""allauth adapters: no sign-up anywhere, a school sign-in only for invited staff, and
+second-factor secrets encrypted at rest."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import render
 
@@ -47,3 +54,24 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
         if connected is None:
             # Link the provider's account (its subject id) to the invited user.
             sociallogin.connect(request, user)
+
+
+def _fernet() -> MultiFernet:
+    """Fernet (the `cryptography` package) over MFA_ENCRYPTION_KEYS: the first key encrypts,
+    every key decrypts, so an old key stays in the list while secrets are re-encrypted."""
+    return MultiFernet(
+        [
+            Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()))
+            for key in settings.MFA_ENCRYPTION_KEYS
+        ]
+    )
+
+
+class StaffMFAAdapter(DefaultMFAAdapter):
+    """Authenticator-app secrets and recovery-code seeds are encrypted in the database."""
+
+    def encrypt(self, text: str) -> str:
+        return _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return _fernet().decrypt(encrypted_text.encode()).decode()

@@ -25,3 +25,11 @@ def test_passkeys_check_the_origin_in_production():
 def test_school_sign_in_never_creates_accounts():
     for name in ("SOCIALACCOUNT_AUTO_SIGNUP", "SOCIALACCOUNT_EMAIL_AUTHENTICATION"):
         assert settings_value(name, PROD_ENV) == "False"
+
+
+def test_second_factor_secrets_are_encrypted_with_secret_key_unless_told():
+    assert settings_value("MFA_ENCRYPTION_KEYS", PROD_ENV) == repr([PROD_ENV["SECRET_KEY"]])
+    blank = {**PROD_ENV, "MFA_ENCRYPTION_KEYS": ""}
+    assert settings_value("MFA_ENCRYPTION_KEYS", blank) == repr([PROD_ENV["SECRET_KEY"]])
+    two = {**PROD_ENV, "MFA_ENCRYPTION_KEYS": "new-key,old-key"}
+    assert settings_value("MFA_ENCRYPTION_KEYS", two) == repr(["new-key", "old-key"])

@@ -198,3 +198,17 @@ def test_guessing_codes_is_stopped_after_five_tries(client, head, two_factor_req
     blocked = client.post("/staff/account/2fa/authenticate/", {"code": fresh_code(totp)})
     assert blocked.status_code == 200 and "Too many failed" in blocked.text
     assert "_auth_user_id" not in client.session
+
+
+def test_authenticator_secrets_are_encrypted_and_survive_a_key_rotation(head, settings):
+    from allauth.mfa.totp.internal.auth import TOTP
+    from cryptography.fernet import InvalidToken
+
+    totp = add_totp(head)
+    stored = Authenticator.objects.get(user=head, type="totp")
+    assert totp.secret not in str(stored.data)
+    settings.MFA_ENCRYPTION_KEYS = ["a brand new key", *settings.MFA_ENCRYPTION_KEYS]
+    assert TOTP(stored).validate_code(fresh_code(totp))
+    settings.MFA_ENCRYPTION_KEYS = ["a brand new key"]
+    with pytest.raises(InvalidToken):
+        TOTP(stored).validate_code(fresh_code(totp))
