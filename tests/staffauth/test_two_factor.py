@@ -162,6 +162,7 @@ def test_accepting_an_invitation_leads_straight_to_setting_up_a_second_factor(
     )
     client.logout()
     settings.REQUIRE_TWO_FACTOR = True
+    assert "set up two-factor sign-in" in mailoutbox[0].body
 
     response = accept(client, invitation_link(mailoutbox[0]))
     assert response.status_code == 302 and response["Location"] == "/staff/account/2fa/"
