@@ -71,10 +71,11 @@ def staff_sign_in(
 
 def _in_scope(user: AbstractBaseUser, sign_in: SchoolSignIn) -> bool:
     """Is the user staff of the school (or of a school in the trust, or its executive)?"""
+    memberships = Membership.objects.filter(user=user, school__is_active=True)
     if sign_in.school_id:
-        return Membership.objects.filter(user=user, school_id=sign_in.school_id).exists()
+        return memberships.filter(school_id=sign_in.school_id).exists()
     return (
-        Membership.objects.filter(user=user, school__trust_id=sign_in.trust_id).exists()
+        memberships.filter(school__trust_id=sign_in.trust_id).exists()
         or TrustMembership.objects.filter(user=user, trust_id=sign_in.trust_id).exists()
     )
 

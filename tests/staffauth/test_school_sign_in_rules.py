@@ -101,6 +101,14 @@ def test_inactive_or_role_less_or_other_school_users_are_refused(school, staff_m
             user_for(sign_in, email)
 
 
+def test_staff_of_a_school_that_is_no_longer_active_are_refused(school, staff_member):
+    sign_in = make_sign_in(school=school)
+    school.is_active = False
+    school.save()
+    with pytest.raises(SignInRefused):
+        user_for(sign_in, staff_member.email)
+
+
 def test_two_accounts_with_one_address_are_refused(school, staff_member):
     twin = UserFactory(username="twin", email="helen.carter@willowpark.sch.uk")
     MembershipFactory(user=twin, school=school, role=Role.DSL)
