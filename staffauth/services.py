@@ -71,12 +71,13 @@ def staff_sign_in(
 
 def _in_scope(user: AbstractBaseUser, sign_in: SchoolSignIn) -> bool:
     """Is the user staff of the school (or of a school in the trust, or its executive)?"""
-    memberships = Membership.objects.filter(user=user, school__is_active=True)
+    memberships = Membership.objects.filter(user_id=user.pk, school__is_active=True)
     if sign_in.school_id:
         return memberships.filter(school_id=sign_in.school_id).exists()
+    trust_id = sign_in.trust_id or 0
     return (
-        memberships.filter(school__trust_id=sign_in.trust_id).exists()
-        or TrustMembership.objects.filter(user=user, trust_id=sign_in.trust_id).exists()
+        memberships.filter(school__trust_id=trust_id).exists()
+        or TrustMembership.objects.filter(user_id=user.pk, trust_id=trust_id).exists()
     )
 
 
@@ -144,7 +145,10 @@ def second_factor_reset(
         kinds = sorted({a.type for a in authenticators})
         authenticators.delete()
         entry = SecondFactorReset.objects.create(
-            actor=actor, user=user, removed=", ".join(kinds) or "nothing", reason=reason.strip()
+            actor_id=actor.pk,
+            user_id=user.pk,
+            removed=", ".join(kinds) or "nothing",
+            reason=reason.strip(),
         )
         _end_sessions(user)
     return entry
