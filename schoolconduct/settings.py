@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "schools",
     "incidents",
+    "measures",
     "letters",
     "staffauth",
 ]
