@@ -205,8 +205,19 @@ def case_detail(*, case, access, event_kind: str = "") -> dict:
         "restrictions": list(case.restrictions.select_related("person")),
         # Letters are the letters app's; the case page only lists them through the reverse
         # relation, so incidents never imports letters.
-        "letters": list(case.letters.order_by("-created_at")) if hasattr(case, "letters") else [],
+        "letters": _case_letters(case, access),
     }
+
+
+def _case_letters(case, access) -> list:
+    """The case's letters for its page. A letter with a `report` is addressed to that
+    report's reporter, so it is listed only for users who may see the reporter."""
+    if not hasattr(case, "letters"):
+        return []
+    letters = case.letters.order_by("-created_at")
+    if not access.can_see_reporter:
+        letters = letters.filter(report__isnull=True)
+    return list(letters)
 
 
 def measure_letter_values(*, case) -> dict[str, str]:

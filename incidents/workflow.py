@@ -522,6 +522,11 @@ def _safeguarding_decision(case: Case, actor, *, decision: str, record_ref: str 
 
 
 def _reissue_code(case: Case, actor, *, report: Report, identity_check: str) -> Effect:
+    if not roles_for(actor).sees_reporter(case.school):
+        # Checking who the caller is means knowing who reported: the reporter rule applies.
+        raise WorkflowError(
+            "Only the school's senior leaders and DSLs can check a reporter's identity."
+        )
     _required(identity_check, "Record how you checked the reporter's identity.")
     if report.case_id != case.pk:
         raise WorkflowError("That report is not part of this case.")
@@ -563,6 +568,11 @@ def _letter(
         raise WorkflowError("Only the school's senior leaders can draft or approve letters.")
     if step not in LETTER_STEPS_MANAGE | LETTER_STEPS_OFFICE:
         raise WorkflowError("Unknown letter step.")
+    if to_reporter and not roles.sees_reporter(case.school):
+        # A letter to the reporter names them: the reporter rule, not "manages", decides.
+        raise WorkflowError(
+            "Only the school's senior leaders and DSLs deal with letters to the reporter."
+        )
     if step in ("drafted", "approved", "corrected"):
         reason = letters_blocked_reason(case, to_reporter=to_reporter)
         if reason:
@@ -1218,6 +1228,8 @@ def available_actions(*, case: Case, actor, with_object_actions: bool = False) -
         names.remove("safeguarding_decision")
     if "reopen" in names and case.merged_into_id:
         names.remove("reopen")
+    if "reissue_code" in names and not roles_for(actor).sees_reporter(case.school):
+        names.remove("reissue_code")
     return names
 
 
