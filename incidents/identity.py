@@ -160,42 +160,44 @@ class Hit:
         return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")
 
 
-def _name_variants(name: str) -> tuple[set[str], set[str]]:
-    """Folded spellings of a full name, and of its surname where that is distinctive."""
+def _name_variants(name: str) -> tuple[set[str], set[str], set[str]]:
+    """Folded spellings of a full name, of its surname where that is distinctive, and of its
+    first name."""
     names: set[str] = set()
     surnames: set[str] = set()
+    first: set[str] = set()
     spellings = {name}
     for mark in APOSTROPHES:
         if mark in name:
             spellings.add(name.replace(mark, " "))
     for spelling in spellings:
-        tokens = folded(spelling).split()
-        while tokens and tokens[0] in HONORIFICS:
-            tokens = tokens[1:]
-        if not tokens:
+        words = [w for w in spelling.split() if folded(w)]
+        while words and folded(words[0]) in HONORIFICS:
+            words = words[1:]
+        if not words:
             continue
         # "O Brien" is also "OBrien" (a one-letter prefix joined to the next word).
-        joined: list[str] = []
-        for token in tokens:
-            if joined and len(joined[-1]) == 1 and joined[-1].isalpha():
-                joined[-1] += token
-            else:
-                joined.append(token)
-        names.update({" ".join(tokens), " ".join(joined)})
-        if len(joined) >= 2:
-            surnames.add(joined[-1])
-        if len(joined) >= 3:
-            names.add(f"{joined[0]} {joined[-1]}")
-        if len(tokens) >= 3 and len(tokens[-2]) == 1:
-            surnames.add(" ".join(tokens[-2:]))
-            names.add(" ".join([tokens[0], *tokens[-2:]]))
+        if len(words) >= 3 and len(folded(words[-2])) == 1:
+            spaced = f"{words[-2]} {words[-1]}"
+            words = [*words[:-2], words[-2] + words[-1]]
+            surnames.add(folded(spaced))
+            names.add(folded(f"{words[0]} {spaced}"))
+        tokens = folded(" ".join(words)).split()
+        names.add(" ".join(tokens))
+        if len(words) >= 2:
+            first.add(folded(words[0]))
+            surname = folded(words[-1])
+            names.add(f"{folded(words[0])} {surname}")
+            surnames.add(surname)
+            # A double-barrelled surname: each half on its own too.
+            surnames.update(surname.split())
     distinctive = {
         s
         for s in surnames
         if sum(c.isalpha() for c in s) >= MIN_SURNAME_LETTERS
         and s.replace(" ", "") not in COMMON_SURNAMES
     }
-    return {n for n in names if len(n) >= 3}, distinctive
+    return {n for n in names if len(n) >= 3}, distinctive, {f for f in first if len(f) >= 3}
 
 
 class ReporterIdentity:
@@ -208,14 +210,20 @@ class ReporterIdentity:
         emails: Iterable[str] = (),
         phones: Iterable[str] = (),
         except_names: Iterable[str] = (),
+        first_names: bool = False,
     ):
+        """`first_names`: also find the first name on its own (for hiding the reporter from
+        case text, where hiding too much costs little; letters don't check it)."""
         self.names: set[str] = set()
         self.surnames: set[str] = set()
+        self.first_names: set[str] = set()
         for name in names:
             if name and name.strip():
-                full, surnames = _name_variants(name)
+                full, surnames, first = _name_variants(name)
                 self.names |= full
                 self.surnames |= surnames
+                if first_names:
+                    self.first_names |= first
         # A surname the text's own subject shares (the letter's recipient) is not a hit alone.
         shared = {s for other in except_names for s in _name_variants(other)[1]}
         self.surnames -= shared
@@ -223,7 +231,9 @@ class ReporterIdentity:
         self.phones = {p for p in (phone_digits(x) for x in phones if x) if len(p) >= 7}
 
     @classmethod
-    def of_reports(cls, reports: Iterable, *, except_names: Iterable[str] = ()):
+    def of_reports(
+        cls, reports: Iterable, *, except_names: Iterable[str] = (), first_names: bool = False
+    ) -> ReporterIdentity:
         """The identity of every reporter of these reports."""
         reports = list(reports)
         return cls(
@@ -231,10 +241,11 @@ class ReporterIdentity:
             emails=[r.reporter_email for r in reports],
             phones=[r.reporter_phone for r in reports],
             except_names=except_names,
+            first_names=first_names,
         )
 
     def __bool__(self) -> bool:
-        return bool(self.names or self.surnames or self.emails or self.phones)
+        return bool(self.names or self.emails or self.phones)
 
     def find(self, text: str) -> list[Hit]:
         """Every place the reporter appears in `text` (plain text), most specific first."""
@@ -263,14 +274,17 @@ class ReporterIdentity:
                     for phone in self.phones
                 ):
                     hits.append(Hit("phone number", match.start(), match.end()))
-        covered = [(h.start, h.end) for h in hits]
-        surname_hits: list[Hit] = []
-        before = len(hits)
+        # A surname or first name alone counts only outside a fuller match.
+        specific = len(hits)
         search(self.surnames, "surname")
-        for hit in hits[before:]:
-            if not any(s <= hit.start and hit.end <= e for s, e in covered):
-                surname_hits.append(hit)
-        return hits[:before] + surname_hits
+        search(self.first_names, "first name")
+        covered = [(h.start, h.end) for h in hits[:specific]]
+        alone = [
+            hit
+            for hit in hits[specific:]
+            if not any(s <= hit.start and hit.end <= e for s, e in covered)
+        ]
+        return hits[:specific] + alone
 
     def redact(self, text: str, replacement: str = "[reporter's details hidden]") -> str:
         """`text` with every appearance of the reporter replaced."""

@@ -10,6 +10,7 @@ from schools.models import Membership, Role, Rule
 
 from . import deadlines
 from .access import cases_visible_to, roles_for
+from .identity import ReporterIdentity
 from .models import (
     IN_FORCE_BAN_STAGES,
     AccessLog,
@@ -206,6 +207,10 @@ def case_detail(*, case, access, event_kind: str = "") -> dict:
         # Letters are the letters app's; the case page only lists them through the reverse
         # relation, so incidents never imports letters.
         "letters": _case_letters(case, access),
+        # What typed text must hide from a user who may not see the reporter.
+        "hidden_reporter": None
+        if access.can_see_reporter
+        else ReporterIdentity.of_reports(reports, first_names=True),
     }
 
 

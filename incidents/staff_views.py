@@ -28,6 +28,7 @@ from .access import (
 )
 from .filters import CaseFilter
 from .forms import ReportForm
+from .identity import ReporterIdentity
 from .models import AccessLog, Channel, Evidence, Outcome, Target
 from .staff_forms import ACTION_FORMS, LETTER_AFTER, MergeInForm, leads_for_schools
 
@@ -198,7 +199,14 @@ def case_chronology_print(request: HttpRequest, reference: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
     _log(request, AccessLog.Action.PRINT_CHRONOLOGY, case=access.case)
     events = access.case.events.select_related("actor").order_by("created_at", "pk")
-    return render(request, "staff/chronology_print.html", {"case": access.case, "events": events})
+    hidden = None
+    if not access.can_see_reporter:
+        hidden = ReporterIdentity.of_reports(access.case.reports.all(), first_names=True)
+    return render(
+        request,
+        "staff/chronology_print.html",
+        {"case": access.case, "events": events, "hidden_reporter": hidden},
+    )
 
 
 @case_staff_required
