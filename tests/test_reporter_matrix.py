@@ -74,7 +74,7 @@ def body_text(response) -> str:
 
 
 @pytest.fixture
-def world(school, head, dsl, office, trust_exec, other_head, eager_tasks):
+def world(school, head, dsl, office, personas, eager_tasks):
     report, _ = submit_report(
         school,
         child_at_risk="unsure",
@@ -174,15 +174,7 @@ def world(school, head, dsl, office, trust_exec, other_head, eager_tasks):
         "register": "/staff/bans/",
         "register-pdf": "/staff/bans/?format=pdf",
     }
-    users = {
-        "anon": None,
-        "slt": head,
-        "dsl": dsl,
-        "office": office,
-        "trust": trust_exec,
-        "other": other_head,
-    }
-    return {"case": case, "report": report, "urls": urls, "users": users, "batch": batch}
+    return {"case": case, "report": report, "urls": urls, "users": personas, "batch": batch}
 
 
 def test_every_object_is_in_the_matrix(world):
