@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
 
 from schools.models import Role, Rule
 
@@ -26,7 +27,7 @@ from .models import (
     Severity,
     Target,
 )
-from .workflow import GATHER_KINDS, person_history, usual_next_step
+from .workflow import GATHER_KINDS, person_history, public_wording, usual_next_step
 
 
 def leads_for_schools(schools):
@@ -75,7 +76,40 @@ class ActionForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class TriageForm(ActionForm):
+class WordingMixin:
+    """Fields to confirm or reword what the public typed, before letters may use it. Each is
+    shown only when a report has such words, pre-filled with them."""
+
+    fields: dict
+    case: Case
+
+    def add_wording_fields(self) -> None:
+        typed = public_wording(self.case)
+        if typed["group"]:
+            self.fields["group_wording"] = forms.CharField(
+                label="Group or platform, as letters will name it",
+                initial=self.case.group_wording or typed["group"],
+                max_length=200,
+                # Help text is rendered as HTML: the parent's words are escaped.
+                help_text=format_html(
+                    "The parent typed “{}”. Confirm it or reword it: letters use only these words.",
+                    typed["group"],
+                ),
+                error_messages={"required": "Confirm or reword the group the parent named."},
+            )
+        if typed["poster"]:
+            self.fields["poster_wording"] = forms.CharField(
+                label="Who posted it, in the school's words",
+                initial=self.case.poster_wording or typed["poster"],
+                max_length=200,
+                help_text=format_html(
+                    "The parent typed “{}”. Confirm it or reword it.", typed["poster"]
+                ),
+                error_messages={"required": "Confirm or reword who the parent says posted it."},
+            )
+
+
+class TriageForm(WordingMixin, ActionForm):
     severity = forms.ChoiceField(choices=[("", "Choose…"), *Severity.choices])
     nature = forms.ChoiceField(
         label="Nature of the conduct", choices=[("", "Choose…"), *Nature.choices]
@@ -116,6 +150,13 @@ class TriageForm(ActionForm):
         self.fields["rules"].initial = list(reported)
         if self.case.safeguarding_flag:
             self.fields["safeguarding_screen"].initial = SafeguardingScreen.CONCERN
+        self.add_wording_fields()
+
+
+class WordingForm(WordingMixin, ActionForm):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.add_wording_fields()
 
 
 class MergeForm(ActionForm):
@@ -362,6 +403,7 @@ class ReissueCodeForm(ActionForm):
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "triage": TriageForm,
+    "wording": WordingForm,
     "merge": MergeForm,
     "gather": GatherForm,
     "meeting": MeetingForm,

@@ -175,6 +175,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "action_links": [
                 (name, workflow.TRANSITIONS[name].label)
                 for name in workflow.available_actions(case=case, actor=request.user)
+                if name != "wording" or _has_public_wording(context["reports"])
             ],
             "targets_display": [Target(t).label for t in case.targets if t in Target.values],
             "actions_display": [Outcome(a).label for a in case.actions if a in Outcome.values],
@@ -191,6 +192,14 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         }
     )
     return render(request, "staff/case_detail.html", context)
+
+
+def _has_public_wording(reports) -> bool:
+    """Whether a report has words typed by the public that letters could use."""
+    return any(
+        (r.group_id is None and r.group_other.strip()) or r.poster_description.strip()
+        for r in reports
+    )
 
 
 @case_staff_required

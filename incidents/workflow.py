@@ -182,6 +182,8 @@ def _triage(
     rules=(),
     rationale: str = "",
     targeted_staff=None,
+    group_wording: str = "",
+    poster_wording: str = "",
 ) -> Effect:
     _required(severity, "Choose how serious the case is.")
     _required(nature, "Choose the nature of the conduct.")
@@ -205,6 +207,7 @@ def _triage(
         "triaged_at",
         "targeted_staff",
     ]
+    fields += _confirm_wording(case, group_wording, poster_wording)
     if safeguarding_screen in (SafeguardingScreen.CONCERN, SafeguardingScreen.ALLEGATION):
         fields += _flag_safeguarding(
             case, "Triage found a possible risk to a child: the DSLs are alerted"
@@ -232,9 +235,55 @@ def _triage(
             "safeguarding_screen": safeguarding_screen,
             "lead": lead.pk,
             "rules": [r.pk for r in rules],
+            **_wording_data(case),
         },
         fields,
     )
+
+
+def public_wording(case: Case) -> dict[str, str]:
+    """What the public typed on the case's reports that letters could use: the "another
+    group" name and the description of who posted (first report's first)."""
+    typed = {"group": "", "poster": ""}
+    for group_id, group_other, poster in case.reports.order_by("received_at").values_list(
+        "group_id", "group_other", "poster_description"
+    ):
+        if group_id is None and group_other.strip() and not typed["group"]:
+            typed["group"] = group_other.strip()
+        if poster.strip() and not typed["poster"]:
+            typed["poster"] = poster.strip()
+    return typed
+
+
+def unconfirmed_wording(case: Case) -> str:
+    """The parent's own words a letter would need but staff have not confirmed ("" if none):
+    letters use only confirmed words."""
+    typed = public_wording(case)
+    if typed["group"] and not case.group_wording.strip():
+        return typed["group"]
+    return ""
+
+
+def _confirm_wording(case: Case, group_wording: str, poster_wording: str) -> list[str]:
+    """Store staff's confirmed (or reworded) versions of what the public typed."""
+    typed = public_wording(case)
+    group_wording, poster_wording = group_wording.strip(), poster_wording.strip()
+    if typed["group"] and not group_wording:
+        raise WorkflowError(
+            f"The parent named the group as “{typed['group']}”: confirm or reword it — "
+            "letters use only the words you confirm."
+        )
+    case.group_wording, case.poster_wording = group_wording[:200], poster_wording[:200]
+    return ["group_wording", "poster_wording"]
+
+
+def _wording_data(case: Case) -> dict[str, str]:
+    return {"group_wording": case.group_wording, "poster_wording": case.poster_wording}
+
+
+def _wording(case: Case, actor, *, group_wording: str = "", poster_wording: str = "") -> Effect:
+    fields = _confirm_wording(case, group_wording, poster_wording)
+    return Effect("Wording for letters confirmed", "", _wording_data(case), fields)
 
 
 def _merge_into(case: Case, actor, *, target: Case, rationale: str = "") -> Effect:
@@ -547,6 +596,12 @@ LETTER_STEPS_OFFICE = {"printed", "sent", "render_failed", "rendered"}
 
 def letters_blocked_reason(case: Case, *, to_reporter: bool) -> str:
     """Why a letter can't be drafted or approved on this case now ("" if it can)."""
+    typed = unconfirmed_wording(case)
+    if typed:
+        return (
+            f"The group the parent named (“{typed}”) has not been confirmed for letters: "
+            "use “Confirm the wording for letters” on the case page first."
+        )
     if to_reporter:
         return ""
     if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING):
@@ -1138,6 +1193,14 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({MANAGE}),
         CaseEvent.Kind.CODE_REISSUED,
         _reissue_code,
+    ),
+    "wording": Transition(
+        "Confirm the wording for letters",
+        OPEN,
+        None,
+        frozenset({MANAGE}),
+        CaseEvent.Kind.WORDING,
+        _wording,
     ),
     "letter": Transition(
         "Record a letter step",

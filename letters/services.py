@@ -173,10 +173,12 @@ def _case_values(case: Case) -> dict[str, str]:
     rules = list(case.rules.all()) or [rule for report in reports for rule in report.rules.all()]
     titles = list(dict.fromkeys(rule.title for rule in rules))
     group = ""
-    if first:
-        group = first.group_other
-        if first.group is not None:
-            group = f"{first.group.name} ({first.group.get_platform_display()})"
+    if first and first.group is not None:
+        group = f"{first.group.name} ({first.group.get_platform_display()})"
+    elif first:
+        # Never the parent's own words: only what staff confirmed (letters_blocked_reason
+        # refuses a letter while the words are unconfirmed).
+        group = case.group_wording
     return {
         "case_reference": case.reference,
         "incident_date": _date(first.posted_on) if first else "",
