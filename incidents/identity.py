@@ -256,7 +256,8 @@ class ReporterIdentity:
         padded = f" {flat} "
 
         def search(needles: set[str], what: str) -> None:
-            for needle in sorted(needles, key=len, reverse=True):
+            # The possessive too: "Shah's" folds to "shahs".
+            for needle in sorted(needles | {n + "s" for n in needles}, key=len, reverse=True):
                 start = padded.find(f" {needle} ")
                 while start != -1:
                     # `start` is the space before the match in `padded`: index `start` of flat.

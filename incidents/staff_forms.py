@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from schools.models import Role, Rule
 
 from . import evidence
+from .access import roles_for
+from .identity import ReporterIdentity
 from .models import (
     Case,
     CaseStatus,
@@ -82,9 +84,14 @@ class WordingMixin:
 
     fields: dict
     case: Case
+    user: Any
 
     def add_wording_fields(self) -> None:
         typed = public_wording(self.case)
+        if not roles_for(self.user).sees_reporter(self.case.school):
+            # The parent's words may name the reporter: hidden from whoever the rule excludes.
+            hidden = ReporterIdentity.of_reports(self.case.reports.all(), first_names=True)
+            typed = {key: hidden.redact(text) for key, text in typed.items()}
         if typed["group"]:
             self.fields["group_wording"] = forms.CharField(
                 label="Group or platform, as letters will name it",

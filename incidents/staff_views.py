@@ -83,6 +83,7 @@ def _case_filter(request: HttpRequest) -> CaseFilter:
         queryset=selectors.case_list(user=request.user),
         schools=schools,
         leads=leads_for_schools(schools),
+        request=request,
     )
 
 

@@ -278,3 +278,18 @@ def test_emails_to_staff_never_carry_the_reporter(world):
     for message in staff_mail:
         text = message.subject + message.body + " ".join(message.bcc)
         assert not shows_reporter(text), message.subject
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["fairweather-quill", "Ms Fairweather", "QUILL should"])
+def test_searching_the_report_text_cannot_confirm_a_guess_at_the_reporter(
+    client, world, trust_exec, head, query
+):
+    """The trust reads the post with the reporter's name hidden; a search for the name must
+    not find the case by its text either. SLT, who may see the reporter, find it."""
+    reference = world["case"].reference
+    client.force_login(trust_exec)
+    assert reference not in client.get("/staff/cases/", {"q": query}).text
+    assert reference in client.get("/staff/cases/", {"q": "mind her own business"}).text
+    client.force_login(head)
+    assert reference in client.get("/staff/cases/", {"q": query}).text

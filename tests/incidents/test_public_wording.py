@@ -126,3 +126,22 @@ def test_the_wording_action_is_offered_only_when_the_public_typed_something(clie
     assert (
         "Confirm the wording for letters" not in client.get(f"/staff/cases/{case.reference}/").text
     )
+
+
+@pytest.mark.django_db
+def test_the_typed_words_hide_the_reporter_from_a_trust_executive(client, school, head, trust_exec):
+    client.post(
+        URL,
+        valid_data(
+            school,
+            group="other",
+            group_other="Zuleika's book club",
+            reporter_name="Zuleika Fairweather-Quill",
+        ),
+    )
+    url = f"/staff/cases/{Report.objects.get().reference}/triage/"
+    client.force_login(trust_exec)
+    page = client.get(url).text
+    assert "Zuleika" not in page and "[reporter&#x27;s details hidden] book club" in page
+    client.force_login(head)
+    assert "Zuleika&#x27;s book club" in client.get(url).text

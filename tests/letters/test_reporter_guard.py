@@ -55,6 +55,8 @@ VARIANTS = [
     ({"reporter_name": "Siobhan O'Brien"}, "Mrs O&amp;#39;Brien told us.", "surname"),
     # The surname on its own: four letters or more and not a very common surname.
     ({"reporter_name": "Priya Shah"}, "Ms Shah told us.", "surname"),
+    ({"reporter_name": "Priya Shah"}, "Priya Shah’s friend told us.", "name"),
+    ({"reporter_name": "Priya Shah"}, "Ms Shah's friend told us.", "surname"),
     ({"reporter_name": "Kim Yeo"}, "Mrs Yeo told us.", None),  # three letters
     ({"reporter_name": "John Smith"}, "Mr Smith told us.", None),  # very common
     ({"reporter_name": "John Smith"}, "John Smith told us.", "name"),
