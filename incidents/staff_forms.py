@@ -158,6 +158,7 @@ class TriageForm(WordingMixin, ActionForm):
         if self.case.safeguarding_flag:
             self.fields["safeguarding_screen"].initial = SafeguardingScreen.CONCERN
         self.add_wording_fields()
+        self.fields["rationale"] = self.fields.pop("rationale")  # the notes stay last
 
 
 class WordingForm(WordingMixin, ActionForm):
