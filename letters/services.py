@@ -208,10 +208,17 @@ def _signatory_title(user, school: School) -> str:
     return "Head Teacher" if membership and membership.is_head_teacher else ""
 
 
-def _reporter_identity(case: Case, *, recipient: str = "") -> ReporterIdentity:
-    """Every reporter of the case, to keep out of letters to anyone else. A surname the
-    recipient shares is not refused on its own (their full name still is)."""
-    return ReporterIdentity.of_reports(case.reports.all(), except_names=[recipient])
+def _reporter_identity(
+    case: Case, *, recipient: str = "", to_report: Report | None = None
+) -> ReporterIdentity:
+    """Every reporter of the case the letter is not addressed to — all of them for a letter
+    to the parent; the others for a letter to one reporter (two parents who reported the same
+    post never learn of each other). A surname the recipient shares is not refused on its own
+    (their full name still is)."""
+    reports = case.reports.all()
+    if to_report is not None:
+        reports = reports.exclude(pk=to_report.pk)
+    return ReporterIdentity.of_reports(reports, except_names=[recipient])
 
 
 def _letter_parts(title: str, body_html: str, address: str = "") -> list[tuple[str, str]]:
@@ -326,13 +333,13 @@ def letter_draft(
     if missing:
         raise LetterError(f"A {kind.label.lower()} needs: " + ", ".join(missing) + ".")
     merged = placeholders.merge(body, values)
-    if not to_reporter:
-        identity = _reporter_identity(case, recipient=recipient_name)
-        _check_no_reporter(
-            identity,
-            [(f"“{FIELDS[k].label}”", v) for k, v in values.items() if k in FIELDS]
-            + _letter_parts(title, merged, address),
-        )
+    _check_no_reporter(
+        _reporter_identity(
+            case, recipient=recipient_name, to_report=report if to_reporter else None
+        ),
+        [(f"“{FIELDS[k].label}”", v) for k, v in values.items() if k in FIELDS]
+        + _letter_parts(title, merged, address),
+    )
     with transaction.atomic():
         letter = Letter.objects.create(
             case=case,
@@ -400,11 +407,10 @@ def letter_update_draft(*, letter: Letter, actor, title: str, body_html: str) ->
         errors.insert(0, "Give the letter a title.")
     if errors:
         raise LetterError(errors)
-    if not letter.to_reporter:
-        _check_no_reporter(
-            _reporter_identity(letter.case, recipient=letter.recipient_name),
-            _letter_parts(title, clean),
-        )
+    _check_no_reporter(
+        _reporter_identity(letter.case, recipient=letter.recipient_name, to_report=letter.report),
+        _letter_parts(title, clean),
+    )
     letter.title, letter.body_html = title.strip(), clean
     letter.save(update_fields=["title", "body_html"])
     return letter
@@ -419,12 +425,13 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
         if locked.status != LetterStatus.DRAFT:
             raise LetterError("This letter has already been approved.")
         locked.context = {**locked.context, "letter_date": _date(timezone.localdate())}
-        if not locked.to_reporter:
-            identity = _reporter_identity(locked.case, recipient=locked.recipient_name)
-            _check_no_reporter(
-                identity,
-                _letter_parts(locked.title, locked.body_html, locked.recipient_address),
-            )
+        identity = _reporter_identity(
+            locked.case, recipient=locked.recipient_name, to_report=locked.report
+        )
+        _check_no_reporter(
+            identity, _letter_parts(locked.title, locked.body_html, locked.recipient_address)
+        )
+        if identity:
             _check_pdf_no_reporter(locked, identity)
         locked.status = LetterStatus.APPROVED
         locked.approved_by, locked.approved_at = actor, timezone.now()

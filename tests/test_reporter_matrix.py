@@ -293,3 +293,17 @@ def test_searching_the_report_text_cannot_confirm_a_guess_at_the_reporter(
     assert reference in client.get("/staff/cases/", {"q": "mind her own business"}).text
     client.force_login(head)
     assert reference in client.get("/staff/cases/", {"q": query}).text
+
+
+@pytest.mark.django_db
+def test_a_letter_to_the_reporter_is_reminded_to_someone_who_can_open_it(world, trust_exec, head):
+    from letters.deadlines import letters_due
+
+    case = world["case"]
+    perform_action(case=case, action="reassign", actor=head, lead=trust_exec)
+    later = timezone.localdate() + datetime.timedelta(days=30)
+    to = {d.key: d.to for d in letters_due(today=later)}
+    to_reporter = case.letters.get(kind="outcome_to_reporter")
+    to_parent = case.letters.get(kind="contact_restriction")
+    assert to[f"letter:{to_reporter.pk}"] == ("head",)  # not the trust executive leading it
+    assert to[f"letter:{to_parent.pk}"] == ("lead",)

@@ -173,3 +173,28 @@ def test_the_form_keeps_what_was_typed_and_says_where(client, head, case, parent
     assert "The reporter&#x27;s name appears in “Summary of the conduct”" in response.text
     assert typed in response.text
     assert not case.letters.exists()
+
+
+@pytest.mark.django_db
+def test_a_letter_to_one_reporter_never_names_another(school, head, parent):
+    case = reported_by(school, head, parent, reporter_name="Priya Shah")
+    second, _ = submit_report(
+        school, reporter_name="Zuleika Fairweather-Quill", reporter_email="z@example.com"
+    )
+    cases_merge(target=case, sources=[second.case], actor=head)
+    first = case.reports.get(reporter_name="Priya Shah")
+
+    def outcome(summary: str):
+        return services.letter_draft(
+            case=case,
+            kind="outcome_to_reporter",
+            actor=head,
+            details={"outcome_summary": summary},
+            delivery_method="follow_up",
+            report=first,
+        )
+
+    with pytest.raises(services.LetterError, match="reporter's name appears in “Outcome"):
+        outcome("Zuleika Fairweather-Quill reported it too.")
+    letter = outcome("Thank you, Priya Shah: we have acted.")  # her own name is fine
+    assert "Priya Shah" in letter.body_html
