@@ -29,7 +29,8 @@ from .models import (
     Severity,
     Target,
 )
-from .workflow import GATHER_KINDS, person_history, public_wording, usual_next_step
+from .wording import public_wording
+from .workflow import GATHER_KINDS, person_history, usual_next_step
 
 
 def leads_for_schools(schools):
