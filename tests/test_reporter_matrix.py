@@ -17,10 +17,11 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
+from incidents import workflow
 from incidents.models import Person
 from incidents.notifications import notifications_sweep
-from incidents.workflow import perform_action
 from letters import services
+from measures.procedure import restriction_start
 from tests.factories import submit_report
 
 REPORTER = {
@@ -83,10 +84,9 @@ def world(school, head, dsl, office, personas, eager_tasks):
         **REPORTER,
     )
     case = report.case
-    perform_action(
-        case=case,
-        action="triage",
-        actor=head,
+    workflow.case_triage(
+        case,
+        head,
         severity="medium",
         nature="abusive",
         targets=["staff"],
@@ -94,7 +94,7 @@ def world(school, head, dsl, office, personas, eager_tasks):
         lead=head,
         rules=list(school.rules.all()[:1]),
     )
-    perform_action(case=case, action="safeguarding_decision", actor=dsl, decision="No risk.")
+    workflow.case_safeguarding_decide(case, dsl, decision="No risk.")
     person = Person.objects.create(
         school=school,
         full_name="Mr Jason Turner",
@@ -102,23 +102,21 @@ def world(school, head, dsl, office, personas, eager_tasks):
         postcode="AG1 4TT",
         email="jason.turner@example.com",
     )
-    perform_action(case=case, action="add_person", actor=head, person=person)
+    workflow.case_person_add(case, head, person=person)
     # Staff type the reporter's name where they shouldn't: the trust must still not read it
     # (SLT and DSL do, on the case page and the printed chronology).
-    perform_action(case=case, action="note", actor=head, text="Spoke to Zuleika on 07700900461.")
-    perform_action(case=case, action="message_reporter", actor=head, report=report, body="Hi.")
-    perform_action(
-        case=case,
-        action="decide",
-        actor=head,
+    workflow.case_note_add(case, head, text="Spoke to Zuleika on 07700900461.")
+    workflow.case_reporter_message(case, head, report=report, body="Hi.")
+    workflow.case_decide(
+        case,
+        head,
         actions=["contact_restriction"],
         rationale="Repeated abuse of staff.",
         escalation_reason="Threats at the gate.",
     )
-    perform_action(
-        case=case,
-        action="restriction_start",
-        actor=head,
+    restriction_start(
+        case,
+        head,
         person=person,
         contact_point="the school business manager",
         channels="email to the office",
@@ -258,11 +256,10 @@ def test_reissuing_a_code_needs_the_reporter_rule(world, trust_exec):
 
     case = world["case"]
     assert "reissue_code" not in available_actions(case=case, actor=trust_exec)
-    with pytest.raises(WorkflowError, match="senior leaders and DSLs"):
-        perform_action(
-            case=case,
-            action="reissue_code",
-            actor=trust_exec,
+    with pytest.raises(WorkflowError, match="school's senior leaders can check"):
+        workflow.case_code_reissue(
+            case,
+            trust_exec,
             report=world["report"],
             identity_check="They told me their name.",
         )
@@ -300,7 +297,7 @@ def test_a_letter_to_the_reporter_is_reminded_to_someone_who_can_open_it(world, 
     from letters.deadlines import letters_due
 
     case = world["case"]
-    perform_action(case=case, action="reassign", actor=head, lead=trust_exec)
+    workflow.case_reassign(case, head, lead=trust_exec)
     later = timezone.localdate() + datetime.timedelta(days=30)
     to = {d.key: d.to for d in letters_due(today=later)}
     to_reporter = case.letters.get(kind="outcome_to_reporter")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
+from incidents import workflow
 from incidents.models import Case, CaseStatus, Person, Report
-from incidents.workflow import WorkflowError, perform_action
+from incidents.workflow import WorkflowError
 from letters import services
 from tests.letters.conftest import DETAILS
 
@@ -80,7 +81,7 @@ def test_the_workflow_refuses_a_triage_that_skips_the_typed_group(head, reported
 def test_letters_use_only_the_confirmed_words(client, school, head, reported):
     triage(reported, head, group_wording=CONFIRMED_GROUP)
     parent = Person.objects.create(school=school, full_name="Mr Jason Turner", address="1 Lane")
-    perform_action(case=reported, action="add_person", actor=head, person=parent)
+    workflow.case_person_add(reported, head, person=parent)
     # A case triaged before words were confirmed (or whose words were never confirmed).
     Case.objects.filter(pk=reported.pk).update(group_wording="")
     reported.refresh_from_db()
