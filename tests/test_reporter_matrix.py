@@ -22,7 +22,7 @@ from incidents.models import Person
 from incidents.notifications import notifications_sweep
 from letters import services
 from measures.procedure import restriction_start
-from tests.factories import submit_report
+from tests.factories import triaged_case
 
 REPORTER = {
     "reporter_name": "Zuleika Fairweather-Quill",
@@ -76,24 +76,18 @@ def body_text(response) -> str:
 
 @pytest.fixture
 def world(school, head, dsl, office, personas, eager_tasks):
-    report, _ = submit_report(
+    case = triaged_case(
         school,
-        child_at_risk="unsure",
-        child_risk_details="A child may be named",
-        content="He wrote that Ms Fairweather-Quill should mind her own business.",
-        **REPORTER,
-    )
-    case = report.case
-    workflow.case_triage(
-        case,
         head,
-        severity="medium",
-        nature="abusive",
-        targets=["staff"],
         safeguarding_screen="concern",
-        lead=head,
-        rules=list(school.rules.all()[:1]),
+        report_kwargs={
+            "child_at_risk": "unsure",
+            "child_risk_details": "A child may be named",
+            "content": "He wrote that Ms Fairweather-Quill should mind her own business.",
+            **REPORTER,
+        },
     )
+    report = case.reports.get()
     workflow.case_safeguarding_decide(case, dsl, decision="No risk.")
     person = Person.objects.create(
         school=school,

@@ -88,8 +88,9 @@ def test_letters_use_only_the_confirmed_words(client, school, head, reported):
     client.force_login(head)
     kinds = client.get(f"/staff/letters/case/{reported.reference}/").text
     assert "has not been confirmed for letters" in kinds
-    with pytest.raises(services.LetterError, match="has not been confirmed for letters"):
-        services.letter_draft(
+
+    def warning():
+        return services.letter_draft(
             case=reported,
             kind="warning",
             actor=head,
@@ -97,6 +98,9 @@ def test_letters_use_only_the_confirmed_words(client, school, head, reported):
             delivery_method="post",
             person=parent,
         )
+
+    with pytest.raises(services.LetterError, match="has not been confirmed for letters"):
+        warning()
     # Confirmed later through the case page: then the letter uses the confirmed words only.
     page = client.get(f"/staff/cases/{reported.reference}/")
     assert "Confirm the wording for letters" in page.text
@@ -106,14 +110,7 @@ def test_letters_use_only_the_confirmed_words(client, school, head, reported):
     )
     assert response.status_code == 302
     reported.refresh_from_db()
-    letter = services.letter_draft(
-        case=reported,
-        kind="warning",
-        actor=head,
-        details=DETAILS,
-        delivery_method="post",
-        person=parent,
-    )
+    letter = warning()
     assert escape(CONFIRMED_GROUP) in letter.body_html
     assert "mums of 3B" not in letter.body_html and "zigzags" not in letter.body_html
     assert reported.events.filter(kind="wording").exists()
