@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Parents' sessions end when the browser closes; staff keep SESSION_COOKIE_AGE.
+    "schoolconduct.middleware.VisitorSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Signs staff out after the idle timeout or the absolute limit (after messages: it says so).
     "security.middleware.SessionTimeoutMiddleware",
