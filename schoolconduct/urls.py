@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/account/", include("staffauth.urls")),
     path("staff/letters/", include("letters.urls")),
     path("staff/calendar/", include("schools.staff_urls")),
+    path("staff/session/", include("security.urls")),
     path("staff/reports/", include("oversight.urls")),
     path("staff/", include("incidents.staff_urls")),
     path("", include("incidents.public_urls")),
