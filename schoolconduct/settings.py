@@ -260,8 +260,12 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "staff:login"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
 MFA_ADAPTER = "staffauth.adapters.StaffMFAAdapter"
 # Keys that encrypt authenticator-app secrets and recovery-code seeds in the database: the first
-# encrypts, all decrypt. Defaults to SECRET_KEY; when rotating SECRET_KEY, list the old one here.
-MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[]) or [SECRET_KEY]
+# encrypts, all decrypt. Unset: SECRET_KEY then SECRET_KEY_FALLBACKS, so rotating SECRET_KEY the
+# usual way (the old one in the fallbacks) keeps every authenticator app working.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[]) or [
+    SECRET_KEY,
+    *SECRET_KEY_FALLBACKS,
+]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_FORMS = {"add_webauthn": "staffauth.forms.AddPasskeyForm"}
