@@ -177,6 +177,14 @@ class Case(models.Model):
     )
     # Allegation against staff: head + LADO within one working day.
     lado_due = models.DateField(null=True, blank=True, editable=False)
+    # What the public typed, as confirmed or reworded by staff (at triage, or later with the
+    # "wording" action). Letters use only these, never the parent's own words.
+    group_wording = models.CharField(
+        "group or platform, as letters name it", max_length=200, blank=True, editable=False
+    )
+    poster_wording = models.CharField(
+        "who posted it, in the school's words", max_length=200, blank=True, editable=False
+    )
     # Decision
     actions = models.JSONField(default=list, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -472,6 +480,7 @@ class CaseEvent(AppendOnlyModel):
         RESTRICTION = "restriction", "Contact restriction"
         NOTE = "note", "Note"
         LETTER = "letter", "Letter"
+        WORDING = "wording", "Wording confirmed for letters"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind)

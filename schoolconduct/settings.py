@@ -75,11 +75,19 @@ INSTALLED_APPS = [
     "django_htmx",
     # After axes: it replaces axes' admin for failed sign-ins with a recorded unlock.
     "security",
+    # Staff sign-in: allauth's accounts, second factors (TOTP, recovery codes, passkeys) and
+    # the schools' own OpenID Connect sign-in (Microsoft 365, Google Workspace).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "schools",
     "incidents",
     "measures",
     "letters",
     "oversight",
+    "staffauth",
 ]
 
 MIDDLEWARE = [
@@ -91,11 +99,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Parents' sessions end when the browser closes; staff keep SESSION_COOKIE_AGE.
+    "schoolconduct.middleware.VisitorSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Signs staff out after the idle timeout or the absolute limit (after messages: it says so).
     "security.middleware.SessionTimeoutMiddleware",
     # Tells django-auditlog who is making a change (and from which real address).
     "security.middleware.AuditlogMiddleware",
+    # A member of staff without a second factor reaches no staff page until they set one up.
+    "staffauth.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before any view reads the body; after CSP and messages so its 413 page renders normally.
@@ -210,6 +223,8 @@ WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Restores the user after allauth's second-factor step (and after a school sign-in).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -227,6 +242,41 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:dashboard"
 LOGOUT_REDIRECT_URL = "staff:login"
+
+# Two factors for every member of staff (staffauth, django-allauth's mfa): an authenticator
+# app (TOTP) with recovery codes, or a passkey. Production always enforces it; the demo may
+# switch it off (REQUIRE_TWO_FACTOR=false) and says so on the sign-in page.
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=IS_PRODUCTION)
+if IS_PRODUCTION and not REQUIRE_TWO_FACTOR:
+    raise ImproperlyConfigured("REQUIRE_TWO_FACTOR cannot be switched off in production.")
+ACCOUNT_ADAPTER = "staffauth.adapters.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "staffauth.adapters.StaffSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# allauth's "login_failed" limit (5 wrong codes per user in 5 minutes) guards the second-factor
+# step; the password step is django-axes' (our sign-in form is not allauth's).
+ACCOUNT_LOGOUT_REDIRECT_URL = "staff:login"
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
+MFA_ADAPTER = "staffauth.adapters.StaffMFAAdapter"
+# Keys that encrypt authenticator-app secrets and recovery-code seeds in the database: the first
+# encrypts, all decrypt. Defaults to SECRET_KEY; when rotating SECRET_KEY, list the old one here.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[]) or [SECRET_KEY]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_FORMS = {"add_webauthn": "staffauth.forms.AddPasskeyForm"}
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="SchoolConduct")
+MFA_TRUST_ENABLED = False
+# Browsers allow passkeys on http://localhost only; the demo and tests run there.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not IS_PRODUCTION
+# School sign-in: only invited staff, matched by their verified address; never a new account.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 # Lock a username + address pair after a few failures, for minutes, not forever.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
