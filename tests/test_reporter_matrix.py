@@ -58,6 +58,8 @@ EXPECTED = {
     "batch-pdf": (R, OK_N, NF, OK_N, OK_N, NF),
     "register": (R, OK_N, OK_N, OK_N, OK_N, OK_N),
     "register-pdf": (R, OK_N, OK_N, OK_N, OK_N, OK_N),
+    "statistics": (R, OK_N, NF, NF, OK_N, OK_N),
+    "deadlines-calendar": (R, OK_N, OK_N, NF, OK_N, OK_N),
 }
 
 
@@ -169,6 +171,8 @@ def world(school, head, dsl, office, personas, eager_tasks):
         "batch-pdf": f"/staff/letters/batches/{batch.pk}/pdf/",
         "register": "/staff/bans/",
         "register-pdf": "/staff/bans/?format=pdf",
+        "statistics": "/staff/reports/",
+        "deadlines-calendar": "/staff/reports/deadlines/",
     }
     return {"case": case, "report": report, "urls": urls, "users": personas, "batch": batch}
 
