@@ -84,8 +84,9 @@ EXPECTED_QUERIES = {
     "list": 10,
     # + case, access-log insert, reports, their rules, evidence, persons, history, messages,
     #   events, meetings, referrals, access log, case rules, bans, restrictions, letters,
-    #   new reports to merge in (2)
-    "case": 21,
+    #   new reports to merge in (2), and the close guard: a bar or restriction pending or in
+    #   force (2)
+    "case": 23,
     # + schools for the filter, access-log insert, the rows (one chunked query)
     "export": 7,
 }
