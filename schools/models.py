@@ -64,7 +64,7 @@ class School(models.Model):
         default=2,
         help_text="School days within which a new report should be triaged (the school's choice).",
     )
-    # Site-ban procedure: defaults are the school's choice, not law (DOMAIN.md).
+    # Site-ban procedure: defaults are the school's choice, not law (docs/domain.md).
     representation_school_days = models.PositiveSmallIntegerField(
         default=10,
         validators=[MinValueValidator(5)],

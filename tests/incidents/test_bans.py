@@ -1,4 +1,4 @@
-"""The site-ban procedure: each stage and each guard of DOMAIN.md "Enforced"."""
+"""The site-ban procedure: each stage and each guard of docs/domain.md "What the app enforces"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Upload attacks and the clean copy (DESIGN.md §3 Evidence, §7)."""
+"""Upload attacks and the clean copy (docs/architecture.md "Evidence" and "Security")."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ STATES = [N, I, A, M, C]
 X = None  # refused
 S = "="  # allowed, status stays
 
-# Written out by hand from DESIGN.md §4 — never derived from workflow.TRANSITIONS.
+# Written out by hand from docs/architecture.md "Case workflow", never from workflow.TRANSITIONS.
 # fmt: off
 EXPECTED = {
     #                         new  investigating action  monitoring closed
