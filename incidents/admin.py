@@ -2,18 +2,9 @@
 
 from django.contrib import admin
 
-from .models import AccessLog, Case, CaseEvent, Evidence, Notification, Person, Report
+from schoolconduct.admin import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from .models import AccessLog, Case, CaseEvent, Evidence, Person, Report
 
 
 @admin.register(Case)
@@ -82,12 +73,6 @@ class ReportAdmin(ReadOnlyAdmin):
 class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ("case", "kind", "original_name", "uploaded_at", "original_sha256")
     exclude = ("original", "clean")
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("kind", "case", "created_at", "sent_at", "attempts", "last_error")
-    list_filter = ("kind",)
 
 
 @admin.register(Person)

@@ -1,40 +1,43 @@
-"""The deadline engine: what is due soon or overdue, and the daily reminders.
+"""The deadline engine: what is due soon or overdue, gathered from every app, and the reminders.
 
-`due_items` feeds the dashboard's "due soon / overdue" panel and the daily job. Reminders go
-once per kind, object and due date (a unique row claims each), to the right people, with no
-case content in the email — a reference, what is due, and a link.
+Apps register *providers* in their `AppConfig.ready` (as pretix does with signals): a provider
+is given the cases a user may see and today's date and yields `Due` items. The dashboard's "due
+soon / overdue" panel and the daily job both call `due_items`, so neither imports the apps that
+know about bars or letters — those apps sit above this one and register themselves. Daily
+housekeeping that must run before the reminders (a bar whose term has ended is taken off the
+register) registers with `register_daily`.
+
+Reminders go through the one outbox, once per kind, object and due date (the notification's
+unique dedupe key), to the right people, with no case content in the email — a reference,
+what is due and a link (`emails/deadline_reminder.txt`).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from schoolconduct import outbox
+from schoolconduct.models import Notification
 from schools.calendar import SchoolCalendar, add_working_days
 from schools.models import Role, School
 from schools.selectors import school_head_teachers, school_staff_with_role
 
-from .models import (
-    BanStage,
-    Case,
-    CaseStatus,
-    ContactRestriction,
-    Reminder,
-    SiteBan,
-)
+from .models import Case, CaseStatus
 
 logger = logging.getLogger(__name__)
 
 # How far ahead "due soon" looks, in days.
 HORIZON_DAYS = 5
+REMINDER = "deadline_reminder"
 
 
 @dataclass(frozen=True)
@@ -50,18 +53,6 @@ class Due:
         return self.due_on < today
 
 
-KIND_LABELS = {
-    "triage": "Report waiting for triage",
-    "dsl_decision": "Safeguarding decision not yet recorded",
-    "lado": "Allegation to refer to the LADO",
-    "bar_decision": "Bar decision due (representation deadline passed)",
-    "bar_review": "Bar review due",
-    "bar_ending": "Bar ending",
-    "restriction_review": "Contact restriction review due",
-    "letter_not_sent": "Approved letter not yet sent",
-}
-
-
 class Calendars:
     """Each school's calendar, loaded once (two queries a school) however many cases."""
 
@@ -74,142 +65,135 @@ class Calendars:
         return self._loaded[school.pk]
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a provider is asked about: these cases, today, due on or before `horizon`."""
+
+    cases: QuerySet[Case]
+    today: datetime.date
+    horizon: datetime.date
+    calendars: Calendars
+
+    def due(
+        self, kind: str, case: Case, due_on: datetime.date | None, key: str, to: tuple[str, ...]
+    ) -> Due | None:
+        """An item of a registered kind, or None if it is not due within the window."""
+        if due_on is None or due_on > self.horizon:
+            return None
+        return Due(kind, KIND_LABELS[kind], case, due_on, key, to)
+
+
+Provider = Callable[[Window], Iterable[Due | None]]
+PROVIDERS: list[Provider] = []
+DAILY: list[Callable[[datetime.date], Any]] = []
+# Every kind of deadline, with the words staff read on the dashboard and in the reminder.
+KIND_LABELS: dict[str, str] = {}
+
+
+def register(provider: Provider, *, labels: dict[str, str]) -> None:
+    """Add a provider of deadlines (from an app's `AppConfig.ready`) and its kinds' labels."""
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
+    KIND_LABELS.update(labels)
+
+
+def register_daily(job: Callable[[datetime.date], Any]) -> None:
+    """Add housekeeping the daily job runs before it sends reminders."""
+    if job not in DAILY:
+        DAILY.append(job)
+
+
 def triage_due_on(case: Case, calendars: Calendars) -> datetime.date:
     """A new report should be triaged within the school's target, in school days."""
     opened = timezone.localtime(case.opened_at).date()
     return calendars(case.school).add_school_days(opened, case.school.triage_target_days)
 
 
+def case_deadlines(window: Window) -> Iterable[Due | None]:
+    """Triage, the DSL's decision and the LADO referral."""
+    base = window.cases.select_related("school", "lead")
+    open_cases = base.exclude(status=CaseStatus.CLOSED)
+    for case in base.filter(status=CaseStatus.NEW):
+        due = triage_due_on(case, window.calendars)
+        yield window.due("triage", case, due, f"case:{case.pk}", ("head",))
+    for case in open_cases.filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True):
+        due = add_working_days(timezone.localtime(case.opened_at).date(), 1)
+        yield window.due("dsl_decision", case, due, f"case:{case.pk}", ("dsl", "head"))
+    lado = open_cases.filter(lado_due__lte=window.horizon).exclude(referrals__kind="lado")
+    for case in lado:
+        yield window.due("lado", case, case.lado_due, f"case:{case.pk}", ("head", "dsl"))
+
+
+CASE_LABELS = {
+    "triage": "Report waiting for triage",
+    "dsl_decision": "Safeguarding decision not yet recorded",
+    "lado": "Allegation to refer to the LADO",
+}
+
+
 def due_items(
     *, cases: QuerySet[Case], today: datetime.date, calendars: Calendars | None = None
 ) -> list[Due]:
-    """Everything due within the horizon or overdue, for these cases, soonest first."""
-    horizon = today + datetime.timedelta(days=HORIZON_DAYS)
-    calendar = calendars or Calendars()
-    items: list[Due] = []
-
-    def add(
-        kind: str, case: Case, due_on: datetime.date | None, key: str, to: tuple[str, ...]
-    ) -> None:
-        if due_on is not None and due_on <= horizon:
-            items.append(Due(kind, KIND_LABELS[kind], case, due_on, key, to))
-
-    base = cases.select_related("school", "lead")
-    open_cases = base.exclude(status=CaseStatus.CLOSED)
-    for case in base.filter(status=CaseStatus.NEW):
-        add("triage", case, triage_due_on(case, calendar), f"case:{case.pk}", ("head",))
-    for case in open_cases.filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True):
-        due = add_working_days(timezone.localtime(case.opened_at).date(), 1)
-        add("dsl_decision", case, due, f"case:{case.pk}", ("dsl", "head"))
-    for case in open_cases.filter(lado_due__lte=horizon).exclude(referrals__kind="lado"):
-        add("lado", case, case.lado_due, f"case:{case.pk}", ("head", "dsl"))
-    bans = SiteBan.objects.filter(case__in=cases).select_related(
-        "case__school", "case__lead", "school"
+    """Everything every registered provider says is due within the horizon or overdue, for
+    these cases, soonest first."""
+    window = Window(
+        cases=cases,
+        today=today,
+        horizon=today + datetime.timedelta(days=HORIZON_DAYS),
+        calendars=calendars or Calendars(),
     )
-    undecided = bans.filter(
-        stage__in=[BanStage.INTENTION, BanStage.TEMPORARY], representation_deadline__lt=today
-    )
-    for ban in undecided:
-        due = calendar(ban.school).add_school_days(
-            ban.representation_deadline, ban.school.decision_school_days
-        )
-        # Reminded as soon as the deadline has passed, not only when the decision is late.
-        items.append(
-            Due(
-                "bar_decision",
-                KIND_LABELS["bar_decision"],
-                ban.case,
-                due,
-                f"ban:{ban.pk}",
-                ("lead", "head"),
-            )
-        )
-    for ban in bans.filter(stage=BanStage.CONFIRMED, review_on__lte=horizon):
-        add("bar_review", ban.case, ban.review_on, f"ban:{ban.pk}", ("lead", "head"))
-    for ban in bans.filter(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today):
-        add("bar_ending", ban.case, ban.ends_on, f"ban:{ban.pk}", ("lead",))
-    restrictions = ContactRestriction.objects.filter(
-        case__in=cases, ended_on__isnull=True, review_on__lte=horizon
-    ).select_related("case__school", "case__lead")
-    for restriction in restrictions:
-        add(
-            "restriction_review",
-            restriction.case,
-            restriction.review_on,
-            f"restriction:{restriction.pk}",
-            ("lead", "head"),
-        )
+    items = [due for provider in PROVIDERS for due in provider(window) if due is not None]
     return sorted(items, key=lambda d: (d.due_on, d.case.reference, d.kind))
 
 
-def _recipients(due: Due) -> list[str]:
-    school = due.case.school
+def reminder_queue(due: Due) -> bool:
+    """Put one reminder in the outbox unless it is there already; True if this call did."""
+    row = outbox.notification_queue(
+        kind=REMINDER,
+        target=due.case,
+        dedupe_key=f"reminder:{due.kind}:{due.key}:{due.due_on.isoformat()}",
+        params={"deadline": due.kind, "due_on": due.due_on.isoformat(), "to": list(due.to)},
+    )
+    return row is not None
+
+
+def _reminder_recipients(case: Case, to: list[str]) -> list[str]:
+    school = case.school
     users = []
-    lead = due.case.lead
-    if "lead" in due.to and lead is not None and lead.is_active:
+    lead = case.lead
+    if "lead" in to and lead is not None and lead.is_active:
         users.append(lead)
-    if "head" in due.to or ("lead" in due.to and not users):
+    if "head" in to or ("lead" in to and not users):
         users += list(school_head_teachers(school=school))
-    if "dsl" in due.to:
+    if "dsl" in to:
         users += list(school_staff_with_role(school=school, roles=[Role.DSL]))
     return sorted({u.email for u in users if u.email})
 
 
-def reminder_send(due: Due) -> bool:
-    """Send one reminder unless it has gone already; True if this call sent it."""
-    try:
-        with transaction.atomic():
-            reminder, _ = Reminder.objects.get_or_create(
-                kind=due.kind, key=due.key, due_on=due.due_on, defaults={"case": due.case}
-            )
-    except IntegrityError:  # another run created it at the same moment
-        return False
-    if reminder.sent_at:
-        return False
-    claimed = Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    recipients = _recipients(due)
-    if not recipients:
-        logger.warning("Reminder %s for %s has nobody to send to.", due.kind, due.key)
-        return True
-    link = settings.SITE_URL + reverse(
-        "staff:case-detail", kwargs={"reference": due.case.reference}
-    )
-    when = "was due" if due.due_on < timezone.localdate() else "is due"
-    body = (
-        f"{due.label} on case {due.case.reference}: it {when} on "
-        f"{due.due_on:%A %d %B %Y}.\n\nFor confidentiality this email does not include "
-        f"the case details. Sign in to see them:\n{link}\n\nSchoolConduct — "
-        f"{due.case.school.name}\n"
-    )
-    try:
-        EmailMessage(
-            subject=f"Reminder: {due.label} — {due.case.reference}",
-            body=body,
-            bcc=recipients,
-        ).send()
-    except Exception:
-        Reminder.objects.filter(pk=reminder.pk).update(sent_at=None)
-        raise
-    Reminder.objects.filter(pk=reminder.pk).update(recipients=", ".join(recipients))
-    return True
+def reminder_compose(notification: Notification) -> outbox.Email:
+    """A deadline reminder: who is reminded, and what the template is given."""
+    case = Case.objects.select_related("school", "lead").get(pk=notification.target_id)
+    params = notification.params
+    due_on = datetime.date.fromisoformat(params["due_on"])
+    context = {
+        "label": KIND_LABELS.get(params["deadline"], params["deadline"]),
+        "reference": case.reference,
+        "school": case.school,
+        "due_on": due_on,
+        "overdue": due_on < timezone.localdate(),
+        "staff_url": settings.SITE_URL
+        + reverse("staff:case-detail", kwargs={"reference": case.reference}),
+    }
+    return outbox.Email(to=_reminder_recipients(case, params["to"]), context=context)
 
 
 def reminders_send(*, today: datetime.date | None = None) -> int:
-    """The daily job: expire finished bars, then remind about everything due or overdue."""
-    from .workflow import bans_expire
-
+    """The daily job: run each app's housekeeping, then put a reminder in the outbox for
+    everything due or overdue (each goes once). Returns how many reminders were new."""
     today = today or timezone.localdate()
-    bans_expire(today=today)
-    sent = 0
+    for job in DAILY:
+        job(today)
+    queued = 0
     for due in due_items(cases=Case.objects.all(), today=today):
-        try:
-            sent += reminder_send(due)
-        except Exception:
-            logger.exception(
-                "Reminder %s for %s failed; it will be tried again.", due.kind, due.key
-            )
-    return sent
+        queued += reminder_queue(due)
+    return queued

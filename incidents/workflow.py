@@ -36,7 +36,6 @@ from .models import (
     Meeting,
     Message,
     Nature,
-    Notification,
     Outcome,
     Person,
     Referral,
@@ -133,7 +132,9 @@ def _flag_safeguarding(case: Case, reason: str) -> list[str]:
     if case.safeguarding_flag:
         return []
     case.safeguarding_flag = True
-    notifications.notifications_create(case=case, report=None, kinds=[Notification.Kind.DSL_URGENT])
+    notifications.notifications_create(
+        case=case, report=None, kinds=[notifications.Kind.DSL_URGENT]
+    )
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.SAFEGUARDING_ALERT, summary=reason)
     return ["safeguarding_flag"]
 
@@ -214,7 +215,7 @@ def _triage(
         fields.append("lado_due")
     if lead.pk != actor.pk and lead.pk != previous_lead:
         notifications.notifications_create(
-            case=case, report=None, kinds=[Notification.Kind.LEAD_ASSIGNED]
+            case=case, report=None, kinds=[notifications.Kind.LEAD_ASSIGNED]
         )
     summary = (
         f"Triaged: {case.get_severity_display().lower()} severity, "
@@ -252,7 +253,7 @@ def _merge_into(case: Case, actor, *, target: Case, rationale: str = "") -> Effe
         report.save(update_fields=["case"])
     case.evidence.update(case=target)
     case.messages.update(case=target)
-    case.notifications.filter(sent_at__isnull=True).update(case=target)
+    case.notifications.filter(sent_at__isnull=True).update(target_id=target.pk)
     case.merged_into = target
     case.outcome = f"Merged into {target.reference}"
     case.closed_at = timezone.now()
@@ -442,7 +443,7 @@ def _reassign(case: Case, actor, *, lead, rationale: str = "") -> Effect:
     case.lead = lead
     if lead.pk != actor.pk:
         notifications.notifications_create(
-            case=case, report=None, kinds=[Notification.Kind.LEAD_ASSIGNED]
+            case=case, report=None, kinds=[notifications.Kind.LEAD_ASSIGNED]
         )
     return Effect(
         f"Lead changed to {lead.get_full_name() or lead}", rationale, {"lead": lead.pk}, ["lead"]
@@ -489,7 +490,7 @@ def _message_reporter(case: Case, actor, *, report: Report, body: str) -> Effect
     )
     if report.reporter_email:
         notifications.notifications_create(
-            case=case, report=report, kinds=[Notification.Kind.REPORTER_MESSAGE]
+            case=case, report=report, kinds=[notifications.Kind.REPORTER_MESSAGE]
         )
     return Effect(
         f"Message to the reporter of {report.reference}",

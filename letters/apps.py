@@ -6,4 +6,14 @@ class LettersConfig(AppConfig):
     verbose_name = "Letters and the print queue"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401 — connects the worker warm-up signal
+        from incidents import deadlines as engine
+        from schoolconduct import outbox
+
+        from . import deadlines, services, tasks  # noqa: F401 — tasks: the worker warm-up
+
+        outbox.register(
+            services.LETTER_EMAIL,
+            compose=services.letter_email_compose,
+            on_sent=services.letter_emailed,
+        )
+        engine.register(deadlines.letters_due, labels=deadlines.LABELS)

@@ -20,7 +20,7 @@ from . import services
 from .access import get_batch_for_user, get_letter_for_user, letters_visible_to, queue_schools
 from .forms import DraftEditForm, DraftForm, SentForm, TemplateForm
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
-from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
+from .models import Letter, LetterStatus, LetterTemplate, PrintBatch, SendMethod
 from .placeholders import merge, sanitise
 from .rendering import html_to_pdf, letter_html
 
@@ -132,6 +132,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "letter": letter,
             "form": form,
             "sent_form": SentForm(),
+            "email_waiting": services.letter_email_pending(letter),
             "events": letter.case.events.filter(
                 kind="letter", data__letter=letter.pk
             ).select_related("actor"),
@@ -225,6 +226,15 @@ def letter_printed(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:queue")
 
 
+def _sent_message(letter: Letter, method: str) -> str:
+    if method == SendMethod.EMAIL:
+        return (
+            f"The email to {letter.recipient_name} is on its way; the letter is marked sent "
+            "once it has gone."
+        )
+    return f"Recorded as sent to {letter.recipient_name}."
+
+
 @login_required
 @require_POST
 def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
@@ -243,7 +253,7 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
         except services.LetterError as error:
             messages.error(request, error.messages[0])
         else:
-            messages.success(request, f"Recorded as sent to {letter.recipient_name}.")
+            messages.success(request, _sent_message(letter, form.cleaned_data["method"]))
     if request.POST.get("next") == "queue":
         return redirect("letters:queue")
     return redirect("letters:detail", pk=letter.pk)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "schoolconduct",
     "schools",
     "incidents",
     "letters",
@@ -299,15 +300,11 @@ LOGGING = {
 # Beat: the schedule lives here, in code; docker-compose's beat service only runs it.
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {
-        "task": "incidents.tasks.sweep_notifications",
+        "task": "schoolconduct.tasks.sweep_notifications",
         "schedule": 5 * 60,
     },
     "daily-reminders": {
         "task": "incidents.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
-    },
-    "daily-letter-reminders": {
-        "task": "letters.tasks.send_letter_reminders",
-        "schedule": crontab(hour=7, minute=10),
     },
 }

@@ -72,4 +72,4 @@ def test_beat_schedule_is_in_code():
     from django.conf import settings
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "incidents.tasks.sweep_notifications" in tasks
+    assert "schoolconduct.tasks.sweep_notifications" in tasks

@@ -10,8 +10,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from incidents.models import Notification, Report
-from incidents.notifications import notification_send, notifications_sweep
+from incidents.models import Report
+from schoolconduct.models import Notification
+from schoolconduct.outbox import notification_send, notifications_sweep
 from schools.models import Role
 from tests.factories import MembershipFactory, UserFactory
 

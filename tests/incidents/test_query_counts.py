@@ -83,9 +83,9 @@ def test_queries_do_not_grow_with_the_data(client, school, head, target, which):
 EXPECTED_QUERIES = {
     # + counts by school and status, waiting, mine, safeguarding alerts, and the deadlines:
     #   new cases, DSL decisions, LADO, bar decisions, bar reviews, bars ending, restriction
-    #   reviews (plus two per school whose reports await triage: its term dates and INSET
-    #   days)
-    "dashboard": 15,
+    #   reviews, letters approved but not sent (plus two per school whose reports await
+    #   triage: its term dates and INSET days)
+    "dashboard": 16,
     # + schools for the filter, the filter's choices (rules, groups, leads), count, page
     "list": 10,
     # + case, access-log insert, reports, their rules, evidence, persons, history, messages,

@@ -12,8 +12,9 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from incidents import deadlines
-from incidents.models import BanStage, ContactRestriction, Person, Reminder, SiteBan
+from incidents.models import BanStage, ContactRestriction, Person, SiteBan
 from incidents.workflow import perform_action
+from schoolconduct.models import Notification
 from tests.factories import submit_report, triaged_case
 
 from .test_workflow import triage
@@ -127,7 +128,8 @@ def test_restrictions_are_on_the_register(client, school, head, office):
 
 
 def kinds_sent() -> list[str]:
-    return sorted(Reminder.objects.filter(sent_at__isnull=False).values_list("kind", flat=True))
+    reminders = Notification.objects.filter(kind="deadline_reminder", sent_at__isnull=False)
+    return sorted(reminders.values_list("params__deadline", flat=True))
 
 
 EVERY_KIND = {
@@ -171,12 +173,16 @@ def make_everything_due(school, head, time_machine) -> None:
 
 
 @pytest.mark.django_db
-def test_every_reminder_kind_fires_once_and_only_once(school, head, slt, dsl, time_machine):
+def test_every_reminder_kind_fires_once_and_only_once(
+    school, head, slt, dsl, time_machine, eager_tasks, django_capture_on_commit_callbacks
+):
     make_everything_due(school, head, time_machine)
-    call_command("send_reminders")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders")
     assert set(kinds_sent()) == EVERY_KIND
     sent = len(mail.outbox)
-    call_command("send_reminders")  # safe to run twice: nothing goes again
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders")  # safe to run twice: nothing goes again
     assert len(mail.outbox) == sent
     for message in mail.outbox:
         assert "SECRET" not in message.body and "Priya" not in message.body
@@ -197,7 +203,9 @@ class time_machine_at:
 
 
 @pytest.mark.django_db
-def test_letters_approved_but_not_sent_are_reminded(school, head, time_machine):
+def test_letters_approved_but_not_sent_are_reminded(
+    school, head, time_machine, eager_tasks, django_capture_on_commit_callbacks
+):
     from letters import services
     from tests.letters.conftest import DETAILS
 
@@ -215,7 +223,8 @@ def test_letters_approved_but_not_sent_are_reminded(school, head, time_machine):
     services.letter_approve(letter=letter, actor=head)
     services.letter_render(letter_id=letter.pk)
     time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
-    call_command("send_reminders")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders")
     assert "letter_not_sent" in kinds_sent()
 
 
@@ -246,7 +255,7 @@ def test_the_beat_task_on_a_real_worker_sends_every_kind_once(
     send_reminders.delay()  # the beat firing twice sends nothing more
     time.sleep(2)
     assert len(mail.outbox) == sent
-    assert Reminder.objects.count() == Reminder.objects.filter(sent_at__isnull=False).count()
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
 
 
 def test_due_labels_cover_every_kind():

@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from incidents import codes
-from incidents.models import Case, CaseEvent, CaseStatus, Evidence, Notification, Report
+from incidents.models import Case, CaseEvent, CaseStatus, Evidence, Report
+from incidents.notifications import Kind as NotificationKind
 from tests.images import png_upload
 
 URL = "/s/willow-park/report/"
@@ -68,7 +69,7 @@ def test_anonymous_report_opens_a_case_and_shows_the_receipt_once(school, client
     kinds = list(case.events.values_list("kind", flat=True))
     assert kinds == [CaseEvent.Kind.OPENED, CaseEvent.Kind.REPORT_RECEIVED]
     assert list(case.notifications.values_list("kind", flat=True)) == [
-        Notification.Kind.SLT_NEW_REPORT
+        NotificationKind.SLT_NEW_REPORT
     ]
 
     receipt = client.get(response["Location"])
@@ -110,8 +111,8 @@ def test_named_report_with_contact_details(school, client):
     assert report.reporter_email == "priya@example.com"
     assert report.contact_consent and not report.is_anonymous
     assert set(report.case.notifications.values_list("kind", flat=True)) == {
-        Notification.Kind.SLT_NEW_REPORT,
-        Notification.Kind.REPORTER_ACK,
+        NotificationKind.SLT_NEW_REPORT,
+        NotificationKind.REPORTER_ACK,
     }
 
 
@@ -122,7 +123,7 @@ def test_child_at_risk_flags_the_case_for_the_dsl(school, client, answer):
     assert client.post(URL, data).status_code == 302
     case = Case.objects.get()
     assert case.safeguarding_flag
-    assert case.notifications.filter(kind=Notification.Kind.DSL_URGENT).exists()
+    assert case.notifications.filter(kind=NotificationKind.DSL_URGENT).exists()
     assert case.events.filter(kind=CaseEvent.Kind.SAFEGUARDING_ALERT).exists()
 
 

@@ -16,13 +16,13 @@ from incidents.models import (
     Meeting,
     Message,
     Nature,
-    Notification,
     Outcome,
     Person,
     Referral,
     SafeguardingScreen,
     SiteBan,
 )
+from incidents.notifications import Kind as NotificationKind
 from incidents.workflow import WorkflowError, perform_action
 from tests.factories import submit_report
 
@@ -430,7 +430,7 @@ def test_allegation_against_staff_sets_a_one_working_day_lado_deadline(school, h
     # holidays, then the weekend — one working day later is Tuesday 29 December.
     assert case.lado_due == datetime.date(2026, 12, 29)
     assert case.safeguarding_flag
-    assert case.notifications.filter(kind=Notification.Kind.DSL_URGENT).exists()
+    assert case.notifications.filter(kind=NotificationKind.DSL_URGENT).exists()
     with pytest.raises(WorkflowError, match="LADO"):
         perform_action(
             case=case, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="x"
@@ -509,10 +509,10 @@ def test_merge_refuses_other_schools_and_closed_targets(school, other_school, he
 def test_the_new_lead_is_told(school, head, slt, django_capture_on_commit_callbacks):
     case = case_in(N, school, head)
     triage(case, head, lead=slt)
-    assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
+    assert case.notifications.filter(kind=NotificationKind.LEAD_ASSIGNED).count() == 1
     perform_action(case=case, action="reassign", actor=head, lead=head)
     # Taking a case yourself sends no email.
-    assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
+    assert case.notifications.filter(kind=NotificationKind.LEAD_ASSIGNED).count() == 1
 
 
 @pytest.mark.django_db
@@ -532,7 +532,7 @@ def test_message_to_the_reporter_emails_a_notice_only(school, head):
         report=report,
         body="Please send the original screenshot",
     )
-    assert report.case.notifications.filter(kind=Notification.Kind.REPORTER_MESSAGE).exists()
+    assert report.case.notifications.filter(kind=NotificationKind.REPORTER_MESSAGE).exists()
 
 
 @pytest.mark.django_db

@@ -220,17 +220,61 @@ def test_reporter_letter_sent_to_the_follow_up_page(case, head):
 
 @pytest.mark.django_db
 def test_email_delivery_attaches_the_filed_pdf(
-    draft, head, office, django_capture_on_commit_callbacks
+    draft, head, office, eager_tasks, django_capture_on_commit_callbacks
 ):
     letter = approve_and_render(draft, head)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    # Nothing is sent inside the request, and the letter is not yet "sent".
+    assert mail.outbox == []
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.READY
+    for callback in callbacks:
+        callback()
     [email] = mail.outbox
-    assert email.to == ["jason.turner@example.com"]
+    assert email.to == ["jason.turner@example.com"] and email.bcc == []
     _name, content, mimetype = email.attachments[0]
     assert mimetype == "application/pdf"
     assert hashlib.sha256(content).hexdigest() == letter.pdf_sha256
     assert "Priya" not in email.body
+    # Once it has gone: sent, by email, by whoever asked, on the chronology.
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.SENT and letter.sent_method == "email"
+    assert letter.sent_by == office
+    assert [e.data["step"] for e in letter.case.events.filter(kind="letter")][-1] == "sent"
+
+
+@pytest.mark.django_db
+def test_a_failed_letter_email_is_visible_retried_and_only_then_sent(
+    client, draft, head, office, eager_tasks, monkeypatch, django_capture_on_commit_callbacks
+):
+    from schoolconduct.models import Notification
+    from schoolconduct.outbox import notifications_sweep
+
+    letter = approve_and_render(draft, head)
+
+    def smtp_down(self, *args, **kwargs):
+        raise OSError("SMTP server unreachable")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", smtp_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.READY  # not marked sent: nothing went
+    waiting = Notification.objects.get(kind="letter_email")
+    assert waiting.sent_at is None and "unreachable" in waiting.last_error
+    client.force_login(head)
+    page = client.get(f"/staff/letters/{letter.pk}/").text
+    assert "has failed" in page and "SMTP server unreachable" in page
+    # Asking again does not queue a second email.
+    with pytest.raises(services.LetterError, match="already waiting"):
+        services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    monkeypatch.undo()
+    notifications_sweep(older_than=datetime.timedelta(0))
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.SENT
+    assert [m.to for m in mail.outbox if m.attachments] == [["jason.turner@example.com"]]
+    assert "has failed" not in client.get(f"/staff/letters/{letter.pk}/").text
 
 
 @pytest.mark.django_db
