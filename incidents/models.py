@@ -12,21 +12,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
-from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 
+# private_storage stays importable from here: the migrations name it by this path.
+from schoolconduct.models import ImmutableRecordError
+from schoolconduct.storage import private_storage
 from schools.models import Group, Rule, School
-
-
-def private_storage():
-    """Evidence storage: never under a public URL (see STORAGES["private"])."""
-    return storages["private"]
-
-
-class ImmutableRecordError(Exception):
-    """Raised when code tries to change a record that must never change."""
-
 
 # --------------------------------------------------------------------------------------------
 # Case

@@ -1,4 +1,4 @@
-"""The one notification outbox: every email the app sends is a row here first."""
+"""The core's models: the one notification outbox, and the error of every append-only record."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+
+
+class ImmutableRecordError(Exception):
+    """Raised when code tries to change a record that must never change (a report, the
+    chronology, an issued letter)."""
 
 
 class Notification(models.Model):

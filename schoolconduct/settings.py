@@ -97,7 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "schoolconduct.context_processors.staff_roles",
+                "schools.context_processors.staff_roles",
             ],
         },
     },
