@@ -15,7 +15,6 @@ import logging
 from typing import Any
 
 import nh3
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -28,6 +27,7 @@ from schoolconduct import outbox
 from schoolconduct.models import Notification
 from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
+from schools.selectors import school_head_teachers
 
 from . import placeholders
 from .defaults import DEFAULT_TEMPLATES
@@ -188,16 +188,7 @@ def _case_values(case: Case) -> dict[str, str]:
 
 def signatory_default(*, school: School):
     """The school's head teacher, who signs letters unless someone else is chosen."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__school=school,
-            memberships__role=Role.SLT,
-            memberships__is_head_teacher=True,
-        )
-        .first()
-    )
+    return school_head_teachers(school=school).order_by("pk").first()
 
 
 def _signatory_title(user, school: School) -> str:

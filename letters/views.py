@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from incidents.access import get_case_for_user, managed_schools, roles_for
 from incidents.selectors import measure_letter_values
 from incidents.workflow import letters_blocked_reason
+from schools.access import school_from_request, staff_required
 from schools.models import School, Trust
 
 from . import services
@@ -44,7 +44,7 @@ def _managed_letter(request: HttpRequest, pk: int) -> Letter:
 # --- drafting from a case --------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
@@ -84,7 +84,7 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
@@ -100,7 +100,7 @@ def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
 # --- one letter ------------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
@@ -140,7 +140,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as it will print: rendered now, not stored."""
@@ -154,7 +154,7 @@ def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(pdf.data, f"preview-{letter.pk}.pdf", inline=True)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
@@ -172,7 +172,7 @@ def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:detail", pk=letter.pk)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
@@ -185,7 +185,7 @@ def letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:detail", pk=letter.pk)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_correct(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
@@ -200,7 +200,7 @@ def letter_correct(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:detail", pk=draft.pk)
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -214,7 +214,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(data, f"{letter.case.reference}-letter-{letter.pk}.pdf")
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_printed(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -235,7 +235,7 @@ def _sent_message(letter: Letter, method: str) -> str:
     return f"Recorded as sent to {letter.recipient_name}."
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -262,7 +262,7 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the print queue -------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     schools = list(queue_schools(request.user))
@@ -292,7 +292,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_create(request: HttpRequest) -> HttpResponse:
     schools = {s.pk: s for s in queue_schools(request.user)}
@@ -322,7 +322,7 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return redirect("letters:queue")
 
 
-@login_required
+@staff_required
 @require_safe
 def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -333,7 +333,7 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(data, f"print-batch-{batch.pk}.pdf")
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -346,7 +346,7 @@ def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:queue")
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -408,12 +408,10 @@ def _scope(request: HttpRequest) -> TemplateScope:
     trust = next((t for t in trusts if str(t.pk) == str(wanted_trust)), None)
     if trust:
         return TemplateScope(None, trust, schools, trusts)
-    wanted = request.GET.get("school") or request.POST.get("school")
-    school = next((s for s in schools if str(s.pk) == str(wanted)), schools[0])
-    return TemplateScope(school, None, schools, trusts)
+    return TemplateScope(school_from_request(request, schools), None, schools, trusts)
 
 
-@login_required
+@staff_required
 @require_safe
 def templates_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
@@ -421,7 +419,7 @@ def templates_list(request: HttpRequest) -> HttpResponse:
     return render(request, "letters/templates.html", {"rows": rows, "scope": scope})
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in LetterKind.values:
@@ -465,7 +463,7 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def template_reset(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in LetterKind.values:
