@@ -61,7 +61,6 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "csp",
-    "django_htmx",
     "schoolconduct",
     "schools",
     "incidents",
@@ -78,7 +77,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
