@@ -31,7 +31,7 @@ beat: venv ## Run Celery beat (needs CELERY_BROKER_URL)
 
 test: venv ## Run the whole test suite, browser journeys in Chromium included
 	bash scripts/system-deps.sh pdf browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=10 $(PYTEST_ARGS)
 
 test-e2e: venv ## Run only the browser journeys
 	$(PY) -m pytest tests/e2e

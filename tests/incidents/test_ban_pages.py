@@ -9,30 +9,18 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from incidents.models import BanStage, Nature, Outcome, Person, SiteBan
+from incidents.models import BanStage, Nature, Outcome, SiteBan
 from incidents.workflow import perform_action
 from letters.models import Letter
 from letters.rendering import letter_pdf
-from schools.models import TermDate
-from tests.factories import triaged_case
+from tests.factories import PersonFactory, autumn_and_spring_terms, triaged_case
 
 
 @pytest.fixture
 def ready(school, head, time_machine):
     time_machine.move_to(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
-    TermDate.objects.create(
-        school=school,
-        name="Autumn 2",
-        starts_on=datetime.date(2026, 11, 2),
-        ends_on=datetime.date(2026, 12, 18),
-    )
-    TermDate.objects.create(
-        school=school,
-        name="Spring 1",
-        starts_on=datetime.date(2027, 1, 5),
-        ends_on=datetime.date(2027, 3, 26),
-    )
-    person = Person.objects.create(
+    autumn_and_spring_terms(school)
+    person = PersonFactory(
         school=school, full_name="Mr Jason Turner", address="14 Orchard Close", postcode="AG1 4TT"
     )
     case = triaged_case(school, head, person=person, nature=Nature.THREATS)

@@ -7,12 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidents.evidence import evidence_store, inspect_image
-from incidents.models import Person
 from incidents.workflow import perform_action
-from tests.factories import submit_report
+from tests.factories import PersonFactory, submit_report, triage
 from tests.images import png_upload
-
-from .test_workflow import triage
 
 
 def grow(school, head, n: int, target=None):
@@ -22,7 +19,7 @@ def grow(school, head, n: int, target=None):
     for i in range(n):
         report, _ = submit_report(school, content=f"Post {i}", reporter_name=f"R{i}")
         triage(report.case, head, rules=list(school.rules.all()))
-        person = Person.objects.create(school=school, full_name=f"Parent {i}")
+        person = PersonFactory(school=school, full_name=f"Parent {i}")
         perform_action(case=report.case, action="add_person", actor=head, person=person)
         evidence_store(case=report.case, report=report, items=[image])
         if target is not None:
@@ -55,7 +52,7 @@ def count(client, url: str) -> tuple[int, list[str]]:
 def target(school, head):
     report, _ = submit_report(school)
     triage(report.case, head)
-    person = Person.objects.create(school=school, full_name="The parent")
+    person = PersonFactory(school=school, full_name="The parent")
     perform_action(case=report.case, action="add_person", actor=head, person=person)
     return report.case
 

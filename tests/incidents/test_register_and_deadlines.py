@@ -12,12 +12,17 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from incidents import deadlines
-from incidents.models import BanStage, ContactRestriction, Person, SiteBan
+from incidents.models import BanStage, SiteBan
 from incidents.workflow import perform_action
 from schoolconduct.models import Notification
-from tests.factories import submit_report, triaged_case
-
-from .test_workflow import triage
+from tests.factories import (
+    ContactRestrictionFactory,
+    PersonFactory,
+    SiteBanFactory,
+    submit_report,
+    triage,
+    triaged_case,
+)
 
 TODAY = datetime.date(2026, 11, 23)
 
@@ -26,9 +31,7 @@ def make_ban(school, head, stage=BanStage.CONFIRMED, **extra):
     report, _ = submit_report(school, content="SECRET CASE TEXT", reporter_name="Priya Shah")
     case = report.case
     triage(case, head)
-    person = Person.objects.create(
-        school=school, full_name="Mr Jason Turner", children_classes="Year 3"
-    )
+    person = PersonFactory(school=school, full_name="Mr Jason Turner", children_classes="Year 3")
     case.persons.add(person)
     values = {
         "reasons": "SECRET REASONS",
@@ -42,7 +45,7 @@ def make_ban(school, head, stage=BanStage.CONFIRMED, **extra):
         "review_on": TODAY + datetime.timedelta(days=40),
     }
     values.update(extra)
-    return SiteBan.objects.create(case=case, person=person, school=school, stage=stage, **values)
+    return SiteBanFactory(case=case, person=person, school=school, stage=stage, **values)
 
 
 @pytest.mark.django_db
@@ -110,8 +113,8 @@ def test_expiry_takes_a_bar_off_the_register(client, school, head, office, time_
 @pytest.mark.django_db
 def test_restrictions_are_on_the_register(client, school, head, office):
     report, _ = submit_report(school)
-    person = Person.objects.create(school=school, full_name="Ms Contact")
-    ContactRestriction.objects.create(
+    person = PersonFactory(school=school, full_name="Ms Contact")
+    ContactRestrictionFactory(
         case=report.case,
         person=person,
         school=school,
@@ -159,9 +162,9 @@ def make_everything_due(school, head, time_machine) -> None:
         school, head, review_on=datetime.date(2026, 11, 25), ends_on=datetime.date(2026, 11, 27)
     )
     report, _ = submit_report(school)
-    ContactRestriction.objects.create(
+    ContactRestrictionFactory(
         case=report.case,
-        person=Person.objects.create(school=school, full_name="P"),
+        person=PersonFactory(school=school, full_name="P"),
         school=school,
         contact_point="x",
         channels="x",
@@ -207,16 +210,16 @@ def test_letters_approved_but_not_sent_are_reminded(
     school, head, time_machine, eager_tasks, django_capture_on_commit_callbacks
 ):
     from letters import services
-    from tests.letters.conftest import DETAILS
+    from tests.factories import LETTER_DETAILS
 
     time_machine.move_to(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.UTC))
-    person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
+    person = PersonFactory(school=school, full_name="A Parent", address="1 Road")
     case = triaged_case(school, head, person=person)
     letter = services.letter_draft(
         case=case,
         kind="reminder",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=person,
     )
@@ -243,7 +246,7 @@ def test_the_beat_task_on_a_real_worker_sends_every_kind_once(
     school, head, dsl, request, time_machine
 ):
     from incidents.tasks import send_reminders
-    from tests.letters.test_lifecycle import wait_for
+    from tests.helpers import wait_for
 
     make_everything_due(school, head, time_machine)
     # The worker starts after the data is written: SQLite's shared in-memory test database

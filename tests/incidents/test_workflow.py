@@ -12,7 +12,6 @@ from incidents.models import (
     BanStage,
     Case,
     CaseEvent,
-    ContactRestriction,
     Meeting,
     Message,
     Nature,
@@ -20,11 +19,16 @@ from incidents.models import (
     Person,
     Referral,
     SafeguardingScreen,
-    SiteBan,
 )
 from incidents.notifications import Kind as NotificationKind
 from incidents.workflow import WorkflowError, perform_action
-from tests.factories import submit_report
+from tests.factories import (
+    ContactRestrictionFactory,
+    PersonFactory,
+    SiteBanFactory,
+    submit_report,
+    triage,
+)
 
 N, I, A, M, C = "new", "investigating", "action", "monitoring", "closed"  # noqa: E741
 STATES = [N, I, A, M, C]
@@ -89,18 +93,6 @@ EVENT = {
 }
 
 
-def triage(case, actor, **overrides):
-    params = {
-        "severity": "medium",
-        "nature": Nature.ABUSIVE,
-        "targets": ["staff"],
-        "safeguarding_screen": SafeguardingScreen.NONE,
-        "lead": actor,
-    }
-    params.update(overrides)
-    perform_action(case=case, action="triage", actor=actor, **params)
-
-
 def case_in(state: str, school, head) -> Case:
     report, _ = submit_report(school, child_at_risk="unsure", child_risk_details="maybe")
     case = report.case
@@ -133,7 +125,7 @@ def case_in(state: str, school, head) -> Case:
 
 
 def ban_on(case, head, stage, **extra):
-    person = Person.objects.create(school=case.school, full_name="Barred Parent")
+    person = PersonFactory(school=case.school, full_name="Barred Parent")
     case.persons.add(person)
     values = {
         "reasons": "Threats",
@@ -145,13 +137,11 @@ def ban_on(case, head, stage, **extra):
         "representation_deadline": datetime.date(2026, 1, 19),
     }
     values.update(extra)
-    return SiteBan.objects.create(
-        case=case, person=person, school=case.school, stage=stage, **values
-    )
+    return SiteBanFactory(case=case, person=person, school=case.school, stage=stage, **values)
 
 
 def ban_params(case, head):
-    person = Person.objects.create(school=case.school, full_name="Another Parent")
+    person = PersonFactory(school=case.school, full_name="Another Parent")
     case.persons.add(person)
     return {
         "person": person,
@@ -202,7 +192,7 @@ def params_for(action: str, case: Case, school, head, slt):
             "next_review_on": start + datetime.timedelta(days=60),
         }
     if action == "restriction_start":
-        person = Person.objects.create(school=case.school, full_name="Restricted Parent")
+        person = PersonFactory(school=case.school, full_name="Restricted Parent")
         case.persons.add(person)
         return {
             "person": person,
@@ -212,8 +202,8 @@ def params_for(action: str, case: Case, school, head, slt):
             "review_on": timezone.localdate() + datetime.timedelta(days=60),
         }
     if action == "restriction_review":
-        person = Person.objects.create(school=case.school, full_name="Restricted Parent")
-        restriction = ContactRestriction.objects.create(
+        person = PersonFactory(school=case.school, full_name="Restricted Parent")
+        restriction = ContactRestrictionFactory(
             case=case,
             person=person,
             school=case.school,
@@ -391,7 +381,7 @@ def test_skipping_up_the_ladder_needs_a_reason(school, head):
 
 @pytest.mark.django_db
 def test_the_ladder_follows_the_persons_history(school, head):
-    parent = Person.objects.create(school=school, full_name="Repeat Parent")
+    parent = PersonFactory(school=school, full_name="Repeat Parent")
     first = case_in(I, school, head)
     perform_action(case=first, action="add_person", actor=head, person=parent)
     perform_action(

@@ -11,8 +11,7 @@ from letters import placeholders, services
 from letters.defaults import DEFAULT_TEMPLATES
 from letters.kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
 from letters.models import LetterTemplate
-
-from .conftest import DETAILS
+from tests.factories import LETTER_DETAILS, LetterTemplateFactory
 
 # The repo's own account of what each letter must contain (no file outside the repo is read).
 LETTERS_MD = Path(__file__).resolve().parents[2] / "docs" / "letters.md"
@@ -149,7 +148,7 @@ def test_a_letter_cannot_be_drafted_with_a_required_element_missing(case, head, 
             )
         return
     missing = needed[-1]
-    details = {k: v for k, v in DETAILS.items() if k != missing}
+    details = {k: v for k, v in LETTER_DETAILS.items() if k != missing}
     with pytest.raises(services.LetterError) as error:
         services.letter_draft(
             case=case,
@@ -227,7 +226,7 @@ def test_merge_escapes_values_and_never_reparses_them():
 
 @pytest.mark.django_db
 def test_trust_wide_template_is_used_until_the_school_has_its_own(school, head):
-    LetterTemplate.objects.create(
+    LetterTemplateFactory(
         kind="reminder",
         trust=school.trust,
         version=1,

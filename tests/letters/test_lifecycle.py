@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
-import time
 
 import pytest
 from django.core import mail
-from django.db import OperationalError, transaction
+from django.db import transaction
 from pypdf import PdfReader
 
 from incidents.models import CaseEvent, ImmutableRecordError, Message
 from incidents.workflow import perform_action
 from letters import services
 from letters.models import Letter, LetterStatus, PrintBatch
-
-from .conftest import DETAILS
+from tests.factories import LETTER_DETAILS
+from tests.helpers import wait_for
 
 TODAY = datetime.date(2026, 11, 23)
 
@@ -87,7 +86,7 @@ def test_template_version_is_recorded(case, head, parent):
         case=case,
         kind="warning",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=parent,
     )
@@ -131,7 +130,7 @@ def test_letters_to_the_parent_wait_for_the_dsl(school, head, dsl, parent):
             case=case,
             kind="reminder",
             actor=head,
-            details=DETAILS,
+            details=LETTER_DETAILS,
             delivery_method="post",
             person=parent,
         )
@@ -154,7 +153,7 @@ def test_letters_to_the_parent_wait_for_the_dsl(school, head, dsl, parent):
         case=case,
         kind="reminder",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=parent,
     )
@@ -171,7 +170,7 @@ def test_no_letters_to_the_parent_on_a_new_or_closed_case(school, head, parent):
             case=report.case,
             kind="reminder",
             actor=head,
-            details=DETAILS,
+            details=LETTER_DETAILS,
             delivery_method="post",
             person=parent,
         )
@@ -191,7 +190,7 @@ def test_reporter_letters_never_go_by_post(case, head):
             case=case,
             kind="outcome_to_reporter",
             actor=head,
-            details=DETAILS,
+            details=LETTER_DETAILS,
             delivery_method="post",
             report=report,
         )
@@ -204,7 +203,7 @@ def test_reporter_letter_sent_to_the_follow_up_page(case, head):
         case=case,
         kind="outcome_to_reporter",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="follow_up",
         report=report,
     )
@@ -324,7 +323,7 @@ def make_ready_letters(case, head, parent, n):
             case=case,
             kind="reminder",
             actor=head,
-            details={**DETAILS, "conduct_summary": f"Post {i}"},
+            details={**LETTER_DETAILS, "conduct_summary": f"Post {i}"},
             delivery_method="post",
             person=parent,
         )
@@ -370,7 +369,7 @@ def test_a_real_celery_worker_renders_letters_and_assembles_the_batch(
                 case=case,
                 kind="reminder",
                 actor=head,
-                details={**DETAILS, "conduct_summary": f"Post {i}"},
+                details={**LETTER_DETAILS, "conduct_summary": f"Post {i}"},
                 delivery_method="post",
                 person=parent,
             )
@@ -380,15 +379,3 @@ def test_a_real_celery_worker_renders_letters_and_assembles_the_batch(
     batch = services.batch_create(school=school, letters=letters, actor=office)
     wait_for(lambda: PrintBatch.objects.get(pk=batch.pk).status == PrintBatch.Status.READY)
     assert_batch_matches(PrintBatch.objects.get(pk=batch.pk), letters)
-
-
-def wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except OperationalError:  # SQLite's shared test database, busy with the worker
-            pass
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the worker")
