@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -31,6 +32,18 @@ def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> HttpRe
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _attempt(
+    request: HttpRequest, step: Callable[[], object], done: str, level: int = messages.SUCCESS
+) -> None:
+    """Run one service call: its `LetterError`, or `done` (at `level`), becomes the message."""
+    try:
+        step()
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.add_message(request, level, done)
 
 
 def _managed_letter(request: HttpRequest, pk: int) -> Letter:
@@ -158,17 +171,13 @@ def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
-    try:
-        services.letter_approve(letter=letter, actor=request.user)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            "Approved. The PDF is being made and the letter will appear in the print queue."
-            if not letter.to_reporter
-            else "Approved. The PDF is being made; then send it to the reporter.",
-        )
+    _attempt(
+        request,
+        lambda: services.letter_approve(letter=letter, actor=request.user),
+        "Approved. The PDF is being made and the letter will appear in the print queue."
+        if not letter.to_reporter
+        else "Approved. The PDF is being made; then send it to the reporter.",
+    )
     return redirect("letters:detail", pk=letter.pk)
 
 
@@ -176,12 +185,12 @@ def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
-    try:
-        services.letter_retry(letter=letter, actor=request.user)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.info(request, "Trying again to make the PDF.")
+    _attempt(
+        request,
+        lambda: services.letter_retry(letter=letter, actor=request.user),
+        "Trying again to make the PDF.",
+        messages.INFO,
+    )
     return redirect("letters:detail", pk=letter.pk)
 
 
@@ -243,17 +252,14 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose how the letter was sent and the date.")
     else:
-        try:
-            services.letter_mark_sent(
-                letter=letter,
-                actor=request.user,
-                method=form.cleaned_data["method"],
-                sent_on=form.cleaned_data["sent_on"],
-            )
-        except services.LetterError as error:
-            messages.error(request, error.messages[0])
-        else:
-            messages.success(request, _sent_message(letter, form.cleaned_data["method"]))
+        method, sent_on = form.cleaned_data["method"], form.cleaned_data["sent_on"]
+        _attempt(
+            request,
+            lambda: services.letter_mark_sent(
+                letter=letter, actor=request.user, method=method, sent_on=sent_on
+            ),
+            _sent_message(letter, method),
+        )
     if request.POST.get("next") == "queue":
         return redirect("letters:queue")
     return redirect("letters:detail", pk=letter.pk)
@@ -337,12 +343,12 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
-    try:
-        services.batch_retry(batch=batch)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.info(request, f"Assembling batch {batch.pk} again.")
+    _attempt(
+        request,
+        lambda: services.batch_retry(batch=batch),
+        f"Assembling batch {batch.pk} again.",
+        messages.INFO,
+    )
     return redirect("letters:queue")
 
 
