@@ -36,8 +36,8 @@ test: venv ## Run the whole test suite, browser journeys in Chromium included
 test-e2e: venv ## Run only the browser journeys
 	$(PY) -m pytest tests/e2e
 
-lint: venv ## ruff, mypy on the workflow and letters, import layers, djlint on templates
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents/workflow.py letters && $(VENV)/bin/lint-imports --no-cache && $(VENV)/bin/djlint templates --lint
+lint: venv ## ruff; mypy on incidents, measures and letters; import layers; djlint on templates
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents measures letters && $(VENV)/bin/lint-imports --no-cache && $(VENV)/bin/djlint templates --lint
 
 format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

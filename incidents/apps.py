@@ -8,12 +8,9 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from schoolconduct import outbox
 
-        from . import bar_deadlines, deadlines, notifications
+        from . import deadlines, notifications
 
+        # The emails about cases and reports, and the deadline reminders, in the one outbox.
         for kind in notifications.Kind:
             outbox.register(kind, compose=notifications.compose)
         outbox.register(deadlines.REMINDER, compose=deadlines.reminder_compose)
-        deadlines.register(deadlines.case_deadlines, labels=deadlines.CASE_LABELS)
-        # Until the bars have their own app (issue 9), their deadlines register from here.
-        deadlines.register(bar_deadlines.bar_deadlines, labels=bar_deadlines.LABELS)
-        deadlines.register_daily(bar_deadlines.bars_expire_daily)

@@ -131,7 +131,7 @@ def report_submit(
                 "anonymous": report.is_anonymous,
             },
         )
-        kinds = [notifications.Kind.SLT_NEW_REPORT]
+        kinds: list[str] = [notifications.Kind.SLT_NEW_REPORT]
         if report.needs_dsl_alert:
             kinds.append(notifications.Kind.DSL_URGENT)
             CaseEvent.objects.create(

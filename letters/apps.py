@@ -1,4 +1,29 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.apps import AppConfig
+from django.urls import reverse
+
+# The letter each case action is followed by (drafted with the step's details merged in).
+LETTER_AFTER = {
+    "ban_notice": "intention_to_bar",
+    "ban_temporary": "temporary_bar",
+    "ban_decide": "bar_decision",
+    "ban_review": "bar_review",
+    "restriction_start": "contact_restriction",
+}
+
+
+def case_page_part(case: Any, user: Any) -> dict[str, Any]:
+    """The case's letters, listed on the case page."""
+    return {"letters": list(case.letters.order_by("-created_at"))}
+
+
+def _draft_url(kind: str) -> Callable[[Any], str]:
+    def url(case: Any) -> str:
+        return reverse("letters:new", kwargs={"reference": case.reference, "kind": kind})
+
+    return url
 
 
 class LettersConfig(AppConfig):
@@ -7,13 +32,18 @@ class LettersConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents import deadlines as engine
+        from incidents.selectors import case_page_part_register
+        from incidents.staff_forms import FOLLOW_UPS
         from schoolconduct import outbox
 
         from . import deadlines, services, tasks  # noqa: F401 — tasks: the worker warm-up
 
+        case_page_part_register(case_page_part)
+        for action, kind in LETTER_AFTER.items():
+            FOLLOW_UPS[action] = ("Now draft the letter for this step.", _draft_url(kind))
         outbox.register(
             services.LETTER_EMAIL,
             compose=services.letter_email_compose,
             on_sent=services.letter_emailed,
         )
-        engine.register(deadlines.letters_due, labels=deadlines.LABELS)
+        engine.deadlines_register(labels=deadlines.LABELS, provider=deadlines.letters_due)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "schoolconduct",
     "schools",
     "incidents",
+    "measures",
     "letters",
 ]
 

@@ -8,18 +8,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from incidents.models import (
-    BanStage,
-    ChildRisk,
-    ContactRestriction,
-    Nature,
-    Person,
-    SafeguardingScreen,
-    SiteBan,
-)
+from incidents import workflow
+from incidents.models import ChildRisk, Nature, Person, SafeguardingScreen
 from incidents.services import ReportDetails, report_submit
-from incidents.workflow import perform_action
 from letters.models import LetterTemplate
+from measures.models import BanStage, ContactRestriction, SiteBan
 from schools.models import (
     Group,
     InsetDay,
@@ -234,7 +227,6 @@ def triaged_case(school, head, *, person=None, report_kwargs=None, **triage):
     """A reported case triaged by `head` — medium severity, abusive comments about staff, no
     safeguarding concern, the school's first rule, unless `triage` says otherwise — with
     `person` added as the person concerned."""
-    from incidents.workflow import perform_action
 
     report, _ = submit_report(school, **(report_kwargs or {}))
     params = {
@@ -246,9 +238,9 @@ def triaged_case(school, head, *, person=None, report_kwargs=None, **triage):
         "rules": list(school.rules.all()[:1]),
     }
     params.update(triage)
-    perform_action(case=report.case, action="triage", actor=head, **params)
+    workflow.case_triage(report.case, head, **params)
     if person is not None:
-        perform_action(case=report.case, action="add_person", actor=head, person=person)
+        workflow.case_person_add(report.case, head, person=person)
     report.case.refresh_from_db()
     return report.case
 
@@ -264,7 +256,7 @@ def triage(case, actor, **overrides):
         "lead": actor,
     }
     params.update(overrides)
-    perform_action(case=case, action="triage", actor=actor, **params)
+    workflow.case_triage(case, actor, **params)
 
 
 # The report form of the demo school the `school` fixture makes.

@@ -8,8 +8,9 @@ import datetime
 
 import pytest
 
-from incidents.models import BanStage, Nature, Outcome, SiteBan
-from incidents.workflow import perform_action
+from incidents import workflow
+from incidents.models import Nature, Outcome
+from measures.models import BanStage, SiteBan
 from tests.factories import PersonFactory, autumn_and_spring_terms, triaged_case
 from tests.helpers import check_accessibility, sign_in
 
@@ -33,10 +34,9 @@ def test_from_warning_to_a_confirmed_bar_on_the_register(
         nature=Nature.THREATS,
         report_kwargs={"content": "Threatening messages about a teacher"},
     )
-    perform_action(
-        case=case,
-        action="decide",
-        actor=head,
+    workflow.case_decide(
+        case,
+        head,
         actions=[Outcome.WARNING],
         rationale="First formal step",
         escalation_reason="Threats",

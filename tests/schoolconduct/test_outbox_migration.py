@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from tests.factories import submit_report
 
-BEFORE = [("incidents", "0004_bans_restrictions_reminders"), ("schoolconduct", "0001_initial")]
-AFTER = [("incidents", "0005_outbox_one_outbox")]
+BEFORE = [("incidents", "0005_arch_measures_move_out"), ("schoolconduct", "0001_initial")]
+AFTER = [("incidents", "0006_outbox_one_outbox")]
 
 
 def migrate(targets):

@@ -64,7 +64,7 @@ def copy_to_outbox(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("incidents", "0004_bans_restrictions_reminders"),
+        ("incidents", "0005_arch_measures_move_out"),
         ("schoolconduct", "0001_initial"),
     ]
 
