@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 # private_storage stays importable from here: the migrations name it by this path.
-from schoolconduct.models import ImmutableRecordError
+from schoolconduct.models import AppendOnlyModel, ImmutableRecordError
 from schoolconduct.storage import private_storage
 from schools.models import Group, Rule, School
 
@@ -394,34 +394,6 @@ class Evidence(models.Model):
 
 # --------------------------------------------------------------------------------------------
 # Chronology
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise ImmutableRecordError(self.model.append_only_message)
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableRecordError(self.model.append_only_message)
-
-
-class AppendOnlyModel(models.Model):
-    """Rows are written once and never updated or deleted (PostgreSQL also enforces it with a
-    trigger, see migration 0003)."""
-
-    append_only_message = "This record is append-only."
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableRecordError(self.append_only_message)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableRecordError(self.append_only_message)
 
 
 class CaseEvent(AppendOnlyModel):

@@ -1,6 +1,8 @@
-"""The core's models: the one notification outbox, and the error of every append-only record."""
+"""The core's models: the append-only base and its error, and the one notification outbox."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -12,6 +14,34 @@ from django.utils import timezone
 class ImmutableRecordError(Exception):
     """Raised when code tries to change a record that must never change (a report, the
     chronology, an issued letter)."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableRecordError(self.model.append_only_message)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError(self.model.append_only_message)
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are written once and never updated or deleted: the chronology, the access log.
+    (On PostgreSQL a trigger enforces it too, see incidents migration 0003.)"""
+
+    append_only_message = "This record is append-only."
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError(self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError(self.append_only_message)
 
 
 class Notification(models.Model):

@@ -447,6 +447,27 @@ def test_merging_several_reports_makes_one_case(school, head):
 
 
 @pytest.mark.django_db
+def test_merging_moves_the_unsent_emails_to_the_case_they_now_belong_to(school, head):
+    from schoolconduct.models import Notification
+
+    target = case_in(I, school, head)
+    duplicate, _ = submit_report(school)
+    sent = duplicate.case.notifications.get()  # the SLT alert for the duplicate report
+    Notification.objects.filter(pk=sent.pk).update(sent_at=timezone.now())
+    waiting = Notification.objects.create(
+        kind="reporter_ack",
+        dedupe_key="reporter_ack:test",
+        target=duplicate.case,
+        params={"report": duplicate.pk},
+    )
+    workflow.case_merge_into(duplicate.case, head, target=target)
+    waiting.refresh_from_db()
+    sent.refresh_from_db()
+    assert waiting.target == target  # still goes, about the live case
+    assert sent.target == duplicate.case  # history stays where it happened
+
+
+@pytest.mark.django_db
 def test_merge_refuses_other_schools_and_closed_targets(school, other_school, head):
     case = case_in(N, school, head)
     elsewhere, _ = submit_report(other_school)
