@@ -10,6 +10,7 @@ class IncidentsConfig(AppConfig):
 
         from . import deadlines, notifications
 
+        deadlines.register(deadlines.case_deadlines, labels=deadlines.CASE_LABELS)
         # The emails about cases and reports, and the deadline reminders, in the one outbox.
         for kind in notifications.Kind:
             outbox.register(kind, compose=notifications.compose)

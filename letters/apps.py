@@ -46,4 +46,4 @@ class LettersConfig(AppConfig):
             compose=services.letter_email_compose,
             on_sent=services.letter_emailed,
         )
-        engine.deadlines_register(labels=deadlines.LABELS, provider=deadlines.letters_due)
+        engine.register(deadlines.letters_due, labels=deadlines.LABELS)

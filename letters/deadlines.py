@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from incidents.deadlines import Calendars, Due
-from incidents.models import Case
+from incidents.deadlines import Due, Window
 from schools.calendar import add_working_days
 
 from .models import Letter, LetterStatus
@@ -19,20 +16,18 @@ SEND_WITHIN_WORKING_DAYS = 3
 LABELS = {"letter_not_sent": "Approved letter not yet sent"}
 
 
-def letters_due(
-    cases: QuerySet[Case], today: datetime.date, horizon: datetime.date, calendars: Calendars
-) -> Iterable[Due]:
+def letters_due(window: Window) -> Iterable[Due]:
     """Approved letters of these cases still not sent SEND_WITHIN_WORKING_DAYS after approval
-    (due from that day on; not before, so "due soon" never nags about a letter just approved)."""
+    (due from that day on, not before: "due soon" does not nag about a letter just approved)."""
     letters = Letter.objects.filter(
-        case__in=cases,
+        case__in=window.cases,
         status__in=[LetterStatus.READY, LetterStatus.PRINTED],
         approved_at__isnull=False,
     ).select_related("case__school", "case__lead")
     for letter in letters:
         approved = timezone.localtime(letter.approved_at).date()
         due = add_working_days(approved, SEND_WITHIN_WORKING_DAYS)
-        if due <= today:
+        if due <= window.today:
             yield Due(
                 "letter_not_sent",
                 LABELS["letter_not_sent"],
