@@ -476,6 +476,11 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
                 requested_by=actor,
             )
         if queued is None:
+            earlier = Notification.objects.get(dedupe_key=f"{LETTER_EMAIL}:letter:{letter.pk}")
+            if earlier.sent_at:
+                raise LetterError(
+                    f"This letter was emailed on {_date(timezone.localdate(earlier.sent_at))}."
+                )
             raise LetterError("This letter is already waiting to go by email.")
         return letter
     with transaction.atomic():

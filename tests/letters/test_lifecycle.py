@@ -273,6 +273,21 @@ def test_a_failed_letter_email_is_visible_retried_and_only_then_sent(
 
 
 @pytest.mark.django_db
+def test_a_letter_emailed_already_is_not_emailed_again(
+    draft, head, office, eager_tasks, django_capture_on_commit_callbacks
+):
+    letter = approve_and_render(draft, head)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    # Say recording it had failed after the email went: the letter still reads "ready".
+    Letter.objects.filter(pk=letter.pk).update(status=LetterStatus.READY)
+    letter.refresh_from_db()
+    with pytest.raises(services.LetterError, match="This letter was emailed on"):
+        services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    assert len([m for m in mail.outbox if m.attachments]) == 1
+
+
+@pytest.mark.django_db
 def test_post_needs_printing_first_and_office_records_it(draft, head, office):
     letter = approve_and_render(draft, head)
     with pytest.raises(services.LetterError, match="Print the letter"):
