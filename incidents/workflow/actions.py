@@ -75,8 +75,9 @@ def _flag_safeguarding(case: Case, reason: str) -> list[str]:
     if case.safeguarding_flag:
         return []
     case.safeguarding_flag = True
+    # Once per case: a flag is raised once (a reporter's own alert has its report's key).
     notifications.notifications_create(
-        case=case, report=None, kinds=[notifications.Kind.DSL_URGENT]
+        case=case, report=None, kinds=[notifications.Kind.DSL_URGENT], about=f"flag:{case.pk}"
     )
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.SAFEGUARDING_ALERT, summary=reason)
     return ["safeguarding_flag"]
@@ -439,7 +440,10 @@ def case_reporter_message(case: Case, actor, *, report: Report, body: str) -> Ef
     )
     if report.reporter_email:
         notifications.notifications_create(
-            case=case, report=report, kinds=[notifications.Kind.REPORTER_MESSAGE]
+            case=case,
+            report=report,
+            kinds=[notifications.Kind.REPORTER_MESSAGE],
+            about=f"message:{message.pk}",
         )
     return Effect(
         f"Message to the reporter of {report.reference}",
