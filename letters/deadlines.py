@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from incidents.deadlines import Due, Window
+from schools.access import sees_reporter
 from schools.calendar import add_working_days
 
 from .models import Letter, LetterStatus
@@ -14,6 +15,15 @@ from .models import Letter, LetterStatus
 # Working days an approved letter may wait before the lead is reminded.
 SEND_WITHIN_WORKING_DAYS = 3
 LABELS = {"letter_not_sent": "Approved letter not yet sent"}
+
+
+def _who_sends(letter: Letter) -> tuple[str, ...]:
+    """The case lead — unless the letter is to the reporter and the lead may not see the
+    reporter (a trust executive): then the head teacher, who can open it."""
+    lead = letter.case.lead
+    if letter.to_reporter and lead is not None and not sees_reporter(lead, letter.case.school):
+        return ("head",)
+    return ("lead",)
 
 
 def letters_due(window: Window) -> Iterable[Due]:
@@ -34,5 +44,5 @@ def letters_due(window: Window) -> Iterable[Due]:
                 letter.case,
                 due,
                 f"letter:{letter.pk}",
-                ("lead",),
+                _who_sends(letter),
             )

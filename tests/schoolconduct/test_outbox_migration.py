@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from tests.factories import submit_report
 
-BEFORE = [("incidents", "0005_arch_measures_move_out"), ("schoolconduct", "0001_initial")]
-AFTER = [("incidents", "0006_outbox_one_outbox")]
+BEFORE = [("incidents", "0006_conf_wording"), ("schoolconduct", "0001_initial")]
+AFTER = [("incidents", "0007_outbox_one_outbox")]
 
 
 def migrate(targets):

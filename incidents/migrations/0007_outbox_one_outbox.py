@@ -64,7 +64,7 @@ def copy_to_outbox(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("incidents", "0005_arch_measures_move_out"),
+        ("incidents", "0006_conf_wording"),
         ("schoolconduct", "0001_initial"),
     ]
 
