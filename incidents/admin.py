@@ -8,7 +8,7 @@ from .models import AccessLog, Case, CaseEvent, Evidence, Person, Report
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     list_display = ("reference", "school", "status", "severity", "lead", "opened_at")
     list_filter = ("school", "status", "severity")
     search_fields = ("reference",)
@@ -36,15 +36,6 @@ class CaseAdmin(admin.ModelAdmin):
         "lead",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaseEvent)
