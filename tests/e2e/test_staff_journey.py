@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import Case, CaseStatus, Outcome
-from tests.e2e.conftest import check_accessibility
 from tests.factories import submit_report
+from tests.helpers import check_accessibility
 
 
 @pytest.mark.django_db(transaction=True)

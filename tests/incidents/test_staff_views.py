@@ -11,10 +11,8 @@ from django.urls import reverse
 
 from incidents import workflow
 from incidents.models import AccessLog, Case, CaseEvent, CaseStatus, Nature, Report
-from tests.factories import submit_report
+from tests.factories import submit_report, triage
 from tests.images import png_upload
-
-from .test_workflow import triage
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
