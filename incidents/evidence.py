@@ -225,7 +225,7 @@ def evidence_files(inspected: InspectedImage) -> tuple[ContentFile, ContentFile]
 
 def evidence_store(*, case, items, report=None, message=None, actor=None) -> list:
     """Save inspected uploads as Evidence rows (files into private storage)."""
-    from .models import Evidence
+    from .models import Evidence, OcrStatus
 
     rows = []
     for item in items:
@@ -233,6 +233,7 @@ def evidence_store(*, case, items, report=None, message=None, actor=None) -> lis
             original, clean = evidence_files(item)
             extra = {
                 "kind": Evidence.Kind.IMAGE,
+                "ocr_status": OcrStatus.PENDING,
                 "clean": clean,
                 "clean_sha256": item.clean_sha256,
                 "width": item.width,
@@ -255,4 +256,18 @@ def evidence_store(*, case, items, report=None, message=None, actor=None) -> lis
         )
         row.save()
         rows.append(row)
+        if row.kind == Evidence.Kind.IMAGE:
+            evidence_read_text_later(row.pk)
     return rows
+
+
+def evidence_read_text_later(evidence_id: int) -> None:
+    """Queue OCR of a clean copy once the row is committed (never slows or fails the request;
+    if the broker is down the case shows "text not extracted" and staff can ask again)."""
+    from schoolconduct.tasks import enqueue_on_commit
+
+    from .tasks import read_evidence_text
+
+    enqueue_on_commit(
+        read_evidence_text, evidence_id, fallback="staff can ask for the text to be read again"
+    )

@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from schoolconduct import ratelimit
 from schools.views import get_public_school
 
-from . import selectors, services
-from .forms import AddInformationForm, FollowUpForm, ReportForm
+from . import chat, selectors, services
+from .forms import AddInformationForm, ChatExportForm, ChatPickForm, FollowUpForm, ReportForm
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +36,24 @@ def _too_many(request: HttpRequest, template: str, context: dict) -> HttpRespons
     return render(request, template, context, status=429)
 
 
+def _chat_state(request: HttpRequest, school_slug: str) -> dict | None:
+    """This school's chat export in the session (its token is never in a URL)."""
+    state = request.session.get(chat.SESSION_KEY)
+    return state if state and state.get("school") == school_slug else None
+
+
+CHAT_GONE = (
+    "The messages from your chat export are no longer here (they are deleted after an hour). "
+    "Attach the export again, or send the report without it."
+)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, school: str) -> HttpResponse:
     school_obj = get_public_school(school)
+    chat_state = _chat_state(request, school_obj.slug)
+    chat_draft = chat.chat_draft(state=chat_state)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, school=school_obj)
         if form.is_bot():
@@ -53,10 +68,19 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
             return _too_many(
                 request, "public/report_form.html", {"school": school_obj, "form": form}
             )
+        if chat_state and chat_state.get("stage") == "picked" and chat_draft is None:
+            form.add_error(None, CHAT_GONE)
+            request.session.pop(chat.SESSION_KEY, None)
+            chat_state = None
         if form.is_valid():
             report_obj, code = services.report_submit(
-                school=school_obj, details=form.details(), images=form.cleaned_data["screenshots"]
+                school=school_obj,
+                details=form.details(),
+                images=form.cleaned_data["screenshots"],
+                chat=chat_draft,
             )
+            chat.chat_discard(state=chat_state)
+            request.session.pop(chat.SESSION_KEY, None)
             # Shown once on the receipt page, then removed from the session.
             request.session[RECEIPT_SESSION_KEY] = {
                 "reference": report_obj.reference,
@@ -66,8 +90,104 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
             }
             return redirect("reports:receipt", school=school_obj.slug)
     else:
-        form = ReportForm(school=school_obj)
-    return render(request, "public/report_form.html", {"school": school_obj, "form": form})
+        form = ReportForm(school=school_obj, initial=chat_draft.prefill() if chat_draft else None)
+    return render(
+        request,
+        "public/report_form.html",
+        {"school": school_obj, "form": form, "chat_state": chat_state, "chat_draft": chat_draft},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def chat_upload(request: HttpRequest, school: str) -> HttpResponse:
+    """Step 1 of adding a WhatsApp chat export to a report: the file."""
+    school_obj = get_public_school(school)
+    form = ChatExportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not ratelimit.hit(
+            scope="chat", key=ratelimit.client_ip(request), limit=settings.RATE_LIMIT_REPORT
+        ):
+            return _too_many(
+                request, "public/chat_upload.html", {"school": school_obj, "form": form}
+            )
+        if form.is_valid():
+            try:
+                state = chat.chat_upload(upload=form.cleaned_data["export"])
+            except ValidationError as error:
+                form.add_error("export", error)
+            else:
+                chat.chat_discard(state=_chat_state(request, school_obj.slug))
+                request.session[chat.SESSION_KEY] = {**state, "school": school_obj.slug}
+                return redirect("reports:chat-pick", school=school_obj.slug)
+    return render(request, "public/chat_upload.html", {"school": school_obj, "form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def chat_pick(request: HttpRequest, school: str) -> HttpResponse:
+    """Step 2: the parent ticks the messages they are reporting."""
+    school_obj = get_public_school(school)
+    state = _chat_state(request, school_obj.slug)
+    if state is None:
+        return redirect("reports:chat-upload", school=school_obj.slug)
+    if state.get("stage") == "picked":
+        messages.info(request, "Your messages are attached below. Remove them to pick again.")
+        return redirect("reports:report", school=school_obj.slug)
+    form = ChatPickForm(request.POST or None)
+    try:
+        if request.method == "POST" and form.is_valid():
+            try:
+                picked_state = chat.chat_pick(
+                    state=state,
+                    picked=form.cleaned_data["picked"],
+                    reporter=form.cleaned_data["reporter"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                request.session[chat.SESSION_KEY] = picked_state
+                messages.success(
+                    request,
+                    f"{picked_state['picked']} message{'s' if picked_state['picked'] != 1 else ''}"
+                    " attached. The rest of the chat has been deleted. Now finish your report.",
+                )
+                return redirect("reports:report", school=school_obj.slug)
+        page = chat.chat_pick_page(
+            state=state,
+            query=request.GET.get("q", ""),
+            page=request.GET.get("page", ""),
+        )
+    except LookupError as error:
+        request.session.pop(chat.SESSION_KEY, None)
+        messages.error(request, str(error))
+        return redirect("reports:chat-upload", school=school_obj.slug)
+    ticked = (
+        set(form.cleaned_data.get("picked", [])) if form.is_bound and form.is_valid() else set()
+    )
+    return render(
+        request,
+        "public/chat_pick.html",
+        {
+            "school": school_obj,
+            "form": form,
+            "page": page,
+            "ticked": ticked,
+            "senders": sorted({m.sender for m in page.messages if m.sender}),
+            "context_size": chat.CONTEXT,
+        },
+    )
+
+
+@never_cache
+@require_POST
+def chat_remove(request: HttpRequest, school: str) -> HttpResponse:
+    """Forget the chat export: everything held for it is deleted."""
+    school_obj = get_public_school(school)
+    chat.chat_discard(state=_chat_state(request, school_obj.slug))
+    request.session.pop(chat.SESSION_KEY, None)
+    messages.info(request, "The chat export has been removed and deleted.")
+    return redirect("reports:report", school=school_obj.slug)
 
 
 @never_cache

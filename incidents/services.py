@@ -12,6 +12,7 @@ from django.utils import timezone
 from schools.models import Group, Rule, School
 
 from . import codes, notifications
+from .chat import ExcerptDraft, excerpt_store
 from .evidence import InspectedImage, evidence_store
 from .models import (
     AccessLog,
@@ -74,6 +75,7 @@ def report_submit(
     images: list[InspectedImage],
     channel: str = Channel.ONLINE,
     actor: Any = None,
+    chat: ExcerptDraft | None = None,
 ) -> tuple[Report, str]:
     """Save a report with its evidence and open its case; return the report and its code.
 
@@ -120,16 +122,33 @@ def report_submit(
         )
         report.rules.set(details.rules)
         evidence = evidence_store(case=case, report=report, items=images, actor=actor)
+        summary, chat_data = f"Report {reference} received", {}
+        if chat is not None:
+            kept = excerpt_store(case=case, report=report, draft=chat, actor=actor)
+            picked = [m for m in kept if m.picked]
+            evidence += [m.evidence for m in kept if m.evidence]
+            times = ", ".join(f"{timezone.localtime(m.sent_at):%d/%m/%Y %H:%M}" for m in picked)
+            summary = (
+                f"{summary} with {len(picked)} message{'s' if len(picked) != 1 else ''} "
+                f"picked from a WhatsApp chat export ({times})"
+            )
+            if len(summary) > 300:
+                summary = summary[:299] + "…"
+            chat_data = {
+                "chat_messages_reported": [m.pk for m in picked],
+                "chat_messages_kept": len(kept),
+            }
         CaseEvent.objects.create(
             case=case,
             kind=CaseEvent.Kind.REPORT_RECEIVED,
             actor=actor,
-            summary=f"Report {reference} received",
+            summary=summary,
             data={
                 "report": report.pk,
                 "evidence": [e.pk for e in evidence],
                 "channel": channel,
                 "anonymous": report.is_anonymous,
+                **chat_data,
             },
         )
         kinds = [Notification.Kind.SLT_NEW_REPORT]

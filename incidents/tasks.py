@@ -31,3 +31,17 @@ def send_reminders() -> int:
     from . import deadlines
 
     return deadlines.reminders_send()
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=3,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def read_evidence_text(evidence_id: int) -> str:
+    """OCR one clean evidence image (incidents.ocr.evidence_ocr)."""
+    from .ocr import evidence_ocr
+
+    return evidence_ocr(evidence_id)
