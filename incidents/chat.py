@@ -260,8 +260,9 @@ class ExcerptDraft:
         first = self.sent_at(picked[0])
         senders = list(dict.fromkeys(line["sender"] for line in picked if line["sender"]))
         return {
-            "posted_on": first.date(),
-            "posted_time": first.time().replace(second=0),
+            # As the browser's date and time inputs want them (not the locale's format).
+            "posted_on": first.date().isoformat(),
+            "posted_time": f"{first:%H:%M}",
             "content": "\n".join(
                 f"[{self.sent_at(line):%d/%m/%Y %H:%M}] {line['text'] or '(picture)'}"
                 for line in picked
@@ -324,7 +325,7 @@ def chat_sweep(*, max_age: timedelta = UPLOAD_MAX_AGE) -> int:
             times = [storage.get_modified_time(f"{UPLOAD_DIR}/{token}/{f}") for f in files]
         except OSError:
             continue
-        if not times or max(times) < cutoff:
+        if times and max(times) < cutoff:
             for name in files:
                 storage.delete(f"{UPLOAD_DIR}/{token}/{name}")
             removed += 1
@@ -390,13 +391,17 @@ class ShownMessage:
 
 
 def _mask(text: str, names: list[str]) -> str:
+    """The reporter's name, whole or any part of it (people write "Priya here"), replaced."""
+    label = f"[{REPORTER_LABEL.lower()}]"
     for name in names:
         words = name.split()
-        if words:
-            pattern = r"[\s\u00a0\u202f]+".join(re.escape(w) for w in words)
-            text = re.sub(
-                rf"(?<!\w)@?{pattern}(?!\w)", f"[{REPORTER_LABEL.lower()}]", text, flags=re.I
-            )
+        if not words:
+            continue
+        whole = r"[\s\u00a0\u202f]+".join(re.escape(w) for w in words)
+        text = re.sub(rf"(?<!\w)@?{whole}(?!\w)", label, text, flags=re.IGNORECASE)
+        for word in words:
+            if len(word) >= 3 and any(c.isalpha() for c in word):
+                text = re.sub(rf"(?<!\w)@?{re.escape(word)}(?!\w)", label, text, flags=re.I)
     return text
 
 

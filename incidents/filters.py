@@ -13,7 +13,9 @@ from .models import Case, CaseStatus, Nature, Severity
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search", method="search", help_text="Reference, person's name or report text"
+        label="Search",
+        method="search",
+        help_text="Reference, person's name, report text, chat messages or text in screenshots",
     )
     status = django_filters.MultipleChoiceFilter(
         choices=CaseStatus.choices, widget=forms.CheckboxSelectMultiple
@@ -89,5 +91,9 @@ class CaseFilter(django_filters.FilterSet):
             | Q(persons__full_name__icontains=value)
             | Q(reports__content__icontains=value)
             | Q(reports__poster_description__icontains=value)
+            # Text read from screenshots (and staff corrections of it), and kept chat messages.
+            | Q(evidence__ocr_text__icontains=value)
+            | Q(evidence__text_correction__icontains=value)
+            | Q(chat_excerpts__lines__text__icontains=value)
         ).values("pk")
         return queryset.filter(pk__in=matching)

@@ -48,8 +48,9 @@ def evidence_ocr(evidence_id: int) -> str:
         return OcrStatus.DONE
     try:
         ImageFile.LOAD_TRUNCATED_IMAGES = False
-        with evidence.clean.open("rb") as handle, Image.open(handle) as image:
-            image.load()
+        with evidence.clean.open("rb") as handle, Image.open(handle) as opened:
+            opened.load()
+            image: Image.Image = opened
             if image.width * image.height > MAX_OCR_PIXELS:
                 scale = (MAX_OCR_PIXELS / (image.width * image.height)) ** 0.5
                 image = image.resize((int(image.width * scale), int(image.height * scale)))

@@ -103,7 +103,7 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
 def chat_upload(request: HttpRequest, school: str) -> HttpResponse:
     """Step 1 of adding a WhatsApp chat export to a report: the file."""
     school_obj = get_public_school(school)
-    form = ChatExportForm(request.POST or None, request.FILES or None)
+    form = ChatExportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if request.method == "POST":
         if not ratelimit.hit(
             scope="chat", key=ratelimit.client_ip(request), limit=settings.RATE_LIMIT_REPORT
@@ -134,7 +134,7 @@ def chat_pick(request: HttpRequest, school: str) -> HttpResponse:
     if state.get("stage") == "picked":
         messages.info(request, "Your messages are attached below. Remove them to pick again.")
         return redirect("reports:report", school=school_obj.slug)
-    form = ChatPickForm(request.POST or None)
+    form = ChatPickForm(request.POST if request.method == "POST" else None)
     try:
         if request.method == "POST" and form.is_valid():
             try:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from schools.models import Membership, Role, Rule
 
-from . import deadlines
+from . import chat, deadlines
 from .access import cases_visible_to, roles_for
 from .models import (
     IN_FORCE_BAN_STAGES,
@@ -17,6 +17,7 @@ from .models import (
     CaseStatus,
     ContactRestriction,
     Evidence,
+    ExcerptMessage,
     Meeting,
     Message,
     Referral,
@@ -167,8 +168,24 @@ def case_detail(*, case, access, event_kind: str = "") -> dict:
         .select_related("uploaded_by")
         .order_by("uploaded_at", "pk")
     )
+    chat_lines = list(
+        ExcerptMessage.objects.filter(excerpt__case=case)
+        .select_related("excerpt")
+        .order_by("excerpt__created_at", "excerpt_id", "position")
+    )
+    evidence_by_pk = {e.pk: e for e in evidence}
+    for line in chat_lines:
+        line.evidence = evidence_by_pk.get(line.evidence_id) if line.evidence_id else None
     for report in reports:
         report.files = [e for e in evidence if e.report_id == report.pk and not e.message_id]
+        # Through the reporter-identity rule: who may not see the reporter sees "The reporter".
+        report.chat = chat.excerpt_for_viewer(
+            [line for line in chat_lines if line.excerpt.report_id == report.pk],
+            can_see_reporter=access.can_see_reporter,
+        )
+        report.chat_excerpt = next(
+            (line.excerpt for line in chat_lines if line.excerpt.report_id == report.pk), None
+        )
     persons = list(case.persons.all())
     through = type(case).persons.through
     history_rows = list(

@@ -11,16 +11,18 @@ from django.utils import timezone
 
 from schools.models import Group, Rule, School
 
-from . import codes, notifications
+from . import codes, notifications, ocr, redaction
 from .chat import ExcerptDraft, excerpt_store
-from .evidence import InspectedImage, evidence_store
+from .evidence import InspectedImage, evidence_read_text_later, evidence_store
 from .models import (
     AccessLog,
     CaseEvent,
     Channel,
     ChildRisk,
+    Evidence,
     Message,
     Notification,
+    OcrStatus,
     ReferenceCounter,
     Report,
 )
@@ -205,3 +207,85 @@ def access_log_write(*, user, action: str, case=None, evidence=None, detail: str
     AccessLog.objects.create(
         user=user, action=action, case=case, evidence=evidence, detail=detail[:300]
     )
+
+
+# --- text read from evidence (OCR) -----------------------------------------------------------
+
+
+class EvidenceTextError(Exception):
+    """A correction or decision on evidence text that can't be made; the message says why."""
+
+
+def evidence_text_correct(*, evidence: Evidence, text: str, actor) -> Evidence:
+    """Keep a member of staff's correction of the text read from a screenshot (the original
+    reading stays), refresh the redaction suggestions, and note it on the chronology."""
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise EvidenceTextError("Type the text as it appears in the screenshot.")
+    with transaction.atomic():
+        row = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        row.text_correction = "" if text == row.ocr_text else text
+        row.text_corrected_by = actor
+        row.text_corrected_at = timezone.now()
+        row.redaction_suggestions = redaction.merge(
+            redaction.suggest(row.text, names=ocr.sensitive_names(row.case.school_id)),
+            row.redaction_suggestions,
+        )
+        row.save(
+            update_fields=[
+                "text_correction",
+                "text_corrected_by",
+                "text_corrected_at",
+                "redaction_suggestions",
+            ]
+        )
+        CaseEvent.objects.create(
+            case=row.case,
+            kind=CaseEvent.Kind.EVIDENCE_TEXT,
+            actor=actor,
+            summary=f"Text of the screenshot “{row.original_name[:80]}” corrected",
+            data={"evidence": row.pk},
+        )
+    return row
+
+
+def evidence_text_read_again(*, evidence: Evidence) -> bool:
+    """Queue OCR again for an image whose text was not extracted. False if already read."""
+    updated = (
+        Evidence.objects.filter(pk=evidence.pk, kind=Evidence.Kind.IMAGE)
+        .exclude(ocr_status=OcrStatus.DONE)
+        .update(ocr_status=OcrStatus.PENDING, ocr_error="")
+    )
+    if updated:
+        evidence_read_text_later(evidence.pk)
+    return bool(updated)
+
+
+def evidence_redaction_decide(*, evidence: Evidence, number: int, decision: str, actor) -> dict:
+    """Confirm or dismiss one redaction suggestion (a person decides; the case-file redaction
+    tool uses the confirmed ones). Recorded on the chronology without the text itself."""
+    if decision not in redaction.DECISIONS:
+        raise EvidenceTextError("Choose whether to confirm or dismiss the suggestion.")
+    with transaction.atomic():
+        row = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        suggestions = list(row.redaction_suggestions)
+        if not 0 <= number < len(suggestions):
+            raise EvidenceTextError("That suggestion is no longer there. Reload the page.")
+        suggestion = {
+            **suggestions[number],
+            "status": decision,
+            "decided_by": actor.pk,
+            "decided_at": timezone.now().isoformat(),
+        }
+        suggestions[number] = suggestion
+        row.redaction_suggestions = suggestions
+        row.save(update_fields=["redaction_suggestions"])
+        label = redaction.KIND_LABELS.get(str(suggestion["kind"]), "Text")
+        CaseEvent.objects.create(
+            case=row.case,
+            kind=CaseEvent.Kind.REDACTION,
+            actor=actor,
+            summary=f"{label} in “{row.original_name[:80]}” {decision} for redaction",
+            data={"evidence": row.pk, "suggestion": number, "decision": decision},
+        )
+    return suggestion

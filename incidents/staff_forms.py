@@ -573,3 +573,29 @@ LETTER_AFTER = {
     "ban_review": "bar_review",
     "restriction_start": "contact_restriction",
 }
+# Letters whose conduct summary a chat message or a screenshot's text can be quoted into
+# (letters kinds by name: incidents never imports letters).
+QUOTE_LETTERS = [
+    ("warning", "Formal warning"),
+    ("reminder", "Reminder of the code"),
+    ("meeting_invitation", "Invitation to a meeting"),
+    ("intention_to_bar", "Notice of intention to bar"),
+    ("contact_restriction", "Contact restriction"),
+]
+
+
+class EvidenceTextForm(forms.Form):
+    """A correction of the text OCR read from a screenshot (the original reading is kept)."""
+
+    text = forms.CharField(
+        label="Text in this screenshot",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        strip=False,
+        error_messages={"required": "Type the text as it appears in the screenshot."},
+    )
+
+
+class RedactionDecisionForm(forms.Form):
+    number = forms.IntegerField(min_value=0, max_value=10000)
+    decision = forms.ChoiceField(choices=[("confirmed", "Confirm"), ("dismissed", "Dismiss")])

@@ -21,6 +21,11 @@ urlpatterns = [
     path("cases/<str:reference>/<slug:action>/", staff_views.case_action, name="case-action"),
     path("evidence/<int:pk>/", staff_views.evidence_view, name="evidence"),
     path("evidence/<int:pk>/original/", staff_views.evidence_original, name="evidence-original"),
+    path("evidence/<int:pk>/text/", staff_views.evidence_text, name="evidence-text"),
+    path(
+        "evidence/<int:pk>/read-again/", staff_views.evidence_read_again, name="evidence-read-again"
+    ),
+    path("evidence/<int:pk>/redaction/", staff_views.evidence_redaction, name="evidence-redaction"),
     # Sign-in and password reset (an administrator "invites" staff by sending a reset link).
     path(
         "sign-in/",

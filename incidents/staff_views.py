@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -29,7 +30,15 @@ from .access import (
 from .filters import CaseFilter
 from .forms import ReportForm
 from .models import AccessLog, Channel, Evidence, Outcome, Target
-from .staff_forms import ACTION_FORMS, LETTER_AFTER, MergeInForm, leads_for_schools
+from .staff_forms import (
+    ACTION_FORMS,
+    LETTER_AFTER,
+    QUOTE_LETTERS,
+    EvidenceTextForm,
+    MergeInForm,
+    RedactionDecisionForm,
+    leads_for_schools,
+)
 
 
 def staff_required(view: Callable) -> Callable:
@@ -184,6 +193,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 )
                 if name in workflow.OBJECT_ACTIONS
             },
+            "quote_letters": QUOTE_LETTERS if access.can_manage else [],
             "merge_in_form": MergeInForm(case=case, user=request.user)
             if access.can_manage and case.is_open
             else None,
@@ -314,6 +324,75 @@ def evidence_original(request: HttpRequest, pk: int) -> FileResponse:
         detail=f"SHA-256 {evidence.original_sha256}",
     )
     return _file_response(evidence.original, evidence, attachment=True)
+
+
+def _managed_evidence(request: HttpRequest, pk: int) -> Evidence:
+    evidence, access = get_evidence_for_user(request.user, pk)
+    if not access.can_manage or evidence.kind != Evidence.Kind.IMAGE:
+        raise Http404("Not allowed.")
+    return evidence
+
+
+def _back_to_evidence(evidence: Evidence) -> HttpResponse:
+    return redirect(
+        reverse("staff:case-detail", args=[evidence.case.reference]) + f"#evidence-{evidence.pk}"
+    )
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def evidence_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the text read from a screenshot (SLT and trust executives who run the case)."""
+    evidence = _managed_evidence(request, pk)
+    form = EvidenceTextForm(
+        request.POST if request.method == "POST" else None, initial={"text": evidence.text}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_text_correct(
+                evidence=evidence, text=form.cleaned_data["text"], actor=request.user
+            )
+        except services.EvidenceTextError as error:
+            form.add_error("text", str(error))
+        else:
+            messages.success(request, "Text saved. The original reading is kept as well.")
+            return _back_to_evidence(evidence)
+    return render(
+        request,
+        "staff/evidence_text.html",
+        {"evidence": evidence, "case": evidence.case, "form": form},
+    )
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def evidence_read_again(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _managed_evidence(request, pk)
+    if services.evidence_text_read_again(evidence=evidence):
+        messages.info(request, "The text will be read again in a moment.")
+    return _back_to_evidence(evidence)
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def evidence_redaction(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _managed_evidence(request, pk)
+    form = RedactionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to confirm or dismiss the suggestion.")
+        return _back_to_evidence(evidence)
+    try:
+        suggestion = services.evidence_redaction_decide(
+            evidence=evidence,
+            number=form.cleaned_data["number"],
+            decision=form.cleaned_data["decision"],
+            actor=request.user,
+        )
+    except services.EvidenceTextError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"“{suggestion['text']}” {suggestion['status']} for redaction.")
+    return _back_to_evidence(evidence)
 
 
 @case_staff_required

@@ -30,6 +30,10 @@ EXPECTED = {
     "case-action": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence-original": ((R, OK, OK, NF, NF, NF), (R, NF, NF, NF, NF, OK)),
+    # Correcting a screenshot's text and deciding redactions: those who run the case.
+    "evidence-text": ((R, OK, NF, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
+    "evidence-read-again": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
+    "evidence-redaction": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "login": ((OK, R, R, R, R, R), None),
     "logout": ((NA, NA, NA, NA, NA, NA), None),
     "password-reset": ((OK, OK, OK, OK, OK, OK), None),
@@ -64,7 +68,7 @@ def url_for(name: str, case, evidence) -> str:
         kwargs = {"reference": case.reference}
     elif name == "case-action":
         kwargs = {"reference": case.reference, "action": "note"}
-    elif name in ("evidence", "evidence-original"):
+    elif name.startswith("evidence"):
         kwargs = {"pk": evidence.pk}
     elif name == "password-reset-confirm":
         kwargs = {"uidb64": "MQ", "token": "set-password"}

@@ -88,10 +88,10 @@ EXPECTED_QUERIES = {
     "dashboard": 15,
     # + schools for the filter, the filter's choices (rules, groups, leads), count, page
     "list": 10,
-    # + case, access-log insert, reports, their rules, evidence, persons, history, messages,
-    #   events, meetings, referrals, access log, case rules, bans, restrictions, letters,
-    #   new reports to merge in (2)
-    "case": 21,
+    # + case, access-log insert, reports, their rules, evidence, kept chat messages, persons,
+    #   history, messages, events, meetings, referrals, access log, case rules, bans,
+    #   restrictions, letters, new reports to merge in (2)
+    "case": 22,
     # + schools for the filter, access-log insert, the rows (one chunked query)
     "export": 7,
 }
