@@ -251,3 +251,12 @@ def test_another_schools_form_does_not_see_this_export(school, other_school, cli
     _upload_and_pick(client, [4])
     assert "messages you picked" not in client.get("/s/elsewhere/report/").text
     assert client.get("/s/elsewhere/report/chat/pick/")["Location"] == "/s/elsewhere/report/chat/"
+
+
+@pytest.mark.django_db
+def test_the_privacy_notice_says_what_is_kept_from_an_export_and_what_is_discarded(client):
+    text = client.get("/privacy/").text
+    assert 'id="chat-exports"' in text
+    assert "the messages you ticked and up to three messages" in text
+    assert "other members' names and phone numbers" in text.replace("&#x27;", "'")
+    assert "deleted as soon as you tick your messages" in text

@@ -15,6 +15,16 @@ from incidents.services import report_submit
 from ..factories import report_details, submit_report
 from ..images import text_screenshot, upload
 
+
+@pytest.fixture
+def tesseract():
+    import shutil
+
+    from ..conftest import require_service
+
+    require_service("Tesseract", bool(shutil.which("tesseract")), "apt-get install tesseract-ocr")
+
+
 SCREENSHOT_LINES = [
     "Mrs Carter is useless and a disgrace",
     "Call me on 07700 900123",
@@ -164,7 +174,7 @@ def test_a_new_screenshot_waits_for_its_text(school, head, client):
 
 
 @pytest.mark.django_db
-def test_ocr_reads_the_text_and_suggests_redactions(school, head, client):
+def test_ocr_reads_the_text_and_suggests_redactions(school, head, client, tesseract):
     SensitiveName.objects.create(school=school, name="Poppy  Smith")
     report, evidence = screenshot_evidence(school)
     assert ocr.evidence_ocr(evidence.pk) == OcrStatus.DONE
@@ -217,7 +227,7 @@ def test_the_report_is_saved_even_if_the_task_cannot_be_queued(school, client, b
 
 
 @pytest.mark.django_db
-def test_staff_correct_the_text_and_the_original_reading_is_kept(school, head, client):
+def test_staff_correct_the_text_and_the_original_reading_is_kept(school, head, client, tesseract):
     report, evidence = screenshot_evidence(school)
     ocr.evidence_ocr(evidence.pk)
     client.force_login(head)
@@ -245,7 +255,7 @@ def test_staff_correct_the_text_and_the_original_reading_is_kept(school, head, c
 
 
 @pytest.mark.django_db
-def test_a_person_confirms_or_dismisses_each_redaction(school, head, client):
+def test_a_person_confirms_or_dismisses_each_redaction(school, head, client, tesseract):
     report, evidence = screenshot_evidence(school)
     ocr.evidence_ocr(evidence.pk)
     client.force_login(head)
@@ -328,7 +338,7 @@ def test_the_case_list_finds_text_in_screenshots_and_chat_messages(school, head,
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_reads_a_screenshot_and_the_case_is_found_by_its_text(
-    school, head, client, celery_worker_on_redis
+    school, head, client, celery_worker_on_redis, tesseract
 ):
     from tests.letters.test_lifecycle import wait_for
 
@@ -350,7 +360,7 @@ def test_a_real_worker_reads_a_screenshot_and_the_case_is_found_by_its_text(
 
 @pytest.mark.django_db
 def test_only_those_who_run_the_case_may_decide_or_ask_again(
-    school, dsl, office, other_head, client
+    school, dsl, office, other_head, client, tesseract
 ):
     _report, evidence = screenshot_evidence(school)
     ocr.evidence_ocr(evidence.pk)
