@@ -11,7 +11,6 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from schoolconduct import ratelimit
 from schools.views import get_public_school
 
-from . import chat, selectors, services
-from .forms import AddInformationForm, ChatExportForm, ChatPickForm, FollowUpForm, ReportForm
+from . import chat, chat_views, selectors, services
+from .forms import AddInformationForm, ChatExportForm, FollowUpForm, ReportForm
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +35,6 @@ def _too_many(request: HttpRequest, template: str, context: dict) -> HttpRespons
     return render(request, template, context, status=429)
 
 
-def _chat_state(request: HttpRequest, school_slug: str) -> dict | None:
-    """This school's chat export in the session (its token is never in a URL)."""
-    state = request.session.get(chat.SESSION_KEY)
-    return state if state and state.get("school") == school_slug else None
-
-
 CHAT_GONE = (
     "The messages from your chat export are no longer here (they are deleted after an hour). "
     "Attach the export again, or send the report without it."
@@ -52,7 +45,7 @@ CHAT_GONE = (
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, school: str) -> HttpResponse:
     school_obj = get_public_school(school)
-    chat_state = _chat_state(request, school_obj.slug)
+    chat_state = _chat_flow(school_obj).state(request)
     chat_draft = chat.chat_draft(state=chat_state)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, school=school_obj)
@@ -98,96 +91,46 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
     )
 
 
+def _chat_flow(school_obj) -> chat_views.ChatFlow:
+    slug = school_obj.slug
+    return chat_views.ChatFlow(
+        scope=slug,
+        base_template="public/base.html",
+        upload_url=reverse("reports:chat-upload", kwargs={"school": slug}),
+        pick_url=reverse("reports:chat-pick", kwargs={"school": slug}),
+        remove_url=reverse("reports:chat-remove", kwargs={"school": slug}),
+        form_url=reverse("reports:report", kwargs={"school": slug}),
+        context={"school": school_obj},
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def chat_upload(request: HttpRequest, school: str) -> HttpResponse:
     """Step 1 of adding a WhatsApp chat export to a report: the file."""
-    school_obj = get_public_school(school)
-    form = ChatExportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
-    if request.method == "POST":
-        if not ratelimit.hit(
-            scope="chat", key=ratelimit.client_ip(request), limit=settings.RATE_LIMIT_REPORT
-        ):
-            return _too_many(
-                request, "public/chat_upload.html", {"school": school_obj, "form": form}
-            )
-        if form.is_valid():
-            try:
-                state = chat.chat_upload(upload=form.cleaned_data["export"])
-            except ValidationError as error:
-                form.add_error("export", error)
-            else:
-                chat.chat_discard(state=_chat_state(request, school_obj.slug))
-                request.session[chat.SESSION_KEY] = {**state, "school": school_obj.slug}
-                return redirect("reports:chat-pick", school=school_obj.slug)
-    return render(request, "public/chat_upload.html", {"school": school_obj, "form": form})
+    flow = _chat_flow(get_public_school(school))
+    if request.method == "POST" and not ratelimit.hit(
+        scope="chat", key=ratelimit.client_ip(request), limit=settings.RATE_LIMIT_REPORT
+    ):
+        return flow.render(
+            request,
+            "public/chat_upload.html",
+            {"form": ChatExportForm(), "rate_limited": True, "status": 429},
+        )
+    return chat_views.upload(request, flow)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def chat_pick(request: HttpRequest, school: str) -> HttpResponse:
     """Step 2: the parent ticks the messages they are reporting."""
-    school_obj = get_public_school(school)
-    state = _chat_state(request, school_obj.slug)
-    if state is None:
-        return redirect("reports:chat-upload", school=school_obj.slug)
-    if state.get("stage") == "picked":
-        messages.info(request, "Your messages are attached below. Remove them to pick again.")
-        return redirect("reports:report", school=school_obj.slug)
-    form = ChatPickForm(request.POST if request.method == "POST" else None)
-    try:
-        if request.method == "POST" and form.is_valid():
-            try:
-                picked_state = chat.chat_pick(
-                    state=state,
-                    picked=form.cleaned_data["picked"],
-                    reporter=form.cleaned_data["reporter"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                request.session[chat.SESSION_KEY] = picked_state
-                messages.success(
-                    request,
-                    f"{picked_state['picked']} message{'s' if picked_state['picked'] != 1 else ''}"
-                    " attached. The rest of the chat has been deleted. Now finish your report.",
-                )
-                return redirect("reports:report", school=school_obj.slug)
-        page = chat.chat_pick_page(
-            state=state,
-            query=request.GET.get("q", ""),
-            page=request.GET.get("page", ""),
-        )
-    except LookupError as error:
-        request.session.pop(chat.SESSION_KEY, None)
-        messages.error(request, str(error))
-        return redirect("reports:chat-upload", school=school_obj.slug)
-    ticked = (
-        set(form.cleaned_data.get("picked", [])) if form.is_bound and form.is_valid() else set()
-    )
-    return render(
-        request,
-        "public/chat_pick.html",
-        {
-            "school": school_obj,
-            "form": form,
-            "page": page,
-            "ticked": ticked,
-            "senders": sorted({m.sender for m in page.messages if m.sender}),
-            "context_size": chat.CONTEXT,
-        },
-    )
+    return chat_views.pick(request, _chat_flow(get_public_school(school)))
 
 
 @never_cache
 @require_POST
 def chat_remove(request: HttpRequest, school: str) -> HttpResponse:
-    """Forget the chat export: everything held for it is deleted."""
-    school_obj = get_public_school(school)
-    chat.chat_discard(state=_chat_state(request, school_obj.slug))
-    request.session.pop(chat.SESSION_KEY, None)
-    messages.info(request, "The chat export has been removed and deleted.")
-    return redirect("reports:report", school=school_obj.slug)
+    return chat_views.remove(request, _chat_flow(get_public_school(school)))
 
 
 @never_cache

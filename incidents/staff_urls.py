@@ -11,6 +11,17 @@ urlpatterns = [
     path("bans/", staff_views.register, name="register"),
     path("cases/export.csv", staff_views.case_export, name="case-export"),
     path("cases/log-report/", staff_views.report_log, name="report-log"),
+    path("cases/log-report/chat/", staff_views.report_log_chat, name="report-log-chat"),
+    path(
+        "cases/log-report/chat/pick/",
+        staff_views.report_log_chat_pick,
+        name="report-log-chat-pick",
+    ),
+    path(
+        "cases/log-report/chat/remove/",
+        staff_views.report_log_chat_remove,
+        name="report-log-chat-remove",
+    ),
     path("cases/<str:reference>/", staff_views.case_detail, name="case-detail"),
     path(
         "cases/<str:reference>/chronology/",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from schoolconduct.pdf import html_to_pdf
 
-from . import selectors, services, workflow
+from . import chat, chat_views, selectors, services, workflow
 from .access import (
     case_schools,
     get_case_for_user,
@@ -395,18 +395,46 @@ def evidence_redaction(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_evidence(evidence)
 
 
-@case_staff_required
-@require_http_methods(["GET", "POST"])
-def report_log(request: HttpRequest) -> HttpResponse:
-    """Staff log a report on a parent's behalf (phone, email, in person)."""
+def _report_log_school(request: HttpRequest):
     schools = list(managed_schools(request.user))
     if not schools:
         raise Http404("Only senior leaders can log reports.")
     school_id = request.POST.get("school") or request.GET.get("school") or schools[0].pk
-    school = next((s for s in schools if str(s.pk) == str(school_id)), schools[0])
+    return next((s for s in schools if str(s.pk) == str(school_id)), schools[0]), schools
+
+
+def _staff_chat_flow(school) -> chat_views.ChatFlow:
+    query = f"?school={school.pk}"
+    return chat_views.ChatFlow(
+        scope=f"staff:{school.pk}",
+        base_template="staff/base.html",
+        upload_url=reverse("staff:report-log-chat") + query,
+        pick_url=reverse("staff:report-log-chat-pick") + query,
+        remove_url=reverse("staff:report-log-chat-remove") + query,
+        form_url=reverse("staff:report-log") + query,
+        context={"staff_school": school},
+        hidden={"school": str(school.pk)},
+    )
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def report_log(request: HttpRequest) -> HttpResponse:
+    """Staff log a report on a parent's behalf (phone, email, in person)."""
+    school, schools = _report_log_school(request)
+    chat_flow = _staff_chat_flow(school)
+    chat_state = chat_flow.state(request)
+    chat_draft = chat.chat_draft(state=chat_state)
     channel = request.POST.get("channel", Channel.PHONE)
-    form = ReportForm(request.POST or None, request.FILES or None, school=school)
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, school=school)
+    else:
+        form = ReportForm(school=school, initial=chat_draft.prefill() if chat_draft else None)
     channel_choices = [c for c in Channel.choices if c[0] != Channel.ONLINE]
+    if request.method == "POST" and chat_state and chat_draft is None:
+        form.add_error(None, "The chat messages are no longer here: attach the export again.")
+        chat_flow.forget(request)
+        chat_state = None
     if request.method == "POST" and channel in dict(channel_choices) and form.is_valid():
         report, code = services.report_submit(
             school=school,
@@ -414,7 +442,9 @@ def report_log(request: HttpRequest) -> HttpResponse:
             images=form.cleaned_data["screenshots"],
             channel=channel,
             actor=request.user,
+            chat=chat_draft,
         )
+        chat_flow.forget(request)
         return render(
             request,
             "staff/code_reissued.html",
@@ -429,8 +459,30 @@ def report_log(request: HttpRequest) -> HttpResponse:
             "school": school,
             "channel": channel,
             "channels": channel_choices,
+            "chat_flow": chat_flow,
+            "chat_state": chat_state,
+            "chat_draft": chat_draft,
         },
     )
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def report_log_chat(request: HttpRequest) -> HttpResponse:
+    """A WhatsApp chat export for a report staff log (step 1: the file)."""
+    return chat_views.upload(request, _staff_chat_flow(_report_log_school(request)[0]))
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def report_log_chat_pick(request: HttpRequest) -> HttpResponse:
+    return chat_views.pick(request, _staff_chat_flow(_report_log_school(request)[0]))
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def report_log_chat_remove(request: HttpRequest) -> HttpResponse:
+    return chat_views.remove(request, _staff_chat_flow(_report_log_school(request)[0]))
 
 
 @staff_required

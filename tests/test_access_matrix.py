@@ -24,6 +24,10 @@ EXPECTED = {
     "register": ((R, OK, OK, OK, OK, OK), None),
     "case-export": ((R, OK, OK, NF, OK, OK), None),
     "report-log": ((R, OK, NF, NF, OK, OK), None),
+    "report-log-chat": ((R, OK, NF, NF, OK, OK), None),
+    # Nothing uploaded yet: back to the upload step.
+    "report-log-chat-pick": ((R, R, NF, NF, R, R), None),
+    "report-log-chat-remove": ((R, NA, NA, NF, NA, NA), None),
     "case-detail": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "case-chronology": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "case-merge-in": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),

@@ -260,3 +260,31 @@ def test_the_privacy_notice_says_what_is_kept_from_an_export_and_what_is_discard
     assert "the messages you ticked and up to three messages" in text
     assert "other members' names and phone numbers" in text.replace("&#x27;", "'")
     assert "deleted as soon as you tick your messages" in text
+
+
+@pytest.mark.django_db
+def test_staff_log_a_report_with_a_chat_export(school, head, dsl, client):
+    client.force_login(dsl)
+    assert (
+        client.post("/staff/cases/log-report/chat/", {"export": export_file()}).status_code == 404
+    )
+    client.force_login(head)
+    school_q = f"?school={school.pk}"
+    assert "Attach a WhatsApp chat export" in client.get("/staff/cases/log-report/").text
+    response = client.post("/staff/cases/log-report/chat/" + school_q, {"export": export_file()})
+    assert response["Location"] == "/staff/cases/log-report/chat/pick/" + school_q
+    page = client.get("/staff/cases/log-report/chat/pick/" + school_q, {"q": "useless"}).text
+    assert 'name="school" value="%d"' % school.pk in page and "Mrs Carter is useless" in page
+    response = client.post("/staff/cases/log-report/chat/pick/" + school_q, {"picked": ["4"]})
+    assert response["Location"] == "/staff/cases/log-report/" + school_q
+    form = client.get("/staff/cases/log-report/" + school_q).text
+    assert "1 message picked" in form and "[14/03/2026 19:43] Mrs Carter" in form
+    response = client.post(
+        "/staff/cases/log-report/",
+        {**valid_data(school, posted_on="2026-03-14"), "school": school.pk, "channel": "phone"},
+    )
+    assert response.status_code == 200 and "WPS-" in response.text
+    excerpt = ChatExcerpt.objects.get()
+    assert excerpt.report.channel == "phone"
+    assert [m.position for m in excerpt.lines.all() if m.picked] == [4]
+    assert held_files() == [] and chat.SESSION_KEY not in client.session
