@@ -274,7 +274,7 @@ def test_staff_log_a_report_with_a_chat_export(school, head, dsl, client):
     response = client.post("/staff/cases/log-report/chat/" + school_q, {"export": export_file()})
     assert response["Location"] == "/staff/cases/log-report/chat/pick/" + school_q
     page = client.get("/staff/cases/log-report/chat/pick/" + school_q, {"q": "useless"}).text
-    assert 'name="school" value="%d"' % school.pk in page and "Mrs Carter is useless" in page
+    assert f'name="school" value="{school.pk}"' in page and "Mrs Carter is useless" in page
     response = client.post("/staff/cases/log-report/chat/pick/" + school_q, {"picked": ["4"]})
     assert response["Location"] == "/staff/cases/log-report/" + school_q
     form = client.get("/staff/cases/log-report/" + school_q).text
