@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from .models import AccessLog, Case, CaseEvent, Evidence, Notification, Person, Report
+from .models import (
+    AccessLog,
+    Case,
+    CaseEvent,
+    Evidence,
+    Notification,
+    Person,
+    Report,
+    SensitiveName,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -95,3 +104,14 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ("full_name", "school", "trust", "postcode")
     list_filter = ("school",)
     search_fields = ("full_name", "email", "postcode")
+
+
+@admin.register(SensitiveName)
+class SensitiveNameAdmin(admin.ModelAdmin):
+    """Names (pupils, staff) whose appearance in a screenshot's text is suggested for
+    redaction; SLT also keep the list on the staff site."""
+
+    list_display = ("name", "school", "added_by", "added_at")
+    list_filter = ("school",)
+    search_fields = ("name",)
+    readonly_fields = ("added_by", "added_at")

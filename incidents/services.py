@@ -25,6 +25,7 @@ from .models import (
     OcrStatus,
     ReferenceCounter,
     Report,
+    SensitiveName,
 )
 from .workflow import case_open
 
@@ -289,3 +290,30 @@ def evidence_redaction_decide(*, evidence: Evidence, number: int, decision: str,
             data={"evidence": row.pk, "suggestion": number, "decision": decision},
         )
     return suggestion
+
+
+def sensitive_name_add(*, school, name: str, actor) -> SensitiveName:
+    """List a name as sensitive for a school, and suggest it wherever screenshots of the
+    school's cases already show it (decisions taken on other suggestions are kept)."""
+    name = " ".join(name.split())
+    if not name:
+        raise EvidenceTextError("Type the name to list.")
+    if SensitiveName.objects.filter(school=school, name__iexact=name).exists():
+        raise EvidenceTextError(f"“{name}” is already on the list.")
+    with transaction.atomic():
+        row = SensitiveName.objects.create(school=school, name=name, added_by=actor)
+        names = ocr.sensitive_names(school.pk)
+        read = Evidence.objects.filter(case__school=school, ocr_status=OcrStatus.DONE)
+        for evidence in read.select_for_update().iterator(chunk_size=200):
+            suggestions = redaction.merge(
+                redaction.suggest(evidence.text, names=names), evidence.redaction_suggestions
+            )
+            if suggestions != evidence.redaction_suggestions:
+                evidence.redaction_suggestions = suggestions
+                evidence.save(update_fields=["redaction_suggestions"])
+    return row
+
+
+def sensitive_name_remove(*, name: SensitiveName) -> None:
+    """Take a name off the list (suggestions already made stay, for a person to decide)."""
+    name.delete()

@@ -599,3 +599,12 @@ class EvidenceTextForm(forms.Form):
 class RedactionDecisionForm(forms.Form):
     number = forms.IntegerField(min_value=0, max_value=10000)
     decision = forms.ChoiceField(choices=[("confirmed", "Confirm"), ("dismissed", "Dismiss")])
+
+
+class SensitiveNameForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=120,
+        help_text="A pupil's or a member of staff's name, as it might appear in a screenshot.",
+        error_messages={"required": "Type the name to list."},
+    )

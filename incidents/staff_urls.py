@@ -9,6 +9,12 @@ urlpatterns = [
     path("", staff_views.dashboard, name="dashboard"),
     path("cases/", staff_views.case_list, name="case-list"),
     path("bans/", staff_views.register, name="register"),
+    path("sensitive-names/", staff_views.sensitive_names, name="sensitive-names"),
+    path(
+        "sensitive-names/<int:pk>/remove/",
+        staff_views.sensitive_name_remove,
+        name="sensitive-name-remove",
+    ),
     path("cases/export.csv", staff_views.case_export, name="case-export"),
     path("cases/log-report/", staff_views.report_log, name="report-log"),
     path("cases/log-report/chat/", staff_views.report_log_chat, name="report-log-chat"),

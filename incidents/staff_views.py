@@ -29,7 +29,7 @@ from .access import (
 )
 from .filters import CaseFilter
 from .forms import ReportForm
-from .models import AccessLog, Channel, Evidence, Outcome, Target
+from .models import AccessLog, Channel, Evidence, Outcome, SensitiveName, Target
 from .staff_forms import (
     ACTION_FORMS,
     LETTER_AFTER,
@@ -37,6 +37,7 @@ from .staff_forms import (
     EvidenceTextForm,
     MergeInForm,
     RedactionDecisionForm,
+    SensitiveNameForm,
     leads_for_schools,
 )
 
@@ -483,6 +484,47 @@ def report_log_chat_pick(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def report_log_chat_remove(request: HttpRequest) -> HttpResponse:
     return chat_views.remove(request, _staff_chat_flow(_report_log_school(request)[0]))
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def sensitive_names(request: HttpRequest) -> HttpResponse:
+    """The school's list of sensitive names, suggested for redaction wherever a screenshot's
+    text shows them (SLT and trust executives)."""
+    school, schools = _report_log_school(request)
+    form = SensitiveNameForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sensitive_name_add(
+                school=school, name=form.cleaned_data["name"], actor=request.user
+            )
+        except services.EvidenceTextError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, "Name added to the list.")
+            return redirect(reverse("staff:sensitive-names") + f"?school={school.pk}")
+    return render(
+        request,
+        "staff/sensitive_names.html",
+        {
+            "form": form,
+            "school": school,
+            "schools": schools,
+            "names": SensitiveName.objects.filter(school=school).select_related("added_by"),
+        },
+    )
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def sensitive_name_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    schools = managed_schools(request.user)
+    name = SensitiveName.objects.filter(pk=pk, school__in=schools).first()
+    if name is None:
+        raise Http404("No such name.")
+    services.sensitive_name_remove(name=name)
+    messages.success(request, "Name taken off the list.")
+    return redirect(reverse("staff:sensitive-names") + f"?school={name.school_id}")
 
 
 @staff_required

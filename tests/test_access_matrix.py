@@ -25,6 +25,8 @@ EXPECTED = {
     "case-export": ((R, OK, OK, NF, OK, OK), None),
     "report-log": ((R, OK, NF, NF, OK, OK), None),
     "report-log-chat": ((R, OK, NF, NF, OK, OK), None),
+    "sensitive-names": ((R, OK, NF, NF, OK, OK), None),
+    "sensitive-name-remove": ((R, NA, NA, NF, NA, NA), None),
     # Nothing uploaded yet: back to the upload step.
     "report-log-chat-pick": ((R, R, NF, NF, R, R), None),
     "report-log-chat-remove": ((R, NA, NA, NF, NA, NA), None),
@@ -74,6 +76,8 @@ def url_for(name: str, case, evidence) -> str:
         kwargs = {"reference": case.reference, "action": "note"}
     elif name.startswith("evidence"):
         kwargs = {"pk": evidence.pk}
+    elif name == "sensitive-name-remove":
+        kwargs = {"pk": 1}
     elif name == "password-reset-confirm":
         kwargs = {"uidb64": "MQ", "token": "set-password"}
     return reverse(f"staff:{name}", kwargs=kwargs)

@@ -375,3 +375,35 @@ def test_only_those_who_run_the_case_may_decide_or_ask_again(
     evidence.refresh_from_db()
     assert evidence.text_correction == ""
     assert {s["status"] for s in evidence.redaction_suggestions} == {"suggested"}
+
+
+@pytest.mark.django_db
+def test_slt_list_sensitive_names_and_screenshots_already_read_are_suggested(
+    school, other_school, head, other_head, client
+):
+    _report, evidence = screenshot_evidence(school)
+    Evidence.objects.filter(pk=evidence.pk).update(
+        ocr_status="done", ocr_text="Ask Poppy  Smith about it"
+    )
+    client.force_login(head)
+    url = "/staff/sensitive-names/"
+    assert "No names listed yet." in client.get(url).text
+    response = client.post(url, {"name": "   ", "school": school.pk})
+    assert "Type the name to list." in response.text
+    response = client.post(url, {"name": "Poppy\u00a0Smith", "school": school.pk})
+    assert response.status_code == 302
+    assert "Poppy Smith" in client.get(url).text
+    again = client.post(url, {"name": "poppy smith", "school": school.pk})
+    assert "is already on the list" in again.text and 'value="poppy smith"' in again.text
+    evidence.refresh_from_db()
+    assert [(s["kind"], s["text"]) for s in evidence.redaction_suggestions] == [
+        ("name", "Poppy Smith")
+    ]
+    # Another school's head can neither see nor remove it.
+    name = SensitiveName.objects.get()
+    client.force_login(other_head)
+    assert "Poppy" not in client.get(url).text
+    assert client.post(f"/staff/sensitive-names/{name.pk}/remove/").status_code == 404
+    client.force_login(head)
+    assert client.post(f"/staff/sensitive-names/{name.pk}/remove/").status_code == 302
+    assert not SensitiveName.objects.exists()
