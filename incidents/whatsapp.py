@@ -305,8 +305,15 @@ def _classify(rest: str, ios: bool) -> tuple[str, str, bool]:
 def parse_text(text: str, *, name: str = "chat") -> tuple[list[ChatMessage], Platform, bool]:
     """Messages from an export's text; raises ExportError if it holds none."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    parsed = list(_headers(lines))
-    headers = [h for h, _ in parsed if h is not None]
+    parsed: list[tuple[_Header | None, str]] = []
+    headers: list[_Header] = []
+    for header, line in _headers(lines):
+        parsed.append((header, line))
+        if header is not None:
+            headers.append(header)
+            # Stop reading at the cap, not after every line of a hostile file.
+            if len(headers) > MAX_MESSAGES:
+                raise ExportError(TOO_MANY_MESSAGES.format(name=name, limit=MAX_MESSAGES))
     if not headers:
         raise ExportError(NOT_A_CHAT.format(name=name))
     year_first, day_first = _date_order(headers)
