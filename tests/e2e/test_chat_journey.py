@@ -8,10 +8,13 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from incidents.models import ExcerptMessage, Person, Report
+from incidents import redaction
+from incidents.evidence import evidence_store, inspect_image
+from incidents.models import Evidence, ExcerptMessage, Person, Report
 from incidents.workflow import perform_action
 from letters.models import Letter
 from tests.e2e.conftest import check_accessibility
+from tests.images import image_bytes, upload
 
 from .test_letters_journey import sign_in
 
@@ -104,6 +107,16 @@ def test_parent_picks_two_messages_and_slt_quote_one_into_a_warning(
         rules=list(school.rules.all()[:1]),
     )
     perform_action(case=case, action="add_person", actor=head, person=parent)
+    # A screenshot whose text has been read, with suggestions to confirm (OCR itself is
+    # tested on a real worker in tests/incidents/test_evidence_text.py).
+    [shot] = evidence_store(
+        case=case, report=report, items=[inspect_image(upload(image_bytes("PNG"), "s.png"))]
+    )
+    Evidence.objects.filter(pk=shot.pk).update(
+        ocr_status="done",
+        ocr_text="Call me on 07700 900123",
+        redaction_suggestions=redaction.suggest("Call me on 07700 900123"),
+    )
     slt = browser.new_context(viewport={"width": 1280, "height": 900})
     desk = slt.new_page()
     sign_in(desk, live_server.url, "head")
@@ -111,6 +124,12 @@ def test_parent_picks_two_messages_and_slt_quote_one_into_a_warning(
     message = desk.locator(f"#chat-{kept[1].pk}")
     assert "reported" in message.inner_text()
     check_accessibility(desk, "chat-04-case")
+    desk.locator(f"#evidence-{shot.pk}").get_by_role("button", name="Confirm").click()
+    assert desk.get_by_text("07700 900123” confirmed for redaction").is_visible()
+    desk.set_viewport_size({"width": 360, "height": 740})
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 360
+    check_accessibility(desk, "chat-05-case-phone")
+    desk.set_viewport_size({"width": 1280, "height": 900})
     message.get_by_text("Quote in a letter").click()
     message.get_by_role("link", name="Formal warning").click()
     quote = f"At 19:43 on {day:%d/%m/%Y}: “Mrs Carter is useless and everyone knows it."
