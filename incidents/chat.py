@@ -32,7 +32,9 @@ from .models import Case, ChatExcerpt, Evidence, ExcerptMessage, Report, private
 logger = logging.getLogger(__name__)
 
 UPLOAD_DIR = "chat-uploads"
-UPLOAD_MAX_AGE = timedelta(hours=1)
+# Swept every 10 minutes by beat (and at each upload), so nothing stays beyond the hour the
+# parent is promised.
+UPLOAD_MAX_AGE = timedelta(minutes=50)
 CONTEXT = 3
 PAGE_SIZE = 100
 MAX_PICKS = 20

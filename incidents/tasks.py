@@ -45,3 +45,11 @@ def read_evidence_text(evidence_id: int) -> str:
     from .ocr import evidence_ocr
 
     return evidence_ocr(evidence_id)
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def sweep_chat_uploads() -> int:
+    """Every 10 minutes: delete chat exports left between upload and report (incidents.chat)."""
+    from .chat import chat_sweep
+
+    return chat_sweep()

@@ -309,4 +309,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.tasks.send_letter_reminders",
         "schedule": crontab(hour=7, minute=10),
     },
+    # Chat exports a parent uploaded but never picked from: deleted within the hour promised.
+    "sweep-chat-uploads": {
+        "task": "incidents.tasks.sweep_chat_uploads",
+        "schedule": 10 * 60,
+    },
 }

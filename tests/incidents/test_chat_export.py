@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
 from pathlib import Path
 
@@ -288,3 +289,20 @@ def test_staff_log_a_report_with_a_chat_export(school, head, dsl, client):
     assert excerpt.report.channel == "phone"
     assert [m.position for m in excerpt.lines.all() if m.picked] == [4]
     assert held_files() == [] and chat.SESSION_KEY not in client.session
+
+
+@pytest.mark.django_db
+def test_beat_sweeps_abandoned_uploads_within_the_hour(school, client, settings):
+    from incidents.tasks import sweep_chat_uploads
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["sweep-chat-uploads"]
+    assert schedule["task"] == "incidents.tasks.sweep_chat_uploads"
+    assert chat.UPLOAD_MAX_AGE + datetime.timedelta(seconds=schedule["schedule"]) <= (
+        datetime.timedelta(hours=1)
+    )
+    client.post(UPLOAD, {"export": export_file()})
+    assert sweep_chat_uploads() == 0
+    old = timezone.now().timestamp() - chat.UPLOAD_MAX_AGE.total_seconds() - 1
+    for path in held_files():
+        os.utime(path, (old, old))
+    assert sweep_chat_uploads() == 1 and held_files() == []
