@@ -114,24 +114,29 @@ def submit_report(school: School, images=(), **overrides):
     )
 
 
-def triaged_case(school, head, *, person=None, report_kwargs=None, **triage):
+def triaged_case(school, head, *, person=None, report_kwargs=None, **triage_params):
     """A reported case triaged by `head` — medium severity, abusive comments about staff, no
     safeguarding concern, the school's first rule, unless `triage` says otherwise — with
     `person` added as the person concerned."""
+    report, _ = submit_report(school, **(report_kwargs or {}))
+    return triage(report.case, head, person=person, **triage_params)
+
+
+def triage(case, head, *, person=None, **triage_params):
+    """Triage an existing case as `triaged_case` does; returns it refreshed."""
     from incidents.workflow import perform_action
 
-    report, _ = submit_report(school, **(report_kwargs or {}))
     params = {
         "severity": "medium",
         "nature": "abusive",
         "targets": ["staff"],
         "safeguarding_screen": "none",
         "lead": head,
-        "rules": list(school.rules.all()[:1]),
+        "rules": list(case.school.rules.all()[:1]),
     }
-    params.update(triage)
-    perform_action(case=report.case, action="triage", actor=head, **params)
+    params.update(triage_params)
+    perform_action(case=case, action="triage", actor=head, **params)
     if person is not None:
-        perform_action(case=report.case, action="add_person", actor=head, person=person)
-    report.case.refresh_from_db()
-    return report.case
+        perform_action(case=case, action="add_person", actor=head, person=person)
+    case.refresh_from_db()
+    return case

@@ -11,9 +11,9 @@ from django.utils import timezone
 from incidents import redaction
 from incidents.evidence import evidence_store, inspect_image
 from incidents.models import Evidence, ExcerptMessage, Person, Report
-from incidents.workflow import perform_action
 from letters.models import Letter
 from tests.e2e.conftest import check_accessibility
+from tests.factories import triage
 from tests.images import image_bytes, upload
 
 from .test_letters_journey import sign_in
@@ -95,18 +95,7 @@ def test_parent_picks_two_messages_and_slt_quote_one_into_a_warning(
     # SLT: triage, then quote Mark's first message into a formal warning.
     case = report.case
     parent = Person.objects.create(school=school, full_name="Mr Mark Jones", address="1 Lane")
-    perform_action(
-        case=case,
-        action="triage",
-        actor=head,
-        severity="medium",
-        nature="abusive",
-        targets=["staff"],
-        safeguarding_screen="none",
-        lead=head,
-        rules=list(school.rules.all()[:1]),
-    )
-    perform_action(case=case, action="add_person", actor=head, person=parent)
+    triage(case, head, person=parent)
     # A screenshot whose text has been read, with suggestions to confirm (OCR itself is
     # tested on a real worker in tests/incidents/test_evidence_text.py).
     [shot] = evidence_store(

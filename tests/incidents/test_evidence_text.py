@@ -12,7 +12,7 @@ from incidents.evidence import evidence_store, inspect_image
 from incidents.models import CaseEvent, Evidence, ExcerptMessage, OcrStatus, SensitiveName
 from incidents.services import report_submit
 
-from ..factories import report_details, submit_report
+from ..factories import report_details, submit_report, triage
 from ..images import text_screenshot, upload
 
 
@@ -80,19 +80,7 @@ def report_with_chat(school, triage_by=None):
         chat=draft,
     )
     if triage_by is not None:
-        from incidents.workflow import perform_action
-
-        perform_action(
-            case=report.case,
-            action="triage",
-            actor=triage_by,
-            severity="medium",
-            nature="abusive",
-            targets=["staff"],
-            safeguarding_screen="none",
-            lead=triage_by,
-            rules=list(school.rules.all()[:1]),
-        )
+        triage(report.case, triage_by)
     return report
 
 
