@@ -273,8 +273,9 @@ class ExcerptDraft:
         }
 
 
-def chat_draft(*, state: dict[str, Any] | None) -> ExcerptDraft | None:
-    """The picked excerpt waiting for the report to be sent, or None."""
+def chat_draft(*, state: dict[str, Any] | None, pictures: bool = False) -> ExcerptDraft | None:
+    """The picked excerpt waiting for the report to be sent, or None. Its pictures are
+    inspected again (decoded and cleaned) only when asked: when the report is being saved."""
     if not state or state.get("stage") != "picked":
         return None
     token = state.get("token", "")
@@ -289,7 +290,7 @@ def chat_draft(*, state: dict[str, Any] | None) -> ExcerptDraft | None:
     )
     for line in draft.lines:
         line["when"] = f"{draft.sent_at(line):%d/%m/%Y %H:%M}"
-        if line["picture"]:
+        if line["picture"] and pictures:
             try:
                 with storage.open(_path(token, f"picture-{line['index']}"), "rb") as handle:
                     raw = handle.read()

@@ -46,7 +46,7 @@ CHAT_GONE = (
 def report(request: HttpRequest, school: str) -> HttpResponse:
     school_obj = get_public_school(school)
     chat_state = _chat_flow(school_obj).state(request)
-    chat_draft = chat.chat_draft(state=chat_state)
+    chat_draft = chat.chat_draft(state=chat_state, pictures=request.method == "POST")
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, school=school_obj)
         if form.is_bot():

@@ -345,6 +345,8 @@ def _back_to_evidence(evidence: Evidence) -> HttpResponse:
 def evidence_text(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct the text read from a screenshot (SLT and trust executives who run the case)."""
     evidence = _managed_evidence(request, pk)
+    if request.method == "GET":
+        _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
     form = EvidenceTextForm(
         request.POST if request.method == "POST" else None, initial={"text": evidence.text}
     )
@@ -425,7 +427,7 @@ def report_log(request: HttpRequest) -> HttpResponse:
     school, schools = _report_log_school(request)
     chat_flow = _staff_chat_flow(school)
     chat_state = chat_flow.state(request)
-    chat_draft = chat.chat_draft(state=chat_state)
+    chat_draft = chat.chat_draft(state=chat_state, pictures=request.method == "POST")
     channel = request.POST.get("channel", Channel.PHONE)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, school=school)

@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from incidents import chat, ocr, redaction
 from incidents.evidence import evidence_store, inspect_image
-from incidents.models import CaseEvent, Evidence, ExcerptMessage, OcrStatus, SensitiveName
+from incidents.models import (
+    AccessLog,
+    CaseEvent,
+    Evidence,
+    ExcerptMessage,
+    OcrStatus,
+    SensitiveName,
+)
 from incidents.services import report_submit
 
 from ..factories import report_details, submit_report, triage
@@ -221,6 +228,7 @@ def test_staff_correct_the_text_and_the_original_reading_is_kept(school, head, c
     client.force_login(head)
     url = f"/staff/evidence/{evidence.pk}/text/"
     assert "Correct the text" in client.get(url).text
+    assert AccessLog.objects.filter(evidence=evidence, action="view_evidence").count() == 1
     response = client.post(url, {"text": "   \n  "})
     assert response.status_code == 200
     assert "Type the text as it appears in the screenshot." in response.text
