@@ -115,6 +115,16 @@ def test_ios_seconds_are_kept():
             [datetime(2026, 3, 14, 19, 42), datetime(2026, 3, 15, 8, 5)],
         ),
         ("ios/no_seconds.txt", [datetime(2026, 3, 14, 19, 42), datetime(2026, 3, 14, 19, 43)]),
+        (
+            "android/dotted_am_pm.txt",
+            [datetime(2026, 3, 14, 19, 42), datetime(2026, 3, 15, 9, 5)],
+        ),
+        (
+            "android/dots_in_dates.txt",
+            [datetime(2026, 3, 14, 19, 42), datetime(2026, 3, 15, 8, 5)],
+        ),
+        ("ios/no_comma.txt", [datetime(2026, 3, 14, 19, 42, 5), datetime(2026, 3, 15, 8, 5)]),
+        ("android/year_first.txt", [datetime(2026, 3, 14, 19, 42), datetime(2026, 3, 15, 8, 5)]),
     ],
 )
 def test_times_and_dates(name, expected):
