@@ -342,7 +342,6 @@ def excerpt_store(*, case: Case, report: Report, draft: ExcerptDraft, actor: Any
     """Save the excerpt's lines and pictures (called inside report_submit's transaction).
     Returns the kept messages."""
     excerpt = ChatExcerpt.objects.create(
-        case=case,
         report=report,
         platform=draft.platform,
         file_name=draft.file_name[:120],
@@ -444,7 +443,7 @@ def evidence_quotes(*, case: Case, tokens: list[str]) -> list[str]:
     quotes = []
     tz = timezone.get_current_timezone()
     messages = ExcerptMessage.objects.filter(
-        excerpt__case=case, pk__in=message_ids, from_reporter=False
+        excerpt__report__case=case, pk__in=message_ids, from_reporter=False
     ).order_by("sent_at", "position")
     for message in messages:
         if message.text:

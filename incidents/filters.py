@@ -94,6 +94,6 @@ class CaseFilter(django_filters.FilterSet):
             # Text read from screenshots (and staff corrections of it), and kept chat messages.
             | Q(evidence__ocr_text__icontains=value)
             | Q(evidence__text_correction__icontains=value)
-            | Q(chat_excerpts__lines__text__icontains=value)
+            | Q(reports__chat_excerpts__lines__text__icontains=value)
         ).values("pk")
         return queryset.filter(pk__in=matching)

@@ -440,51 +440,6 @@ class SensitiveName(models.Model):
 
 
 # --------------------------------------------------------------------------------------------
-# What is kept from a WhatsApp chat export (incidents.whatsapp reads it, incidents.chat keeps
-# only the picked messages and a few either side; the rest is never stored).
-
-
-class ChatExcerpt(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="chat_excerpts")
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="chat_excerpts")
-    platform = models.CharField(max_length=10)
-    file_name = models.CharField(max_length=120)
-    messages_in_export = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"Chat excerpt for {self.report}"
-
-
-class ExcerptMessage(models.Model):
-    """One kept message. `from_reporter` marks the sender the reporter said was them: their
-    name is reporter identity (incidents.chat.excerpt_for_viewer hides it)."""
-
-    excerpt = models.ForeignKey(ChatExcerpt, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveIntegerField(help_text="Its place in the whole export.")
-    sent_at = models.DateTimeField()
-    sender = models.CharField(max_length=200, blank=True)
-    text = models.TextField(blank=True)
-    kind = models.CharField(max_length=10)
-    edited = models.BooleanField(default=False)
-    picked = models.BooleanField(default=False)
-    from_reporter = models.BooleanField(default=False)
-    attachment_name = models.CharField(max_length=200, blank=True)
-    evidence = models.ForeignKey(
-        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["excerpt", "position"]
-
-    def __str__(self) -> str:
-        return f"{self.sent_at:%d/%m/%Y %H:%M} {self.text[:40]}"
-
-
-# --------------------------------------------------------------------------------------------
 # Chronology
 
 
@@ -514,6 +469,57 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableRecordError(self.append_only_message)
+
+
+# --------------------------------------------------------------------------------------------
+# What is kept from a WhatsApp chat export (incidents.whatsapp reads it, incidents.chat keeps
+# only the picked messages and a few either side; the rest is never stored).
+
+
+class ChatExcerpt(AppendOnlyModel):
+    """What a reporter kept from a chat export: evidence, never edited."""
+
+    append_only_message = "A kept chat excerpt is never edited."
+
+    # Its case is its report's (a merge moves the report, and so the excerpt, to another case).
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="chat_excerpts")
+    platform = models.CharField(max_length=10)
+    file_name = models.CharField(max_length=120)
+    messages_in_export = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Chat excerpt for {self.report}"
+
+
+class ExcerptMessage(AppendOnlyModel):
+    """One kept message. `from_reporter` marks the sender the reporter said was them: their
+    name is reporter identity (incidents.chat.excerpt_for_viewer hides it)."""
+
+    append_only_message = "A kept chat message is never edited."
+
+    excerpt = models.ForeignKey(ChatExcerpt, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(help_text="Its place in the whole export.")
+    sent_at = models.DateTimeField()
+    sender = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    kind = models.CharField(max_length=10)
+    edited = models.BooleanField(default=False)
+    picked = models.BooleanField(default=False)
+    from_reporter = models.BooleanField(default=False)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    evidence = models.ForeignKey(
+        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["excerpt", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.sent_at:%d/%m/%Y %H:%M} {self.text[:40]}"
 
 
 class CaseEvent(AppendOnlyModel):

@@ -169,7 +169,7 @@ def case_detail(*, case, access, event_kind: str = "") -> dict:
         .order_by("uploaded_at", "pk")
     )
     chat_lines = list(
-        ExcerptMessage.objects.filter(excerpt__case=case)
+        ExcerptMessage.objects.filter(excerpt__report__case=case)
         .select_related("excerpt")
         .order_by("excerpt__created_at", "excerpt_id", "position")
     )

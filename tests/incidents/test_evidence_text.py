@@ -403,3 +403,24 @@ def test_slt_list_sensitive_names_and_screenshots_already_read_are_suggested(
     client.force_login(head)
     assert client.post(f"/staff/sensitive-names/{name.pk}/remove/").status_code == 302
     assert not SensitiveName.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_merged_report_brings_its_excerpt_and_the_excerpt_is_never_edited(school, head, client):
+    from incidents.models import ImmutableRecordError
+    from incidents.workflow import cases_merge
+
+    target = submit_report(school)[0].case
+    triage(target, head)
+    source = report_with_chat(school)
+    cases_merge(target=target, sources=[source.case], actor=head, rationale="Same post")
+    client.force_login(head)
+    page = client.get(f"/staff/cases/{target.reference}/").text
+    assert "Mrs Carter is useless and everyone knows it." in page
+    line = ExcerptMessage.objects.get(position=41)
+    assert chat.evidence_quotes(case=target, tokens=[f"m{line.pk}"])
+    with pytest.raises(ImmutableRecordError):
+        line.text = "changed"
+        line.save()
+    with pytest.raises(ImmutableRecordError):
+        ExcerptMessage.objects.filter(pk=line.pk).update(text="changed")
