@@ -8,7 +8,6 @@ app_name = "staff"
 urlpatterns = [
     path("", staff_views.dashboard, name="dashboard"),
     path("cases/", staff_views.case_list, name="case-list"),
-    path("bans/", staff_views.register, name="register"),
     path("sensitive-names/", staff_views.sensitive_names, name="sensitive-names"),
     path(
         "sensitive-names/<int:pk>/remove/",

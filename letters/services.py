@@ -24,13 +24,22 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from incidents.models import Case, Person, Report
-from incidents.workflow import WorkflowError, letters_blocked_reason, perform_action
+from incidents.workflow import WorkflowError, case_reporter_message
 from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
 
 from . import placeholders
 from .defaults import DEFAULT_TEMPLATES
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind
+from .lifecycle import (
+    STEPS,
+    LetterStepError,
+    case_refusal,
+    letter_claim,
+    letter_record,
+    letter_step,
+    step_allowed,
+)
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch, SendMethod
 
 logger = logging.getLogger(__name__)
@@ -247,7 +256,8 @@ def letter_draft(
     kind = LetterKind(kind)
     to_reporter = kind in TO_REPORTER
     school = case.school
-    blocked = letters_blocked_reason(case, to_reporter=to_reporter)
+    step = "corrected" if corrects else "drafted"
+    blocked = case_refusal(step, case=case, actor=actor, to_reporter=to_reporter)
     if blocked:
         raise LetterError(blocked)
     if to_reporter:
@@ -319,7 +329,7 @@ def letter_draft(
         _record(
             letter,
             actor,
-            "corrected" if corrects else "drafted",
+            step,
             f"{kind.label} drafted to {recipient_name}"
             + (
                 f" (correcting the letter of {corrects.approved_at:%d %b %Y})"
@@ -332,16 +342,15 @@ def letter_draft(
 
 def _record(letter: Letter, actor, step: str, summary: str) -> None:
     try:
-        perform_action(
-            case=letter.case,
-            action="letter",
-            actor=actor,
-            step=step,
-            summary=summary,
-            to_reporter=letter.to_reporter,
-            data={"letter": letter.pk, "kind": letter.kind},
-        )
+        letter_record(letter, actor, step, summary)
     except WorkflowError as error:
+        raise LetterError(str(error)) from None
+
+
+def _step(letter: Letter, step: str, actor) -> list[str]:
+    try:
+        return letter_step(letter, step, actor=actor)
+    except LetterStepError as error:
         raise LetterError(str(error)) from None
 
 
@@ -368,14 +377,12 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
 
     with transaction.atomic():
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
-        if locked.status != LetterStatus.DRAFT:
-            raise LetterError("This letter has already been approved.")
+        fields = _step(locked, "approved", actor)
         if not locked.to_reporter:
             _check_no_reporter(locked.case, locked.body_html + " " + locked.title)
-        locked.status = LetterStatus.APPROVED
         locked.approved_by, locked.approved_at = actor, timezone.now()
         locked.context = {**locked.context, "letter_date": _date(timezone.localdate())}
-        locked.save(update_fields=["status", "approved_by", "approved_at", "context"])
+        locked.save(update_fields=[*fields, "approved_by", "approved_at", "context"])
         _record(
             locked,
             actor,
@@ -392,29 +399,25 @@ def letter_render(*, letter_id: int) -> bool:
     """Render an approved letter's PDF once (the task body). Safe to run twice."""
     from .rendering import letter_pdf
 
-    claimed = Letter.objects.filter(
-        pk=letter_id, status__in=[LetterStatus.APPROVED, LetterStatus.RENDER_FAILED], pdf=""
-    ).update(status=LetterStatus.APPROVED, render_error="")
-    if not claimed:
+    # Never for a letter that has its PDF: an issued PDF is never made again.
+    if not letter_claim(letter_id, "render_started", where={"pdf": ""}, render_error=""):
         return False
     letter = Letter.objects.select_related("case__school", "signatory__signature").get(pk=letter_id)
     try:
         pdf = letter_pdf(letter)
     except Exception as error:
         logger.exception("Letter %s failed to render", letter_id)
-        Letter.objects.filter(pk=letter_id).update(
-            status=LetterStatus.RENDER_FAILED, render_error=str(error)[:300]
-        )
+        letter_claim(letter_id, "render_failed", render_error=str(error)[:300])
         return False
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter_id)
-        if letter.pdf:  # another run got there first; an issued PDF is never replaced
-            return False
+        if letter.pdf or not step_allowed(letter, "rendered"):
+            return False  # another run got there first; an issued PDF is never replaced
         letter.pdf.save(
             f"{letter.case.reference}-{letter.pk}.pdf", ContentFile(pdf.data), save=False
         )
         letter.pdf_sha256, letter.pdf_pages = pdf.sha256, pdf.pages
-        letter.rendered_at, letter.status = timezone.now(), LetterStatus.READY
+        letter.rendered_at, letter.status = timezone.now(), STEPS["rendered"].target
         letter.save(update_fields=["pdf", "pdf_sha256", "pdf_pages", "rendered_at", "status"])
     return True
 
@@ -422,9 +425,7 @@ def letter_render(*, letter_id: int) -> bool:
 def letter_retry(*, letter: Letter, actor) -> None:
     from .tasks import render_letter
 
-    if letter.status != LetterStatus.RENDER_FAILED and not (
-        letter.status == LetterStatus.APPROVED and not letter.pdf
-    ):
+    if letter.pdf or not step_allowed(letter, "render_started"):
         raise LetterError("This letter's PDF does not need making again.")
     enqueue_on_commit(render_letter, letter.pk, fallback="retry the PDF from the letter page.")
 
@@ -445,14 +446,11 @@ def letters_mark_printed(*, letters: list[Letter], actor) -> int:
     count = 0
     with transaction.atomic():
         for letter in letters:
-            if letter.status != LetterStatus.READY or letter.to_reporter:
+            if not step_allowed(letter, "printed") or letter.to_reporter:
                 continue
-            letter.status, letter.printed_at, letter.printed_by = (
-                LetterStatus.PRINTED,
-                timezone.now(),
-                actor,
-            )
-            letter.save(update_fields=["status", "printed_at", "printed_by"])
+            fields = _step(letter, "printed", actor)
+            letter.printed_at, letter.printed_by = timezone.now(), actor
+            letter.save(update_fields=[*fields, "printed_at", "printed_by"])
             _record(
                 letter,
                 actor,
@@ -465,8 +463,8 @@ def letters_mark_printed(*, letters: list[Letter], actor) -> int:
 
 def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.date) -> Letter:
     """Record how and when a letter went; email and follow-up deliveries happen here."""
-    if letter.status not in (LetterStatus.READY, LetterStatus.PRINTED):
-        raise LetterError("Only a letter whose PDF is ready can be sent.")
+    if not step_allowed(letter, "sent"):
+        raise LetterError(STEPS["sent"].refused)
     if letter.to_reporter and method not in (SendMethod.EMAIL, SendMethod.FOLLOW_UP):
         raise LetterError("Letters to the reporter go by email or the follow-up page.")
     if not letter.to_reporter and method == SendMethod.FOLLOW_UP:
@@ -480,18 +478,18 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
             # Through the workflow: the message is on the chronology and the reporter, if
             # they gave an email address, is told a message is waiting.
             try:
-                perform_action(
-                    case=letter.case,
-                    action="message_reporter",
-                    actor=actor,
+                case_reporter_message(
+                    letter.case,
+                    actor,
                     report=letter.report,
                     body=letter_plain_text(letter),
                 )
             except WorkflowError as error:
                 raise LetterError(str(error)) from None
-        letter.status, letter.sent_method, letter.sent_on = LetterStatus.SENT, method, sent_on
+        fields = _step(letter, "sent", actor)
+        letter.sent_method, letter.sent_on = method, sent_on
         letter.sent_at, letter.sent_by = timezone.now(), actor
-        letter.save(update_fields=["status", "sent_method", "sent_on", "sent_at", "sent_by"])
+        letter.save(update_fields=[*fields, "sent_method", "sent_on", "sent_at", "sent_by"])
         _record(
             letter,
             actor,
@@ -562,7 +560,7 @@ def batch_create(*, school: School, letters: list[Letter], actor) -> PrintBatch:
     ready = [
         lt
         for lt in letters
-        if lt.status == LetterStatus.READY and not lt.to_reporter and lt.case.school_id == school.pk
+        if step_allowed(lt, "printed") and not lt.to_reporter and lt.case.school_id == school.pk
     ]
     if not ready:
         raise LetterError("Choose at least one letter that is ready to print.")

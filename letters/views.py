@@ -13,14 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
 from incidents.chat import evidence_quotes
-from incidents.selectors import measure_letter_values
-from incidents.workflow import letters_blocked_reason
 from schools.models import School, Trust
 
 from . import services
 from .access import get_batch_for_user, get_letter_for_user, letters_visible_to, queue_schools
 from .forms import DraftEditForm, DraftForm, SentForm, TemplateForm
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
+from .lifecycle import letters_blocked_reason
+from .measure_values import measure_letter_values
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
 from .placeholders import merge, sanitise
 from .rendering import html_to_pdf, letter_html

@@ -8,6 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from incidents import workflow
 from incidents.models import ChildRisk
 from incidents.services import ReportDetails, report_submit
 from schools.models import Group, Membership, Role, Rule, School, Trust, TrustMembership
@@ -124,7 +125,6 @@ def triaged_case(school, head, *, person=None, report_kwargs=None, **triage_para
 
 def triage(case, head, *, person=None, **triage_params):
     """Triage an existing case as `triaged_case` does; returns it refreshed."""
-    from incidents.workflow import perform_action
 
     params = {
         "severity": "medium",
@@ -135,8 +135,8 @@ def triage(case, head, *, person=None, **triage_params):
         "rules": list(case.school.rules.all()[:1]),
     }
     params.update(triage_params)
-    perform_action(case=case, action="triage", actor=head, **params)
+    workflow.case_triage(case, head, **params)
     if person is not None:
-        perform_action(case=case, action="add_person", actor=head, person=person)
+        workflow.case_person_add(case, head, person=person)
     case.refresh_from_db()
     return case
