@@ -306,3 +306,14 @@ def test_beat_sweeps_abandoned_uploads_within_the_hour(school, client, settings)
     for path in held_files():
         os.utime(path, (old, old))
     assert sweep_chat_uploads() == 1 and held_files() == []
+
+
+@pytest.mark.django_db
+def test_back_on_the_form_before_picking_the_parent_is_sent_on_to_pick(school, client):
+    client.post(UPLOAD, {"export": export_file()})
+    text = client.get(REPORT).text
+    assert "haven&#x27;t picked the messages" in text or "haven't picked the messages" in text
+    assert f'href="{PICK}"' in text
+    # Sending the report anyway deletes the unpicked export.
+    assert client.post(REPORT, valid_data(school)).status_code == 302
+    assert held_files() == [] and not ChatExcerpt.objects.exists()
