@@ -41,6 +41,7 @@ MAX_PICKS = 20
 MAX_PICTURES = 10
 SESSION_KEY = "chat_export"
 REPORTER_LABEL = "The reporter"
+NAME_REMOVED = "[name removed]"
 
 NOTHING_PICKED = "Tick at least one message you are reporting."
 TOO_MANY_PICKED = f"Tick up to {MAX_PICKS} messages: the ones you are reporting."
@@ -392,9 +393,8 @@ class ShownMessage:
         return bool(self.text) and not self.from_reporter and self.kind == whatsapp.Kind.TEXT
 
 
-def _mask(text: str, names: list[str]) -> str:
+def _mask(text: str, names: list[str], label: str = f"[{REPORTER_LABEL.lower()}]") -> str:
     """The reporter's name, whole or any part of it (people write "Priya here"), replaced."""
-    label = f"[{REPORTER_LABEL.lower()}]"
     for name in names:
         words = name.split()
         if not words:
@@ -442,15 +442,35 @@ def evidence_quotes(*, case: Case, tokens: list[str]) -> list[str]:
     evidence_ids = [int(t[1:]) for t in tokens if re.fullmatch(r"t\d{1,12}", t)]
     quotes = []
     tz = timezone.get_current_timezone()
+    # No letter to anyone but the reporter names them: their name leaves every quote.
+    hidden = reporter_names(case=case)
     messages = ExcerptMessage.objects.filter(
         excerpt__report__case=case, pk__in=message_ids, from_reporter=False
     ).order_by("sent_at", "position")
     for message in messages:
         if message.text:
             when = timezone.localtime(message.sent_at, tz)
-            quotes.append(f"At {when:%H:%M} on {when:%d/%m/%Y}: “{message.text}”")
+            text = _mask(message.text, hidden, NAME_REMOVED)
+            quotes.append(f"At {when:%H:%M} on {when:%d/%m/%Y}: “{text}”")
     for evidence in Evidence.objects.filter(case=case, pk__in=evidence_ids).order_by("pk"):
         if evidence.text:
             when = timezone.localtime(evidence.uploaded_at, tz)
-            quotes.append(f"A screenshot sent on {when:%d/%m/%Y} reads: “{evidence.text}”")
+            text = _mask(evidence.text, hidden, NAME_REMOVED)
+            quotes.append(f"A screenshot sent on {when:%d/%m/%Y} reads: “{text}”")
     return quotes
+
+
+def reporter_names(*, case: Case) -> list[str]:
+    """Names the reporters of this case go by: as they gave them, and as the chat showed them
+    (longest first, so a full name is replaced before its parts)."""
+    names = set(
+        Report.objects.filter(case=case)
+        .exclude(reporter_name="")
+        .values_list("reporter_name", flat=True)
+    )
+    names |= set(
+        ExcerptMessage.objects.filter(excerpt__report__case=case, from_reporter=True)
+        .exclude(sender="")
+        .values_list("sender", flat=True)
+    )
+    return sorted(names, key=len, reverse=True)

@@ -424,3 +424,20 @@ def test_a_merged_report_brings_its_excerpt_and_the_excerpt_is_never_edited(scho
         line.save()
     with pytest.raises(ImmutableRecordError):
         ExcerptMessage.objects.filter(pk=line.pk).update(text="changed")
+
+
+@pytest.mark.django_db
+def test_a_quote_never_names_the_reporter(school, head):
+    report = report_with_chat(school)
+    threat = ExcerptMessage.objects.get(excerpt__report=report, position=43)
+    [quote] = chat.evidence_quotes(case=report.case, tokens=[f"m{threat.pk}"])
+    assert quote == (
+        "At 19:45 on 14/03/2026: “[name removed] shut up, someone should wait for her after school”"
+    )
+    # The name the reporter gave on the form is removed from a screenshot's text too.
+    _report, evidence = screenshot_evidence(school)
+    Evidence.objects.filter(pk=evidence.pk).update(
+        case=report.case, ocr_status="done", ocr_text="priya shah told everyone. Priya!"
+    )
+    [quote] = chat.evidence_quotes(case=report.case, tokens=[f"t{evidence.pk}"])
+    assert "Priya" not in quote and "priya" not in quote and "Shah" not in quote
