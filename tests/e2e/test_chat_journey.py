@@ -119,6 +119,14 @@ def test_parent_picks_two_messages_and_slt_quote_one_into_a_warning(
     assert desk.evaluate("document.documentElement.scrollWidth") <= 360
     check_accessibility(desk, "chat-05-case-phone")
     desk.set_viewport_size({"width": 1280, "height": 900})
+    desk.locator(f"#evidence-{shot.pk}").get_by_role("link", name="Correct the text").click()
+    check_accessibility(desk, "chat-06-correct-text")
+    desk.get_by_label("Text in this screenshot").fill("Call me on 07700 900123 tonight")
+    desk.get_by_role("button", name="Save the text").click()
+    assert desk.get_by_text("Call me on 07700 900123 tonight").is_visible()
+    desk.locator(f"#evidence-{shot.pk}").get_by_role("link", name="Sensitive names").click()
+    check_accessibility(desk, "chat-07-sensitive-names")
+    desk.goto(f"{live_server.url}/staff/cases/{case.reference}/")
     message.get_by_text("Quote in a letter").click()
     message.get_by_role("link", name="Formal warning").click()
     quote = f"At 19:43 on {day:%d/%m/%Y}: “Mrs Carter is useless and everyone knows it."
