@@ -4,9 +4,11 @@ SLT quote one of them into a formal warning, which carries the exact words and t
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from incidents import redaction
 from incidents.evidence import evidence_store, inspect_image
@@ -141,4 +143,10 @@ def test_parent_picks_two_messages_and_slt_quote_one_into_a_warning(
     assert "Mrs Carter is useless and everyone knows it." in letter.body_html
     assert f"At 19:43 on {day:%d/%m/%Y}" in letter.body_html
     assert "Jane Smith" not in letter.body_html
+    # And the letter as it will print says it too.
+    href = desk.get_by_role("link", name="Preview exactly as it will print").get_attribute("href")
+    pdf = desk.request.get(live_server.url + href)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert "Mrs Carter is useless and everyone knows it." in " ".join(text.split())
+    assert f"At 19:43 on {day:%d/%m/%Y}" in text
     slt.close()
