@@ -31,3 +31,6 @@ STORAGES = {
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = True
 AXES_VERBOSE = False
+# With tasks in-process, OCR reads screenshots inline rather than in a background thread, so
+# tests see its result deterministically (a test covers the thread).
+OCR_THREAD_WHEN_EAGER = False

@@ -441,3 +441,22 @@ def test_a_quote_never_names_the_reporter(school, head):
     )
     [quote] = chat.evidence_quotes(case=report.case, tokens=[f"t{evidence.pk}"])
     assert "Priya" not in quote and "priya" not in quote and "Shah" not in quote
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_no_broker_the_text_is_read_in_the_background_not_in_the_request(
+    school, client, settings, eager_tasks, tesseract
+):
+    from tests.letters.test_lifecycle import wait_for
+
+    from .test_report_form import URL, valid_data
+
+    settings.OCR_THREAD_WHEN_EAGER = True
+    picture = upload(text_screenshot(["Background reading works"]), "s.png")
+    response = client.post(URL, {**valid_data(school), "screenshots": [picture]})
+    assert response.status_code == 302
+    # The parent already has their answer; the reading finishes on its own thread.
+    wait_for(lambda: Evidence.objects.get().ocr_status != OcrStatus.PENDING, 60)
+    evidence = Evidence.objects.get()
+    assert evidence.ocr_status == OcrStatus.DONE, evidence.ocr_error
+    assert "Background reading works" in evidence.ocr_text
