@@ -393,45 +393,42 @@ class ShownMessage:
         return bool(self.text) and not self.from_reporter and self.kind == whatsapp.Kind.TEXT
 
 
-def _mask(text: str, names: list[str], label: str = f"[{REPORTER_LABEL.lower()}]") -> str:
-    """The reporter's name, whole or any part of it (people write "Priya here"), replaced."""
-    for name in names:
-        words = name.split()
-        if not words:
-            continue
-        whole = r"[\s\u00a0\u202f]+".join(re.escape(w) for w in words)
-        text = re.sub(rf"(?<!\w)@?{whole}(?!\w)", label, text, flags=re.IGNORECASE)
-        for word in words:
-            if len(word) >= 3 and any(c.isalpha() for c in word):
-                text = re.sub(rf"(?<!\w)@?{re.escape(word)}(?!\w)", label, text, flags=re.I)
-    return text
+def reporter_identity(*, reports: list[Report], chat_lines: list[ExcerptMessage]):
+    """The reporters' identity (incidents.identity) as the form gave it and as their chat
+    export showed them (the senders they said were them): what is hidden from staff who may
+    not see the reporter, and from every quote put into a letter."""
+    from .identity import ReporterIdentity
 
-
-def excerpt_for_viewer(
-    messages: list[ExcerptMessage], *, can_see_reporter: bool
-) -> list[ShownMessage]:
-    """Kept messages through the reporter-identity rule: staff who may not see the reporter
-    (CaseAccess.can_see_reporter) see "The reporter" instead of their name, and their name
-    nowhere in the text either."""
-    hidden = (
-        []
-        if can_see_reporter
-        else sorted({m.sender for m in messages if m.from_reporter and m.sender}, key=len)[::-1]
+    senders = {line.sender for line in chat_lines if line.from_reporter and line.sender}
+    return ReporterIdentity(
+        names=[*(r.reporter_name for r in reports), *senders],
+        emails=[r.reporter_email for r in reports],
+        phones=[*(r.reporter_phone for r in reports), *senders],
+        first_names=True,
     )
-    return [
-        ShownMessage(
-            pk=m.pk,
-            sent_at=m.sent_at,
-            sender=REPORTER_LABEL if (m.from_reporter and not can_see_reporter) else m.sender,
-            text=_mask(m.text, hidden) if hidden else m.text,
-            kind=m.kind,
-            edited=m.edited,
-            picked=m.picked,
-            from_reporter=m.from_reporter,
-            evidence=m.evidence,
+
+
+def excerpt_for_viewer(messages: list[ExcerptMessage], *, hidden: Any = None) -> list[ShownMessage]:
+    """Kept messages through the one rule for reporter identity: for staff who may not see
+    the reporter (`hidden` is then their ReporterIdentity) a sender who is the reporter shows
+    as "The reporter" and their details are hidden in every message's text."""
+    shown = []
+    for m in messages:
+        is_reporter = m.from_reporter or bool(hidden and m.sender and hidden.find(m.sender))
+        shown.append(
+            ShownMessage(
+                pk=m.pk,
+                sent_at=m.sent_at,
+                sender=REPORTER_LABEL if (hidden is not None and is_reporter) else m.sender,
+                text=hidden.redact(m.text) if hidden is not None else m.text,
+                kind=m.kind,
+                edited=m.edited,
+                picked=m.picked,
+                from_reporter=is_reporter,
+                evidence=m.evidence,
+            )
         )
-        for m in messages
-    ]
+    return shown
 
 
 def evidence_quotes(*, case: Case, tokens: list[str]) -> list[str]:
@@ -442,35 +439,24 @@ def evidence_quotes(*, case: Case, tokens: list[str]) -> list[str]:
     evidence_ids = [int(t[1:]) for t in tokens if re.fullmatch(r"t\d{1,12}", t)]
     quotes = []
     tz = timezone.get_current_timezone()
-    # No letter to anyone but the reporter names them: their name leaves every quote.
-    hidden = reporter_names(case=case)
+    # No letter to anyone but the reporter names them: their details leave every quote.
+    hidden = reporter_identity(
+        reports=list(Report.objects.filter(case=case)),
+        chat_lines=list(
+            ExcerptMessage.objects.filter(excerpt__report__case=case, from_reporter=True)
+        ),
+    )
     messages = ExcerptMessage.objects.filter(
         excerpt__report__case=case, pk__in=message_ids, from_reporter=False
     ).order_by("sent_at", "position")
     for message in messages:
         if message.text:
             when = timezone.localtime(message.sent_at, tz)
-            text = _mask(message.text, hidden, NAME_REMOVED)
+            text = hidden.redact(message.text, NAME_REMOVED)
             quotes.append(f"At {when:%H:%M} on {when:%d/%m/%Y}: “{text}”")
     for evidence in Evidence.objects.filter(case=case, pk__in=evidence_ids).order_by("pk"):
         if evidence.text:
             when = timezone.localtime(evidence.uploaded_at, tz)
-            text = _mask(evidence.text, hidden, NAME_REMOVED)
+            text = hidden.redact(evidence.text, NAME_REMOVED)
             quotes.append(f"A screenshot sent on {when:%d/%m/%Y} reads: “{text}”")
     return quotes
-
-
-def reporter_names(*, case: Case) -> list[str]:
-    """Names the reporters of this case go by: as they gave them, and as the chat showed them
-    (longest first, so a full name is replaced before its parts)."""
-    names = set(
-        Report.objects.filter(case=case)
-        .exclude(reporter_name="")
-        .values_list("reporter_name", flat=True)
-    )
-    names |= set(
-        ExcerptMessage.objects.filter(excerpt__report__case=case, from_reporter=True)
-        .exclude(sender="")
-        .values_list("sender", flat=True)
-    )
-    return sorted(names, key=len, reverse=True)

@@ -189,12 +189,17 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
     evidence_by_pk = {e.pk: e for e in evidence}
     for line in chat_lines:
         line.evidence = evidence_by_pk.get(line.evidence_id) if line.evidence_id else None
+    # What typed text must hide from a user who may not see the reporter: their details from
+    # the form, and the name their chat export showed them under.
+    hidden = (
+        None
+        if access.can_see_reporter
+        else chat.reporter_identity(reports=reports, chat_lines=chat_lines)
+    )
     for report in reports:
         report.files = [e for e in evidence if e.report_id == report.pk and not e.message_id]
-        # Through the reporter-identity rule: who may not see the reporter sees "The reporter".
         report.chat = chat.excerpt_for_viewer(
-            [line for line in chat_lines if line.excerpt.report_id == report.pk],
-            can_see_reporter=access.can_see_reporter,
+            [line for line in chat_lines if line.excerpt.report_id == report.pk], hidden=hidden
         )
         report.chat_excerpt = next(
             (line.excerpt for line in chat_lines if line.excerpt.report_id == report.pk), None
@@ -231,4 +236,5 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
         if access.can_see_reporter
         else [],
         "rules": list(case.rules.all()),
+        "hidden_reporter": hidden,
     } | {key: value for part in CASE_PAGE_PARTS for key, value in part(case, user).items()}

@@ -25,8 +25,11 @@ QUOTE_INTO = [
 
 
 def case_page_part(case: Any, user: Any) -> dict[str, Any]:
-    """The case's letters, listed on the case page."""
-    return {"letters": list(case.letters.order_by("-created_at"))}
+    """The case's letters the user may see, listed on the case page (a letter to the reporter
+    only for those who may see the reporter)."""
+    from .access import letters_visible_to
+
+    return {"letters": list(letters_visible_to(user).filter(case=case).order_by("-created_at"))}
 
 
 def _draft_url(kind: str) -> Callable[[Any], str]:

@@ -14,7 +14,6 @@ import io
 import logging
 from typing import Any
 
-import nh3
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
@@ -23,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from incidents.identity import ReporterIdentity, html_paragraphs
 from incidents.models import Case, Person, Report
 from incidents.workflow import WorkflowError, case_reporter_message
 from schoolconduct.tasks import enqueue_on_commit
@@ -182,10 +182,12 @@ def _case_values(case: Case) -> dict[str, str]:
     rules = list(case.rules.all()) or [rule for report in reports for rule in report.rules.all()]
     titles = list(dict.fromkeys(rule.title for rule in rules))
     group = ""
-    if first:
-        group = first.group_other
-        if first.group is not None:
-            group = f"{first.group.name} ({first.group.get_platform_display()})"
+    if first and first.group is not None:
+        group = f"{first.group.name} ({first.group.get_platform_display()})"
+    elif first:
+        # Never the parent's own words: only what staff confirmed (letters_blocked_reason
+        # refuses a letter while the words are unconfirmed).
+        group = case.group_wording
     return {
         "case_reference": case.reference,
         "incident_date": _date(first.posted_on) if first else "",
@@ -215,22 +217,60 @@ def _signatory_title(user, school: School) -> str:
     return "Head Teacher" if membership and membership.is_head_teacher else ""
 
 
-def _reporter_identity(case: Case) -> list[str]:
-    """Every reporter detail on the case, to keep out of letters to anyone else."""
-    values = []
-    for report in case.reports.all():
-        values += [report.reporter_name, report.reporter_email, report.reporter_phone]
-    return [v.strip() for v in values if v and len(v.strip()) >= 3]
+def _reporter_identity(
+    case: Case, *, recipient: str = "", to_report: Report | None = None
+) -> ReporterIdentity:
+    """Every reporter of the case the letter is not addressed to — all of them for a letter
+    to the parent; the others for a letter to one reporter (two parents who reported the same
+    post never learn of each other). A surname the recipient shares is not refused on its own
+    (their full name still is)."""
+    reports = case.reports.all()
+    if to_report is not None:
+        reports = reports.exclude(pk=to_report.pk)
+    return ReporterIdentity.of_reports(reports, except_names=[recipient])
 
 
-def _check_no_reporter(case: Case, text: str) -> None:
-    plain = nh3.clean(text, tags=set()).lower()
-    for value in _reporter_identity(case):
-        if value.lower() in plain:
+def _letter_parts(title: str, body_html: str, address: str = "") -> list[tuple[str, str]]:
+    """A letter's text as (where, plain text), in reading order, for saying where a
+    problem is."""
+    parts = [("the title", title)]
+    parts += [
+        (f"the letter body, paragraph {n}", text)
+        for n, text in enumerate(html_paragraphs(body_html), start=1)
+    ]
+    if address.strip():
+        parts.append(("the recipient's address", address))
+    return parts
+
+
+def _check_no_reporter(identity: ReporterIdentity, parts: list[tuple[str, str]]) -> None:
+    """Refuse (LetterError) if any part names the reporter, saying where and quoting it."""
+    for where, text in parts:
+        hits = identity.find(text)
+        if hits:
+            hit = hits[0]
             raise LetterError(
-                "This letter mentions the person who reported the concern. "
-                "Letters to anyone but the reporter must never name them."
+                f"The reporter's {hit.what} appears in {where}: “{hit.quote(text)}”. "
+                "Letters to anyone but the reporter must never name them: take it out "
+                "and save again."
             )
+
+
+def _check_pdf_no_reporter(letter: Letter, identity: ReporterIdentity) -> None:
+    """Render the letter as it will print and check the text pypdf extracts from it: the
+    letterhead, address block and signature are checked too, as the printer will see them."""
+    from pypdf import PdfReader
+
+    from .rendering import letter_pdf
+
+    reader = PdfReader(io.BytesIO(letter_pdf(letter).data))
+    _check_no_reporter(
+        identity,
+        [
+            (f"the rendered PDF, page {n}", page.extract_text() or "")
+            for n, page in enumerate(reader.pages, start=1)
+        ],
+    )
 
 
 # --- the letter lifecycle -------------------------------------------------------------------
@@ -303,8 +343,13 @@ def letter_draft(
     if missing:
         raise LetterError(f"A {kind.label.lower()} needs: " + ", ".join(missing) + ".")
     merged = placeholders.merge(body, values)
-    if not to_reporter:
-        _check_no_reporter(case, merged)
+    _check_no_reporter(
+        _reporter_identity(
+            case, recipient=recipient_name, to_report=report if to_reporter else None
+        ),
+        [(f"“{FIELDS[k].label}”", v) for k, v in values.items() if k in FIELDS]
+        + _letter_parts(title, merged, address),
+    )
     with transaction.atomic():
         letter = Letter.objects.create(
             case=case,
@@ -330,7 +375,7 @@ def letter_draft(
             letter,
             actor,
             step,
-            f"{kind.label} drafted to {recipient_name}"
+            f"{kind.label} drafted{_to_whom(letter)}"
             + (
                 f" (correcting the letter of {corrects.approved_at:%d %b %Y})"
                 if corrects and corrects.approved_at
@@ -338,6 +383,13 @@ def letter_draft(
             ),
         )
     return letter
+
+
+def _to_whom(letter: Letter) -> str:
+    """ " to <recipient>" for a chronology line — nothing for a letter to the reporter: the
+    chronology is read by people who may not know who reported ("Outcome to the reporter
+    approved" already says who it is for)."""
+    return "" if letter.to_reporter else f" to {letter.recipient_name}"
 
 
 def _record(letter: Letter, actor, step: str, summary: str) -> None:
@@ -364,8 +416,10 @@ def letter_update_draft(*, letter: Letter, actor, title: str, body_html: str) ->
         errors.insert(0, "Give the letter a title.")
     if errors:
         raise LetterError(errors)
-    if not letter.to_reporter:
-        _check_no_reporter(letter.case, clean + " " + title)
+    _check_no_reporter(
+        _reporter_identity(letter.case, recipient=letter.recipient_name, to_report=letter.report),
+        _letter_parts(title, clean),
+    )
     letter.title, letter.body_html = title.strip(), clean
     letter.save(update_fields=["title", "body_html"])
     return letter
@@ -378,16 +432,22 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
     with transaction.atomic():
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         fields = _step(locked, "approved", actor)
-        if not locked.to_reporter:
-            _check_no_reporter(locked.case, locked.body_html + " " + locked.title)
-        locked.approved_by, locked.approved_at = actor, timezone.now()
         locked.context = {**locked.context, "letter_date": _date(timezone.localdate())}
+        identity = _reporter_identity(
+            locked.case, recipient=locked.recipient_name, to_report=locked.report
+        )
+        _check_no_reporter(
+            identity, _letter_parts(locked.title, locked.body_html, locked.recipient_address)
+        )
+        if identity:
+            _check_pdf_no_reporter(locked, identity)
+        locked.approved_by, locked.approved_at = actor, timezone.now()
         locked.save(update_fields=[*fields, "approved_by", "approved_at", "context"])
         _record(
             locked,
             actor,
             "approved",
-            f"{locked.get_kind_display()} to {locked.recipient_name} approved",
+            f"{locked.get_kind_display()}{_to_whom(locked)} approved",
         )
         if locked.corrects_id:
             Letter.objects.filter(pk=locked.corrects_id).update(superseded_by=locked)
@@ -455,7 +515,7 @@ def letters_mark_printed(*, letters: list[Letter], actor) -> int:
                 letter,
                 actor,
                 "printed",
-                f"{letter.get_kind_display()} to {letter.recipient_name} printed",
+                f"{letter.get_kind_display()}{_to_whom(letter)} printed",
             )
             count += 1
     return count
@@ -494,8 +554,8 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
             letter,
             actor,
             "sent",
-            f"{letter.get_kind_display()} to "
-            f"{letter.recipient_name} sent ({SendMethod(method).label.lower()}, "
+            f"{letter.get_kind_display()}{_to_whom(letter)} "
+            f"sent ({SendMethod(method).label.lower()}, "
             f"{_date(sent_on)})",
         )
         if method == SendMethod.EMAIL:

@@ -52,6 +52,8 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     case = access.case
     if not access.can_manage or kind not in LetterKind.values:
         raise Http404("Not available.")
+    if kind in TO_REPORTER and not access.can_see_reporter:
+        raise Http404("Not available.")
     blocked = letters_blocked_reason(case, to_reporter=kind in TO_REPORTER)
     initial = measure_letter_values(case=case)
     # "Quote in a letter" on the case page: the exact words and time of chat messages or of a
@@ -96,10 +98,13 @@ def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
     if not access.can_manage:
         raise Http404("Not available.")
     case = access.case
-    kinds = [(k, letters_blocked_reason(case, to_reporter=k in TO_REPORTER)) for k in LetterKind]
-    return render(
-        request, "letters/kinds.html", {"case": case, "kinds": kinds, "letters": case.letters.all()}
-    )
+    kinds = [
+        (k, letters_blocked_reason(case, to_reporter=k in TO_REPORTER))
+        for k in LetterKind
+        if k not in TO_REPORTER or access.can_see_reporter
+    ]
+    letters = letters_visible_to(request.user).filter(case=case)
+    return render(request, "letters/kinds.html", {"case": case, "kinds": kinds, "letters": letters})
 
 
 # --- one letter ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROD_ENV = {
     "SCHOOLCONDUCT_ENV": "production",
     "SECRET_KEY": "k" * 30 + "Q7!x" * 10,
+    "FOLLOW_UP_CODE_KEY": "f" * 30 + "Z9?w" * 10,
     "ALLOWED_HOSTS": "conduct.school.example",
     "SITE_URL": "https://conduct.school.example",
     "DATABASE_URL": "sqlite:////tmp/schoolconduct-prod-check.sqlite3",
@@ -30,6 +31,7 @@ def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
             "SCHOOLCONDUCT_ENV",
             "DEBUG",
             "SECRET_KEY",
+            "FOLLOW_UP_CODE_KEY",
             "ALLOWED_HOSTS",
             "SITE_URL",
             "DATABASE_URL",
@@ -114,6 +116,34 @@ def test_check_deploy_is_clean_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+def deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+            },
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "key, warning",
+    [("", "security.W001"), ("short", "security.W002"), (PROD_ENV["SECRET_KEY"], "security.W002")],
+)
+def test_check_deploy_asks_for_a_follow_up_code_key_of_its_own(key, warning):
+    result = deploy_check({**PROD_ENV, "FOLLOW_UP_CODE_KEY": key})
+    assert result.returncode != 0
+    assert warning in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", ["SILENCED_SYSTEM_CHECKS"])

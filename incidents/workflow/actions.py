@@ -35,6 +35,7 @@ from ..models import (
     SafeguardingScreen,
     Severity,
 )
+from ..wording import public_wording
 from .engine import Effect, WorkflowError, action, required
 
 # The usual ladder of proportionate steps (DOMAIN.md §Site ban, step 3).
@@ -126,6 +127,8 @@ def case_triage(
     rules=(),
     rationale: str = "",
     targeted_staff=None,
+    group_wording: str = "",
+    poster_wording: str = "",
 ) -> Effect:
     required(severity, "Choose how serious the case is.")
     required(nature, "Choose the nature of the conduct.")
@@ -149,6 +152,7 @@ def case_triage(
         "triaged_at",
         "targeted_staff",
     ]
+    fields += _confirm_wording(case, group_wording, poster_wording)
     if safeguarding_screen in (SafeguardingScreen.CONCERN, SafeguardingScreen.ALLEGATION):
         fields += _flag_safeguarding(
             case, "Triage found a possible risk to a child: the DSLs are alerted"
@@ -176,9 +180,38 @@ def case_triage(
             "safeguarding_screen": safeguarding_screen,
             "lead": lead.pk,
             "rules": [r.pk for r in rules],
+            **_wording_data(case),
         },
         fields,
     )
+
+
+def _confirm_wording(case: Case, group_wording: str, poster_wording: str) -> list[str]:
+    """Store staff's confirmed (or reworded) versions of what the public typed; letters use
+    only these (incidents/wording.py)."""
+    typed = public_wording(case)
+    group_wording, poster_wording = group_wording.strip(), poster_wording.strip()
+    if typed["group"] and not group_wording:
+        raise WorkflowError(
+            f"The parent named the group as “{typed['group']}”: confirm or reword it — "
+            "letters use only the words you confirm."
+        )
+    case.group_wording, case.poster_wording = group_wording[:200], poster_wording[:200]
+    return ["group_wording", "poster_wording"]
+
+
+def _wording_data(case: Case) -> dict[str, str]:
+    return {"group_wording": case.group_wording, "poster_wording": case.poster_wording}
+
+
+@action("wording")
+def case_wording_confirm(
+    case: Case, actor, *, group_wording: str = "", poster_wording: str = ""
+) -> Effect:
+    """Confirm or reword what the public typed, for a case triaged before it was asked or
+    with a report merged in since."""
+    fields = _confirm_wording(case, group_wording, poster_wording)
+    return Effect("Wording for letters confirmed", "", _wording_data(case), fields)
 
 
 @action("merge")

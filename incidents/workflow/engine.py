@@ -63,12 +63,16 @@ class Effect:
 MANAGE = "manage"
 DSL = "dsl"
 OFFICE = "office"
+# SLT of the school itself: manages the case *and* may see the reporter (not a trust
+# executive). For steps that mean knowing who reported, such as re-issuing their code.
+SCHOOL_SLT = "school_slt"
 
 RoleCheck = Callable[[StaffRoles, School], bool]
 ROLES: dict[str, RoleCheck] = {
     MANAGE: lambda roles, school: roles.manages(school),
     DSL: lambda roles, school: roles.is_dsl(school),
     OFFICE: lambda roles, school: school.pk in roles.office,
+    SCHOOL_SLT: lambda roles, school: roles.manages(school) and roles.sees_reporter(school),
 }
 
 
@@ -143,6 +147,11 @@ def _not_merged(case: Case) -> str:
             "open that case instead."
         )
     return ""
+
+
+def _reporter_rule_denied(case: Case) -> str:
+    # Checking who the caller is means knowing who reported: the reporter rule applies.
+    return "Only the school's senior leaders can check a reporter's identity."
 
 
 INV, ACT, MON = CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING
@@ -271,8 +280,17 @@ CASE_TRANSITIONS = [
         label="Re-issue a follow-up code",
         sources=ANY,
         target=None,
-        who=SLT,
+        who=frozenset({SCHOOL_SLT}),
         event=K.CODE_REISSUED,
+        denied=_reporter_rule_denied,
+    ),
+    Transition(
+        name="wording",
+        label="Confirm the wording for letters",
+        sources=OPEN,
+        target=None,
+        who=SLT,
+        event=K.WORDING,
     ),
     # ACT letter's step on the chronology. Which steps office staff may take, and when a letter
     # may be drafted at all, is the letters app's own status table.
@@ -358,7 +376,7 @@ def perform(case: Case, name: str, actor: Any, body: Callable[[Case], Effect]) -
 
 
 Body = Callable[Concatenate[Case, Any, P], Effect]
-# Every typed action, by name (the matrix test and the case action page look them up).
+# Every typed action, by name (the hand-written matrix test runs each one by name).
 ACTIONS: dict[str, Callable[..., Effect]] = {}
 
 

@@ -112,7 +112,7 @@ def test_trust_executives_never_learn_the_reporter_from_the_excerpt(school, trus
     assert "Mrs Carter is useless" in text
     assert "Priya" not in text and "Shah" not in text
     assert "The reporter" in text
-    assert "[the reporter] shut up" in text
+    assert "@[reporter&#x27;s details hidden] shut up" in text
 
 
 @pytest.mark.django_db
@@ -432,7 +432,8 @@ def test_a_quote_never_names_the_reporter(school, head):
     threat = ExcerptMessage.objects.get(excerpt__report=report, position=43)
     [quote] = chat.evidence_quotes(case=report.case, tokens=[f"m{threat.pk}"])
     assert quote == (
-        "At 19:45 on 14/03/2026: “[name removed] shut up, someone should wait for her after school”"
+        "At 19:45 on 14/03/2026: “@[name removed] shut up, someone should wait for her "
+        "after school”"
     )
     # The name the reporter gave on the form is removed from a screenshot's text too.
     _report, evidence = screenshot_evidence(school)

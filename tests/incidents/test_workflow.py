@@ -50,6 +50,7 @@ EXPECTED = {
     "safeguarding_decision": (S,   S,            S,      S,         S),
     "reissue_code":          (S,   S,            S,      S,         S),
     "letter":                (S,   S,            S,      S,         S),
+    "wording":               (S,   S,            S,      S,         X),
     "ban_notice":            (X,   X,            S,      S,         X),
     "ban_temporary":         (X,   S,            S,      S,         X),
     "ban_representations":   (X,   S,            S,      S,         X),
@@ -77,6 +78,7 @@ EVENT = {
     "safeguarding_decision": "safeguarding_decision",
     "reissue_code": "code_reissued",
     "letter": "letter",
+    "wording": "wording",
     "ban_notice": "ban",
     "ban_temporary": "ban",
     "ban_representations": "ban",
@@ -263,6 +265,7 @@ def params_for(action: str, case: Case, school, head, slt):
         },
         "reissue_code": {"report": report, "identity_check": "Called back on known number"},
         "letter": {"summary": "Warning letter printed", "data": {"step": "printed"}},
+        "wording": {"poster_wording": "A parent in the group"},
     }[action]
 
 
