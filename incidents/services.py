@@ -21,7 +21,6 @@ from .models import (
     ChildRisk,
     Evidence,
     Message,
-    Notification,
     OcrStatus,
     ReferenceCounter,
     Report,
@@ -154,9 +153,9 @@ def report_submit(
                 **chat_data,
             },
         )
-        kinds: list[str] = [Notification.Kind.SLT_NEW_REPORT]
+        kinds: list[str] = [notifications.Kind.SLT_NEW_REPORT]
         if report.needs_dsl_alert:
-            kinds.append(Notification.Kind.DSL_URGENT)
+            kinds.append(notifications.Kind.DSL_URGENT)
             CaseEvent.objects.create(
                 case=case,
                 kind=CaseEvent.Kind.SAFEGUARDING_ALERT,
@@ -164,8 +163,10 @@ def report_submit(
                 data={"child_at_risk": report.child_at_risk},
             )
         if report.reporter_email:
-            kinds.append(Notification.Kind.REPORTER_ACK)
-        notifications.notifications_create(case=case, report=report, kinds=kinds)
+            kinds.append(notifications.Kind.REPORTER_ACK)
+        notifications.notifications_create(
+            case=case, report=report, kinds=kinds, about=f"report:{report.pk}"
+        )
     return report, code
 
 
@@ -205,7 +206,10 @@ def report_add_information(*, report: Report, body: str, images: list[InspectedI
             data={"message": message.pk, "evidence": [e.pk for e in evidence]},
         )
         notifications.notifications_create(
-            case=case, report=report, kinds=[Notification.Kind.SLT_REPORTER_ADDED]
+            case=case,
+            report=report,
+            kinds=[notifications.Kind.SLT_REPORTER_ADDED],
+            about=f"message:{message.pk}",
         )
     return message
 

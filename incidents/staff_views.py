@@ -7,12 +7,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
+
+from schools.access import school_from_request, staff_required
 
 from . import chat, chat_views, selectors, services, workflow
 from .access import (
@@ -36,19 +37,6 @@ from .staff_forms import (
     SensitiveNameForm,
     leads_for_schools,
 )
-
-
-def staff_required(view: Callable) -> Callable:
-    """Signed in, and holding a staff role somewhere; anyone else gets a 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not roles_for(request.user).is_staff_member:
-            raise Http404("Not a member of staff.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def case_staff_required(view: Callable) -> Callable:
@@ -408,8 +396,7 @@ def _report_log_school(request: HttpRequest):
     schools = list(managed_schools(request.user))
     if not schools:
         raise Http404("Only senior leaders can log reports.")
-    school_id = request.POST.get("school") or request.GET.get("school") or schools[0].pk
-    return next((s for s in schools if str(s.pk) == str(school_id)), schools[0]), schools
+    return school_from_request(request, schools), schools
 
 
 def _staff_chat_flow(school) -> chat_views.ChatFlow:

@@ -3,7 +3,8 @@
 #   pdf      Pango and HarfBuzz's subsetter for WeasyPrint (letters, the register PDF), and
 #            Tesseract with its English data for reading the text in evidence screenshots
 #            (make run, make test and CI all install this group)
-#   browser  Chromium for the browser tests, poppler-utils for looking at PDFs
+#   browser  Chromium for the browser tests, poppler-utils for looking at PDFs, nginx for the
+#            from-outside test of deploy/nginx.conf in front of a production server
 #   oidc     Node.js and npm, then the OpenID Connect provider the school sign-in tests run
 #            (tests/oidc_provider, node-oidc-provider pinned in its package-lock.json)
 # As root it installs them with apt-get; otherwise it says what to install and carries on.
@@ -32,6 +33,8 @@ for group in "$@"; do
     browser)
       [ -x /usr/bin/chromium ] || need+=(chromium)
       command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+      [ -x /usr/sbin/nginx ] || need+=(nginx)
+      command -v openssl >/dev/null 2>&1 || need+=(openssl)
       ;;
     oidc)
       command -v node >/dev/null 2>&1 || need+=(nodejs)

@@ -14,11 +14,9 @@ from incidents import redaction
 from incidents.evidence import evidence_store, inspect_image
 from incidents.models import Evidence, ExcerptMessage, Person, Report
 from letters.models import Letter
-from tests.e2e.conftest import check_accessibility
 from tests.factories import triage
+from tests.helpers import check_accessibility, sign_in
 from tests.images import image_bytes, upload
-
-from .test_letters_journey import sign_in
 
 
 def chat_export(day: datetime.date) -> bytes:

@@ -16,8 +16,8 @@ from incidents import chat
 from incidents.models import CaseEvent, ChatExcerpt, Evidence, ExcerptMessage, Report
 
 from ..chat_samples import big_export, make_zip
+from ..factories import report_form_data as valid_data
 from ..images import image_bytes
-from .test_report_form import valid_data
 
 CORPUS = Path(__file__).parent / "chat_exports"
 UPLOAD = "/s/willow-park/report/chat/"

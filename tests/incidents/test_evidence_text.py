@@ -212,7 +212,8 @@ def test_when_tesseract_is_missing_the_case_says_text_not_extracted(
 
 @pytest.mark.django_db
 def test_the_report_is_saved_even_if_the_task_cannot_be_queued(school, client, broker_down):
-    from .test_report_form import URL, valid_data
+    from ..factories import REPORT_URL as URL
+    from ..factories import report_form_data as valid_data
 
     response = client.post(
         URL, {**valid_data(school), "screenshots": [upload(text_screenshot(["hello"]), "s.png")]}
@@ -336,9 +337,10 @@ def test_the_case_list_finds_text_in_screenshots_and_chat_messages(school, head,
 def test_a_real_worker_reads_a_screenshot_and_the_case_is_found_by_its_text(
     school, head, client, celery_worker_on_redis, tesseract
 ):
-    from tests.letters.test_lifecycle import wait_for
+    from tests.helpers import wait_for
 
-    from .test_report_form import URL, valid_data
+    from ..factories import REPORT_URL as URL
+    from ..factories import report_form_data as valid_data
 
     picture = upload(
         text_screenshot(["Quizzical hedgehog threatens", "the Year 3 teacher"]), "s.png"
@@ -448,9 +450,10 @@ def test_a_quote_never_names_the_reporter(school, head):
 def test_with_no_broker_the_text_is_read_in_the_background_not_in_the_request(
     school, client, settings, eager_tasks, tesseract
 ):
-    from tests.letters.test_lifecycle import wait_for
+    from tests.helpers import wait_for
 
-    from .test_report_form import URL, valid_data
+    from ..factories import REPORT_URL as URL
+    from ..factories import report_form_data as valid_data
 
     settings.OCR_THREAD_WHEN_EAGER = True
     picture = upload(text_screenshot(["Background reading works"]), "s.png")
