@@ -449,6 +449,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "security.tasks.trim_security_logs",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Chat exports a parent uploaded but never picked from: deleted within the hour promised.
+    "sweep-chat-uploads": {
+        "task": "incidents.tasks.sweep_chat_uploads",
+        "schedule": 10 * 60,
+    },
     "governors-reports": {
         "task": "oversight.tasks.make_governors_reports",
         "schedule": crontab(hour=6, minute=30),
