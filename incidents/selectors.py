@@ -205,55 +205,12 @@ def case_detail(*, case, access, event_kind: str = "") -> dict:
         "restrictions": list(case.restrictions.select_related("person")),
         # Letters are the letters app's; the case page only lists them through the reverse
         # relation, so incidents never imports letters.
-        "letters": list(case.letters.order_by("-created_at")) if hasattr(case, "letters") else [],
+        "letters": (
+            list(case.letters.select_related("printed_by", "sent_by").order_by("-created_at"))
+            if hasattr(case, "letters")
+            else []
+        ),
     }
-
-
-def measure_letter_values(*, case) -> dict[str, str]:
-    """Merge values for ban and restriction letters, from the case's latest bar and
-    restriction (the letters app asks for these; incidents never imports letters)."""
-
-    def day(value) -> str:
-        return f"{value.day} {value:%B %Y}" if value else ""
-
-    values: dict[str, str] = {}
-    ban = SiteBan.objects.filter(case=case).select_related("decision_maker").first()
-    if ban:
-        review = ban.reviews.order_by("-reviewed_on", "-pk").first()
-        maker = ban.decision_maker
-        values.update(
-            {
-                "reasons": ban.decision_reasons or ban.reasons,
-                "proposed_scope": ban.scope,
-                "duration": ban.duration,
-                "representation_deadline": day(ban.representation_deadline),
-                "decision_maker": (maker.get_full_name() or maker.get_username()),
-                "child_arrangements": ban.child_arrangements,
-                "start_date": day(ban.starts_on),
-                "why_immediate": ban.immediate_risk_reason,
-                "representations_summary": (
-                    f"{ban.representations}\n\n{ban.representations_weighed}".strip()
-                    if ban.representations
-                    else "We did not receive any representations from you by the deadline."
-                ),
-                "review_date": day(ban.review_on),
-            }
-        )
-        if review:
-            values.update(
-                {
-                    "review_outcome": f"{review.get_outcome_display()}: {review.notes}",
-                    "review_date": day(review.next_review_on),
-                }
-            )
-    restriction = ContactRestriction.objects.filter(case=case).first()
-    if restriction:
-        values.setdefault("review_date", day(restriction.review_on))
-        values["contact_point"] = restriction.contact_point
-        if not ban:
-            values["review_date"] = day(restriction.review_on)
-            values["conditions"] = f"Contact the school only through {restriction.channels}."
-    return values
 
 
 def register_entries(*, schools, today) -> list[dict]:

@@ -537,7 +537,7 @@ def _reissue_code(case: Case, actor, *, report: Report, identity_check: str) -> 
 
 
 LETTER_STEPS_MANAGE = {"drafted", "approved", "corrected", "cancelled"}
-LETTER_STEPS_OFFICE = {"printed", "sent", "render_failed", "rendered"}
+LETTER_STEPS_OFFICE = {"printed", "sent", "render_failed", "rendered", "batched", "unbatched"}
 
 
 def letters_blocked_reason(case: Case, *, to_reporter: bool) -> str:

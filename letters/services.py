@@ -25,12 +25,13 @@ from django.utils.html import strip_tags
 
 from incidents.models import Case, Person, Report
 from incidents.workflow import WorkflowError, letters_blocked_reason, perform_action
+from schoolconduct.formats import long_date
 from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
 
-from . import placeholders
+from . import placeholders, values
 from .defaults import DEFAULT_TEMPLATES
-from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind
+from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, checklist
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch, SendMethod
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,7 @@ class LetterError(Exception):
         super().__init__(" ".join(self.messages))
 
 
-def _date(value: datetime.date) -> str:
-    return f"{value.day} {value:%B %Y}"
+_date = long_date
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def template_save(
 ) -> LetterTemplate:
     """Save a new version of a school's (or, for a trust, trust-wide) template after
     sanitising and checking it."""
-    clean = placeholders.sanitise(body)
+    clean = placeholders.without_sign_off(placeholders.sanitise(body))
     errors = placeholders.template_errors(clean, kind)
     if not title.strip():
         errors.insert(0, "Give the letter a title.")
@@ -141,7 +141,8 @@ def sample_values(*, school: School, kind: str) -> dict[str, str]:
         {
             "letter_date": _date(today),
             "case_reference": f"{school.reference_prefix}-{today.year}-0042",
-            "recipient_name": "Mr A Sample",
+            "recipient_name": "Mr Alex Sample",
+            "salutation": "Mr Sample",
             "delivery_method": "Post",
             "incident_date": _date(today - datetime.timedelta(days=3)),
             "group_name": "Year 3 parents (WhatsApp)",
@@ -164,24 +165,6 @@ def _school_values(school: School) -> dict[str, str]:
         "school_email": school.email,
         "school_address": ", ".join([*school.address_lines, school.postcode]),
         "trust_name": school.trust.name if school.trust else "",
-    }
-
-
-def _case_values(case: Case) -> dict[str, str]:
-    reports = list(case.reports.select_related("group").order_by("received_at"))
-    first = reports[0] if reports else None
-    rules = list(case.rules.all()) or [rule for report in reports for rule in report.rules.all()]
-    titles = list(dict.fromkeys(rule.title for rule in rules))
-    group = ""
-    if first:
-        group = first.group_other
-        if first.group is not None:
-            group = f"{first.group.name} ({first.group.get_platform_display()})"
-    return {
-        "case_reference": case.reference,
-        "incident_date": _date(first.posted_on) if first else "",
-        "group_name": group,
-        "rules_breached": "; ".join(titles),
     }
 
 
@@ -259,7 +242,8 @@ def letter_draft(
             )
         if delivery_method == SendMethod.EMAIL and not report.reporter_email:
             raise LetterError("The reporter gave no email address: use the follow-up page.")
-        recipient_name = report.reporter_name or "Parent or carer"
+        recipient_name = " ".join(report.reporter_name.split()) or "Parent or carer"
+        salutation = recipient_name
         address, email = "", report.reporter_email
     else:
         if person is None or not case.persons.filter(pk=person.pk).exists():
@@ -272,29 +256,34 @@ def letter_draft(
             raise LetterError(f"There is no email address for {person.full_name}.")
         if delivery_method == SendMethod.POST and not person.address.strip():
             raise LetterError(f"There is no postal address for {person.full_name}.")
-        recipient_name, address, email = person.full_name, person.address, person.email
+        recipient_name, address, email = person.address_name, person.address, person.email
+        salutation = person.salutation_name
         if person.postcode:
             address = f"{address.strip()}\n{person.postcode}"
     signatory = signatory or signatory_default(school=school) or actor
     title, body, template = template_current(school=school, kind=kind)
-    values = {
+    merge_values = {
         **_school_values(school),
-        **_case_values(case),
+        **values.case_values(case),
+        **values.derived_values(case, kind, None if to_reporter else person),
         "letter_date": _date(timezone.localdate()),
         "recipient_name": recipient_name,
+        "salutation": salutation,
         "delivery_method": SendMethod(delivery_method).label,
         "signatory_name": signatory.get_full_name() or signatory.get_username(),
         "signatory_title": _signatory_title(signatory, school),
-        **{k: v.strip() for k, v in details.items() if k in FIELDS and FIELDS[k].entered},
+        **_entered_values(case, kind, details),
     }
     if to_reporter:
-        values["reporter_name"] = recipient_name
-    missing = [FIELDS[n].label for n in REQUIRED[kind] if not values.get(n, "").strip()]
+        merge_values["reporter_name"] = recipient_name
+    missing = [n for n in REQUIRED[kind] if not merge_values.get(n, "").strip()]
     if missing:
-        raise LetterError(f"A {kind.label.lower()} needs: " + ", ".join(missing) + ".")
-    merged = placeholders.merge(body, values)
+        raise LetterError(
+            f"A {kind.label.lower()} needs: " + ", ".join(_missing_label(n) for n in missing) + "."
+        )
+    body = placeholders.without_sign_off(body)
     if not to_reporter:
-        _check_no_reporter(case, merged)
+        _check_no_reporter(case, placeholders.merge(body, merge_values))
     with transaction.atomic():
         letter = Letter.objects.create(
             case=case,
@@ -308,11 +297,13 @@ def letter_draft(
             recipient_address=address,
             recipient_email=email,
             delivery_method=delivery_method,
-            body_html=merged,
-            context=values,
+            # A draft keeps its [[placeholders]]: the editor shows them as locked chips and
+            # the values live in `context` until approval merges them for good.
+            body_html=body,
+            context=merge_values,
             signatory=signatory,
-            signatory_name=values["signatory_name"],
-            signatory_title=values["signatory_title"],
+            signatory_name=merge_values["signatory_name"],
+            signatory_title=merge_values["signatory_title"],
             corrects=corrects,
             created_by=actor,
         )
@@ -330,6 +321,62 @@ def letter_draft(
     return letter
 
 
+def _missing_label(name: str) -> str:
+    field = FIELDS[name]
+    if field.procedure:
+        return (
+            f"{field.label} (it comes from the recorded bar or restriction: record that step "
+            "on the case first)"
+        )
+    return field.label
+
+
+def _entered_values(case: Case, kind: str, details: dict[str, Any]) -> dict[str, str]:
+    """What the head entered, each date and time in the one printed form; the dates the
+    procedure owns come from the recorded step, whatever was sent."""
+    entered: dict[str, str] = {}
+    errors = []
+    for name, value in details.items():
+        if name not in FIELDS or not FIELDS[name].entered or FIELDS[name].procedure:
+            continue
+        try:
+            entered[name] = values.normalise_entered(name, value)
+        except ValueError as error:
+            errors.append(str(error))
+    if errors:
+        raise LetterError(errors)
+    recorded = values.procedure_values(case)
+    for name, field in FIELDS.items():
+        if field.procedure:
+            entered[name] = recorded.get(name, "")
+        elif name in recorded and not entered.get(name):
+            entered[name] = recorded[name]
+    return entered
+
+
+# Where an approved letter keeps its text as it was before merging (for a correction).
+SOURCE_KEY = "_body_source"
+
+
+def letter_values(letter: Letter) -> dict[str, str]:
+    """The values a draft's chips show and its PDF is merged with."""
+    return {k: str(v) for k, v in (letter.context or {}).items() if k in FIELDS}
+
+
+def letter_checklist(letter: Letter, body: str | None = None):
+    """The kind's required elements, each with whether the draft has it."""
+    text = letter.body_html if body is None else body
+    return checklist(letter.kind, text, letter_values(letter))
+
+
+def letter_merged_body(letter: Letter) -> str:
+    """The body as the recipient reads it: a draft's placeholders merged with its values;
+    an approved letter's frozen text as it is."""
+    if not letter.is_draft:
+        return letter.body_html
+    return placeholders.merge(letter.body_html, letter_values(letter))
+
+
 def _record(letter: Letter, actor, step: str, summary: str) -> None:
     try:
         perform_action(
@@ -345,20 +392,40 @@ def _record(letter: Letter, actor, step: str, summary: str) -> None:
         raise LetterError(str(error)) from None
 
 
-def letter_update_draft(*, letter: Letter, actor, title: str, body_html: str) -> Letter:
-    """Edit a draft: re-sanitised and re-checked on every save."""
+def letter_update_draft(
+    *,
+    letter: Letter,
+    actor,
+    title: str,
+    body_html: str,
+    details: dict[str, Any] | None = None,
+) -> Letter:
+    """Edit a draft: its text (re-sanitised and re-checked on every save) and the values the
+    head entered for it (dates and times in the one printed form; the procedure's own dates
+    stay as recorded)."""
     if not letter.is_draft:
         raise LetterError("Only a draft can be edited. Write a correction instead.")
-    clean = placeholders.sanitise(body_html)
-    errors = placeholders.merged_body_errors(clean)
+    clean = placeholders.without_sign_off(placeholders.sanitise(body_html))
+    errors = placeholders.placeholder_errors(clean, letter.kind)
+    if placeholders.TEMPLATE_CODE.search(clean):
+        errors = [e for e in errors if "template code" not in e]
+        errors.insert(0, "The letter can't contain template code such as {{ }} or {% %}.")
+    if not nh3.clean(clean, tags=set()).strip():
+        errors.append("The letter is empty.")
     if not title.strip():
         errors.insert(0, "Give the letter a title.")
+    context = dict(letter.context or {})
+    if details is not None:
+        try:
+            context.update(_entered_values(letter.case, letter.kind, details))
+        except LetterError as error:
+            errors += error.messages
     if errors:
         raise LetterError(errors)
     if not letter.to_reporter:
-        _check_no_reporter(letter.case, clean + " " + title)
-    letter.title, letter.body_html = title.strip(), clean
-    letter.save(update_fields=["title", "body_html"])
+        _check_no_reporter(letter.case, placeholders.merge(clean, context) + " " + title)
+    letter.title, letter.body_html, letter.context = title.strip(), clean, context
+    letter.save(update_fields=["title", "body_html", "context"])
     return letter
 
 
@@ -370,12 +437,24 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         if locked.status != LetterStatus.DRAFT:
             raise LetterError("This letter has already been approved.")
+        missing = [label for _n, label, present, _l in letter_checklist(locked) if not present]
+        if missing:
+            raise LetterError(
+                "The letter is missing: " + "; ".join(missing) + ". Put each one back in the "
+                "text (Insert a detail) or fill it in, then approve."
+            )
+        locked.context = {
+            **locked.context,
+            "letter_date": _date(timezone.localdate()),
+            SOURCE_KEY: locked.body_html,
+        }
+        merged = letter_merged_body(locked)
         if not locked.to_reporter:
-            _check_no_reporter(locked.case, locked.body_html + " " + locked.title)
+            _check_no_reporter(locked.case, merged + " " + locked.title)
+        locked.body_html = merged
         locked.status = LetterStatus.APPROVED
         locked.approved_by, locked.approved_at = actor, timezone.now()
-        locked.context = {**locked.context, "letter_date": _date(timezone.localdate())}
-        locked.save(update_fields=["status", "approved_by", "approved_at", "context"])
+        locked.save(update_fields=["status", "approved_by", "approved_at", "context", "body_html"])
         _record(
             locked,
             actor,
@@ -442,17 +521,20 @@ def letter_pdf_bytes(letter: Letter) -> bytes:
 
 
 def letters_mark_printed(*, letters: list[Letter], actor) -> int:
+    """Record letters as printed (who, when). Each is claimed with a conditional update, so a
+    double click or two people at once record it once."""
     count = 0
     with transaction.atomic():
         for letter in letters:
-            if letter.status != LetterStatus.READY or letter.to_reporter:
+            if letter.to_reporter or letter.delivery_method not in PRINTED_METHODS:
                 continue
-            letter.status, letter.printed_at, letter.printed_by = (
-                LetterStatus.PRINTED,
-                timezone.now(),
-                actor,
-            )
-            letter.save(update_fields=["status", "printed_at", "printed_by"])
+            now = timezone.now()
+            claimed = Letter.objects.filter(
+                pk=letter.pk, status__in=[LetterStatus.READY, LetterStatus.BATCHED]
+            ).update(status=LetterStatus.PRINTED, printed_at=now, printed_by=actor)
+            if not claimed:
+                continue
+            letter.status, letter.printed_at, letter.printed_by = LetterStatus.PRINTED, now, actor
             _record(
                 letter,
                 actor,
@@ -464,7 +546,20 @@ def letters_mark_printed(*, letters: list[Letter], actor) -> int:
 
 
 def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.date) -> Letter:
-    """Record how and when a letter went; email and follow-up deliveries happen here."""
+    """Record how and when a letter went (who, when); email and follow-up deliveries happen
+    here. The row is locked first, so the same letter is never recorded as sent twice."""
+    with transaction.atomic():
+        letter = (
+            Letter.objects.select_for_update(of=("self",))
+            .select_related("case__school", "report")
+            .get(pk=letter.pk)
+        )
+        return _letter_mark_sent(letter=letter, actor=actor, method=method, sent_on=sent_on)
+
+
+def _letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.date) -> Letter:
+    if letter.status == LetterStatus.SENT:
+        raise LetterError("This letter is already recorded as sent.")
     if letter.status not in (LetterStatus.READY, LetterStatus.PRINTED):
         raise LetterError("Only a letter whose PDF is ready can be sent.")
     if letter.to_reporter and method not in (SendMethod.EMAIL, SendMethod.FOLLOW_UP):
@@ -475,6 +570,10 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
         raise LetterError("Print the letter before recording it as posted or delivered.")
     if method == SendMethod.EMAIL and not letter.recipient_email:
         raise LetterError("There is no email address for this recipient.")
+    if sent_on > timezone.localdate():
+        raise LetterError("The date it was sent can't be in the future.")
+    if letter.approved_at and sent_on < timezone.localtime(letter.approved_at).date():
+        raise LetterError("The date it was sent can't be before the letter was approved.")
     with transaction.atomic():
         if method == SendMethod.FOLLOW_UP and letter.report is not None:
             # Through the workflow: the message is on the chronology and the reporter, if
@@ -547,34 +646,139 @@ def letter_correct(*, letter: Letter, actor) -> Letter:
         signatory=letter.signatory,
         corrects=letter,
     )
-    return letter_update_draft(
-        letter=draft, actor=actor, title=letter.title, body_html=letter.body_html
-    )
+    # The old letter's text as it was before its values were merged in, so the chips (and
+    # the checklist) work again; letters approved before that was kept start from the template.
+    source = (letter.context or {}).get(SOURCE_KEY) or draft.body_html
+    return letter_update_draft(letter=draft, actor=actor, title=letter.title, body_html=source)
 
 
 # --- print batches ---------------------------------------------------------------------------
 
+# Letters the office prints: the others go by email (or, to the reporter, the follow-up page).
+PRINTED_METHODS = (SendMethod.POST, SendMethod.HAND)
+# Blank A4 page (points) after a letter with an odd number of pages, for double-sided printing.
+A4_POINTS = (595.28, 841.89)
 
-def batch_create(*, school: School, letters: list[Letter], actor) -> PrintBatch:
-    """Collect ready letters into a batch; the combined PDF is assembled by a task."""
+
+def batch_create(
+    *, school: School, letters: list[Letter], actor, cover_sheet: bool = False
+) -> list[PrintBatch]:
+    """Put ready letters into print batches, one batch per delivery method (post, by hand);
+    each PDF is assembled by a task.
+
+    The letters are locked and re-read inside the transaction, so two people batching at the
+    same moment can't both take a letter: the second finds it already in a batch.
+    """
     from .tasks import assemble_batch
 
-    ready = [
-        lt
-        for lt in letters
-        if lt.status == LetterStatus.READY and not lt.to_reporter and lt.case.school_id == school.pk
-    ]
-    if not ready:
-        raise LetterError("Choose at least one letter that is ready to print.")
+    ids = [lt.pk for lt in letters]
     with transaction.atomic():
-        batch = PrintBatch.objects.create(school=school, created_by=actor)
-        Letter.objects.filter(pk__in=[lt.pk for lt in ready]).update(batch=batch)
-        enqueue_on_commit(assemble_batch, batch.pk, fallback="use “Try again” on the print queue.")
-    return batch
+        ready = list(
+            Letter.objects.select_for_update(of=("self",))
+            .filter(
+                pk__in=ids,
+                case__school=school,
+                status=LetterStatus.READY,
+                batch__isnull=True,
+                delivery_method__in=PRINTED_METHODS,
+            )
+            .exclude(kind__in=TO_REPORTER)
+            .select_related("case")
+            .order_by("pk")
+        )
+        if not ready:
+            raise LetterError(
+                "None of the chosen letters can go in a batch: they are already in one, "
+                "not ready yet, or go by email."
+            )
+        batches = []
+        for method in PRINTED_METHODS:
+            group = [lt for lt in ready if lt.delivery_method == method]
+            if not group:
+                continue
+            batch = PrintBatch.objects.create(
+                school=school,
+                created_by=actor,
+                delivery_method=method,
+                cover_sheet=cover_sheet,
+                letter_ids=[lt.pk for lt in group],
+            )
+            Letter.objects.filter(pk__in=[lt.pk for lt in group]).update(
+                batch=batch, status=LetterStatus.BATCHED
+            )
+            for letter in group:
+                _record(
+                    letter,
+                    actor,
+                    "batched",
+                    f"{letter.get_kind_display()} to {letter.recipient_name} put in print "
+                    f"batch {batch.pk}",
+                )
+            enqueue_on_commit(
+                assemble_batch, batch.pk, fallback="use “Try again” on the print queue."
+            )
+            batches.append(batch)
+    return batches
+
+
+def batch_cancel(*, batch: PrintBatch, actor) -> int:
+    """Cancel a batch that has not been printed: its letters go back to "Ready to print".
+    Each letter's return is recorded on its case; the batch keeps who cancelled it and when."""
+    with transaction.atomic():
+        locked = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status in (
+            PrintBatch.Status.PRINTED,
+            PrintBatch.Status.SENT,
+            PrintBatch.Status.CANCELLED,
+        ):
+            raise LetterError(
+                f"Batch {locked.pk} is {locked.get_status_display().lower()}: it can't be "
+                "cancelled."
+            )
+        letters = list(
+            Letter.objects.select_for_update(of=("self",))
+            .filter(batch=locked, status=LetterStatus.BATCHED)
+            .select_related("case")
+        )
+        Letter.objects.filter(pk__in=[lt.pk for lt in letters]).update(
+            batch=None, status=LetterStatus.READY
+        )
+        for letter in letters:
+            _record(
+                letter,
+                actor,
+                "unbatched",
+                f"{letter.get_kind_display()} to {letter.recipient_name} back in the print "
+                f"queue: batch {locked.pk} cancelled",
+            )
+        locked.status = PrintBatch.Status.CANCELLED
+        locked.cancelled_at, locked.cancelled_by = timezone.now(), actor
+        locked.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    return len(letters)
+
+
+def _cover_sheet_pdf(batch: PrintBatch, letters: list[Letter]) -> bytes:
+    from django.template.loader import render_to_string
+
+    from .rendering import ASSET_PREFIX, html_to_pdf
+
+    html = render_to_string(
+        "letters/pdf/batch_cover.html",
+        {
+            "batch": batch,
+            "letters": letters,
+            "school": batch.school,
+            "static": ASSET_PREFIX + "static/",
+        },
+    )
+    return html_to_pdf(html).data
 
 
 def batch_assemble(*, batch_id: int) -> bool:
-    """One print-ready PDF from the letters' stored PDFs, each checked against its SHA-256.
+    """One print-ready PDF from the letters' stored PDFs, each checked against its SHA-256:
+    an optional cover sheet first, and every letter starting on an odd page (a blank page
+    after any part with an odd number of pages) so double-sided printing never puts two
+    letters on one sheet.
 
     qpdf (through pikepdf) joins the files — ten times faster than pypdf's append — and
     pypdf then stores identical objects (fonts, logos) once.
@@ -587,17 +791,22 @@ def batch_assemble(*, batch_id: int) -> bool:
     ).update(status=PrintBatch.Status.ASSEMBLING, error="")
     if not claimed:
         return False
-    batch = PrintBatch.objects.get(pk=batch_id)
+    batch = PrintBatch.objects.select_related("school").get(pk=batch_id)
     letters = list(batch.letters.select_related("case").order_by("case__reference", "pk"))
     try:
         joined = pikepdf.Pdf.new()
         sources = []
-        for letter in letters:
-            source = pikepdf.Pdf.open(io.BytesIO(letter_pdf_bytes(letter)))
+        parts = [_cover_sheet_pdf(batch, letters)] if batch.cover_sheet else []
+        parts += [letter_pdf_bytes(letter) for letter in letters]
+        for index, data in enumerate(parts):
+            source = pikepdf.Pdf.open(io.BytesIO(data))
             sources.append(source)  # kept open until the joined file is written
             joined.pages.extend(source.pages)
+            if len(source.pages) % 2 and index < len(parts) - 1:
+                joined.add_blank_page(page_size=A4_POINTS)
         raw = io.BytesIO()
         joined.save(raw)
+        page_count = len(joined.pages)
         writer = PdfWriter(clone_from=io.BytesIO(raw.getvalue()))
         writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
         out = io.BytesIO()
@@ -609,21 +818,54 @@ def batch_assemble(*, batch_id: int) -> bool:
             status=PrintBatch.Status.FAILED, error=str(error)[:300]
         )
         return False
-    batch.pdf.save(f"batch-{batch.pk}.pdf", ContentFile(data), save=False)
-    batch.pdf_sha256 = hashlib.sha256(data).hexdigest()
-    batch.page_count = sum(lt.pdf_pages or 0 for lt in letters)
-    batch.status = PrintBatch.Status.READY
-    batch.save(update_fields=["pdf", "pdf_sha256", "page_count", "status"])
+    with transaction.atomic():
+        batch = PrintBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != PrintBatch.Status.ASSEMBLING or batch.pdf:
+            return False  # cancelled meanwhile, or another run finished first
+        batch.pdf.save(f"batch-{batch.pk}.pdf", ContentFile(data), save=False)
+        batch.pdf_sha256 = hashlib.sha256(data).hexdigest()
+        batch.page_count = page_count
+        batch.status = PrintBatch.Status.READY
+        batch.save(update_fields=["pdf", "pdf_sha256", "page_count", "status"])
     return True
 
 
 def batch_mark_printed(*, batch: PrintBatch, actor) -> int:
+    """The whole batch came off the printer: each of its letters is recorded as printed."""
     with transaction.atomic():
+        locked = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != PrintBatch.Status.READY:
+            raise LetterError(f"Batch {locked.pk} is not ready to print.")
         count = letters_mark_printed(
-            letters=list(batch.letters.select_related("case")), actor=actor
+            letters=list(locked.letters.select_related("case")), actor=actor
         )
-        batch.status, batch.printed_at = PrintBatch.Status.PRINTED, timezone.now()
-        batch.save(update_fields=["status", "printed_at"])
+        locked.status, locked.printed_at, locked.printed_by = (
+            PrintBatch.Status.PRINTED,
+            timezone.now(),
+            actor,
+        )
+        locked.save(update_fields=["status", "printed_at", "printed_by"])
+    return count
+
+
+def batch_mark_sent(*, batch: PrintBatch, actor, sent_on: datetime.date) -> int:
+    """Every printed letter of the batch went out by the batch's delivery method."""
+    with transaction.atomic():
+        locked = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != PrintBatch.Status.PRINTED:
+            raise LetterError(f"Batch {locked.pk} must be printed before it is sent.")
+        count = 0
+        for letter in locked.letters.filter(status=LetterStatus.PRINTED).select_related("case"):
+            letter_mark_sent(
+                letter=letter, actor=actor, method=locked.delivery_method, sent_on=sent_on
+            )
+            count += 1
+        locked.status, locked.sent_at, locked.sent_by = (
+            PrintBatch.Status.SENT,
+            timezone.now(),
+            actor,
+        )
+        locked.save(update_fields=["status", "sent_at", "sent_by"])
     return count
 
 

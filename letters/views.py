@@ -9,16 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
-from incidents.selectors import measure_letter_values
 from incidents.workflow import letters_blocked_reason
 from schools.models import School, Trust
 
-from . import services
+from . import placeholders, services, values
 from .access import get_batch_for_user, get_letter_for_user, letters_visible_to, queue_schools
-from .forms import DraftEditForm, DraftForm, SentForm, TemplateForm
+from .forms import BatchSentForm, DraftEditForm, DraftForm, SentForm, TemplateForm, detail_initial
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
 from .placeholders import merge, sanitise
@@ -52,9 +52,13 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     if not access.can_manage or kind not in LetterKind.values:
         raise Http404("Not available.")
     blocked = letters_blocked_reason(case, to_reporter=kind in TO_REPORTER)
-    form = DraftForm(
-        request.POST or None, case=case, kind=kind, initial=measure_letter_values(case=case)
-    )
+    recorded = values.procedure_values(case)
+    initial = {
+        name: detail_initial(name, value)
+        for name, value in {**values.suggestions(case, kind), **recorded}.items()
+        if name in FIELDS
+    }
+    form = DraftForm(request.POST or None, case=case, kind=kind, recorded=recorded, initial=initial)
     if request.method == "POST" and not blocked and form.is_valid():
         try:
             letter = services.letter_draft(
@@ -100,14 +104,33 @@ def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
 # --- one letter ------------------------------------------------------------------------------
 
 
+def _editor_values(letter: Letter) -> dict[str, dict[str, str]]:
+    """What the editor's chips show: each field the letter may use, its label and value."""
+    current = services.letter_values(letter)
+    return {
+        name: {"label": FIELDS[name].label, "value": current.get(name, "")}
+        for name in sorted(allowed_fields(letter.kind), key=lambda n: FIELDS[n].label)
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
     form = None
+    checklist = services.letter_checklist(letter)
     if letter.is_draft:
+        recorded = values.procedure_values(letter.case)
+        context = services.letter_values(letter)
+        initial: dict = {
+            "title": letter.title,
+            "body_html": letter.body_html,
+            "body_text": placeholders.html_to_text(letter.body_html),
+            "body_format": "text",
+        }
+        initial.update({n: detail_initial(n, v) for n, v in context.items()})
         form = DraftEditForm(
-            request.POST or None, initial={"title": letter.title, "body_html": letter.body_html}
+            request.POST or None, kind=letter.kind, recorded=recorded, initial=initial
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -115,7 +138,8 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     letter=letter,
                     actor=request.user,
                     title=form.cleaned_data["title"],
-                    body_html=form.cleaned_data["body_html"],
+                    body_html=form.body(),
+                    details=form.details(),
                 )
             except services.LetterError as error:
                 for message in error.messages:
@@ -131,6 +155,10 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "letter": letter,
             "form": form,
+            "checklist": checklist,
+            "checklist_done": all(present for _n, _l, present, _x in checklist),
+            "editor_values": _editor_values(letter) if letter.is_draft else None,
+            "merged_body": services.letter_merged_body(letter),
             "sent_form": SentForm(),
             "events": letter.case.events.filter(
                 kind="letter", data__letter=letter.pk
@@ -252,6 +280,25 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the print queue -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """A letter on the print queue with how long it has waited since approval."""
+
+    letter: Letter
+    age_days: int
+    overdue: bool
+
+
+def _rows(letters: list[Letter], today) -> list[QueueRow]:
+    rows = []
+    for letter in letters:
+        approved = timezone.localtime(letter.approved_at).date() if letter.approved_at else today
+        age = (today - approved).days
+        target = letter.case.school.letter_queue_target_days
+        rows.append(QueueRow(letter, age, age > target))
+    return rows
+
+
 @login_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
@@ -261,20 +308,33 @@ def queue(request: HttpRequest) -> HttpResponse:
     visible = (
         letters_visible_to(request.user)
         .exclude(kind__in=TO_REPORTER)
-        .select_related("case__school", "approved_by")
+        .select_related("case__school", "approved_by", "printed_by")
         .order_by("approved_at", "pk")
     )
+    today = timezone.localdate()
+    ready = _rows(list(visible.filter(status=LetterStatus.READY)), today)
+    batched = _rows(list(visible.filter(status=LetterStatus.BATCHED)), today)
+    printed = _rows(list(visible.filter(status=LetterStatus.PRINTED)), today)
+    waiting = ready + batched + printed
     return render(
         request,
         "letters/queue.html",
         {
-            "ready": list(visible.filter(status=LetterStatus.READY)),
-            "printed": list(visible.filter(status=LetterStatus.PRINTED)),
+            "to_print": [r for r in ready if r.letter.delivery_method in services.PRINTED_METHODS],
+            "to_email": [
+                r for r in ready if r.letter.delivery_method not in services.PRINTED_METHODS
+            ],
+            "batched": batched,
+            "printed": printed,
+            "overdue": [r for r in waiting if r.overdue],
+            "targets": sorted({s.letter_queue_target_days for s in schools}),
             "pending": list(
                 visible.filter(status__in=[LetterStatus.APPROVED, LetterStatus.RENDER_FAILED])
             ),
             "batches": list(
-                PrintBatch.objects.filter(school__in=schools).select_related("created_by")[:10]
+                PrintBatch.objects.filter(school__in=schools).select_related(
+                    "created_by", "printed_by", "sent_by", "cancelled_by"
+                )[:10]
             ),
             "sent_form": SentForm(),
             "many_schools": len(schools) > 1,
@@ -286,29 +346,72 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def batch_create(request: HttpRequest) -> HttpResponse:
     schools = {s.pk: s for s in queue_schools(request.user)}
-    ids = request.POST.getlist("letters")
+    ids = [i for i in request.POST.getlist("letters") if i.isdigit()]
     letters = list(
         letters_visible_to(request.user).filter(pk__in=ids).select_related("case__school")
     )
     by_school: dict[int, list[Letter]] = {}
     for letter in letters:
-        by_school.setdefault(letter.case.school_id, []).append(letter)
+        if letter.case.school_id in schools:
+            by_school.setdefault(letter.case.school_id, []).append(letter)
     if not by_school:
         messages.error(request, "Tick the letters to print first.")
         return redirect("letters:queue")
+    cover = request.POST.get("cover_sheet") == "on"
     for school_id, group in by_school.items():
         try:
-            batch = services.batch_create(
-                school=schools[school_id], letters=group, actor=request.user
+            batches = services.batch_create(
+                school=schools[school_id], letters=group, actor=request.user, cover_sheet=cover
             )
         except services.LetterError as error:
             messages.error(request, error.messages[0])
         else:
-            messages.success(
-                request,
-                f"Print batch {batch.pk} with {len(group)} letter"
-                f"{'s' if len(group) != 1 else ''} created.",
-            )
+            for batch in batches:
+                count = len(batch.letter_ids)
+                messages.success(
+                    request,
+                    f"Print batch {batch.pk} ({batch.get_delivery_method_display().lower()}) "
+                    f"with {count} letter{'s' if count != 1 else ''} created.",
+                )
+    return redirect("letters:queue")
+
+
+@login_required
+@require_POST
+def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    try:
+        count = services.batch_cancel(batch=batch, actor=request.user)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            f"Batch {batch.pk} cancelled: {count} letter{'s' if count != 1 else ''} back in "
+            "“Ready to print”.",
+        )
+    return redirect("letters:queue")
+
+
+@login_required
+@require_POST
+def batch_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    form = BatchSentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the date the batch was sent.")
+        return redirect("letters:queue")
+    try:
+        count = services.batch_mark_sent(
+            batch=batch, actor=request.user, sent_on=form.cleaned_data["sent_on"]
+        )
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            f"Batch {batch.pk}: {count} letter{'s' if count != 1 else ''} recorded as sent.",
+        )
     return redirect("letters:queue")
 
 
@@ -340,8 +443,12 @@ def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
-    count = services.batch_mark_printed(batch=batch, actor=request.user)
-    messages.success(request, f"{count} letter{'s' if count != 1 else ''} marked as printed.")
+    try:
+        count = services.batch_mark_printed(batch=batch, actor=request.user)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"{count} letter{'s' if count != 1 else ''} marked as printed.")
     return redirect("letters:queue")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from letters.models import Letter, LetterStatus, LetterTemplate, PrintBatch
@@ -28,7 +30,7 @@ def test_draft_a_warning_from_the_case_with_a_clear_refusal_first(client, head, 
     }
     refused = client.post(url, data)
     assert refused.status_code == 200
-    assert "needs: Impact of the conduct" in refused.text
+    assert "needs: The impact of the conduct" in refused.text
     assert DETAILS["conduct_summary"].split("“")[0] in refused.text  # kept what was typed
     response = client.post(url, {**data, "impact": DETAILS["impact"]})
     letter = Letter.objects.get()
@@ -51,9 +53,12 @@ def test_blocked_case_says_why(client, school, head):
 def test_edit_preview_approve(client, head, draft, eager_tasks, django_capture_on_commit_callbacks):
     client.force_login(head)
     url = f"/staff/letters/{draft.pk}/"
-    bad = client.post(url, {"title": "Warning", "body_html": "<p>[[recipient_name]]</p>"})
-    assert "still contains a merge field" in bad.text
-    client.post(url, {"title": "Formal warning", "body_html": draft.body_html + "<p>PS.</p>"})
+    html = {"body_format": "html", **DETAILS}
+    bad = client.post(url, {**html, "title": "Warning", "body_html": "<p>[[secret_key]]</p>"})
+    assert "not a merge field we know" in bad.text
+    client.post(
+        url, {**html, "title": "Formal warning", "body_html": draft.body_html + "<p>PS.</p>"}
+    )
     preview = client.get(f"/staff/letters/{draft.pk}/preview.pdf")
     assert preview["Content-Type"] == "application/pdf" and preview.content.startswith(b"%PDF")
     with django_capture_on_commit_callbacks(execute=True):
@@ -88,10 +93,10 @@ def test_office_prints_a_batch_and_records_sending(
     assert draft.status == LetterStatus.PRINTED
     client.post(
         f"/staff/letters/{draft.pk}/sent/",
-        {"method": "post", "sent_on": "2026-11-23", "next": "queue"},
+        {"method": "post", "sent_on": str(datetime.date.today()), "next": "queue"},
     )
     draft.refresh_from_db()
-    assert draft.status == LetterStatus.SENT and str(draft.sent_on) == "2026-11-23"
+    assert draft.status == LetterStatus.SENT and draft.sent_on == datetime.date.today()
     # Office staff still can't open the letter's page or the case.
     assert client.get(f"/staff/letters/{draft.pk}/").status_code == 404
     assert client.get(f"/staff/cases/{draft.case.reference}/").status_code == 404
@@ -144,7 +149,7 @@ def test_template_editing_with_preview_errors_and_reset(client, head, school):
     saved = LetterTemplate.objects.get()
     assert saved.version == 1 and "very grateful" in saved.body
     preview = client.get(url).text
-    assert "Mr A Sample" in preview  # sample data
+    assert "Dear Mr Sample" in preview  # sample data
     client.post(f"{url}reset/", {"school": school.pk})
     assert (
         LetterTemplate.objects.order_by("-version").first().body == DEFAULT_TEMPLATES["reminder"][1]
@@ -194,7 +199,7 @@ def test_a_batch_left_unassembled_can_be_tried_again(
     services.letter_render(letter_id=draft.pk)
     draft.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        batch = services.batch_create(school=draft.case.school, letters=[draft], actor=office)
+        (batch,) = services.batch_create(school=draft.case.school, letters=[draft], actor=office)
     assert PrintBatch.objects.get(pk=batch.pk).status == PrintBatch.Status.ASSEMBLING
     client.force_login(office)
     assert f"Try again: batch {batch.pk}" in client.get("/staff/letters/").text
