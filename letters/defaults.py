@@ -21,7 +21,7 @@ _ACCESSIBLE = (
     "arrange it.</p>"
 )
 _FACTS = (
-    "<p>This is about what was posted in [[group_name]] on [[incident_date]]. In summary:</p>"
+    "<p>This concerns what was posted in [[group_name]] on [[incident_date]]. In summary:</p>"
     "<blockquote>[[conduct_summary]]</blockquote>"
     "<p>This is contrary to our code of conduct for parents' groups, in particular: "
     "[[rules_breached]].</p>"
@@ -83,9 +83,8 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "Formal warning about conduct in a parents' group",
         "<p>Dear [[salutation]],</p>"
         "<p>[[meeting_note]]</p>"
-        "<p>I am writing to you formally about what was posted in a parents' group.</p>"
-        + _FACTS
-        + "<h3>The impact</h3><p>[[impact]]</p>"
+        "<p>I am writing to you formally because our code of conduct for parents' groups has "
+        "not been followed.</p>" + _FACTS + "<h3>The impact</h3><p>[[impact]]</p>"
         "<h3>What we ask of you</h3><p>[[change_required]]</p>"
         "<p>[[legal_note]]</p>"
         "<h3>What may happen next</h3>"

@@ -132,7 +132,7 @@ class DraftEditForm(DetailsMixin, forms.Form):
     the service sanitises and checks it.
     """
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, error_messages={"required": "Give the letter a title."})
     body_text = forms.CharField(
         label="Letter text",
         required=False,

@@ -84,8 +84,8 @@ def derived_values(case: Case, kind: str, person: Person | None) -> dict[str, st
     if meeting is not None and kind in (LetterKind.WARNING, LetterKind.REMINDER):
         held = timezone.localtime(meeting.held_at).date()
         values["meeting_note"] = (
-            f"Thank you for meeting us on {long_date(held)} to talk about this. I am writing, "
-            "as we said we would, to set out where things stand."
+            f"Thank you for meeting us on {long_date(held)} to talk about this. As we said we "
+            "would, this letter confirms where things stand."
         )
     if kind == LetterKind.WARNING and case.severity in LEGAL_NOTE_SEVERITIES:
         values["legal_note"] = LEGAL_NOTE

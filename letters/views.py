@@ -108,7 +108,11 @@ def _editor_values(letter: Letter) -> dict[str, dict[str, str]]:
     """What the editor's chips show: each field the letter may use, its label and value."""
     current = services.letter_values(letter)
     return {
-        name: {"label": FIELDS[name].label, "value": current.get(name, "")}
+        name: {
+            "label": FIELDS[name].label,
+            "value": current.get(name, ""),
+            "optional": FIELDS[name].derived,
+        }
         for name in sorted(allowed_fields(letter.kind), key=lambda n: FIELDS[n].label)
     }
 

@@ -3,6 +3,7 @@
 // JavaScript): the editor writes HTML with [[field]] placeholders into a hidden input, and the
 // server sanitises and checks whatever arrives. No inline styles or scripts (strict CSP).
 import { Editor, Node, mergeAttributes } from "@tiptap/core";
+import { Plugin } from "@tiptap/pm/state";
 import StarterKit from "@tiptap/starter-kit";
 
 const PLACEHOLDER = /\[\[\s*([a-z_]+)\s*\]\]/g;
@@ -14,12 +15,24 @@ function escapeHtml(text) {
 function paintChip(dom, values) {
   const name = dom.getAttribute("data-merge-field");
   const info = values[name] || { label: name, value: "" };
-  dom.className = "merge-chip" + (info.value ? "" : " merge-chip-empty");
+  // An optional sentence (a meeting held, possible offences) that doesn't apply is left out of
+  // the letter: say so calmly rather than flag it as missing.
+  const state = info.value ? "" : info.optional ? " merge-chip-optional" : " merge-chip-empty";
+  dom.className = "merge-chip" + state;
   dom.title = info.label + " — change it in the details above";
-  dom.textContent = info.value || "[" + info.label + " — missing]";
+  dom.textContent =
+    info.value || (info.optional ? "[" + info.label + ": left out of this letter]" : "[" + info.label + " — missing]");
 }
 
-function makeMergeField(values) {
+function countChips(doc) {
+  const counts = {};
+  doc.descendants((node) => {
+    if (node.type.name === "mergeField") counts[node.attrs.field] = (counts[node.attrs.field] || 0) + 1;
+  });
+  return counts;
+}
+
+function makeMergeField(values, required, announce) {
   return Node.create({
     name: "mergeField",
     group: "inline",
@@ -59,6 +72,25 @@ function makeMergeField(values) {
     },
     renderText({ node }) {
       return "[[" + node.attrs.field + "]]";
+    },
+    // A required element can't be deleted by a keystroke or a cut: the edit is refused and
+    // announced, so the letter never silently loses what its kind must contain.
+    addProseMirrorPlugins() {
+      return [
+        new Plugin({
+          filterTransaction(tr, state) {
+            if (!tr.docChanged) return true;
+            const before = countChips(state.doc);
+            const after = countChips(tr.doc);
+            const lost = required.filter((name) => before[name] && !after[name]);
+            if (lost.length) {
+              announce(lost.map((name) => (values[name] || { label: name }).label).join(", ") + " must stay in the letter.");
+              return false;
+            }
+            return true;
+          },
+        }),
+      ];
     },
   });
 }
@@ -153,6 +185,21 @@ function setUp(root) {
   textarea.insertAdjacentElement("afterend", surface);
   surface.insertAdjacentElement("beforebegin", toolbar);
 
+  const required = [...document.querySelectorAll("[data-required-field]")]
+    .filter((item) => item.dataset.layout !== "true")
+    .map((item) => item.dataset.requiredField);
+  const status = document.createElement("p");
+  status.className = "form-text text-danger mb-1";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  surface.insertAdjacentElement("afterend", status);
+  let clearTimer = null;
+  const announce = (message) => {
+    status.textContent = message;
+    clearTimeout(clearTimer);
+    clearTimer = setTimeout(() => (status.textContent = ""), 6000);
+  };
+
   const describedBy = [textarea.getAttribute("aria-describedby"), richHelp && richHelp.id].filter(Boolean).join(" ");
   const editor = new Editor({
     element: surface,
@@ -167,7 +214,7 @@ function setUp(root) {
         link: false,
         underline: false,
       }),
-      makeMergeField(values),
+      makeMergeField(values, required, announce),
     ],
     content: toEditorHtml(hidden.value),
     editorProps: {
@@ -198,8 +245,7 @@ function setUp(root) {
     });
   };
   format.value = "html";
-  editor.on("update", sync);
-  editor.on("selectionUpdate", sync);
+  editor.on("transaction", sync); // typing, moving, and toggling a mark for the next word
   sync();
 
   buttons.forEach(({ spec, b }) =>
