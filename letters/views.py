@@ -104,7 +104,7 @@ def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
 # --- one letter ------------------------------------------------------------------------------
 
 
-def _editor_values(letter: Letter) -> dict[str, dict[str, str]]:
+def _editor_values(letter: Letter) -> dict[str, dict[str, str | bool]]:
     """What the editor's chips show: each field the letter may use, its label and value."""
     current = services.letter_values(letter)
     return {
