@@ -186,3 +186,22 @@ class BatchSentForm(forms.Form):
         initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+
+class LetterSettingsForm(forms.Form):
+    """A school's letterhead crest and its print queue target."""
+
+    logo = forms.FileField(
+        label="School crest or logo (JPEG, PNG or WebP)",
+        required=False,
+        help_text="Printed at the top left of every letter. Checked and re-encoded like a "
+        "screenshot: nothing but the picture is kept.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label="Remove the current crest", required=False)
+    letter_queue_target_days = forms.IntegerField(
+        label="Print queue target (days from approval to sending)",
+        min_value=1,
+        max_value=60,
+        help_text="The print queue warns about letters waiting longer (the school's choice).",
+    )

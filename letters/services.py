@@ -12,6 +12,7 @@ import hashlib
 import html
 import io
 import logging
+import uuid
 from typing import Any
 
 import nh3
@@ -650,6 +651,44 @@ def letter_correct(*, letter: Letter, actor) -> Letter:
     # the checklist) work again; letters approved before that was kept start from the template.
     source = (letter.context or {}).get(SOURCE_KEY) or draft.body_html
     return letter_update_draft(letter=draft, actor=actor, title=letter.title, body_html=source)
+
+
+# --- letter settings -------------------------------------------------------------------------
+
+
+def school_letter_settings_save(
+    *, school: School, actor, target_days: int, logo=None, remove_logo: bool = False
+) -> School:
+    """Save a school's print queue target and its letterhead crest.
+
+    The crest is inspected exactly like a parent's screenshot (incidents.evidence): only a
+    fully decoded JPEG, PNG or WebP with no markup is accepted, and only a clean re-encoded
+    copy is stored, under a random name.
+    """
+    from django.core.exceptions import ValidationError
+
+    from incidents.evidence import inspect_image
+
+    fields = ["letter_queue_target_days"]
+    clean_file = None
+    if logo is not None:
+        try:
+            inspected = inspect_image(logo)
+        except ValidationError as error:
+            raise LetterError(error.messages) from None
+        clean_file = ContentFile(inspected.clean, name=f"{uuid.uuid4().hex}{inspected.extension}")
+    with transaction.atomic():
+        locked = School.objects.select_for_update().get(pk=school.pk)
+        locked.letter_queue_target_days = target_days
+        if clean_file is not None:
+            locked.logo.save(clean_file.name, clean_file, save=False)
+            fields.append("logo")
+        elif remove_logo and locked.logo:
+            locked.logo = ""  # type: ignore[assignment]
+            fields.append("logo")
+        locked.save(update_fields=fields)
+    logger.info("Letter settings of school %s changed by user %s", school.pk, actor.pk)
+    return locked
 
 
 # --- print batches ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -18,7 +19,15 @@ from schools.models import School, Trust
 
 from . import placeholders, services, values
 from .access import get_batch_for_user, get_letter_for_user, letters_visible_to, queue_schools
-from .forms import BatchSentForm, DraftEditForm, DraftForm, SentForm, TemplateForm, detail_initial
+from .forms import (
+    BatchSentForm,
+    DraftEditForm,
+    DraftForm,
+    LetterSettingsForm,
+    SentForm,
+    TemplateForm,
+    detail_initial,
+)
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
 from .placeholders import merge, sanitise
@@ -575,3 +584,53 @@ def template_reset(request: HttpRequest, kind: str) -> HttpResponse:
     saved = services.template_reset(kind=kind, actor=request.user, **scope.owner())
     messages.success(request, f"Reset to the default (saved as version {saved.version}).")
     return redirect(reverse("letters:template-edit", kwargs={"kind": kind}) + scope.query)
+
+
+# --- letter settings -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_settings(request: HttpRequest) -> HttpResponse:
+    """A school's letterhead crest and print queue target (its senior leaders)."""
+    scope = _scope(request)
+    school = scope.sample_school
+    form = LetterSettingsForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"letter_queue_target_days": school.letter_queue_target_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_letter_settings_save(
+                school=school,
+                actor=request.user,
+                target_days=form.cleaned_data["letter_queue_target_days"],
+                logo=form.cleaned_data["logo"],
+                remove_logo=form.cleaned_data["remove_logo"],
+            )
+        except services.LetterError as error:
+            for message in error.messages:
+                form.add_error("logo", message)
+        else:
+            messages.success(request, "Letter settings saved.")
+            return redirect(reverse("letters:settings") + f"?school={school.pk}")
+    return render(
+        request,
+        "letters/settings.html",
+        {"form": form, "school": school, "scope": scope},
+    )
+
+
+@login_required
+@require_safe
+def letter_logo(request: HttpRequest) -> HttpResponse:
+    """The crest as stored (the clean copy), for the settings page."""
+    school = _scope(request).sample_school
+    if not school.logo:
+        raise Http404("No crest.")
+    with school.logo.open("rb") as f:
+        data = f.read()
+    response = HttpResponse(data, content_type=mimetypes.guess_type(school.logo.name)[0])
+    response["Cache-Control"] = "private, no-store"
+    return response

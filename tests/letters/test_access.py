@@ -25,6 +25,8 @@ EXPECTED = {
     "batch-cancel":     ((R,  NA,  NA,  NA,    NA,   NA), None),
     "batch-sent":       ((R,  NA,  NA,  NA,    NA,   NA), None),
     "templates":        ((R,  OK,  NF,  NF,    OK,   OK), None),
+    "settings":         ((R,  OK,  NF,  NF,    OK,   OK), None),
+    "settings-logo":    ((R,  NF,  NF,  NF,    NF,   NF), None),
     "template-edit":    ((R,  OK,  NF,  NF,    OK,   OK), None),
     "template-reset":   ((R,  NA,  NA,  NA,    NA,   NA), None),
     "case-letters":     ((R,  OK,  NF,  NF,    OK,   NF), (R, NF, NF, NF, NF, OK)),
@@ -73,7 +75,7 @@ def url_for(name, letter, batch):
         kwargs = {"reference": letter.case.reference}
     elif name == "new":
         kwargs = {"reference": letter.case.reference, "kind": "warning"}
-    elif name in ("queue", "batch-create", "templates"):
+    elif name in ("queue", "batch-create", "templates", "settings", "settings-logo"):
         kwargs = {}
     else:
         kwargs = {"pk": letter.pk}
