@@ -684,7 +684,7 @@ def school_letter_settings_save(
             locked.logo.save(clean_file.name, clean_file, save=False)
             fields.append("logo")
         elif remove_logo and locked.logo:
-            locked.logo = ""  # type: ignore[assignment]
+            locked.logo = ""
             fields.append("logo")
         locked.save(update_fields=fields)
     logger.info("Letter settings of school %s changed by user %s", school.pk, actor.pk)
