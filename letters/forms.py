@@ -124,15 +124,14 @@ class DraftForm(DetailsMixin, forms.Form):
         self.order_fields([n for n in order if n in self.fields])
 
 
-class DraftEditForm(DetailsMixin, forms.Form):
-    """A draft's title, its text and its details.
+class RichBodyForm(forms.Form):
+    """A letter's (or a template's) text.
 
-    The text arrives either as HTML from the rich editor (`body_format` "html") or, without
+    It arrives either as HTML from the rich editor (`body_format` "html") or, without
     JavaScript, as the plain editor's text (paragraphs separated by blank lines); either way
-    the service sanitises and checks it.
+    the service sanitises and checks it. Staff never see HTML: the plain editor shows text.
     """
 
-    title = forms.CharField(max_length=200, error_messages={"required": "Give the letter a title."})
     body_text = forms.CharField(
         label="Letter text",
         required=False,
@@ -143,13 +142,14 @@ class DraftEditForm(DetailsMixin, forms.Form):
     )
     body_html = forms.CharField(required=False, widget=forms.HiddenInput)
     body_format = forms.ChoiceField(
-        choices=[("text", "text"), ("html", "html")], initial="text", widget=forms.HiddenInput
+        choices=[("text", "text"), ("html", "html")],
+        initial="text",
+        required=False,  # absent: the plain editor's text
+        widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args: Any, kind: str, recorded: dict[str, str], **kwargs: Any):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.kind = kind
-        self.add_details(kind, recorded)
         self.fields["body_html"].widget.attrs["data-editor-html"] = "true"
         self.fields["body_format"].widget.attrs["data-editor-format"] = "true"
 
@@ -159,15 +159,29 @@ class DraftEditForm(DetailsMixin, forms.Form):
             return data.get("body_html") or ""
         return placeholders.text_to_html(data.get("body_text") or "")
 
+    @staticmethod
+    def body_initial(body_html: str) -> dict[str, str]:
+        return {
+            "body_html": body_html,
+            "body_text": placeholders.html_to_text(body_html),
+            "body_format": "text",
+        }
 
-class TemplateForm(forms.Form):
+
+class DraftEditForm(DetailsMixin, RichBodyForm):
+    """A draft's title, its text and its details."""
+
+    title = forms.CharField(max_length=200, error_messages={"required": "Give the letter a title."})
+
+    def __init__(self, *args: Any, kind: str, recorded: dict[str, str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.add_details(kind, recorded)
+        self.order_fields(["title"])
+
+
+class TemplateForm(RichBodyForm):
     title = forms.CharField(max_length=200)
-    body = forms.CharField(
-        label="Template",
-        widget=forms.Textarea(attrs={"rows": 22}),
-        help_text="Use merge fields like [[recipient_name]]. The list of "
-        "fields is beside this box.",
-    )
     note = forms.CharField(label="What changed (optional)", required=False, max_length=200)
 
 

@@ -28,9 +28,9 @@ from .forms import (
     TemplateForm,
     detail_initial,
 )
-from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
+from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields, checklist
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
-from .placeholders import merge, sanitise
+from .placeholders import merge
 from .rendering import html_to_pdf, letter_html
 
 
@@ -135,12 +135,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if letter.is_draft:
         recorded = values.procedure_values(letter.case)
         context = services.letter_values(letter)
-        initial: dict = {
-            "title": letter.title,
-            "body_html": letter.body_html,
-            "body_text": placeholders.html_to_text(letter.body_html),
-            "body_format": "text",
-        }
+        initial: dict = {"title": letter.title, **DraftEditForm.body_initial(letter.body_html)}
         initial.update({n: detail_initial(n, v) for n, v in context.items()})
         form = DraftEditForm(
             request.POST or None, kind=letter.kind, recorded=recorded, initial=initial
@@ -538,13 +533,18 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404("Not available.")
     scope = _scope(request)
     title, body, template = scope.current(kind)
-    form = TemplateForm(request.POST or None, initial={"title": title, "body": body})
+    form = TemplateForm(
+        request.POST or None, initial={"title": title, **TemplateForm.body_initial(body)}
+    )
+    if request.method == "POST":
+        form.is_valid()
+        body = form.body()  # what was typed: saved, or kept for the preview and checklist
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.template_save(
                 kind=kind,
                 title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
+                body=body,
                 actor=request.user,
                 note=form.cleaned_data["note"],
                 **scope.owner(),
@@ -556,10 +556,9 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
             messages.success(request, f"Saved as version {saved.version}.")
             return redirect(request.path + scope.query)
     fields = [(n, FIELDS[n], n in REQUIRED[kind]) for n in sorted(allowed_fields(kind))]
-    preview = merge(
-        sanitise(form["body"].value() or ""),
-        services.sample_values(school=scope.sample_school, kind=kind),
-    )
+    samples = services.sample_values(school=scope.sample_school, kind=kind)
+    clean = placeholders.sanitise(body)
+    labels = {n: FIELDS[n].label for n in allowed_fields(kind)}
     return render(
         request,
         "letters/template_edit.html",
@@ -569,8 +568,14 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
             "template": template,
             "scope": scope,
             "fields": fields,
-            "preview": preview,
+            "preview": merge(clean, samples),
             "history": scope.history(kind),
+            "checklist": [item for item in checklist(kind, clean, labels) if not item[3]],
+            "editor_values": {
+                n: {"label": label, "value": label, "optional": FIELDS[n].derived}
+                for n, label in sorted(labels.items(), key=lambda kv: kv[1])
+            },
+            "editor_for_template": True,
         },
     )
 

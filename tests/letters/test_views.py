@@ -134,7 +134,7 @@ def test_template_editing_with_preview_errors_and_reset(client, head, school):
         {
             "school": school.pk,
             "title": "Reminder",
-            "body": "<p>Dear [[recipient_name]] {% debug %}</p>",
+            "body_text": "Dear [[recipient_name]] {% debug %}",
         },
     )
     assert bad.status_code == 200
@@ -144,7 +144,8 @@ def test_template_editing_with_preview_errors_and_reset(client, head, school):
     from letters.defaults import DEFAULT_TEMPLATES
 
     body = DEFAULT_TEMPLATES["reminder"][1].replace("grateful", "very grateful")
-    ok = client.post(url, {"school": school.pk, "title": "Our reminder", "body": body})
+    html = {"body_format": "html"}
+    ok = client.post(url, {"school": school.pk, "title": "Our reminder", "body_html": body, **html})
     assert ok.status_code == 302
     saved = LetterTemplate.objects.get()
     assert saved.version == 1 and "very grateful" in saved.body
@@ -161,7 +162,12 @@ def test_template_preview_is_sanitised(client, head, school):
     client.force_login(head)
     page = client.post(
         "/staff/letters/templates/reminder/",
-        {"school": school.pk, "title": "x", "body": "<script>alert(1)</script><p>Hi</p>"},
+        {
+            "school": school.pk,
+            "title": "x",
+            "body_format": "html",
+            "body_html": "<script>alert(1)</script><p>Hi</p>",
+        },
     ).text
     assert "<script>alert(1)</script>" not in page
 
@@ -177,7 +183,12 @@ def test_trust_executive_edits_a_trust_wide_template(client, trust_exec, head, s
     body = DEFAULT_TEMPLATES["reminder"][1].replace("grateful", "most grateful")
     response = client.post(
         "/staff/letters/templates/reminder/",
-        {"trust": school.trust_id, "title": "Trust reminder", "body": body},
+        {
+            "trust": school.trust_id,
+            "title": "Trust reminder",
+            "body_format": "html",
+            "body_html": body,
+        },
     )
     assert response.status_code == 302
     saved = LetterTemplate.objects.get()
