@@ -186,3 +186,62 @@ def test_warning_drafted_in_the_editor_then_batched_printed_and_sent(
     assert closing_page.split("Yours sincerely")[0].strip().endswith("carefully.")
     for name in ("conduct_summary", "impact", "change_required"):
         assert letter.context[name][:30] in text, name
+
+
+def assert_fits_a_phone(page, name: str) -> None:
+    """No horizontal scroll at 360 px (wide tables scroll inside their own box)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > 362 && !e.closest('.table-responsive')).slice(0, 5)"
+        ".map(e => e.tagName + '.' + e.className + '#' + e.id)"
+    )
+    assert width <= 360, f"{name}: {width}px wide: {wide}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_letter_pages_on_a_phone_and_the_template_editor(
+    live_server, browser, school, head, office
+):
+    from letters import services
+    from tests.letters.conftest import DETAILS
+
+    parent = Person.objects.create(
+        school=school, title="Mrs", full_name="Amy Johnson", address="2 Lane", postcode="AB1 2CD"
+    )
+    case = triaged_case(school, head, person=parent)
+    letter = services.letter_draft(
+        case=case,
+        kind="warning",
+        actor=head,
+        details=DETAILS,
+        delivery_method="hand",
+        person=parent,
+    )
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True
+    )
+    page = context.new_page()
+    sign_in(page, live_server.url, "head")
+    for name, url in (
+        ("letters-phone-editor", f"/staff/letters/{letter.pk}/"),
+        ("letters-phone-template", "/staff/letters/templates/warning/"),
+        ("letters-phone-settings", "/staff/letters/settings/"),
+    ):
+        page.goto(live_server.url + url)
+        assert page.locator(".merge-chip").count() > 0 or name == "letters-phone-settings"
+        assert_fits_a_phone(page, name)
+        check_accessibility(page, name)
+    services.letter_approve(letter=letter, actor=head)
+    context.close()
+
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True
+    )
+    page = context.new_page()
+    sign_in(page, live_server.url, "office")
+    page.goto(f"{live_server.url}/staff/letters/")
+    assert page.get_by_text("Mrs Amy Johnson").first.is_visible()
+    assert_fits_a_phone(page, "letters-phone-queue")
+    check_accessibility(page, "letters-phone-queue")
+    context.close()

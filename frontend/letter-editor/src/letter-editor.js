@@ -144,7 +144,7 @@ function setUp(root) {
   buttons[0].b.tabIndex = 0;
 
   const insert = document.createElement("select");
-  insert.className = "form-select form-select-sm w-auto";
+  insert.className = "form-select form-select-sm letter-editor-insert";
   insert.setAttribute("aria-label", "Insert a detail from the letter");
   insert.tabIndex = -1;
   const first = document.createElement("option");
