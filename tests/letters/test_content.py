@@ -311,6 +311,9 @@ def test_draft_on_every_preview_page_and_never_on_the_issued_letter(case, head, 
     issued = approved_pdf(letter, head)
     keep_png(issued, "warning-issued")
     assert not any("DRAFT" in text for text in pages(issued))
+    # Continuation pages carry the addressee and our reference; the first has them in full.
+    assert f"Mr Jason Turner · {case.reference}" in pages(issued)[1]
+    assert f"Mr Jason Turner · {case.reference}" not in pages(issued)[0]
 
 
 @pytest.mark.django_db
