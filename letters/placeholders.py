@@ -90,8 +90,12 @@ def _value_html(value: str) -> str:
     return html.escape(value.strip()).replace("\n", "<br>")
 
 
-# A paragraph (or list item, heading) holding nothing but one merge field.
-_ALONE = re.compile(r"<(p|li|h2|h3)>\s*\[\[\s*([a-z_]+)\s*\]\]\s*</\1>")
+# A paragraph (or list item, heading) holding nothing but one merge field, or any merge field:
+# one pattern, so the whole body is merged in a single pass and no value is ever parsed again.
+_MERGE = re.compile(
+    r"<(?P<tag>p|li|h2|h3)>\s*\[\[\s*(?P<alone>[a-z_]+)\s*\]\]\s*</(?P=tag)>"
+    r"|\[\[\s*(?P<name>[a-z_]+)\s*\]\]"
+)
 
 
 def merge(body: str, values: dict[str, str]) -> str:
@@ -102,9 +106,11 @@ def merge(body: str, values: dict[str, str]) -> str:
     a paragraph holding only a multi-paragraph value becomes that many paragraphs.
     """
 
-    def alone(m: re.Match) -> str:
-        tag, name = m.group(1), m.group(2)
-        value = (values.get(name) or "").strip()
+    def replace(m: re.Match) -> str:
+        if m.group("name"):
+            return _value_html(values.get(m.group("name"), ""))
+        tag = m.group("tag")
+        value = (values.get(m.group("alone")) or "").strip()
         if not value:
             return ""
         if tag == "p":
@@ -112,8 +118,7 @@ def merge(body: str, values: dict[str, str]) -> str:
             return "".join(f"<p>{_value_html(p)}</p>" for p in parts)
         return f"<{tag}>{_value_html(value)}</{tag}>"
 
-    body = _ALONE.sub(alone, body)
-    return PLACEHOLDER.sub(lambda m: _value_html(values.get(m.group(1), "")), body)
+    return _MERGE.sub(replace, body)
 
 
 def split_closing(body: str) -> tuple[str, str]:

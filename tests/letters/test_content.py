@@ -343,3 +343,21 @@ def test_a_template_ending_with_yours_sincerely_does_not_print_it_twice():
     assert placeholders.without_sign_off(body) == "<p>Dear [[salutation]],</p><p>Text.</p>"
     before, last = placeholders.split_closing("<p>a</p><h3>b</h3><ul><li>c</li></ul>")
     assert before == "<p>a</p><h3>b</h3>" and last == "<ul><li>c</li></ul>"
+
+
+def test_a_value_is_merged_once_and_never_parsed_again():
+    body = "<p>[[conduct_summary]]</p><p>Call [[school_phone]] about [[impact]].</p>"
+    merged = placeholders.merge(
+        body,
+        {
+            "conduct_summary": "[[school_email]]",
+            "impact": "[[reporter_name]] <b>x</b>",
+            "school_phone": "01632 960999",
+            "school_email": "office@example.org",
+            "reporter_name": "Priya Shah",
+        },
+    )
+    assert merged == (
+        "<p>[[school_email]]</p>"
+        "<p>Call 01632 960999 about [[reporter_name]] &lt;b&gt;x&lt;/b&gt;.</p>"
+    )
