@@ -36,8 +36,8 @@ test: venv ## Run the whole test suite, browser journeys in Chromium included
 test-e2e: venv ## Run only the browser journeys
 	$(PY) -m pytest tests/e2e
 
-lint: venv ## ruff lint and format check; mypy on the workflow and letters
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents/workflow.py letters
+lint: venv ## ruff lint and format check; mypy on incidents, measures and letters
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents measures letters
 
 format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

@@ -64,18 +64,17 @@ def setup_data():
     call_command("demo_data", verbosity=0)
     from django.contrib.auth import get_user_model
 
+    from incidents import workflow
     from incidents.models import Person
-    from incidents.workflow import perform_action
     from schools.models import School
 
     school = School.objects.get(slug="willow-park")
     head = get_user_model().objects.get(username="head")
     case = school.cases.order_by("pk").first()
     if case.status == "new":
-        perform_action(
-            case=case,
-            action="triage",
-            actor=head,
+        workflow.case_triage(
+            case,
+            head,
             severity="medium",
             nature="abusive",
             targets=["staff"],
@@ -89,7 +88,7 @@ def setup_data():
             address="14 Orchard Close\nAshford Green",
             postcode="AG1 4TT",
         )
-        perform_action(case=case, action="add_person", actor=head, person=person)
+        workflow.case_person_add(case, head, person=person)
     return school, head, case
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,14 +23,7 @@ from schools.calendar import SchoolCalendar, add_working_days
 from schools.models import Role, School
 from schools.selectors import school_head_teachers, school_staff_with_role
 
-from .models import (
-    BanStage,
-    Case,
-    CaseStatus,
-    ContactRestriction,
-    Reminder,
-    SiteBan,
-)
+from .models import Case, CaseStatus, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +48,34 @@ KIND_LABELS = {
     "triage": "Report waiting for triage",
     "dsl_decision": "Safeguarding decision not yet recorded",
     "lado": "Allegation to refer to the LADO",
-    "bar_decision": "Bar decision due (representation deadline passed)",
-    "bar_review": "Bar review due",
-    "bar_ending": "Bar ending",
-    "restriction_review": "Contact restriction review due",
     "letter_not_sent": "Approved letter not yet sent",
 }
+
+
+# Other apps' deadlines, registered from their AppConfig.ready (measures: bar decisions,
+# reviews and endings, restriction reviews), so this module never imports them. A provider
+# gets the cases, today, the horizon and the shared calendars, and returns its `Due` items
+# within the horizon (or overdue).
+DeadlineProvider = Callable[
+    [QuerySet[Case], datetime.date, datetime.date, "Calendars"], Iterable[Due]
+]
+PROVIDERS: list[DeadlineProvider] = []
+# Work the daily job does before reminding (measures takes expired bars off the register).
+DAILY_JOBS: list[Callable[[datetime.date], object]] = []
+
+
+def deadlines_register(
+    *,
+    labels: dict[str, str],
+    provider: DeadlineProvider,
+    daily_job: Callable[[datetime.date], object] | None = None,
+) -> None:
+    """Add an app's deadline kinds, their provider and its daily job (from AppConfig.ready)."""
+    KIND_LABELS.update(labels)
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
+    if daily_job is not None and daily_job not in DAILY_JOBS:
+        DAILY_JOBS.append(daily_job)
 
 
 class Calendars:
@@ -103,42 +119,8 @@ def due_items(
         add("dsl_decision", case, due, f"case:{case.pk}", ("dsl", "head"))
     for case in open_cases.filter(lado_due__lte=horizon).exclude(referrals__kind="lado"):
         add("lado", case, case.lado_due, f"case:{case.pk}", ("head", "dsl"))
-    bans = SiteBan.objects.filter(case__in=cases).select_related(
-        "case__school", "case__lead", "school"
-    )
-    undecided = bans.filter(
-        stage__in=[BanStage.INTENTION, BanStage.TEMPORARY], representation_deadline__lt=today
-    )
-    for ban in undecided:
-        due = calendar(ban.school).add_school_days(
-            ban.representation_deadline, ban.school.decision_school_days
-        )
-        # Reminded as soon as the deadline has passed, not only when the decision is late.
-        items.append(
-            Due(
-                "bar_decision",
-                KIND_LABELS["bar_decision"],
-                ban.case,
-                due,
-                f"ban:{ban.pk}",
-                ("lead", "head"),
-            )
-        )
-    for ban in bans.filter(stage=BanStage.CONFIRMED, review_on__lte=horizon):
-        add("bar_review", ban.case, ban.review_on, f"ban:{ban.pk}", ("lead", "head"))
-    for ban in bans.filter(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today):
-        add("bar_ending", ban.case, ban.ends_on, f"ban:{ban.pk}", ("lead",))
-    restrictions = ContactRestriction.objects.filter(
-        case__in=cases, ended_on__isnull=True, review_on__lte=horizon
-    ).select_related("case__school", "case__lead")
-    for restriction in restrictions:
-        add(
-            "restriction_review",
-            restriction.case,
-            restriction.review_on,
-            f"restriction:{restriction.pk}",
-            ("lead", "head"),
-        )
+    for provider in PROVIDERS:
+        items += provider(cases, today, horizon, calendar)
     return sorted(items, key=lambda d: (d.due_on, d.case.reference, d.kind))
 
 
@@ -199,11 +181,11 @@ def reminder_send(due: Due) -> bool:
 
 
 def reminders_send(*, today: datetime.date | None = None) -> int:
-    """The daily job: expire finished bars, then remind about everything due or overdue."""
-    from .workflow import bans_expire
-
+    """The daily job: the registered jobs first (expire finished bars), then remind about
+    everything due or overdue."""
     today = today or timezone.localdate()
-    bans_expire(today=today)
+    for job in DAILY_JOBS:
+        job(today)
     sent = 0
     for due in due_items(cases=Case.objects.all(), today=today):
         try:

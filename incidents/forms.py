@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -152,13 +153,15 @@ class ReportForm(HoneypotMixin, forms.Form):
         self.school = school
         groups = list(Group.objects.filter(school=school, is_active=True))
         self._groups = {str(g.pk): g for g in groups}
-        self.fields["group"].choices = [
+        cast(forms.ChoiceField, self.fields["group"]).choices = [
             ("", "Choose a group"),
             *[(str(g.pk), g.name) for g in groups],
             (self.OTHER_GROUP, "Another group"),
         ]
         self.fields["group"].error_messages["required"] = "Choose the group it was posted in"
-        self.fields["rules"].queryset = Rule.objects.active().filter(school=school)
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["rules"]
+        ).queryset = Rule.objects.active().filter(school=school)
 
     def clean_posted_on(self):
         posted_on = self.cleaned_data["posted_on"]
@@ -170,7 +173,7 @@ class ReportForm(HoneypotMixin, forms.Form):
         return posted_on
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("group") == self.OTHER_GROUP and not data.get("group_other", "").strip():
             self.add_error("group_other", "Tell us the name of the group")
         if "rules" in data and not data.get("rules") and not data.get("rules_unsure"):

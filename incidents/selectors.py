@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from schools.models import Membership, Role, Rule
+from schools.models import Rule
 
 from . import deadlines
 from .access import cases_visible_to, roles_for
 from .models import (
-    IN_FORCE_BAN_STAGES,
     AccessLog,
+    Case,
     CaseEvent,
     CaseStatus,
-    ContactRestriction,
     Evidence,
     Meeting,
     Message,
     Referral,
     Report,
-    SiteBan,
 )
 
 # What a reporter is told about their case: general terms only, derived from its status.
@@ -154,7 +155,19 @@ def case_list(*, user):
     )
 
 
-def case_detail(*, case, access, event_kind: str = "") -> dict:
+# Other apps' parts of the case page (measures: bars and restrictions; letters: the case's
+# letters), registered from their AppConfig.ready so incidents never imports them. Each takes
+# the case and the user and returns its template context.
+CasePagePart = Callable[[Case, Any], dict[str, Any]]
+CASE_PAGE_PARTS: list[CasePagePart] = []
+
+
+def case_page_part_register(part: CasePagePart) -> None:
+    if part not in CASE_PAGE_PARTS:
+        CASE_PAGE_PARTS.append(part)
+
+
+def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict:
     """The case page's data: a fixed number of queries however many reports or events."""
 
     reports = list(
@@ -201,75 +214,4 @@ def case_detail(*, case, access, event_kind: str = "") -> dict:
         if access.can_see_reporter
         else [],
         "rules": list(case.rules.all()),
-        "bans": list(case.bans.select_related("person", "decision_maker")),
-        "restrictions": list(case.restrictions.select_related("person")),
-        # Letters are the letters app's; the case page only lists them through the reverse
-        # relation, so incidents never imports letters.
-        "letters": (
-            list(case.letters.select_related("printed_by", "sent_by").order_by("-created_at"))
-            if hasattr(case, "letters")
-            else []
-        ),
-    }
-
-
-def register_entries(*, schools, today) -> list[dict]:
-    """Who is barred or under a contact restriction today, for the front desk.
-
-    Only what reception needs: the person, their children's classes, the scope, the dates,
-    the child arrangements and who to call. No evidence, no reporter, no case text.
-    """
-    heads = {
-        m.school_id: m.user.get_full_name() or m.user.get_username()
-        for m in Membership.objects.filter(
-            school__in=schools, role=Role.SLT, is_head_teacher=True
-        ).select_related("user")
-    }
-    entries = []
-    bans = (
-        SiteBan.objects.filter(
-            school__in=schools, stage__in=IN_FORCE_BAN_STAGES, starts_on__lte=today
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .select_related("person", "school")
-        .order_by("school__name", "person__full_name")
-    )
-    for ban in bans:
-        entries.append(
-            {
-                "school": ban.school,
-                "person": ban.person.full_name,
-                "classes": ban.person.children_classes,
-                "what": "Temporary bar" if ban.stage == "temporary" else "Barred from the site",
-                "scope": ban.scope,
-                "starts_on": ban.starts_on,
-                "until": ban.ends_on,
-                "review_on": ban.review_on,
-                "child_arrangements": ban.child_arrangements,
-                "contact": heads.get(ban.school_id, "the head teacher"),
-            }
-        )
-    restrictions = (
-        ContactRestriction.objects.filter(
-            school__in=schools, starts_on__lte=today, ended_on__isnull=True
-        )
-        .select_related("person", "school")
-        .order_by("school__name", "person__full_name")
-    )
-    for restriction in restrictions:
-        entries.append(
-            {
-                "school": restriction.school,
-                "person": restriction.person.full_name,
-                "classes": restriction.person.children_classes,
-                "what": "Contact restriction",
-                "scope": f"Contact only through {restriction.contact_point} "
-                f"({restriction.channels}).",
-                "starts_on": restriction.starts_on,
-                "until": None,
-                "review_on": restriction.review_on,
-                "child_arrangements": "",
-                "contact": restriction.contact_point,
-            }
-        )
-    return entries
+    } | {key: value for part in CASE_PAGE_PARTS for key, value in part(case, user).items()}

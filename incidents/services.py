@@ -132,7 +132,7 @@ def report_submit(
                 "anonymous": report.is_anonymous,
             },
         )
-        kinds = [Notification.Kind.SLT_NEW_REPORT]
+        kinds: list[str] = [Notification.Kind.SLT_NEW_REPORT]
         if report.needs_dsl_alert:
             kinds.append(Notification.Kind.DSL_URGENT)
             CaseEvent.objects.create(

@@ -1,8 +1,9 @@
-"""Staff forms: one per case action, each turning its fields into `perform_action` params."""
+"""Staff forms: one per case action, each taking its action with one typed workflow call."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from schools.models import Role, Rule
 
-from . import evidence
+from . import evidence, workflow
 from .models import (
     Case,
     CaseStatus,
@@ -28,7 +29,7 @@ from .models import (
     Target,
     tidy_name,
 )
-from .workflow import GATHER_KINDS, person_history, usual_next_step
+from .workflow import GATHER_KINDS, Effect, person_history, usual_next_step
 
 
 def leads_for_schools(schools):
@@ -60,21 +61,30 @@ def school_leads(case: Case):
     return leads_for_schools([case.school])
 
 
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The form's model choice field `name`, typed as one (to set its queryset)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    return field
+
+
 class LeadChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
 class ActionForm(forms.Form):
-    """Base: knows the case and the user; `params()` gives perform_action's keyword args."""
+    """Base: knows the case and the user; `submit()` takes the action with the cleaned data
+    (one call of the action's typed function, which mypy checks)."""
 
     def __init__(self, *args: Any, case: Case, user, **kwargs: Any):
         self.case = case
         self.user = user
         super().__init__(*args, **kwargs)
 
-    def params(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+    def submit(self) -> Effect:
+        raise NotImplementedError
 
 
 class TriageForm(ActionForm):
@@ -110,14 +120,29 @@ class TriageForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["targeted_staff"].queryset = school_staff(self.case)
-        self.fields["rules"].queryset = Rule.objects.filter(school=self.case.school)
-        self.fields["lead"].queryset = school_leads(self.case)
+        model_choice(self, "targeted_staff").queryset = school_staff(self.case)
+        model_choice(self, "rules").queryset = Rule.objects.filter(school=self.case.school)
+        model_choice(self, "lead").queryset = school_leads(self.case)
         self.fields["lead"].initial = self.user.pk
         reported = Rule.objects.filter(reports__case=self.case).values_list("pk", flat=True)
         self.fields["rules"].initial = list(reported)
         if self.case.safeguarding_flag:
             self.fields["safeguarding_screen"].initial = SafeguardingScreen.CONCERN
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_triage(
+            self.case,
+            self.user,
+            severity=data["severity"],
+            nature=data["nature"],
+            targets=data["targets"],
+            safeguarding_screen=data["safeguarding_screen"],
+            lead=data["lead"],
+            rules=data["rules"],
+            rationale=data["rationale"],
+            targeted_staff=data["targeted_staff"],
+        )
 
 
 class MergeForm(ActionForm):
@@ -130,6 +155,12 @@ class MergeForm(ActionForm):
         if target is None:
             raise ValidationError("There is no case with that reference at this school.")
         return target
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_merge_into(
+            self.case, self.user, target=data["target"], rationale=data["rationale"]
+        )
 
 
 MERGE_WINDOW_DAYS = 30
@@ -158,7 +189,7 @@ class MergeInForm(ActionForm):
             .order_by("-opened_at")
             .values_list("pk", flat=True)[:50]
         )
-        self.fields["sources"].queryset = Case.objects.filter(pk__in=candidates).order_by(
+        model_choice(self, "sources").queryset = Case.objects.filter(pk__in=candidates).order_by(
             "opened_at"
         )
 
@@ -168,7 +199,9 @@ class GatherForm(ActionForm):
         label="What is it?", choices=list(GATHER_KINDS.items()), widget=forms.RadioSelect
     )
     text = forms.CharField(label="Details", widget=forms.Textarea(attrs={"rows": 5}))
-    files = forms.FileField(
+    # Named like BaseForm.files (the upload dict): the metaclass takes the field out of the
+    # class, so nothing is shadowed at run time, and the input keeps its name.
+    files = forms.FileField(  # type: ignore[assignment]
         label="Files (optional: PDF statements or screenshots)",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf," + evidence.ACCEPT}),
@@ -177,6 +210,12 @@ class GatherForm(ActionForm):
     def clean_files(self):
         upload = self.cleaned_data.get("files")
         return [evidence.inspect_upload(upload)] if upload else []
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_gather(
+            self.case, self.user, kind=data["kind"], text=data["text"], files=data["files"]
+        )
 
 
 class MeetingForm(ActionForm):
@@ -191,7 +230,20 @@ class MeetingForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = self.case.persons.all()
+        model_choice(self, "person").queryset = self.case.persons.all()
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_meeting_record(
+            self.case,
+            self.user,
+            kind=data["kind"],
+            held_at=data["held_at"],
+            notes=data["notes"],
+            place=data["place"],
+            attendees=data["attendees"],
+            person=data["person"],
+        )
 
 
 class DecideForm(ActionForm):
@@ -212,6 +264,16 @@ class DecideForm(ActionForm):
         self.history = person_history(self.case)
         self.suggested = Outcome(usual_next_step([c.actions for c in self.history]))
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_decide(
+            self.case,
+            self.user,
+            actions=data["actions"],
+            rationale=data["rationale"],
+            escalation_reason=data["escalation_reason"],
+        )
+
 
 class ReferForm(ActionForm):
     kind = forms.ChoiceField(label="Referred to", choices=Referral.Kind.choices)
@@ -220,6 +282,17 @@ class ReferForm(ActionForm):
     )
     external_reference = forms.CharField(label="Their reference (optional)", required=False)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_refer(
+            self.case,
+            self.user,
+            kind=data["kind"],
+            made_on=data["made_on"],
+            external_reference=data["external_reference"],
+            notes=data["notes"],
+        )
 
 
 class MonitorForm(ActionForm):
@@ -232,6 +305,12 @@ class MonitorForm(ActionForm):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_monitor(
+            self.case, self.user, rationale=data["rationale"], review_on=data["review_on"]
+        )
+
 
 class CloseForm(ActionForm):
     outcome = forms.CharField(label="Outcome", max_length=200)
@@ -239,11 +318,21 @@ class CloseForm(ActionForm):
         label="Why the case can be closed", widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_close(
+            self.case, self.user, outcome=data["outcome"], rationale=data["rationale"]
+        )
+
 
 class ReopenForm(ActionForm):
     reason = forms.CharField(
         label="Why the case is being reopened", widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_reopen(self.case, self.user, reason=data["reason"])
 
 
 class ReassignForm(ActionForm):
@@ -252,7 +341,13 @@ class ReassignForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = school_leads(self.case)
+        model_choice(self, "lead").queryset = school_leads(self.case)
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_reassign(
+            self.case, self.user, lead=data["lead"], rationale=data["rationale"]
+        )
 
 
 class SeverityForm(ActionForm):
@@ -260,6 +355,12 @@ class SeverityForm(ActionForm):
     rationale = forms.CharField(
         label="Why the severity changed", widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_severity_change(
+            self.case, self.user, severity=data["severity"], rationale=data["rationale"]
+        )
 
 
 class AddPersonForm(ActionForm):
@@ -295,17 +396,19 @@ class AddPersonForm(ActionForm):
         super().__init__(*args, **kwargs)
         school = self.case.school
         scope = Q(trust_id=school.trust_id) if school.trust_id else Q(school=school)
-        self.fields["existing"].queryset = Person.objects.filter(scope).exclude(cases=self.case)
+        model_choice(self, "existing").queryset = Person.objects.filter(scope).exclude(
+            cases=self.case
+        )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("existing") and not data.get("full_name", "").strip():
             raise ValidationError("Choose someone already on record, or give a new name.")
         if data.get("existing") and data.get("full_name", "").strip():
             raise ValidationError("Choose someone on record or give a new name, not both.")
         return data
 
-    def params(self) -> dict[str, Any]:
+    def submit(self) -> Effect:
         data = self.cleaned_data
         person = data["existing"]
         if person is None:
@@ -321,11 +424,15 @@ class AddPersonForm(ActionForm):
                 phone=data["phone"],
                 children_classes=data["children_classes"],
             )
-        return {"person": person}
+        return workflow.case_person_add(self.case, self.user, person=person)
 
 
 class NoteForm(ActionForm):
     text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_note_add(self.case, self.user, text=data["text"])
 
 
 class ReportChoiceField(forms.ModelChoiceField):
@@ -344,9 +451,17 @@ class MessageReporterForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["report"].queryset = self.case.reports.all()
-        if len(self.fields["report"].queryset) == 1:
-            self.fields["report"].initial = self.fields["report"].queryset[0].pk
+        field = model_choice(self, "report")
+        field.queryset = self.case.reports.all()
+        reports = list(field.queryset)
+        if len(reports) == 1:
+            field.initial = reports[0].pk
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_reporter_message(
+            self.case, self.user, report=data["report"], body=data["body"]
+        )
 
 
 class SafeguardingDecisionForm(ActionForm):
@@ -361,6 +476,12 @@ class SafeguardingDecisionForm(ActionForm):
         "system). Keep child-protection details there, not here.",
     )
 
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_safeguarding_decide(
+            self.case, self.user, decision=data["decision"], record_ref=data["record_ref"]
+        )
+
 
 class ReissueCodeForm(ActionForm):
     report = ReportChoiceField(label="Report", queryset=None)
@@ -370,7 +491,13 @@ class ReissueCodeForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["report"].queryset = self.case.reports.all()
+        model_choice(self, "report").queryset = self.case.reports.all()
+
+    def submit(self) -> Effect:
+        data = self.cleaned_data
+        return workflow.case_code_reissue(
+            self.case, self.user, report=data["report"], identity_check=data["identity_check"]
+        )
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
@@ -393,196 +520,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 }
 
 
-# --- site bans and contact restrictions ------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class PersonOnCaseField(forms.ModelChoiceField):
-    def __init__(self, **kwargs: Any):
-        super().__init__(queryset=Person.objects.none(), empty_label=None, **kwargs)
-
-
-class BanNoticeForm(ActionForm):
-    person = PersonOnCaseField(label="Parent to be barred")
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    scope = forms.CharField(
-        label="Proposed scope",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Site areas, times and events it would cover.",
-    )
-    duration = forms.CharField(label="Proposed duration", max_length=200)
-    child_arrangements = forms.CharField(
-        label="Arrangements for the child's drop-off and collection",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    decision_maker = LeadChoiceField(label="Who will decide", queryset=None)
-    representation_deadline = forms.DateField(
-        label="Representations by (optional)",
-        required=False,
-        widget=DateInput,
-        help_text="Leave empty for the school's default. The default number of school days "
-        "is the school's own choice, not law; it can never be fewer than 5.",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = self.case.persons.all()
-        self.fields["decision_maker"].queryset = school_leads(self.case)
-        days = self.case.school.representation_school_days
-        self.fields["representation_deadline"].help_text = (
-            f"Leave empty for the school's default of {days} school days — the school's own "
-            "choice, not law. It can never be fewer than 5 school days."
-        )
-
-
-class BanTemporaryForm(BanNoticeForm):
-    immediate_risk_reason = forms.CharField(
-        label="The immediate risk that justifies a bar with immediate effect",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    starts_on = forms.DateField(
-        label="Starts on (optional: today)", required=False, widget=DateInput
-    )
-
-
-def _ban_choices(case: Case, stages) -> Any:
-    from .models import SiteBan
-
-    return SiteBan.objects.filter(case=case, stage__in=stages).select_related("person")
-
-
-class BanChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.person.full_name} — {obj.get_stage_display().lower()}"
-
-
-class BanRepresentationsForm(ActionForm):
-    ban = BanChoiceField(label="Bar", queryset=None, empty_label=None)
-    representations = forms.CharField(
-        label="Representations received",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="In writing or at a meeting. If none were made, say so.",
-    )
-    received_on = forms.DateField(label="Received on", widget=DateInput)
-    weighed = forms.CharField(
-        label="How they were weighed", widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["ban"].queryset = _ban_choices(self.case, ("intention", "temporary"))
-
-
-class BanDecideForm(ActionForm):
-    ban = BanChoiceField(label="Bar", queryset=None, empty_label=None)
-    confirm = forms.TypedChoiceField(
-        label="Decision",
-        coerce=lambda v: v == "confirm",
-        widget=forms.RadioSelect,
-        choices=[("confirm", "Confirm the bar"), ("lift", "Do not confirm (lift)")],
-    )
-    reasons = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}))
-    starts_on = forms.DateField(
-        label="Starts on (optional: today)", required=False, widget=DateInput
-    )
-    review_on = forms.DateField(
-        label="Review by",
-        required=False,
-        widget=DateInput,
-        help_text="Required to confirm: within six months. Reviewing "
-        "at least termly is the school's default, not law.",
-    )
-    ends_on = forms.DateField(
-        label="Ends on (optional, fixed term)", required=False, widget=DateInput
-    )
-    override_reason = forms.CharField(
-        label="If the conduct targeted you: why you are deciding",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["ban"].queryset = _ban_choices(self.case, ("intention", "temporary"))
-
-
-class BanReviewForm(ActionForm):
-    ban = BanChoiceField(label="Bar", queryset=None, empty_label=None)
-    outcome = forms.ChoiceField(
-        widget=forms.RadioSelect,
-        choices=[("continue", "Continue"), ("vary", "Vary"), ("lift", "Lift")],
-    )
-    notes = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}))
-    next_review_on = forms.DateField(label="Next review by", required=False, widget=DateInput)
-    scope = forms.CharField(
-        label="New scope (if varied)", required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["ban"].queryset = _ban_choices(self.case, ("confirmed",))
-
-
-class RestrictionStartForm(ActionForm):
-    person = PersonOnCaseField(label="Parent")
-    contact_point = forms.CharField(label="Single point of contact", max_length=200)
-    channels = forms.CharField(label="Channels they may use", max_length=200)
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    starts_on = forms.DateField(
-        label="Starts on (optional: today)", required=False, widget=DateInput
-    )
-    review_on = forms.DateField(label="Review by", widget=DateInput)
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = self.case.persons.all()
-
-
-class RestrictionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.person.full_name} — contact through {obj.contact_point}"
-
-
-class RestrictionReviewForm(ActionForm):
-    restriction = RestrictionChoiceField(label="Restriction", queryset=None, empty_label=None)
-    end = forms.TypedChoiceField(
-        label="Outcome",
-        coerce=lambda v: v == "end",
-        widget=forms.RadioSelect,
-        choices=[("continue", "Continue"), ("end", "End it")],
-    )
-    notes = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}))
-    next_review_on = forms.DateField(label="Next review by", required=False, widget=DateInput)
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        from .models import ContactRestriction
-
-        self.fields["restriction"].queryset = ContactRestriction.objects.filter(
-            case=self.case, ended_on__isnull=True
-        ).select_related("person")
-
-
-ACTION_FORMS.update(
-    {
-        "ban_notice": BanNoticeForm,
-        "ban_temporary": BanTemporaryForm,
-        "ban_representations": BanRepresentationsForm,
-        "ban_decide": BanDecideForm,
-        "ban_review": BanReviewForm,
-        "restriction_start": RestrictionStartForm,
-        "restriction_review": RestrictionReviewForm,
-    }
-)
-
-# The letter each step is followed by (drafted through the letters app, details merged).
-LETTER_AFTER = {
-    "ban_notice": "intention_to_bar",
-    "ban_temporary": "temporary_bar",
-    "ban_decide": "bar_decision",
-    "ban_review": "bar_review",
-    "restriction_start": "contact_restriction",
-}
+# What the case action page leads to after an action, when another app has a next step for
+# it (letters: draft the letter that follows a bar or restriction step). Filled from that
+# app's AppConfig.ready: the action's name → (a message, the next page's URL for the case).
+FOLLOW_UPS: dict[str, tuple[str, Callable[[Case], str]]] = {}

@@ -8,7 +8,6 @@ app_name = "staff"
 urlpatterns = [
     path("", staff_views.dashboard, name="dashboard"),
     path("cases/", staff_views.case_list, name="case-list"),
-    path("bans/", staff_views.register, name="register"),
     path("cases/export.csv", staff_views.case_export, name="case-export"),
     path("cases/log-report/", staff_views.report_log, name="report-log"),
     path("cases/<str:reference>/", staff_views.case_detail, name="case-detail"),

@@ -11,11 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
-
-from schoolconduct.pdf import html_to_pdf
 
 from . import selectors, services, workflow
 from .access import (
@@ -23,13 +19,12 @@ from .access import (
     get_case_for_user,
     get_evidence_for_user,
     managed_schools,
-    register_schools,
     roles_for,
 )
 from .filters import CaseFilter
 from .forms import ReportForm
 from .models import AccessLog, Channel, Evidence, Outcome, Target
-from .staff_forms import ACTION_FORMS, LETTER_AFTER, MergeInForm, leads_for_schools
+from .staff_forms import ACTION_FORMS, FOLLOW_UPS, MergeInForm, leads_for_schools
 
 
 def staff_required(view: Callable) -> Callable:
@@ -166,7 +161,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = access.case
     _log(request, AccessLog.Action.VIEW_CASE, case=case)
     kind = request.GET.get("kind", "")
-    context = selectors.case_detail(case=case, access=access, event_kind=kind)
+    context = selectors.case_detail(case=case, access=access, event_kind=kind, user=request.user)
     context.update(
         {
             "case": case,
@@ -177,13 +172,6 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             ],
             "targets_display": [Target(t).label for t in case.targets if t in Target.values],
             "actions_display": [Outcome(a).label for a in case.actions if a in Outcome.values],
-            "object_actions": {
-                name: workflow.TRANSITIONS[name].label
-                for name in workflow.available_actions(
-                    case=case, actor=request.user, with_object_actions=True
-                )
-                if name in workflow.OBJECT_ACTIONS
-            },
             "merge_in_form": MergeInForm(case=case, user=request.user)
             if access.can_manage and case.is_open
             else None,
@@ -208,16 +196,14 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     case = access.case
     form_class = ACTION_FORMS.get(action)
     if form_class is None or action not in workflow.available_actions(
-        case=case, actor=request.user, with_object_actions=True
+        case=case, actor=request.user, offered=(workflow.Offer.CASE, workflow.Offer.OBJECT)
     ):
         raise Http404("That action is not available on this case.")
     transition = workflow.TRANSITIONS[action]
     form = form_class(request.POST or None, request.FILES or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            effect = workflow.perform_action(
-                case=case, action=action, actor=request.user, **form.params()
-            )
+            effect = form.submit()
         except workflow.WorkflowError as error:
             form.add_error(None, str(error))
         else:
@@ -228,11 +214,11 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
                     {"case": case, "code": effect.result, "report": form.cleaned_data["report"]},
                 )
             messages.success(request, effect.summary)
-            letter_kind = LETTER_AFTER.get(action)
-            if letter_kind:
-                # The letters app drafts the stage's letter with these details merged in.
-                messages.info(request, "Now draft the letter for this step.")
-                return redirect("letters:new", reference=case.reference, kind=letter_kind)
+            follow_up = FOLLOW_UPS.get(action)
+            if follow_up:
+                message, url = follow_up
+                messages.info(request, message)
+                return redirect(url(case))
             return redirect("staff:case-detail", reference=case.reference)
     return render(
         request,
@@ -280,7 +266,7 @@ def _file_response(field, evidence: Evidence, *, attachment: bool) -> FileRespon
         field.open("rb"),
         content_type=evidence.content_type,
         as_attachment=attachment,
-        filename=evidence.original_name if attachment else None,
+        filename=evidence.original_name if attachment else "",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -352,23 +338,3 @@ def report_log(request: HttpRequest) -> HttpResponse:
             "channels": channel_choices,
         },
     )
-
-
-@staff_required
-@require_safe
-def register(request: HttpRequest) -> HttpResponse:
-    """The restrictions register: who is barred or restricted today (no case content)."""
-    schools = list(register_schools(request.user))
-    now = timezone.localtime()
-    entries = selectors.register_entries(schools=schools, today=now.date())
-    context = {"entries": entries, "schools": schools, "now": now, "many_schools": len(schools) > 1}
-    if request.GET.get("format") == "pdf":
-        html = render_to_string("staff/register_pdf.html", context)
-        pdf = html_to_pdf(html)
-        response = HttpResponse(pdf.data, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'inline; filename="restrictions-register-{now:%Y-%m-%d-%H%M}.pdf"'
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
-    return render(request, "staff/register.html", context)

@@ -1,4 +1,33 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.apps import AppConfig
+from django.urls import reverse
+
+# The letter each case action is followed by (drafted with the step's details merged in).
+LETTER_AFTER = {
+    "ban_notice": "intention_to_bar",
+    "ban_temporary": "temporary_bar",
+    "ban_decide": "bar_decision",
+    "ban_review": "bar_review",
+    "restriction_start": "contact_restriction",
+}
+
+
+def case_page_part(case: Any, user: Any) -> dict[str, Any]:
+    """The case's letters, listed on the case page."""
+    return {
+        "letters": list(
+            case.letters.select_related("printed_by", "sent_by").order_by("-created_at")
+        )
+    }
+
+
+def _draft_url(kind: str) -> Callable[[Any], str]:
+    def url(case: Any) -> str:
+        return reverse("letters:new", kwargs={"reference": case.reference, "kind": kind})
+
+    return url
 
 
 class LettersConfig(AppConfig):
@@ -6,4 +35,11 @@ class LettersConfig(AppConfig):
     verbose_name = "Letters and the print queue"
 
     def ready(self) -> None:
+        from incidents.selectors import case_page_part_register
+        from incidents.staff_forms import FOLLOW_UPS
+
         from . import tasks  # noqa: F401 — connects the worker warm-up signal
+
+        case_page_part_register(case_page_part)
+        for action, kind in LETTER_AFTER.items():
+            FOLLOW_UPS[action] = ("Now draft the letter for this step.", _draft_url(kind))

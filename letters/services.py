@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from incidents.models import Case, Person, Report
-from incidents.workflow import WorkflowError, letters_blocked_reason, perform_action
+from incidents.workflow import WorkflowError, case_reporter_message
 from schoolconduct.formats import long_date
 from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
@@ -33,6 +33,15 @@ from schools.models import Role, School
 from . import placeholders, values
 from .defaults import DEFAULT_TEMPLATES
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, checklist
+from .lifecycle import (
+    STEPS,
+    LetterStepError,
+    case_refusal,
+    letter_claim,
+    letter_record,
+    letter_step,
+    step_allowed,
+)
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch, SendMethod
 
 logger = logging.getLogger(__name__)
@@ -231,7 +240,8 @@ def letter_draft(
     kind = LetterKind(kind)
     to_reporter = kind in TO_REPORTER
     school = case.school
-    blocked = letters_blocked_reason(case, to_reporter=to_reporter)
+    step = "corrected" if corrects else "drafted"
+    blocked = case_refusal(step, case=case, actor=actor, to_reporter=to_reporter)
     if blocked:
         raise LetterError(blocked)
     if to_reporter:
@@ -311,7 +321,7 @@ def letter_draft(
         _record(
             letter,
             actor,
-            "corrected" if corrects else "drafted",
+            step,
             f"{kind.label} drafted to {recipient_name}"
             + (
                 f" (correcting the letter of {corrects.approved_at:%d %b %Y})"
@@ -380,16 +390,15 @@ def letter_merged_body(letter: Letter) -> str:
 
 def _record(letter: Letter, actor, step: str, summary: str) -> None:
     try:
-        perform_action(
-            case=letter.case,
-            action="letter",
-            actor=actor,
-            step=step,
-            summary=summary,
-            to_reporter=letter.to_reporter,
-            data={"letter": letter.pk, "kind": letter.kind},
-        )
+        letter_record(letter, actor, step, summary)
     except WorkflowError as error:
+        raise LetterError(str(error)) from None
+
+
+def _step(letter: Letter, step: str, actor) -> list[str]:
+    try:
+        return letter_step(letter, step, actor=actor)
+    except LetterStepError as error:
         raise LetterError(str(error)) from None
 
 
@@ -436,8 +445,7 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
 
     with transaction.atomic():
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
-        if locked.status != LetterStatus.DRAFT:
-            raise LetterError("This letter has already been approved.")
+        fields = _step(locked, "approved", actor)
         missing = [label for _n, label, present, _l in letter_checklist(locked) if not present]
         if missing:
             raise LetterError(
@@ -449,13 +457,13 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
             "letter_date": _date(timezone.localdate()),
             SOURCE_KEY: locked.body_html,
         }
-        merged = letter_merged_body(locked)
+        # The draft's text with its values, merged once and for good.
+        merged = placeholders.merge(locked.body_html, letter_values(locked))
         if not locked.to_reporter:
             _check_no_reporter(locked.case, merged + " " + locked.title)
         locked.body_html = merged
-        locked.status = LetterStatus.APPROVED
         locked.approved_by, locked.approved_at = actor, timezone.now()
-        locked.save(update_fields=["status", "approved_by", "approved_at", "context", "body_html"])
+        locked.save(update_fields=[*fields, "approved_by", "approved_at", "context", "body_html"])
         _record(
             locked,
             actor,
@@ -472,29 +480,25 @@ def letter_render(*, letter_id: int) -> bool:
     """Render an approved letter's PDF once (the task body). Safe to run twice."""
     from .rendering import letter_pdf
 
-    claimed = Letter.objects.filter(
-        pk=letter_id, status__in=[LetterStatus.APPROVED, LetterStatus.RENDER_FAILED], pdf=""
-    ).update(status=LetterStatus.APPROVED, render_error="")
-    if not claimed:
+    # Never for a letter that has its PDF: an issued PDF is never made again.
+    if not letter_claim(letter_id, "render_started", where={"pdf": ""}, render_error=""):
         return False
     letter = Letter.objects.select_related("case__school", "signatory__signature").get(pk=letter_id)
     try:
         pdf = letter_pdf(letter)
     except Exception as error:
         logger.exception("Letter %s failed to render", letter_id)
-        Letter.objects.filter(pk=letter_id).update(
-            status=LetterStatus.RENDER_FAILED, render_error=str(error)[:300]
-        )
+        letter_claim(letter_id, "render_failed", render_error=str(error)[:300])
         return False
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter_id)
-        if letter.pdf:  # another run got there first; an issued PDF is never replaced
-            return False
+        if letter.pdf or not step_allowed(letter, "rendered"):
+            return False  # another run got there first; an issued PDF is never replaced
         letter.pdf.save(
             f"{letter.case.reference}-{letter.pk}.pdf", ContentFile(pdf.data), save=False
         )
         letter.pdf_sha256, letter.pdf_pages = pdf.sha256, pdf.pages
-        letter.rendered_at, letter.status = timezone.now(), LetterStatus.READY
+        letter.rendered_at, letter.status = timezone.now(), STEPS["rendered"].target
         letter.save(update_fields=["pdf", "pdf_sha256", "pdf_pages", "rendered_at", "status"])
     return True
 
@@ -502,9 +506,7 @@ def letter_render(*, letter_id: int) -> bool:
 def letter_retry(*, letter: Letter, actor) -> None:
     from .tasks import render_letter
 
-    if letter.status != LetterStatus.RENDER_FAILED and not (
-        letter.status == LetterStatus.APPROVED and not letter.pdf
-    ):
+    if letter.pdf or not step_allowed(letter, "render_started"):
         raise LetterError("This letter's PDF does not need making again.")
     enqueue_on_commit(render_letter, letter.pk, fallback="retry the PDF from the letter page.")
 
@@ -522,25 +524,28 @@ def letter_pdf_bytes(letter: Letter) -> bytes:
 
 
 def letters_mark_printed(*, letters: list[Letter], actor) -> int:
-    """Record letters as printed (who, when). Each is claimed with a conditional update, so a
+    """Record letters as printed (who, when). Each row is locked and re-read first, so a
     double click or two people at once record it once."""
     count = 0
     with transaction.atomic():
         for letter in letters:
-            if letter.to_reporter or letter.delivery_method not in PRINTED_METHODS:
+            locked = (
+                Letter.objects.select_for_update(of=("self",))
+                .select_related("case__school")
+                .get(pk=letter.pk)
+            )
+            if locked.to_reporter or locked.delivery_method not in PRINTED_METHODS:
                 continue
-            now = timezone.now()
-            claimed = Letter.objects.filter(
-                pk=letter.pk, status__in=[LetterStatus.READY, LetterStatus.BATCHED]
-            ).update(status=LetterStatus.PRINTED, printed_at=now, printed_by=actor)
-            if not claimed:
+            if not step_allowed(locked, "printed"):
                 continue
-            letter.status, letter.printed_at, letter.printed_by = LetterStatus.PRINTED, now, actor
+            fields = _step(locked, "printed", actor)
+            locked.printed_at, locked.printed_by = timezone.now(), actor
+            locked.save(update_fields=[*fields, "printed_at", "printed_by"])
             _record(
-                letter,
+                locked,
                 actor,
                 "printed",
-                f"{letter.get_kind_display()} to {letter.recipient_name} printed",
+                f"{locked.get_kind_display()} to {locked.recipient_name} printed",
             )
             count += 1
     return count
@@ -561,8 +566,8 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
 def _letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.date) -> Letter:
     if letter.status == LetterStatus.SENT:
         raise LetterError("This letter is already recorded as sent.")
-    if letter.status not in (LetterStatus.READY, LetterStatus.PRINTED):
-        raise LetterError("Only a letter whose PDF is ready can be sent.")
+    if not step_allowed(letter, "sent"):
+        raise LetterError(STEPS["sent"].refused)
     if letter.to_reporter and method not in (SendMethod.EMAIL, SendMethod.FOLLOW_UP):
         raise LetterError("Letters to the reporter go by email or the follow-up page.")
     if not letter.to_reporter and method == SendMethod.FOLLOW_UP:
@@ -580,18 +585,18 @@ def _letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.d
             # Through the workflow: the message is on the chronology and the reporter, if
             # they gave an email address, is told a message is waiting.
             try:
-                perform_action(
-                    case=letter.case,
-                    action="message_reporter",
-                    actor=actor,
+                case_reporter_message(
+                    letter.case,
+                    actor,
                     report=letter.report,
                     body=letter_plain_text(letter),
                 )
             except WorkflowError as error:
                 raise LetterError(str(error)) from None
-        letter.status, letter.sent_method, letter.sent_on = LetterStatus.SENT, method, sent_on
+        fields = _step(letter, "sent", actor)
+        letter.sent_method, letter.sent_on = method, sent_on
         letter.sent_at, letter.sent_by = timezone.now(), actor
-        letter.save(update_fields=["status", "sent_method", "sent_on", "sent_at", "sent_by"])
+        letter.save(update_fields=[*fields, "sent_method", "sent_on", "sent_at", "sent_by"])
         _record(
             letter,
             actor,
@@ -742,10 +747,10 @@ def batch_create(
                 cover_sheet=cover_sheet,
                 letter_ids=[lt.pk for lt in group],
             )
-            Letter.objects.filter(pk__in=[lt.pk for lt in group]).update(
-                batch=batch, status=LetterStatus.BATCHED
-            )
             for letter in group:
+                fields = _step(letter, "batched", actor)
+                letter.batch = batch
+                letter.save(update_fields=[*fields, "batch"])
                 _record(
                     letter,
                     actor,
@@ -779,10 +784,10 @@ def batch_cancel(*, batch: PrintBatch, actor) -> int:
             .filter(batch=locked, status=LetterStatus.BATCHED)
             .select_related("case")
         )
-        Letter.objects.filter(pk__in=[lt.pk for lt in letters]).update(
-            batch=None, status=LetterStatus.READY
-        )
         for letter in letters:
+            fields = _step(letter, "unbatched", actor)
+            letter.batch = None
+            letter.save(update_fields=[*fields, "batch"])
             _record(
                 letter,
                 actor,

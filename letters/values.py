@@ -13,15 +13,8 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import (
-    Case,
-    ContactRestriction,
-    Meeting,
-    Nature,
-    Person,
-    Severity,
-    SiteBan,
-)
+from incidents.models import Case, Meeting, Nature, Person, Severity
+from measures.models import ContactRestriction, SiteBan
 from schoolconduct.formats import long_date, parse_date, parse_time, short_time
 
 from .kinds import FIELDS, LetterKind

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
-from incidents.workflow import letters_blocked_reason
 from schools.models import School, Trust
 
 from . import placeholders, services, values
@@ -29,6 +28,7 @@ from .forms import (
     detail_initial,
 )
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields, checklist
+from .lifecycle import letters_blocked_reason
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
 from .placeholders import merge
 from .rendering import html_to_pdf, letter_html

@@ -8,6 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from incidents import workflow
 from incidents.models import ChildRisk
 from incidents.services import ReportDetails, report_submit
 from schools.models import Group, Membership, Role, Rule, School, Trust, TrustMembership
@@ -118,7 +119,6 @@ def triaged_case(school, head, *, person=None, report_kwargs=None, **triage):
     """A reported case triaged by `head` — medium severity, abusive comments about staff, no
     safeguarding concern, the school's first rule, unless `triage` says otherwise — with
     `person` added as the person concerned."""
-    from incidents.workflow import perform_action
 
     report, _ = submit_report(school, **(report_kwargs or {}))
     params = {
@@ -130,8 +130,8 @@ def triaged_case(school, head, *, person=None, report_kwargs=None, **triage):
         "rules": list(school.rules.all()[:1]),
     }
     params.update(triage)
-    perform_action(case=report.case, action="triage", actor=head, **params)
+    workflow.case_triage(report.case, head, **params)
     if person is not None:
-        perform_action(case=report.case, action="add_person", actor=head, person=person)
+        workflow.case_person_add(report.case, head, person=person)
     report.case.refresh_from_db()
     return report.case

@@ -8,8 +8,9 @@ import datetime
 
 import pytest
 
-from incidents.models import BanStage, Nature, Outcome, Person, SiteBan
-from incidents.workflow import perform_action
+from incidents import workflow
+from incidents.models import Nature, Outcome, Person
+from measures.models import BanStage, SiteBan
 from schools.models import TermDate
 from tests.e2e.conftest import check_accessibility
 from tests.factories import triaged_case
@@ -52,10 +53,9 @@ def test_from_warning_to_a_confirmed_bar_on_the_register(
         nature=Nature.THREATS,
         report_kwargs={"content": "Threatening messages about a teacher"},
     )
-    perform_action(
-        case=case,
-        action="decide",
-        actor=head,
+    workflow.case_decide(
+        case,
+        head,
         actions=[Outcome.WARNING],
         rationale="First formal step",
         escalation_reason="Threats",

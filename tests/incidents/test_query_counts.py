@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from incidents import workflow
 from incidents.evidence import evidence_store, inspect_image
 from incidents.models import Person
-from incidents.workflow import perform_action
 from tests.factories import submit_report
 from tests.images import png_upload
 
@@ -23,23 +23,17 @@ def grow(school, head, n: int, target=None):
         report, _ = submit_report(school, content=f"Post {i}", reporter_name=f"R{i}")
         triage(report.case, head, rules=list(school.rules.all()))
         person = Person.objects.create(school=school, full_name=f"Parent {i}")
-        perform_action(case=report.case, action="add_person", actor=head, person=person)
+        workflow.case_person_add(report.case, head, person=person)
         evidence_store(case=report.case, report=report, items=[image])
         if target is not None:
             extra, _ = submit_report(school, content=f"Same post {i}")
             evidence_store(case=target, report=None, items=[image])
-            perform_action(case=extra.case, action="merge", actor=head, target=target)
-            perform_action(case=target, action="note", actor=head, text=f"Note {i}")
-            perform_action(
-                case=target,
-                action="message_reporter",
-                actor=head,
-                report=target.reports.first(),
-                body=f"Question {i}",
+            workflow.case_merge_into(extra.case, head, target=target)
+            workflow.case_note_add(target, head, text=f"Note {i}")
+            workflow.case_reporter_message(
+                target, head, report=target.reports.first(), body=f"Question {i}"
             )
-            perform_action(
-                case=report.case, action="add_person", actor=head, person=target.persons.first()
-            )
+            workflow.case_person_add(report.case, head, person=target.persons.first())
 
 
 def count(client, url: str) -> tuple[int, list[str]]:
@@ -56,7 +50,7 @@ def target(school, head):
     report, _ = submit_report(school)
     triage(report.case, head)
     person = Person.objects.create(school=school, full_name="The parent")
-    perform_action(case=report.case, action="add_person", actor=head, person=person)
+    workflow.case_person_add(report.case, head, person=person)
     return report.case
 
 

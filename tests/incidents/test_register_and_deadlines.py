@@ -11,9 +11,9 @@ from django.core import mail
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from incidents import deadlines
-from incidents.models import BanStage, ContactRestriction, Person, Reminder, SiteBan
-from incidents.workflow import perform_action
+from incidents import deadlines, workflow
+from incidents.models import Person, Reminder
+from measures.models import BanStage, ContactRestriction, SiteBan
 from tests.factories import submit_report, triaged_case
 
 from .test_workflow import triage
@@ -273,11 +273,5 @@ def test_dashboard_lists_allegations_to_refer_to_the_lado(client, school, head, 
     page = client.get("/staff/").text
     section = page.split("Allegations to refer to the LADO")[1].split("</section>")[0]
     assert report.case.reference in section and "due 24 Nov 2026" in section
-    perform_action(
-        case=report.case,
-        action="refer",
-        actor=head,
-        kind="lado",
-        made_on=datetime.date(2026, 11, 23),
-    )
+    workflow.case_refer(report.case, head, kind="lado", made_on=datetime.date(2026, 11, 23))
     assert "Allegations to refer to the LADO" not in client.get("/staff/").text

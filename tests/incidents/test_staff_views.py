@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from incidents import workflow
 from incidents.models import AccessLog, Case, CaseEvent, CaseStatus, Nature, Report
-from incidents.workflow import perform_action
 from tests.factories import submit_report
 from tests.images import png_upload
 
@@ -170,12 +170,8 @@ def test_csv_export_has_no_reporter_identity_and_no_formulas(client, school, hea
     report, _ = submit_report(
         school, reporter_name="Priya Shah", reporter_email="priya@example.com"
     )
-    perform_action(
-        case=report.case,
-        action="close",
-        actor=head,
-        outcome='=HYPERLINK("http://evil.example","x")',
-        rationale="x",
+    workflow.case_close(
+        report.case, head, outcome='=HYPERLINK("http://evil.example","x")', rationale="x"
     )
     client.force_login(head)
     response = client.get("/staff/cases/export.csv")
@@ -401,7 +397,7 @@ def test_printable_chronology(client, head, case):
 @pytest.mark.django_db
 def test_chronology_filter_by_kind(client, head, case):
     triage(case, head)
-    perform_action(case=case, action="note", actor=head, text="A private note")
+    workflow.case_note_add(case, head, text="A private note")
     client.force_login(head)
     response = client.get(f"/staff/cases/{case.reference}/", {"kind": "note"})
     events = response.context["events"]
@@ -421,7 +417,7 @@ STAFF_PAGES = [
 @pytest.mark.parametrize("url", STAFF_PAGES)
 def test_report_text_is_escaped_on_every_staff_page(client, school, head, url):
     report, _ = submit_report(school, content=XSS, poster_description=XSS, reporter_name=XSS)
-    perform_action(case=report.case, action="note", actor=head, text=XSS)
+    workflow.case_note_add(report.case, head, text=XSS)
     client.force_login(head)
     text = client.get(url.format(ref=report.reference), {"q": "alert"}).text
     assert "<script>alert" not in text

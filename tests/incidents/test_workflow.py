@@ -9,10 +9,8 @@ from django.utils import timezone
 
 from incidents import workflow
 from incidents.models import (
-    BanStage,
     Case,
     CaseEvent,
-    ContactRestriction,
     Meeting,
     Message,
     Nature,
@@ -21,9 +19,9 @@ from incidents.models import (
     Person,
     Referral,
     SafeguardingScreen,
-    SiteBan,
 )
-from incidents.workflow import WorkflowError, perform_action
+from incidents.workflow import WorkflowError
+from measures.models import BanStage, ContactRestriction, SiteBan
 from tests.factories import submit_report
 
 N, I, A, M, C = "new", "investigating", "action", "monitoring", "closed"  # noqa: E741
@@ -98,19 +96,15 @@ def triage(case, actor, **overrides):
         "lead": actor,
     }
     params.update(overrides)
-    perform_action(case=case, action="triage", actor=actor, **params)
+    workflow.case_triage(case, actor, **params)
 
 
 def case_in(state: str, school, head) -> Case:
     report, _ = submit_report(school, child_at_risk="unsure", child_risk_details="maybe")
     case = report.case
     if state == C:
-        perform_action(
-            case=case,
-            action="close",
-            actor=head,
-            outcome="No action needed",
-            rationale="Duplicate of a resolved matter",
+        workflow.case_close(
+            case, head, outcome="No action needed", rationale="Duplicate of a resolved matter"
         )
         return case
     if state == N:
@@ -118,17 +112,16 @@ def case_in(state: str, school, head) -> Case:
     triage(case, head)
     if state == I:
         return case
-    perform_action(
-        case=case,
-        action="decide",
-        actor=head,
+    workflow.case_decide(
+        case,
+        head,
         actions=[Outcome.CONTACT_RESTRICTION, Outcome.SITE_BAN],
         rationale="Repeated abuse of staff",
         escalation_reason="Three posts in one week targeting the same teacher",
     )
     if state == A:
         return case
-    perform_action(case=case, action="monitor", actor=head, rationale="Restriction in force")
+    workflow.case_monitor(case, head, rationale="Restriction in force")
     return case
 
 
@@ -269,7 +262,7 @@ def params_for(action: str, case: Case, school, head, slt):
             "record_ref": "CPOMS-123",
         },
         "reissue_code": {"report": report, "identity_check": "Called back on known number"},
-        "letter": {"step": "printed", "summary": "Warning letter printed", "to_reporter": False},
+        "letter": {"summary": "Warning letter printed", "data": {"step": "printed"}},
     }[action]
 
 
@@ -289,15 +282,15 @@ def test_every_state_and_action(school, head, slt, dsl, action, state_index):
     if expected is None:
         assert not offered
         with pytest.raises(WorkflowError):
-            perform_action(case=case, action=action, actor=actor, **params)
+            workflow.ACTIONS[action](case, actor, **params)
         case.refresh_from_db()
         assert case.status == state
         assert case.events.count() == events_before
         return
 
     # Offered on the case page, or (letters, bans) on their own pages.
-    assert offered or action in workflow.NOT_OFFERED
-    perform_action(case=case, action=action, actor=actor, **params)
+    assert offered or workflow.TRANSITIONS[action].offered != workflow.Offer.CASE
+    workflow.ACTIONS[action](case, actor, **params)
     case.refresh_from_db()
     new_state = state if expected == S else expected
     assert case.status == new_state
@@ -313,6 +306,8 @@ def test_every_state_and_action(school, head, slt, dsl, action, state_index):
 @pytest.mark.django_db
 def test_every_action_is_in_the_hand_written_matrix():
     assert set(EXPECTED) == set(workflow.TRANSITIONS)
+    # …and every entry of the table has its typed function.
+    assert set(EXPECTED) == set(workflow.ACTIONS)
 
 
 # --- who may act -----------------------------------------------------------------------------
@@ -333,10 +328,8 @@ def test_only_slt_and_the_trust_run_cases(school, head, dsl, office, trust_exec,
 def test_only_a_dsl_records_the_safeguarding_decision(school, head, dsl):
     case = case_in(I, school, head)
     with pytest.raises(WorkflowError, match="permission"):
-        perform_action(case=case, action="safeguarding_decision", actor=head, decision="x")
-    perform_action(
-        case=case, action="safeguarding_decision", actor=dsl, decision="Handled", record_ref="CP-9"
-    )
+        workflow.case_safeguarding_decide(case, head, decision="x")
+    workflow.case_safeguarding_decide(case, dsl, decision="Handled", record_ref="CP-9")
     case.refresh_from_db()
     assert case.safeguarding_decided_by == dsl and case.safeguarding_record_ref == "CP-9"
 
@@ -346,7 +339,7 @@ def test_no_safeguarding_decision_without_a_flag(school, head, dsl):
     report, _ = submit_report(school)
     assert "safeguarding_decision" not in workflow.available_actions(case=report.case, actor=dsl)
     with pytest.raises(WorkflowError, match="no safeguarding flag"):
-        perform_action(case=report.case, action="safeguarding_decision", actor=dsl, decision="x")
+        workflow.case_safeguarding_decide(report.case, dsl, decision="x")
 
 
 # --- guards ----------------------------------------------------------------------------------
@@ -356,7 +349,7 @@ def test_no_safeguarding_decision_without_a_flag(school, head, dsl):
 def test_guard_messages_are_plain_english(school, head):
     case = case_in(N, school, head)
     with pytest.raises(WorkflowError) as error:
-        perform_action(case=case, action="decide", actor=head, actions=["warning"], rationale="x")
+        workflow.case_decide(case, head, actions=["warning"], rationale="x")
     assert str(error.value) == "You can't decide the outcome while the case is new."
 
 
@@ -365,13 +358,8 @@ def test_criticism_of_the_school_can_never_lead_to_a_ban(school, head):
     report, _ = submit_report(school)
     triage(report.case, head, nature=Nature.CRITICISM)
     with pytest.raises(WorkflowError, match="never lead to a site ban"):
-        perform_action(
-            case=report.case,
-            action="decide",
-            actor=head,
-            actions=[Outcome.SITE_BAN],
-            rationale="x",
-            escalation_reason="y",
+        workflow.case_decide(
+            report.case, head, actions=[Outcome.SITE_BAN], rationale="x", escalation_reason="y"
         )
 
 
@@ -379,12 +367,8 @@ def test_criticism_of_the_school_can_never_lead_to_a_ban(school, head):
 def test_skipping_up_the_ladder_needs_a_reason(school, head):
     case = case_in(I, school, head)
     with pytest.raises(WorkflowError, match="usual next step for this parent is “Reminder"):
-        perform_action(
-            case=case, action="decide", actor=head, actions=[Outcome.WARNING], rationale="Abusive"
-        )
-    perform_action(
-        case=case, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="First time"
-    )
+        workflow.case_decide(case, head, actions=[Outcome.WARNING], rationale="Abusive")
+    workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="First time")
     case.refresh_from_db()
     assert case.status == A and case.actions == [Outcome.REMINDER]
 
@@ -393,16 +377,12 @@ def test_skipping_up_the_ladder_needs_a_reason(school, head):
 def test_the_ladder_follows_the_persons_history(school, head):
     parent = Person.objects.create(school=school, full_name="Repeat Parent")
     first = case_in(I, school, head)
-    perform_action(case=first, action="add_person", actor=head, person=parent)
-    perform_action(
-        case=first, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="First time"
-    )
+    workflow.case_person_add(first, head, person=parent)
+    workflow.case_decide(first, head, actions=[Outcome.REMINDER], rationale="First time")
     second = case_in(I, school, head)
-    perform_action(case=second, action="add_person", actor=head, person=parent)
+    workflow.case_person_add(second, head, person=parent)
     # A warning is now the usual next step: no escalation reason needed.
-    perform_action(
-        case=second, action="decide", actor=head, actions=[Outcome.WARNING], rationale="Second time"
-    )
+    workflow.case_decide(second, head, actions=[Outcome.WARNING], rationale="Second time")
     event = second.events.get(kind=CaseEvent.Kind.DECIDED)
     assert event.data["suggested"] == Outcome.WARNING
 
@@ -411,12 +391,8 @@ def test_the_ladder_follows_the_persons_history(school, head):
 def test_no_further_action_stands_alone(school, head):
     case = case_in(I, school, head)
     with pytest.raises(WorkflowError, match="can't be combined"):
-        perform_action(
-            case=case,
-            action="decide",
-            actor=head,
-            actions=[Outcome.NO_FURTHER_ACTION, Outcome.REMINDER],
-            rationale="x",
+        workflow.case_decide(
+            case, head, actions=[Outcome.NO_FURTHER_ACTION, Outcome.REMINDER], rationale="x"
         )
 
 
@@ -432,20 +408,11 @@ def test_allegation_against_staff_sets_a_one_working_day_lado_deadline(school, h
     assert case.safeguarding_flag
     assert case.notifications.filter(kind=Notification.Kind.DSL_URGENT).exists()
     with pytest.raises(WorkflowError, match="LADO"):
-        perform_action(
-            case=case, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="x"
-        )
-    perform_action(
-        case=case,
-        action="refer",
-        actor=head,
-        kind=Referral.Kind.LADO,
-        made_on=datetime.date(2026, 12, 24),
-    )
-    perform_action(
-        case=case,
-        action="decide",
-        actor=head,
+        workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="x")
+    workflow.case_refer(case, head, kind=Referral.Kind.LADO, made_on=datetime.date(2026, 12, 24))
+    workflow.case_decide(
+        case,
+        head,
         actions=[Outcome.REMINDER],
         rationale="LADO: no further action for the member of staff",
     )
@@ -454,11 +421,9 @@ def test_allegation_against_staff_sets_a_one_working_day_lado_deadline(school, h
 @pytest.mark.django_db
 def test_monitoring_needs_a_restriction_in_force(school, head):
     case = case_in(I, school, head)
-    perform_action(
-        case=case, action="decide", actor=head, actions=[Outcome.REMINDER], rationale="x"
-    )
+    workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="x")
     with pytest.raises(WorkflowError, match="ban or contact restriction"):
-        perform_action(case=case, action="monitor", actor=head, rationale="watch")
+        workflow.case_monitor(case, head, rationale="watch")
 
 
 @pytest.mark.django_db
@@ -486,12 +451,7 @@ def test_merging_several_reports_makes_one_case(school, head):
     assert target.messages.count() == 1
     assert target.events.filter(kind="merged").count() == 2
     with pytest.raises(WorkflowError, match="open that case instead"):
-        perform_action(
-            case=Case.objects.get(reference=first.reference),
-            action="reopen",
-            actor=head,
-            reason="x",
-        )
+        workflow.case_reopen(Case.objects.get(reference=first.reference), head, reason="x")
 
 
 @pytest.mark.django_db
@@ -499,10 +459,10 @@ def test_merge_refuses_other_schools_and_closed_targets(school, other_school, he
     case = case_in(N, school, head)
     elsewhere, _ = submit_report(other_school)
     with pytest.raises(WorkflowError, match="same school"):
-        perform_action(case=case, action="merge", actor=head, target=elsewhere.case)
+        workflow.case_merge_into(case, head, target=elsewhere.case)
     closed = case_in(C, school, head)
     with pytest.raises(WorkflowError, match="is closed"):
-        perform_action(case=case, action="merge", actor=head, target=closed)
+        workflow.case_merge_into(case, head, target=closed)
 
 
 @pytest.mark.django_db
@@ -510,7 +470,7 @@ def test_the_new_lead_is_told(school, head, slt, django_capture_on_commit_callba
     case = case_in(N, school, head)
     triage(case, head, lead=slt)
     assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
-    perform_action(case=case, action="reassign", actor=head, lead=head)
+    workflow.case_reassign(case, head, lead=head)
     # Taking a case yourself sends no email.
     assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
 
@@ -525,12 +485,8 @@ def test_lead_must_be_senior_leadership(school, head, office):
 @pytest.mark.django_db
 def test_message_to_the_reporter_emails_a_notice_only(school, head):
     report, _ = submit_report(school, reporter_email="p@example.com")
-    perform_action(
-        case=report.case,
-        action="message_reporter",
-        actor=head,
-        report=report,
-        body="Please send the original screenshot",
+    workflow.case_reporter_message(
+        report.case, head, report=report, body="Please send the original screenshot"
     )
     assert report.case.notifications.filter(kind=Notification.Kind.REPORTER_MESSAGE).exists()
 
@@ -540,12 +496,8 @@ def test_reissued_code_replaces_the_old_one(school, head):
     from incidents import codes
 
     report, old_code = submit_report(school)
-    effect = perform_action(
-        case=report.case,
-        action="reissue_code",
-        actor=head,
-        report=report,
-        identity_check="Confirmed by phone",
+    effect = workflow.case_code_reissue(
+        report.case, head, report=report, identity_check="Confirmed by phone"
     )
     report.refresh_from_db()
     assert codes.check_followup_code(effect.result, report.followup_code_hash)

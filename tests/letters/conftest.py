@@ -2,8 +2,9 @@ import datetime
 
 import pytest
 
-from incidents.models import BanStage, ContactRestriction, Person, SiteBan
+from incidents.models import Person
 from letters import services
+from measures.models import BanStage, ContactRestriction, SiteBan
 from tests.factories import triaged_case
 
 DETAILS = {

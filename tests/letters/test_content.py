@@ -218,12 +218,12 @@ def test_a_first_warning_after_a_meeting_opens_with_the_meeting(case, head, pare
 
 @pytest.mark.django_db
 def test_a_merged_case_states_the_dates_of_all_the_posts(case, head, parent, school):
-    from incidents.workflow import perform_action
+    from incidents.workflow import cases_merge
 
     first = case.reports.get().posted_on
     earlier = first - datetime.timedelta(days=3)
     report, _ = submit_report(school, posted_on=earlier)
-    perform_action(case=report.case, action="merge", actor=head, target=case)
+    cases_merge(target=case, sources=[report.case], actor=head)
     text = " ".join(pages(letter_pdf(draft(case, head, parent)).data))
     both = f"{earlier.day} {earlier:%B %Y} and {first.day} {first:%B %Y}"
     assert f"on {both}" in text

@@ -12,8 +12,8 @@ from django.core import mail
 from django.db import OperationalError, transaction
 from pypdf import PdfReader
 
+from incidents import workflow
 from incidents.models import CaseEvent, ImmutableRecordError, Message
-from incidents.workflow import perform_action
 from letters import services
 from letters.models import Letter, LetterStatus, PrintBatch
 
@@ -114,10 +114,9 @@ def test_letters_to_the_parent_wait_for_the_dsl(school, head, dsl, parent):
 
     report, _ = submit_report(school, child_at_risk="yes", child_risk_details="named child")
     case = report.case
-    perform_action(
-        case=case,
-        action="triage",
-        actor=head,
+    workflow.case_triage(
+        case,
+        head,
         severity="high",
         nature="abusive",
         targets=["pupil"],
@@ -125,7 +124,7 @@ def test_letters_to_the_parent_wait_for_the_dsl(school, head, dsl, parent):
         lead=head,
         rules=list(school.rules.all()[:1]),
     )
-    perform_action(case=case, action="add_person", actor=head, person=parent)
+    workflow.case_person_add(case, head, person=parent)
     with pytest.raises(services.LetterError, match="on hold until the DSL"):
         services.letter_draft(
             case=case,
@@ -144,11 +143,8 @@ def test_letters_to_the_parent_wait_for_the_dsl(school, head, dsl, parent):
         delivery_method="follow_up",
         report=report,
     )
-    perform_action(
-        case=case,
-        action="safeguarding_decision",
-        actor=dsl,
-        decision="Referred to children's services; school may proceed.",
+    workflow.case_safeguarding_decide(
+        case, dsl, decision="Referred to children's services; school may proceed."
     )
     services.letter_draft(
         case=case,

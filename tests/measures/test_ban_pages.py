@@ -9,10 +9,12 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from incidents.models import BanStage, Nature, Outcome, Person, SiteBan
-from incidents.workflow import perform_action
+from incidents import workflow
+from incidents.models import Nature, Outcome, Person
 from letters.models import Letter
 from letters.rendering import letter_pdf
+from measures import procedure
+from measures.models import BanStage, SiteBan
 from schools.models import TermDate
 from tests.factories import triaged_case
 
@@ -36,10 +38,9 @@ def ready(school, head, time_machine):
         school=school, full_name="Mr Jason Turner", address="14 Orchard Close", postcode="AG1 4TT"
     )
     case = triaged_case(school, head, person=person, nature=Nature.THREATS)
-    perform_action(
-        case=case,
-        action="decide",
-        actor=head,
+    workflow.case_decide(
+        case,
+        head,
         actions=[Outcome.WARNING, Outcome.SITE_BAN],
         rationale="Threats",
         escalation_reason="Threats to staff",
@@ -96,10 +97,9 @@ def test_notice_of_intention_page_then_its_letter(client, head, ready):
 @pytest.mark.django_db
 def test_decision_and_review_pages(client, head, ready, time_machine):
     case, person = ready
-    ban = perform_action(
-        case=case,
-        action="ban_notice",
-        actor=head,
+    ban = procedure.ban_notice_issue(
+        case,
+        head,
         person=person,
         reasons="Threats",
         scope="Whole site",

@@ -6,20 +6,15 @@ import datetime
 
 import pytest
 
-from incidents.models import (
-    BanStage,
-    CaseEvent,
-    ContactRestriction,
-    Nature,
-    Outcome,
-    Person,
-    SiteBan,
-)
-from incidents.workflow import WorkflowError, bans_expire, perform_action
+from incidents import workflow
+from incidents.models import CaseEvent, Nature, Outcome, Person
+from incidents.workflow import WorkflowError
+from measures import procedure
+from measures.models import BanStage, ContactRestriction, SiteBan
+from measures.procedure import bans_expire
 from schools.models import BanDecisionBy, TermDate
 from tests.factories import submit_report, triaged_case
-
-from .test_workflow import triage
+from tests.incidents.test_workflow import triage
 
 MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
@@ -47,13 +42,8 @@ def parent(school):
 
 def case_decided(school, head, parent, actions, nature=Nature.THREATS, **triage_extra):
     case = triaged_case(school, head, person=parent, nature=nature, **triage_extra)
-    perform_action(
-        case=case,
-        action="decide",
-        actor=head,
-        actions=actions,
-        rationale="Proportionate",
-        escalation_reason="Serious threats",
+    workflow.case_decide(
+        case, head, actions=actions, rationale="Proportionate", escalation_reason="Serious threats"
     )
     case.refresh_from_db()
     return case
@@ -69,7 +59,7 @@ def notice(case, head, parent, **extra):
         "decision_maker": head,
     }
     params.update(extra)
-    return perform_action(case=case, action="ban_notice", actor=head, **params).result
+    return procedure.ban_notice_issue(case, head, **params).result
 
 
 @pytest.mark.django_db
@@ -109,10 +99,9 @@ def test_school_days_skip_the_holidays(school, head, parent, time_machine, terms
 def test_no_ban_for_criticism(school, head, parent):
     case = case_decided(school, head, parent, [Outcome.REMINDER], nature=Nature.CRITICISM)
     with pytest.raises(WorkflowError, match="never lead to a site ban"):
-        perform_action(
-            case=case,
-            action="ban_temporary",
-            actor=head,
+        procedure.ban_temporary_impose(
+            case,
+            head,
             person=parent,
             immediate_risk_reason="x",
             reasons="x",
@@ -122,10 +111,9 @@ def test_no_ban_for_criticism(school, head, parent):
             decision_maker=head,
         )
     with pytest.raises(WorkflowError, match="never lead to a contact restriction"):
-        perform_action(
-            case=case,
-            action="restriction_start",
-            actor=head,
+        procedure.restriction_start(
+            case,
+            head,
             person=parent,
             contact_point="x",
             channels="x",
@@ -142,7 +130,7 @@ def test_temporary_bar_needs_a_recorded_risk_but_no_lesser_steps(
     report, _ = submit_report(school)
     case = report.case
     triage(case, head, nature=Nature.THREATS)
-    perform_action(case=case, action="add_person", actor=head, person=parent)
+    workflow.case_person_add(case, head, person=parent)
     base = {
         "person": parent,
         "reasons": "Threats",
@@ -152,21 +140,13 @@ def test_temporary_bar_needs_a_recorded_risk_but_no_lesser_steps(
         "decision_maker": head,
     }
     with pytest.raises(WorkflowError, match="immediate risk"):
-        perform_action(
-            case=case, action="ban_temporary", actor=head, immediate_risk_reason="", **base
-        )
-    ban = perform_action(
-        case=case,
-        action="ban_temporary",
-        actor=head,
-        immediate_risk_reason="Threatened a teacher at the gate",
-        **base,
+        procedure.ban_temporary_impose(case, head, immediate_risk_reason="", **base)
+    ban = procedure.ban_temporary_impose(
+        case, head, immediate_risk_reason="Threatened a teacher at the gate", **base
     ).result
     assert ban.stage == BanStage.TEMPORARY and ban.starts_on == datetime.date(2026, 11, 23)
     with pytest.raises(WorkflowError, match="already has a bar"):
-        perform_action(
-            case=case, action="ban_temporary", actor=head, immediate_risk_reason="x", **base
-        )
+        procedure.ban_temporary_impose(case, head, immediate_risk_reason="x", **base)
 
 
 @pytest.mark.django_db
@@ -178,32 +158,17 @@ def test_no_confirmation_before_the_deadline_unless_representations_considered(
     ban = notice(case, head, parent)
     review = datetime.date(2027, 2, 12)
     with pytest.raises(WorkflowError, match="has not passed"):
-        perform_action(
-            case=case,
-            action="ban_decide",
-            actor=head,
-            ban=ban,
-            confirm=True,
-            reasons="x",
-            review_on=review,
-        )
-    perform_action(
-        case=case,
-        action="ban_representations",
-        actor=head,
+        procedure.ban_decide(case, head, ban=ban, confirm=True, reasons="x", review_on=review)
+    procedure.ban_representations_record(
+        case,
+        head,
         ban=ban,
         representations="Letter of 25 Nov: apologises",
         weighed="Given weight but the threats were serious",
         received_on=datetime.date(2026, 11, 25),
     )
-    ban = perform_action(
-        case=case,
-        action="ban_decide",
-        actor=head,
-        ban=ban,
-        confirm=True,
-        reasons="Risk remains",
-        review_on=review,
+    ban = procedure.ban_decide(
+        case, head, ban=ban, confirm=True, reasons="Risk remains", review_on=review
     ).result
     assert ban.stage == BanStage.CONFIRMED and ban.review_on == review
 
@@ -217,23 +182,14 @@ def test_confirmation_after_the_deadline_and_no_open_ended_bans(
     ban = notice(case, head, parent)
     time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
     with pytest.raises(WorkflowError, match="review date"):
-        perform_action(
-            case=case, action="ban_decide", actor=head, ban=ban, confirm=True, reasons="x"
-        )
+        procedure.ban_decide(case, head, ban=ban, confirm=True, reasons="x")
     with pytest.raises(WorkflowError, match="six months"):
-        perform_action(
-            case=case,
-            action="ban_decide",
-            actor=head,
-            ban=ban,
-            confirm=True,
-            reasons="x",
-            review_on=datetime.date(2027, 9, 1),
+        procedure.ban_decide(
+            case, head, ban=ban, confirm=True, reasons="x", review_on=datetime.date(2027, 9, 1)
         )
-    perform_action(
-        case=case,
-        action="ban_decide",
-        actor=head,
+    procedure.ban_decide(
+        case,
+        head,
         ban=ban,
         confirm=True,
         reasons="x",
@@ -252,13 +208,13 @@ def test_decision_rights_follow_the_scheme_of_delegation(
     time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
     params = {"ban": ban, "confirm": True, "reasons": "x", "review_on": datetime.date(2027, 2, 1)}
     with pytest.raises(WorkflowError, match="the head teacher decides"):
-        perform_action(case=case, action="ban_decide", actor=slt, **params)
+        procedure.ban_decide(case, slt, **params)
     school.ban_decision_by = BanDecisionBy.TRUST_EXECUTIVE
     school.save()
     case.refresh_from_db()
     with pytest.raises(WorkflowError, match="a trust executive decides"):
-        perform_action(case=case, action="ban_decide", actor=head, **params)
-    perform_action(case=case, action="ban_decide", actor=trust_exec, **params)
+        procedure.ban_decide(case, head, **params)
+    procedure.ban_decide(case, trust_exec, **params)
 
 
 @pytest.mark.django_db
@@ -273,13 +229,9 @@ def test_the_targeted_person_does_not_decide_without_a_reason(
     time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
     params = {"ban": ban, "confirm": True, "reasons": "x", "review_on": datetime.date(2027, 2, 1)}
     with pytest.raises(WorkflowError, match="targeted you"):
-        perform_action(case=case, action="ban_decide", actor=head, **params)
-    perform_action(
-        case=case,
-        action="ban_decide",
-        actor=head,
-        override_reason="Sole senior leader; governors agreed",
-        **params,
+        procedure.ban_decide(case, head, **params)
+    procedure.ban_decide(
+        case, head, override_reason="Sole senior leader; governors agreed", **params
     )
 
 
@@ -289,10 +241,9 @@ def test_review_continue_vary_lift_and_expiry(school, head, parent, time_machine
     case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
     ban = notice(case, head, parent)
     time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
-    perform_action(
-        case=case,
-        action="ban_decide",
-        actor=head,
+    procedure.ban_decide(
+        case,
+        head,
         ban=ban,
         confirm=True,
         reasons="x",
@@ -301,13 +252,10 @@ def test_review_continue_vary_lift_and_expiry(school, head, parent, time_machine
     )
     ban.refresh_from_db()
     with pytest.raises(WorkflowError, match="next review"):
-        perform_action(
-            case=case, action="ban_review", actor=head, ban=ban, outcome="continue", notes="x"
-        )
-    perform_action(
-        case=case,
-        action="ban_review",
-        actor=head,
+        procedure.ban_review(case, head, ban=ban, outcome="continue", notes="x")
+    procedure.ban_review(
+        case,
+        head,
         ban=ban,
         outcome="vary",
         notes="Behaviour improved",
@@ -330,11 +278,10 @@ def test_not_confirming_lifts_a_temporary_bar(school, head, parent, time_machine
     report, _ = submit_report(school)
     case = report.case
     triage(case, head, nature=Nature.THREATS)
-    perform_action(case=case, action="add_person", actor=head, person=parent)
-    ban = perform_action(
-        case=case,
-        action="ban_temporary",
-        actor=head,
+    workflow.case_person_add(case, head, person=parent)
+    ban = procedure.ban_temporary_impose(
+        case,
+        head,
         person=parent,
         immediate_risk_reason="Threats",
         reasons="x",
@@ -343,22 +290,16 @@ def test_not_confirming_lifts_a_temporary_bar(school, head, parent, time_machine
         child_arrangements="x",
         decision_maker=head,
     ).result
-    perform_action(
-        case=case,
-        action="ban_representations",
-        actor=head,
+    procedure.ban_representations_record(
+        case,
+        head,
         ban=ban,
         representations="Apology",
         weighed="Accepted",
         received_on=datetime.date(2026, 11, 24),
     )
-    perform_action(
-        case=case,
-        action="ban_decide",
-        actor=head,
-        ban=ban,
-        confirm=False,
-        reasons="Apology accepted; risk has passed",
+    procedure.ban_decide(
+        case, head, ban=ban, confirm=False, reasons="Apology accepted; risk has passed"
     )
     ban.refresh_from_db()
     assert ban.stage == BanStage.LIFTED and ban.lifted_on == datetime.date(2026, 11, 23)
@@ -368,10 +309,9 @@ def test_not_confirming_lifts_a_temporary_bar(school, head, parent, time_machine
 def test_contact_restriction_start_review_end(school, head, parent):
     case = case_decided(school, head, parent, [Outcome.CONTACT_RESTRICTION])
     today = datetime.date.today()
-    restriction = perform_action(
-        case=case,
-        action="restriction_start",
-        actor=head,
+    restriction = procedure.restriction_start(
+        case,
+        head,
         person=parent,
         contact_point="The business manager",
         channels="Email to the office",
@@ -379,25 +319,19 @@ def test_contact_restriction_start_review_end(school, head, parent):
         review_on=today + datetime.timedelta(days=60),
     ).result
     assert restriction.is_active
-    perform_action(case=case, action="monitor", actor=head, rationale="Restriction in force")
+    workflow.case_monitor(case, head, rationale="Restriction in force")
     with pytest.raises(WorkflowError, match="already has a contact restriction"):
-        perform_action(
-            case=case,
-            action="restriction_start",
-            actor=head,
+        procedure.restriction_start(
+            case,
+            head,
             person=parent,
             contact_point="x",
             channels="x",
             reasons="x",
             review_on=today + datetime.timedelta(days=60),
         )
-    perform_action(
-        case=case,
-        action="restriction_review",
-        actor=head,
-        restriction=restriction,
-        end=True,
-        notes="Working well",
+    procedure.restriction_review(
+        case, head, restriction=restriction, end=True, notes="Working well"
     )
     restriction.refresh_from_db()
     assert restriction.ended_on is not None and not restriction.is_active
@@ -453,12 +387,12 @@ def test_every_bar_stage_and_step(school, head, parent, stage, step, time_machin
     ][step]
     before = case.events.count()
     if STAGE_MATRIX[stage][step]:
-        perform_action(case=case, action=STEPS[step], actor=head, ban=ban, **params)
+        workflow.ACTIONS[STEPS[step]](case, head, ban=ban, **params)
         assert case.events.count() == before + 1
         assert case.events.order_by("-pk").first().kind == CaseEvent.Kind.BAN
     else:
         with pytest.raises(WorkflowError, match="not possible now"):
-            perform_action(case=case, action=STEPS[step], actor=head, ban=ban, **params)
+            workflow.ACTIONS[STEPS[step]](case, head, ban=ban, **params)
         assert case.events.count() == before
         ban.refresh_from_db()
         assert ban.stage == stage

@@ -1,0 +1,41 @@
+"""The restrictions register (/staff/bans/): a temporary bar has no review date yet."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from incidents import workflow
+from incidents.models import Nature, Outcome, Person
+from measures import procedure
+from tests.factories import triaged_case
+
+
+@pytest.mark.django_db
+def test_a_temporary_bar_is_listed_until_the_decision(client, school, head, office, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC))
+    parent = Person(full_name="Mr Jason Turner", children_classes="Year 3")
+    case = triaged_case(school, head, person=parent, nature=Nature.THREATS)
+    workflow.case_decide(
+        case, head, actions=[Outcome.SITE_BAN], rationale="Threats", escalation_reason="Risk"
+    )
+    procedure.ban_temporary_impose(
+        case,
+        head,
+        person=case.persons.get(),
+        immediate_risk_reason="Threatened a teacher at the gate",
+        reasons="Threats",
+        scope="Whole site",
+        duration="Three months",
+        child_arrangements="Met at the gate",
+        decision_maker=head,
+    )
+    client.force_login(office)
+    row = client.get("/staff/bans/").text.split("Mr Jason Turner")[1].split("</tr>")[0]
+    assert "until the decision" in row and "review by" not in row
+    pdf = client.get("/staff/bans/?format=pdf").content
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "until the decision" in text
