@@ -245,3 +245,36 @@ def test_letter_pages_on_a_phone_and_the_template_editor(
     assert_fits_a_phone(page, "letters-phone-queue")
     check_accessibility(page, "letters-phone-queue")
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_the_plain_editor_still_works(live_server, browser, school, head):
+    from letters import services
+    from tests.letters.conftest import DETAILS
+
+    parent = Person.objects.create(school=school, full_name="Amy Johnson", address="2 Lane")
+    case = triaged_case(school, head, person=parent)
+    letter = services.letter_draft(
+        case=case,
+        kind="reminder",
+        actor=head,
+        details=DETAILS,
+        delivery_method="post",
+        person=parent,
+    )
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    page = context.new_page()
+    sign_in(page, live_server.url, "head")
+    page.goto(f"{live_server.url}/staff/letters/{letter.pk}/")
+    text = page.get_by_label("Letter text")
+    assert text.is_visible() and "<p>" not in text.input_value()
+    assert "[[conduct_summary]]" in text.input_value()
+    text.fill(text.input_value() + "\n\nWith **thanks** from us.")
+    page.get_by_role("button", name="Save draft").click()
+    assert page.get_by_text("Draft saved.").is_visible()
+    letter.refresh_from_db()
+    assert "<p>With <strong>thanks</strong> from us.</p>" in letter.body_html
+    page.screenshot(path=str(SCREENSHOTS / "letters-no-javascript.png"), full_page=True)
+    context.close()
