@@ -11,6 +11,7 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -44,40 +45,6 @@ class Due:
         return self.due_on < today
 
 
-KIND_LABELS = {
-    "triage": "Report waiting for triage",
-    "dsl_decision": "Safeguarding decision not yet recorded",
-    "lado": "Allegation to refer to the LADO",
-    "letter_not_sent": "Approved letter not yet sent",
-}
-
-
-# Other apps' deadlines, registered from their AppConfig.ready (measures: bar decisions,
-# reviews and endings, restriction reviews), so this module never imports them. A provider
-# gets the cases, today, the horizon and the shared calendars, and returns its `Due` items
-# within the horizon (or overdue).
-DeadlineProvider = Callable[
-    [QuerySet[Case], datetime.date, datetime.date, "Calendars"], Iterable[Due]
-]
-PROVIDERS: list[DeadlineProvider] = []
-# Work the daily job does before reminding (measures takes expired bars off the register).
-DAILY_JOBS: list[Callable[[datetime.date], object]] = []
-
-
-def deadlines_register(
-    *,
-    labels: dict[str, str],
-    provider: DeadlineProvider,
-    daily_job: Callable[[datetime.date], object] | None = None,
-) -> None:
-    """Add an app's deadline kinds, their provider and its daily job (from AppConfig.ready)."""
-    KIND_LABELS.update(labels)
-    if provider not in PROVIDERS:
-        PROVIDERS.append(provider)
-    if daily_job is not None and daily_job not in DAILY_JOBS:
-        DAILY_JOBS.append(daily_job)
-
-
 class Calendars:
     """Each school's calendar, loaded once (two queries a school) however many cases."""
 
@@ -90,37 +57,93 @@ class Calendars:
         return self._loaded[school.pk]
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a provider is asked about: these cases, today, due on or before `horizon`."""
+
+    cases: QuerySet[Case]
+    today: datetime.date
+    horizon: datetime.date
+    calendars: Calendars
+
+    def due(
+        self, kind: str, case: Case, due_on: datetime.date | None, key: str, to: tuple[str, ...]
+    ) -> Due | None:
+        """An item of a registered kind, or None if it is not due within the window."""
+        if due_on is None or due_on > self.horizon:
+            return None
+        return Due(kind, KIND_LABELS[kind], case, due_on, key, to)
+
+
+# Apps register their deadline providers in AppConfig.ready (incidents: the case's own;
+# measures: bars and restrictions), so this module never imports the apps above it. A provider
+# is given a Window and yields `Due` items (None for what is not due within it).
+Provider = Callable[[Window], Iterable[Due | None]]
+PROVIDERS: list[Provider] = []
+# Housekeeping the daily job runs before it reminds (measures: bars whose term has ended).
+DAILY: list[Callable[[datetime.date], Any]] = []
+# Every kind of deadline, with the words staff read on the dashboard and in the reminder.
+KIND_LABELS: dict[str, str] = {}
+
+
+def register(provider: Provider, *, labels: dict[str, str]) -> None:
+    """Add a provider of deadlines (from an app's `AppConfig.ready`) and its kinds' labels."""
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
+    KIND_LABELS.update(labels)
+
+
+def register_daily(job: Callable[[datetime.date], Any]) -> None:
+    """Add housekeeping the daily job runs before it sends reminders."""
+    if job not in DAILY:
+        DAILY.append(job)
+
+
 def triage_due_on(case: Case, calendars: Calendars) -> datetime.date:
     """A new report should be triaged within the school's target, in school days."""
     opened = timezone.localtime(case.opened_at).date()
     return calendars(case.school).add_school_days(opened, case.school.triage_target_days)
 
 
-def due_items(
-    *, cases: QuerySet[Case], today: datetime.date, calendars: Calendars | None = None
-) -> list[Due]:
-    """Everything due within the horizon or overdue, for these cases, soonest first."""
-    horizon = today + datetime.timedelta(days=HORIZON_DAYS)
-    calendar = calendars or Calendars()
-    items: list[Due] = []
+CASE_LABELS = {
+    "triage": "Report waiting for triage",
+    "dsl_decision": "Safeguarding decision not yet recorded",
+    "lado": "Allegation to refer to the LADO",
+}
 
-    def add(
-        kind: str, case: Case, due_on: datetime.date | None, key: str, to: tuple[str, ...]
-    ) -> None:
-        if due_on is not None and due_on <= horizon:
-            items.append(Due(kind, KIND_LABELS[kind], case, due_on, key, to))
 
-    base = cases.select_related("school", "lead")
+def case_deadlines(window: Window) -> Iterable[Due | None]:
+    """Triage, the DSL's decision and the LADO referral."""
+    base = window.cases.select_related("school", "lead")
     open_cases = base.exclude(status=CaseStatus.CLOSED)
     for case in base.filter(status=CaseStatus.NEW):
-        add("triage", case, triage_due_on(case, calendar), f"case:{case.pk}", ("head",))
+        due = triage_due_on(case, window.calendars)
+        yield window.due("triage", case, due, f"case:{case.pk}", ("head",))
     for case in open_cases.filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True):
         due = add_working_days(timezone.localtime(case.opened_at).date(), 1)
-        add("dsl_decision", case, due, f"case:{case.pk}", ("dsl", "head"))
-    for case in open_cases.filter(lado_due__lte=horizon).exclude(referrals__kind="lado"):
-        add("lado", case, case.lado_due, f"case:{case.pk}", ("head", "dsl"))
-    for provider in PROVIDERS:
-        items += provider(cases, today, horizon, calendar)
+        yield window.due("dsl_decision", case, due, f"case:{case.pk}", ("dsl", "head"))
+    lado = open_cases.filter(lado_due__lte=window.horizon).exclude(referrals__kind="lado")
+    for case in lado:
+        yield window.due("lado", case, case.lado_due, f"case:{case.pk}", ("head", "dsl"))
+
+
+def due_items(
+    *,
+    cases: QuerySet[Case],
+    today: datetime.date,
+    calendars: Calendars | None = None,
+    horizon_days: int = HORIZON_DAYS,
+) -> list[Due]:
+    """Everything every registered provider says is due within `horizon_days` or overdue,
+    for these cases, soonest first (the dashboard looks 5 days ahead, the deadlines calendar
+    further)."""
+    window = Window(
+        cases=cases,
+        today=today,
+        horizon=today + datetime.timedelta(days=horizon_days),
+        calendars=calendars or Calendars(),
+    )
+    items = [due for provider in PROVIDERS for due in provider(window) if due is not None]
     return sorted(items, key=lambda d: (d.due_on, d.case.reference, d.kind))
 
 
@@ -184,7 +207,7 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
     """The daily job: the registered jobs first (expire finished bars), then remind about
     everything due or overdue."""
     today = today or timezone.localdate()
-    for job in DAILY_JOBS:
+    for job in DAILY:
         job(today)
     sent = 0
     for due in due_items(cases=Case.objects.all(), today=today):

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import URLPattern, path, reverse_lazy
 
 from . import staff_views
 
@@ -60,3 +60,9 @@ urlpatterns = [
         name="password-reset-complete",
     ),
 ]
+
+
+def staff_urls_register(patterns: list[URLPattern]) -> None:
+    """Add another app's staff pages under /staff/ and the `staff:` names (from its
+    AppConfig.ready: measures adds the restrictions register), so this app never imports it."""
+    urlpatterns.extend(p for p in patterns if p not in urlpatterns)

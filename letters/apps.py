@@ -35,11 +35,15 @@ class LettersConfig(AppConfig):
     verbose_name = "Letters and the print queue"
 
     def ready(self) -> None:
+        from incidents.deadlines import KIND_LABELS
         from incidents.selectors import case_page_part_register
         from incidents.staff_forms import FOLLOW_UPS
 
         from . import tasks  # noqa: F401 — connects the worker warm-up signal
+        from .deadlines import LABELS
 
         case_page_part_register(case_page_part)
+        # Letters remind on their own (letters.deadlines); the label names the kind everywhere.
+        KIND_LABELS.update(LABELS)
         for action, kind in LETTER_AFTER.items():
             FOLLOW_UPS[action] = ("Now draft the letter for this step.", _draft_url(kind))

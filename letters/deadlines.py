@@ -7,13 +7,14 @@ import logging
 
 from django.utils import timezone
 
-from incidents.deadlines import KIND_LABELS, Due, reminder_send
+from incidents.deadlines import Due, reminder_send
 from schools.calendar import add_working_days
 
 from .models import Letter, LetterStatus
 
 logger = logging.getLogger(__name__)
 
+LABELS = {"letter_not_sent": "Approved letter not yet sent"}
 # Working days an approved letter may wait before the lead is reminded.
 SEND_WITHIN_WORKING_DAYS = 3
 
@@ -31,7 +32,7 @@ def letters_due(*, today: datetime.date) -> list[Due]:
             items.append(
                 Due(
                     "letter_not_sent",
-                    KIND_LABELS["letter_not_sent"],
+                    LABELS["letter_not_sent"],
                     letter.case,
                     due,
                     f"letter:{letter.pk}",

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
-
-from incidents.deadlines import KIND_LABELS, Calendars, Due
-from incidents.models import Case
+from incidents.deadlines import Due, Window
 
 from .models import BanStage, ContactRestriction, SiteBan
+from .procedure import bans_expire
 
 LABELS = {
     "bar_decision": "Bar decision due (representation deadline passed)",
@@ -20,42 +18,40 @@ LABELS = {
 }
 
 
-def measures_due(
-    cases: QuerySet[Case], today: datetime.date, horizon: datetime.date, calendars: Calendars
-) -> Iterable[Due]:
-    """Bar decisions, reviews and endings, and restriction reviews, due by `horizon`."""
-
-    items: list[Due] = []
-
-    def add(kind: str, case: Case, on: datetime.date | None, key: str, to: tuple[str, ...]) -> None:
-        if on is not None:
-            items.append(Due(kind, KIND_LABELS[kind], case, on, key, to))
-
-    bans = SiteBan.objects.filter(case__in=cases).select_related(
+def bar_deadlines(window: Window) -> Iterable[Due | None]:
+    """Decisions after the representation deadline, reviews, bars ending, restriction reviews."""
+    today, horizon = window.today, window.horizon
+    bans = SiteBan.objects.filter(case__in=window.cases).select_related(
         "case__school", "case__lead", "school"
     )
     undecided = bans.filter(
         stage__in=[BanStage.INTENTION, BanStage.TEMPORARY], representation_deadline__lt=today
     )
     for ban in undecided:
-        on = calendars(ban.school).add_school_days(
+        due = window.calendars(ban.school).add_school_days(
             ban.representation_deadline, ban.school.decision_school_days
         )
         # Reminded as soon as the deadline has passed, not only when the decision is late.
-        add("bar_decision", ban.case, on, f"ban:{ban.pk}", ("lead", "head"))
+        yield Due(
+            "bar_decision", LABELS["bar_decision"], ban.case, due, f"ban:{ban.pk}", ("lead", "head")
+        )
     for ban in bans.filter(stage=BanStage.CONFIRMED, review_on__lte=horizon):
-        add("bar_review", ban.case, ban.review_on, f"ban:{ban.pk}", ("lead", "head"))
+        yield window.due("bar_review", ban.case, ban.review_on, f"ban:{ban.pk}", ("lead", "head"))
     for ban in bans.filter(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today):
-        add("bar_ending", ban.case, ban.ends_on, f"ban:{ban.pk}", ("lead",))
+        yield window.due("bar_ending", ban.case, ban.ends_on, f"ban:{ban.pk}", ("lead",))
     restrictions = ContactRestriction.objects.filter(
-        case__in=cases, ended_on__isnull=True, review_on__lte=horizon
+        case__in=window.cases, ended_on__isnull=True, review_on__lte=horizon
     ).select_related("case__school", "case__lead")
     for restriction in restrictions:
-        add(
+        yield window.due(
             "restriction_review",
             restriction.case,
             restriction.review_on,
             f"restriction:{restriction.pk}",
             ("lead", "head"),
         )
-    return items
+
+
+def bars_expire_daily(today: datetime.date) -> None:
+    """Daily housekeeping: bars whose fixed term has ended come off the register first."""
+    bans_expire(today=today)

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from incidents import deadlines, selectors, staff_forms, workflow
+    from incidents import deadlines, selectors, staff_forms, staff_urls, workflow
 
     from . import procedure
-    from .deadlines import LABELS, measures_due
+    from .deadlines import LABELS, bar_deadlines, bars_expire_daily
     from .forms import MEASURE_FORMS
     from .selectors import case_page_part
+    from .urls import urlpatterns
 
     workflow.role_register(procedure.BAN_DECIDER, procedure.may_decide_ban)
     workflow.transitions_register(procedure.MEASURE_TRANSITIONS)
     if procedure.measure_in_force not in workflow.MEASURE_IN_FORCE_CHECKS:
         workflow.MEASURE_IN_FORCE_CHECKS.append(procedure.measure_in_force)
     staff_forms.ACTION_FORMS.update(MEASURE_FORMS)
+    staff_urls.staff_urls_register(urlpatterns)
     selectors.case_page_part_register(case_page_part)
-    deadlines.deadlines_register(
-        labels=LABELS,
-        provider=measures_due,
-        daily_job=lambda today: procedure.bans_expire(today=today),
-    )
+    deadlines.register(bar_deadlines, labels=LABELS)
+    deadlines.register_daily(bars_expire_daily)

@@ -102,7 +102,7 @@ def restriction_stage(restriction: Restriction) -> str:
     return IN_FORCE if restriction.ended_on is None else ENDED
 
 
-def _take_ban_step(ban: SiteBan, name: str) -> list[str]:
+def ban_step_take(ban: SiteBan, name: str) -> list[str]:
     """Move `ban` along the table (not saved); the fields to save."""
     step = _BAN[name]
     if ban.stage not in step.sources:
@@ -116,7 +116,7 @@ def _take_ban_step(ban: SiteBan, name: str) -> list[str]:
     return ["stage"]
 
 
-def _take_restriction_step(restriction: Restriction, name: str, today: datetime.date) -> None:
+def restriction_step_take(restriction: Restriction, name: str, today: datetime.date) -> None:
     step = _RESTRICTION[name]
     if restriction_stage(restriction) not in step.sources:
         raise WorkflowError("That contact restriction is not in force on this case.")
@@ -276,7 +276,8 @@ def _create_ban(
     ).exists():
         raise WorkflowError(f"{person.full_name} already has a bar in progress or in force.")
     target = _BAN[step].target
-    assert target is not None  # noqa: S101 — the table's creating steps all lead somewhere
+    if _BAN[step].sources or target is None:
+        raise ValueError(f"{step} does not create a bar")
     today = timezone.localdate()
     return SiteBan.objects.create(
         case=case,
@@ -416,7 +417,7 @@ def ban_representations_record(
     )
     required(received_on, "Give the date the representations were received.")
     required(weighed, "Record how the representations were weighed.")
-    _take_ban_step(ban, "representations")
+    ban_step_take(ban, "representations")
     ban.representations, ban.representations_on = representations, received_on
     ban.representations_weighed = weighed
     ban.representations_considered_at = timezone.now()
@@ -474,7 +475,7 @@ def ban_decide(
             )
         if ends_on and (ends_on <= starts_on or ends_on > limit):
             raise WorkflowError(f"A fixed-term bar ends within six months: by {limit:%d %b %Y}.")
-        fields += _take_ban_step(ban, "confirm")
+        fields += ban_step_take(ban, "confirm")
         ban.starts_on, ban.review_on, ban.ends_on = starts_on, review_on, ends_on
         fields += ["starts_on", "review_on", "ends_on"]
         summary = (
@@ -482,7 +483,7 @@ def ban_decide(
             f"review by {review_on:%d %b %Y}"
         )
     else:
-        fields += _take_ban_step(
+        fields += ban_step_take(
             ban, "temporary_lifted" if ban.stage == TEMPORARY else "not_confirmed"
         )
         ban.lifted_on = today
@@ -516,7 +517,7 @@ def ban_review(
     today = timezone.localdate()
     if outcome not in BanReview.Outcome.values:
         raise WorkflowError("Choose continue, vary or lift.")
-    fields = _take_ban_step(ban, f"review_{outcome}")
+    fields = ban_step_take(ban, f"review_{outcome}")
     if outcome == BanReview.Outcome.LIFT:
         ban.lifted_on, ban.lift_reason = today, notes
         fields += ["lifted_on", "lift_reason"]
@@ -611,7 +612,7 @@ def restriction_review(
         raise WorkflowError("That contact restriction is not in force on this case.")
     restriction = Restriction.objects.select_for_update().get(pk=restriction.pk)
     today = timezone.localdate()
-    _take_restriction_step(restriction, "end" if end else "continue", today)
+    restriction_step_take(restriction, "end" if end else "continue", today)
     required(notes, "Record the review's reasons.")
     if end:
         restriction.end_reason = notes
@@ -642,7 +643,7 @@ def bans_expire(*, today: datetime.date | None = None) -> int:
             ban = SiteBan.objects.select_for_update().select_related("person").get(pk=ban_id)
             if ban.stage != CONFIRMED:  # another run got there first
                 continue
-            ban.save(update_fields=_take_ban_step(ban, "expire"))
+            ban.save(update_fields=ban_step_take(ban, "expire"))
             CaseEvent.objects.create(
                 case_id=ban.case_id,
                 kind=CaseEvent.Kind.BAN,

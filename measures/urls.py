@@ -1,5 +1,5 @@
-"""Measures' staff pages. They share the `staff` URL namespace (and /staff/ prefix) with the
-case pages: schoolconduct/urls.py joins the two lists under one include."""
+"""Measures' staff pages, under /staff/ and the `staff:` names with the case pages (added to
+incidents.staff_urls from MeasuresConfig.ready)."""
 
 from django.urls import path
 

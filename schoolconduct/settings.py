@@ -12,7 +12,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "incidents",
     "measures",
     "letters",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -232,7 +233,7 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -309,5 +310,9 @@ CELERY_BEAT_SCHEDULE = {
     "daily-letter-reminders": {
         "task": "letters.tasks.send_letter_reminders",
         "schedule": crontab(hour=7, minute=10),
+    },
+    "governors-reports": {
+        "task": "oversight.tasks.make_governors_reports",
+        "schedule": crontab(hour=6, minute=30),
     },
 }

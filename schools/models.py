@@ -64,6 +64,11 @@ class School(models.Model):
         default=2,
         help_text="School days within which a new report should be triaged (the school's choice).",
     )
+    decision_target_days = models.PositiveSmallIntegerField(
+        default=20,
+        help_text="School days from a report to the decision on the case (the school's own "
+        "target, used in the statistics and the governors' report).",
+    )
     # Site-ban procedure: defaults are the school's choice, not law (DOMAIN.md).
     representation_school_days = models.PositiveSmallIntegerField(
         default=10,

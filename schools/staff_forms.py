@@ -43,6 +43,7 @@ class ProcedureForm(forms.ModelForm):
         model = School
         fields = [
             "triage_target_days",
+            "decision_target_days",
             "representation_school_days",
             "decision_school_days",
             "ban_decision_by",

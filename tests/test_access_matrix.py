@@ -154,3 +154,63 @@ def test_calendar_access(client, school, other_school, head, dsl, office, trust_
     assert client.post(urls["delete"]).status_code == 404
     assert TermDate.objects.filter(pk=term.pk).exists()
     assert not failures, "\n".join(failures)
+
+
+OVERSIGHT = {
+    # Statistics and governors' reports: SLT and trust executives of the school only.
+    "statistics": (R, OK, NF, NF, OK, OK),
+    "governors": (R, OK, NF, NF, OK, OK),
+    "governors-download": (R, OK, NF, NF, OK, NF),
+    # The deadlines calendar: anyone who can open cases (a DSL sees flagged cases' deadlines).
+    "deadlines": (R, OK, OK, NF, OK, OK),
+    "deadline-feed-manage": (R, NA, NA, NF, NA, NA),
+    # The feed needs no sign-in: its secret address is the key (an unknown one is a 404).
+    "deadline-feed": (NF, NF, NF, NF, NF, NF),
+}
+
+
+def test_every_oversight_url_is_in_the_matrix():
+    assert url_names("oversight") == set(OVERSIGHT)
+
+
+@pytest.mark.django_db
+def test_oversight_access(client, school, other_school, head, dsl, office, trust_exec, other_head):
+    from django.core.files.base import ContentFile
+
+    from oversight.models import GovernorsReport
+
+    report = GovernorsReport.objects.create(
+        scope_key=str(school.pk),
+        title="R",
+        term_name="T",
+        term_start="2026-09-01",
+        term_end="2026-12-18",
+    )
+    report.schools.set([school])
+    report.pdf.save("r.pdf", ContentFile(b"%PDF-1.7 test"))
+    users = {
+        "anon": None,
+        "slt": head,
+        "dsl": dsl,
+        "office": office,
+        "trust": trust_exec,
+        "other": other_head,
+    }
+    urls = {
+        "statistics": reverse("oversight:statistics"),
+        "governors": reverse("oversight:governors"),
+        "governors-download": reverse("oversight:governors-download", args=[report.pk]),
+        "deadlines": reverse("oversight:deadlines"),
+        "deadline-feed-manage": reverse("oversight:deadline-feed-manage"),
+        "deadline-feed": reverse("oversight:deadline-feed", args=["not-a-real-token"]),
+    }
+    failures = []
+    for name, expected in OVERSIGHT.items():
+        for role, status in zip(ROLES, expected, strict=True):
+            client.logout()
+            if users[role]:
+                client.force_login(users[role])
+            got = client.get(urls[name]).status_code
+            if got != status:
+                failures.append(f"{role} {name}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)

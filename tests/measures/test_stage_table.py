@@ -71,10 +71,10 @@ def test_every_stage_and_step(bar, step, index):
     expected = EXPECTED[step][index]
     if expected is None:
         with pytest.raises(procedure.WorkflowError, match="not possible now"):
-            procedure._take_ban_step(bar, step)
+            procedure.ban_step_take(bar, step)
         assert SiteBan.objects.get(pk=bar.pk).stage == stage
         return
-    fields = procedure._take_ban_step(bar, step)
+    fields = procedure.ban_step_take(bar, step)
     bar.save(update_fields=fields or None)
     assert SiteBan.objects.get(pk=bar.pk).stage == (stage if expected == S else expected)
 

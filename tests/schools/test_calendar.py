@@ -122,6 +122,7 @@ def test_calendar_page_adds_imports_and_says_defaults_are_the_schools_choice(cli
         {
             "form": "procedure",
             "proc-triage_target_days": 2,
+            "proc-decision_target_days": 20,
             "proc-representation_school_days": 3,
             "proc-decision_school_days": 5,
             "proc-ban_decision_by": "head_teacher",
@@ -146,6 +147,7 @@ def test_calendar_page_inset_duplicates_deletes_and_procedure_saves(client, head
         {
             "form": "procedure",
             "proc-triage_target_days": 3,
+            "proc-decision_target_days": 15,
             "proc-representation_school_days": 7,
             "proc-decision_school_days": 4,
             "proc-ban_decision_by": "any_slt",
@@ -153,3 +155,4 @@ def test_calendar_page_inset_duplicates_deletes_and_procedure_saves(client, head
     )
     school.refresh_from_db()
     assert (school.representation_school_days, school.ban_decision_by) == (7, "any_slt")
+    assert school.decision_target_days == 15

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    """Statistics for SLT and trust executives, and the governors' termly report.
+
+    The top layer: it reads cases, bars and letters, and nothing below imports it."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "oversight"
+    verbose_name = "Oversight"

@@ -1,0 +1,168 @@
+"""Staff pages for statistics and governors' reports: SLT and trust executives only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from incidents.access import case_schools
+from incidents.staff_forms import leads_for_schools
+from incidents.staff_views import case_staff_required, staff_required
+from schools.access import managed_schools
+
+from . import charts, deadlines, governors, stats
+from .forms import DeadlinesForm, GovernorsReportForm, StatisticsForm
+from .models import GovernorsReport
+
+# Counts over time read left to right; the other breakdowns are labelled bars.
+OVER_TIME = {"cases_over_time"}
+
+
+def _schools(request: HttpRequest) -> list:
+    schools = list(managed_schools(request.user).select_related("trust"))
+    if not schools:
+        raise Http404("Statistics are for senior leaders and trust executives.")
+    return schools
+
+
+@staff_required
+@require_safe
+def statistics(request: HttpRequest) -> HttpResponse:
+    schools = _schools(request)
+    form = StatisticsForm(request.GET or None, schools=schools, today=timezone.localdate())
+    chosen = form.chosen_schools()
+    figures = stats.figures(
+        schools=chosen,
+        period=form.chosen_period(),
+        group=form.chosen_group(),
+        bucket=form.chosen_bucket(),
+    )
+    nonce = getattr(request, "csp_nonce", None)
+    series = [s.name for s in chosen]
+    over_time = charts.bar_chart(figures.over_time, series, nonce=str(nonce), horizontal=False)
+    sections = [
+        (b, charts.bar_chart(b, series, nonce=str(nonce), horizontal=b.key not in OVER_TIME))
+        for b in figures.breakdowns
+    ]
+    return render(
+        request,
+        "oversight/statistics.html",
+        {
+            "form": form,
+            "figures": figures,
+            "over_time_chart": over_time,
+            "sections": sections,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _visible_reports(schools: list):
+    ids = {s.pk for s in schools}
+    reports = GovernorsReport.objects.prefetch_related("schools").select_related("made_by")
+    return [r for r in reports if {s.pk for s in r.schools.all()} <= ids]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def governors_reports(request: HttpRequest) -> HttpResponse:
+    schools = _schools(request)
+    today = timezone.localdate()
+    form = GovernorsReportForm(request.POST or None, schools=schools, today=today)
+    if request.method == "POST" and form.is_valid():
+        chosen, term = form.chosen()
+        report = governors.governors_report_make(schools=chosen, term=term, actor=request.user)
+        messages.success(request, f"“{report.title}” is ready to download.")
+        return redirect("oversight:governors")
+    return render(
+        request,
+        "oversight/governors.html",
+        {"form": form, "reports": _visible_reports(schools)[:50]},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@staff_required
+@require_safe
+def governors_download(request: HttpRequest, pk: int) -> FileResponse:
+    schools = _schools(request)
+    report = get_object_or_404(GovernorsReport.objects.prefetch_related("schools"), pk=pk)
+    if not {s.pk for s in report.schools.all()} <= {s.pk for s in schools} or not report.pdf:
+        raise Http404("No such report.")
+    name = f"governors-report-{report.term_start:%Y-%m-%d}.pdf"
+    return FileResponse(
+        report.pdf.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )
+
+
+FEED_SESSION_KEY = "oversight_new_feed_token"
+
+
+@case_staff_required
+@require_safe
+def deadline_calendar(request: HttpRequest) -> HttpResponse:
+    """Every upcoming deadline on the cases this user may open, by week and day."""
+    today = timezone.localdate()
+    schools = list(case_schools(request.user))
+    form = DeadlinesForm(request.GET or None, schools=schools, leads=leads_for_schools(schools))
+    school_id, lead_id = form.chosen()
+    items = deadlines.deadlines_for(request.user, today=today, school_id=school_id, lead_id=lead_id)
+    overdue, weeks = deadlines.by_week(items, today)
+    token = request.session.pop(FEED_SESSION_KEY, None)
+    feed_url = (
+        request.build_absolute_uri(reverse("oversight:deadline-feed", args=[token]))
+        if token
+        else None
+    )
+    return render(
+        request,
+        "oversight/deadlines.html",
+        {
+            "form": form,
+            "overdue": overdue,
+            "weeks": weeks,
+            "today": today,
+            "weeks_ahead": deadlines.WEEKS_AHEAD,
+            "feed_url": feed_url,
+            "has_feed": request.user.calendar_feeds.filter(revoked_at__isnull=True).exists(),
+            "many_schools": len(schools) > 1,
+        },
+    )
+
+
+@case_staff_required
+@require_POST
+def deadline_feed_manage(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("do") == "revoke":
+        deadlines.feed_revoke(user=request.user)
+        messages.success(
+            request, "Your calendar feed is switched off: its address no longer works."
+        )
+    else:
+        request.session[FEED_SESSION_KEY] = deadlines.feed_create(user=request.user)
+        messages.success(
+            request,
+            "Here is your new calendar feed address. Copy it now: it is shown only once, and "
+            "any older address has stopped working.",
+        )
+    return redirect("oversight:deadlines")
+
+
+@csrf_exempt
+@require_safe
+def deadline_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The iCalendar feed, for calendar apps that cannot sign in: the secret address is the
+    key. Unknown and revoked addresses get the same 404."""
+    user = deadlines.feed_user(token)
+    if user is None:
+        raise Http404("No such feed.")
+    body = deadlines.feed_ical(user, today=timezone.localdate())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = 'inline; filename="schoolconduct-deadlines.ics"'
+    return response
