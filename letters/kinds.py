@@ -8,6 +8,8 @@ holds other children's names.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 
 from django.db import models
@@ -220,13 +222,20 @@ LAYOUT_FIELDS = frozenset(
 )
 
 
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
 def checklist(kind: str, body: str, values: dict[str, str]) -> list[tuple[str, str, bool, bool]]:
     """The kind's required elements for the editor's checklist: (field, label, present,
-    printed by the layout). An element is present when the text uses it and it has a value."""
+    printed by the layout). An element is present when it has a value and the text uses its
+    field — or already states the value itself (a draft written before drafts kept their
+    fields, or a value typed out in full)."""
     items = []
+    plain = _plain(body)
     for name in REQUIRED[kind]:
-        has_value = bool((values.get(name) or "").strip())
+        value = " ".join((values.get(name) or "").split())
         layout = is_layout(name)
-        present = has_value and (layout or f"[[{name}]]" in body)
+        present = bool(value) and (layout or f"[[{name}]]" in body or value in plain)
         items.append((name, FIELDS[name].label, present, layout))
     return items

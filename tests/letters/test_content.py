@@ -361,3 +361,14 @@ def test_a_value_is_merged_once_and_never_parsed_again():
         "<p>[[school_email]]</p>"
         "<p>Call 01632 960999 about [[reporter_name]] &lt;b&gt;x&lt;/b&gt;.</p>"
     )
+
+
+@pytest.mark.django_db
+def test_a_draft_whose_values_are_written_out_still_ticks_them(case, head, parent):
+    """Drafts made before drafts kept their fields hold the merged text: still approvable."""
+    letter = draft(case, head, parent)
+    merged = services.letter_merged_body(letter)
+    type(letter).objects.filter(pk=letter.pk).update(body_html=merged)
+    letter.refresh_from_db()
+    assert all(present for _n, _l, present, _x in services.letter_checklist(letter))
+    services.letter_approve(letter=letter, actor=head)

@@ -233,12 +233,15 @@ function setUp(root) {
   const checklist = document.querySelectorAll("[data-required-field]");
   const sync = () => {
     const html = fromEditorHtml(editor.getHTML());
+    const text = editor.getText().replace(/\s+/g, " ");
     hidden.value = html;
     buttons.forEach(({ spec, b }) => b.setAttribute("aria-pressed", spec.active(editor) ? "true" : "false"));
     checklist.forEach((item) => {
       const name = item.dataset.requiredField;
       if (item.dataset.layout === "true") return;
-      const present = html.includes("[[" + name + "]]") && Boolean((values[name] || {}).value);
+      // As on the server: the field is used, or its value is already written out in full.
+      const value = ((values[name] || {}).value || "").replace(/\s+/g, " ").trim();
+      const present = Boolean(value) && (html.includes("[[" + name + "]]") || text.includes(value));
       item.classList.toggle("present", present);
       const state = item.querySelector("[data-state]");
       if (state) state.textContent = present ? "present" : "missing";
