@@ -372,3 +372,20 @@ def test_a_draft_whose_values_are_written_out_still_ticks_them(case, head, paren
     letter.refresh_from_db()
     assert all(present for _n, _l, present, _x in services.letter_checklist(letter))
     services.letter_approve(letter=letter, actor=head)
+
+
+@pytest.mark.django_db
+def test_a_correction_starts_from_the_letter_with_its_fields_again(case, head, parent):
+    letter = draft(case, head, parent)
+    services.letter_update_draft(
+        letter=letter,
+        actor=head,
+        title=letter.title,
+        body_html=letter.body_html + "<p>Added before approval.</p>",
+    )
+    approved_pdf(letter, head)
+    assert "[[" not in letter.body_html  # the issued text is merged and frozen
+    correction = services.letter_correct(letter=letter, actor=head)
+    assert "[[conduct_summary]]" in correction.body_html
+    assert "Added before approval." in correction.body_html
+    assert all(present for _n, _l, present, _x in services.letter_checklist(correction))
