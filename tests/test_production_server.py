@@ -206,3 +206,21 @@ def test_the_lockout_counts_the_address_the_proxy_saw(server):
     head = Browser(server, "203.0.113.5")
     response, _ = head.sign_in(PASSWORD)
     assert response.status == 302 and response.headers["Location"] == "/staff/"
+
+
+def test_the_compose_healthcheck_passes_against_the_production_server(server):
+    """docker-compose's web healthcheck, run as written against the real server."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["web"]["healthcheck"]["test"]
+    assert command[:3] == ["CMD", "python", "-c"]
+    code = command[3].replace("127.0.0.1:8000", f"127.0.0.1:{server}")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "ALLOWED_HOSTS": f"{HOST},www.{HOST}"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
