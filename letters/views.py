@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
+from incidents.wording import unconfirmed_wording
 from schools.models import School, Trust
 
 from . import services
@@ -93,13 +94,19 @@ def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
     if not access.can_manage:
         raise Http404("Not available.")
     case = access.case
+    # Unconfirmed public wording holds every kind: said once, above the list.
+    wording = unconfirmed_wording(case)
     kinds = [
-        (k, letters_blocked_reason(case, to_reporter=k in TO_REPORTER))
+        (k, "" if wording else letters_blocked_reason(case, to_reporter=k in TO_REPORTER))
         for k in LetterKind
         if k not in TO_REPORTER or access.can_see_reporter
     ]
     letters = letters_visible_to(request.user).filter(case=case)
-    return render(request, "letters/kinds.html", {"case": case, "kinds": kinds, "letters": letters})
+    return render(
+        request,
+        "letters/kinds.html",
+        {"case": case, "kinds": kinds, "letters": letters, "wording": wording},
+    )
 
 
 # --- one letter ------------------------------------------------------------------------------
