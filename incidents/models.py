@@ -177,6 +177,9 @@ class Case(models.Model):
     )
     # Allegation against staff: head + LADO within one working day.
     lado_due = models.DateField(null=True, blank=True, editable=False)
+    # The LADO's recorded decision on an allegation: nothing is done against the parent before.
+    lado_decision = models.TextField(blank=True, editable=False)
+    lado_decided_on = models.DateField(null=True, blank=True, editable=False)
     # What the public typed, as confirmed or reworded by staff (at triage, or later with the
     # "wording" action). Letters use only these, never the parent's own words.
     group_wording = models.CharField(
