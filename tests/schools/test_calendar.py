@@ -145,7 +145,7 @@ def test_calendar_page_adds_imports_and_says_defaults_are_the_schools_choice(cli
             "proc-ban_decision_by": "head_teacher",
         },
     )
-    assert "greater than or equal to 5" in short.text
+    assert "Allow at least 5 school days for representations" in short.text
 
 
 @pytest.mark.django_db
