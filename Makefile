@@ -30,10 +30,11 @@ beat: venv ## Run Celery beat (needs CELERY_BROKER_URL)
 	$(PY) -m celery -A schoolconduct beat --loglevel=info
 
 test: venv ## Run the whole test suite, browser journeys in Chromium included
-	bash scripts/system-deps.sh pdf browser
+	bash scripts/system-deps.sh pdf browser oidc
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-e2e: venv ## Run only the browser journeys
+	bash scripts/system-deps.sh browser oidc
 	$(PY) -m pytest tests/e2e
 
 lint: venv ## ruff lint and format check; mypy on incidents, measures and letters

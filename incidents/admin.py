@@ -39,10 +39,17 @@ class CaseAdmin(admin.ModelAdmin):
         "safeguarding_decided_at",
         "safeguarding_decided_by",
         "lado_due",
+        # Severity and lead belong to the workflow too (triage, "change the lead"), which
+        # checks who may lead and writes the chronology; the admin only shows them.
+        "severity",
+        "lead",
     )
-    fields = (*readonly_fields, "severity", "lead")
+    fields = readonly_fields
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Q
 
 from schools.models import Group, Rule, School
 
+from .access import roles_for
 from .models import Case, CaseStatus, Nature, Severity
 
 
@@ -84,10 +87,27 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        matching = Case.objects.filter(
-            Q(reference__icontains=value)
-            | Q(persons__full_name__icontains=value)
-            | Q(reports__content__icontains=value)
-            | Q(reports__poster_description__icontains=value)
+        named = Case.objects.filter(
+            Q(reference__icontains=value) | Q(persons__full_name__icontains=value)
         ).values("pk")
-        return queryset.filter(pk__in=matching)
+        typed = Case.objects.filter(
+            Q(reports__content__icontains=value) | Q(reports__poster_description__icontains=value)
+        )
+        about_reporter = Q()
+        for word in set(re.findall(r"\w{4,}", value)):
+            about_reporter |= (
+                Q(reports__reporter_name__icontains=word)
+                | Q(reports__reporter_email__icontains=word)
+                | Q(reports__reporter_phone__icontains=word)
+            )
+        if self.request is not None and about_reporter:
+            # Searching the report text for the reporter's name would tell a user the rule
+            # excludes who reported (the case page hides it; the search must not confirm a
+            # guess): outside the schools where they may see the reporter, a search that
+            # touches a case's reporter doesn't match that case's text.
+            visible = roles_for(self.request.user).reporter_schools
+            typed = typed.filter(
+                Q(school_id__in=visible)
+                | ~Q(pk__in=Case.objects.filter(about_reporter).values("pk"))
+            )
+        return queryset.filter(Q(pk__in=named) | Q(pk__in=typed.values("pk")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
@@ -224,6 +225,17 @@ class Case(models.Model):
     )
     # Allegation against staff: head + LADO within one working day.
     lado_due = models.DateField(null=True, blank=True, editable=False)
+    # The LADO's recorded decision on an allegation: nothing is done against the parent before.
+    lado_decision = models.TextField(blank=True, editable=False)
+    lado_decided_on = models.DateField(null=True, blank=True, editable=False)
+    # What the public typed, as confirmed or reworded by staff (at triage, or later with the
+    # "wording" action). Letters use only these, never the parent's own words.
+    group_wording = models.CharField(
+        "group or platform, as letters name it", max_length=200, blank=True, editable=False
+    )
+    poster_wording = models.CharField(
+        "who posted it, in the school's words", max_length=200, blank=True, editable=False
+    )
     # Decision
     actions = models.JSONField(default=list, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -264,6 +276,26 @@ class Case(models.Model):
                 )
         super().save(*args, **kwargs)
         self._workflow_allowed = False
+
+    def clean(self) -> None:
+        """The lead can only be one of the school's SLT or its trust's executives, active.
+
+        The workflow checks the same rule when it assigns a lead; this covers any form or
+        import that calls `full_clean`.
+        """
+        super().clean()
+        lead = self.lead
+        if lead is None or self.school_id is None:
+            return
+        from schools.access import roles_for
+
+        if not (lead.is_active and roles_for(lead).manages(self.school)):
+            raise ValidationError(
+                {
+                    "lead": "The case lead must be one of the school's senior leadership team "
+                    "or an executive of its trust."
+                }
+            )
 
     @property
     def is_open(self) -> bool:
@@ -499,6 +531,7 @@ class CaseEvent(AppendOnlyModel):
         RESTRICTION = "restriction", "Contact restriction"
         NOTE = "note", "Note"
         LETTER = "letter", "Letter"
+        WORDING = "wording", "Wording confirmed for letters"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind)

@@ -41,10 +41,8 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
     school_obj = get_public_school(school)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, school=school_obj)
-        if form.is_bot():
-            # Look like success to a bot; save nothing.
-            logger.info("Honeypot filled on the report form; nothing saved.")
-            return render(request, "public/report_thanks.html", {"school": school_obj})
+        # Counted before the honeypot check, so a bot filling the honeypot still uses up its
+        # address's allowance and is refused like anyone else once over it.
         if not ratelimit.hit(
             scope="report",
             key=ratelimit.client_ip(request),
@@ -53,6 +51,10 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
             return _too_many(
                 request, "public/report_form.html", {"school": school_obj, "form": form}
             )
+        if form.is_bot():
+            # Look like success to a bot; save nothing.
+            logger.info("Honeypot filled on the report form; nothing saved.")
+            return render(request, "public/report_thanks.html", {"school": school_obj})
         if form.is_valid():
             report_obj, code = services.report_submit(
                 school=school_obj, details=form.details(), images=form.cleaned_data["screenshots"]
@@ -73,28 +75,32 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def receipt(request: HttpRequest, school: str) -> HttpResponse:
+    """The reference and, in exactly one response, the follow-up code.
+
+    The first response that shows the code removes it from the session: a reload, the back
+    button or a later visit shows the reference and how to follow up, never the code again.
+    "I have saved it" forgets the receipt altogether.
+    """
     school_obj = get_public_school(school)
-    if request.method == "POST":
-        # "I have saved my code": forget it and finish.
-        if not request.POST.get("saved"):
-            receipt_data = request.session.get(RECEIPT_SESSION_KEY)
-            return render(
-                request,
-                "public/receipt.html",
-                {
-                    "school": school_obj,
-                    "receipt": receipt_data,
-                    "saved_error": True,
-                },
-                status=400 if receipt_data else 200,
-            )
-        request.session.pop(RECEIPT_SESSION_KEY, None)
-        messages.success(request, "Thank you. Your report has been sent to the school.")
-        return redirect(school_obj)
     receipt_data = request.session.get(RECEIPT_SESSION_KEY)
     if not receipt_data or receipt_data.get("school") != school_obj.slug:
         receipt_data = None
-    return render(request, "public/receipt.html", {"school": school_obj, "receipt": receipt_data})
+    if request.method == "POST" and request.POST.get("saved"):
+        request.session.pop(RECEIPT_SESSION_KEY, None)
+        messages.success(request, "Thank you. Your report has been sent to the school.")
+        return redirect(school_obj)
+    code = receipt_data.get("code") if receipt_data else None
+    if receipt_data and code:
+        request.session[RECEIPT_SESSION_KEY] = {
+            k: v for k, v in receipt_data.items() if k != "code"
+        }
+    saved_error = request.method == "POST" and bool(code)
+    return render(
+        request,
+        "public/receipt.html",
+        {"school": school_obj, "receipt": receipt_data, "code": code, "saved_error": saved_error},
+        status=400 if saved_error else 200,
+    )
 
 
 def _granted_report(request: HttpRequest):

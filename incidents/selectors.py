@@ -13,6 +13,7 @@ from schools.models import Rule
 
 from . import deadlines
 from .access import cases_visible_to, roles_for
+from .identity import ReporterIdentity
 from .models import (
     AccessLog,
     Case,
@@ -214,4 +215,8 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
         if access.can_see_reporter
         else [],
         "rules": list(case.rules.all()),
+        # What typed text must hide from a user who may not see the reporter.
+        "hidden_reporter": None
+        if access.can_see_reporter
+        else ReporterIdentity.of_reports(reports, first_names=True),
     } | {key: value for part in CASE_PAGE_PARTS for key, value in part(case, user).items()}

@@ -153,8 +153,15 @@ def report_authenticate(*, reference: str, code: str) -> Report | None:
     report = Report.objects.select_related("case", "school").filter(reference=reference).first()
     # Compare even when the reference is unknown, so timing does not reveal which it was.
     stored = report.followup_code_hash if report else "0" * 64
-    matches = codes.check_followup_code(code, stored)
-    return report if (report and matches) else None
+    matches, old_key = codes.match_followup_code(code, stored)
+    if not (report and matches):
+        return None
+    if old_key:
+        # Made with a key being retired: store it under the current key, so the old key can
+        # be dropped from the fallbacks once parents have been back.
+        report.followup_code_hash = codes.hash_followup_code(code)
+        report.save(update_fields=["followup_code_hash"])
+    return report
 
 
 def report_add_information(*, report: Report, body: str, images: list[InspectedImage]) -> Message:

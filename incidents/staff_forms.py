@@ -11,10 +11,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
 
 from schools.models import Role, Rule
 
 from . import evidence, workflow
+from .access import roles_for
+from .identity import ReporterIdentity
 from .models import (
     Case,
     CaseStatus,
@@ -29,6 +32,7 @@ from .models import (
     Target,
     tidy_name,
 )
+from .wording import public_wording
 from .workflow import GATHER_KINDS, Effect, person_history, usual_next_step
 
 
@@ -87,7 +91,45 @@ class ActionForm(forms.Form):
         raise NotImplementedError
 
 
-class TriageForm(ActionForm):
+class WordingMixin:
+    """Fields to confirm or reword what the public typed, before letters may use it. Each is
+    shown only when a report has such words, pre-filled with them."""
+
+    fields: dict
+    case: Case
+    user: Any
+
+    def add_wording_fields(self) -> None:
+        typed = public_wording(self.case)
+        if not roles_for(self.user).sees_reporter(self.case.school):
+            # The parent's words may name the reporter: hidden from whoever the rule excludes.
+            hidden = ReporterIdentity.of_reports(self.case.reports.all(), first_names=True)
+            typed = {key: hidden.redact(text) for key, text in typed.items()}
+        if typed["group"]:
+            self.fields["group_wording"] = forms.CharField(
+                label="Group or platform, as letters will name it",
+                initial=self.case.group_wording or typed["group"],
+                max_length=200,
+                # Help text is rendered as HTML: the parent's words are escaped.
+                help_text=format_html(
+                    "The parent typed “{}”. Confirm it or reword it: letters use only these words.",
+                    typed["group"],
+                ),
+                error_messages={"required": "Confirm or reword the group the parent named."},
+            )
+        if typed["poster"]:
+            self.fields["poster_wording"] = forms.CharField(
+                label="Who posted it, in the school's words",
+                initial=self.case.poster_wording or typed["poster"],
+                max_length=200,
+                help_text=format_html(
+                    "The parent typed “{}”. Confirm it or reword it.", typed["poster"]
+                ),
+                error_messages={"required": "Confirm or reword who the parent says posted it."},
+            )
+
+
+class TriageForm(WordingMixin, ActionForm):
     severity = forms.ChoiceField(choices=[("", "Choose…"), *Severity.choices])
     nature = forms.ChoiceField(
         label="Nature of the conduct", choices=[("", "Choose…"), *Nature.choices]
@@ -128,6 +170,8 @@ class TriageForm(ActionForm):
         self.fields["rules"].initial = list(reported)
         if self.case.safeguarding_flag:
             self.fields["safeguarding_screen"].initial = SafeguardingScreen.CONCERN
+        self.add_wording_fields()
+        self.fields["rationale"] = self.fields.pop("rationale")  # the notes stay last
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -142,6 +186,22 @@ class TriageForm(ActionForm):
             rules=data["rules"],
             rationale=data["rationale"],
             targeted_staff=data["targeted_staff"],
+            group_wording=data.get("group_wording", ""),
+            poster_wording=data.get("poster_wording", ""),
+        )
+
+
+class WordingForm(WordingMixin, ActionForm):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.add_wording_fields()
+
+    def submit(self) -> Effect:
+        return workflow.case_wording_confirm(
+            self.case,
+            self.user,
+            group_wording=self.cleaned_data.get("group_wording", ""),
+            poster_wording=self.cleaned_data.get("poster_wording", ""),
         )
 
 
@@ -502,6 +562,7 @@ class ReissueCodeForm(ActionForm):
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "triage": TriageForm,
+    "wording": WordingForm,
     "merge": MergeForm,
     "gather": GatherForm,
     "meeting": MeetingForm,

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path, reverse_lazy
 
+from staffauth import views as sign_in_views
+
 from . import staff_views
 
 app_name = "staff"
@@ -20,14 +22,10 @@ urlpatterns = [
     path("cases/<str:reference>/<slug:action>/", staff_views.case_action, name="case-action"),
     path("evidence/<int:pk>/", staff_views.evidence_view, name="evidence"),
     path("evidence/<int:pk>/original/", staff_views.evidence_original, name="evidence-original"),
-    # Sign-in and password reset (an administrator "invites" staff by sending a reset link).
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="staff/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    # Sign-in (password then a second factor, a passkey, or the school's own account) and
+    # the invitation: an administrator sends a set-password link, and accepting it leads on to
+    # setting up a second factor.
+    path("sign-in/", sign_in_views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -46,10 +44,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="staff/password_reset_confirm.html",
-            success_url=reverse_lazy("staff:password-reset-complete"),
-        ),
+        sign_in_views.AcceptInvitationView.as_view(),
         name="password-reset-confirm",
     ),
     path(

@@ -23,6 +23,7 @@ from .access import (
 )
 from .filters import CaseFilter
 from .forms import ReportForm
+from .identity import ReporterIdentity
 from .models import AccessLog, Channel, Evidence, Outcome, Target
 from .staff_forms import ACTION_FORMS, FOLLOW_UPS, MergeInForm, leads_for_schools
 
@@ -77,6 +78,7 @@ def _case_filter(request: HttpRequest) -> CaseFilter:
         queryset=selectors.case_list(user=request.user),
         schools=schools,
         leads=leads_for_schools(schools),
+        request=request,
     )
 
 
@@ -169,6 +171,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "action_links": [
                 (name, workflow.TRANSITIONS[name].label)
                 for name in workflow.available_actions(case=case, actor=request.user)
+                if name != "wording" or _has_public_wording(context["reports"])
             ],
             "targets_display": [Target(t).label for t in case.targets if t in Target.values],
             "actions_display": [Outcome(a).label for a in case.actions if a in Outcome.values],
@@ -180,13 +183,28 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "staff/case_detail.html", context)
 
 
+def _has_public_wording(reports) -> bool:
+    """Whether a report has words typed by the public that letters could use."""
+    return any(
+        (r.group_id is None and r.group_other.strip()) or r.poster_description.strip()
+        for r in reports
+    )
+
+
 @case_staff_required
 @require_safe
 def case_chronology_print(request: HttpRequest, reference: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
     _log(request, AccessLog.Action.PRINT_CHRONOLOGY, case=access.case)
     events = access.case.events.select_related("actor").order_by("created_at", "pk")
-    return render(request, "staff/chronology_print.html", {"case": access.case, "events": events})
+    hidden = None
+    if not access.can_see_reporter:
+        hidden = ReporterIdentity.of_reports(access.case.reports.all(), first_names=True)
+    return render(
+        request,
+        "staff/chronology_print.html",
+        {"case": access.case, "events": events, "hidden_reporter": hidden},
+    )
 
 
 @case_staff_required

@@ -1,5 +1,7 @@
 """Who may see which letter. Office staff see only what they print: approved letters to
-parents of their school — never drafts, never letters to the reporter, never case content."""
+parents of their school — never drafts, never letters to the reporter, never case content.
+A letter to the reporter names them, so it exists only for users who may see the reporter
+(`StaffRoles.sees_reporter`: SLT and DSL of the school — not a trust executive)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ def queue_schools(user) -> QuerySet[School]:
 def letters_visible_to(user) -> QuerySet[Letter]:
     roles = roles_for(user)
     managed = Q(case__school_id__in=roles.slt) | Q(case__school__trust_id__in=roles.trusts)
+    # The reporter rule: a letter to the reporter only where the user may see the reporter.
+    managed &= ~Q(kind__in=TO_REPORTER) | Q(case__school_id__in=roles.reporter_schools)
     office = (
         Q(case__school_id__in=roles.office)
         & Q(status__in=OFFICE_STATUSES)

@@ -8,6 +8,7 @@ import logging
 from django.utils import timezone
 
 from incidents.deadlines import Due, reminder_send
+from schools.access import sees_reporter
 from schools.calendar import add_working_days
 
 from .models import Letter, LetterStatus
@@ -17,6 +18,15 @@ logger = logging.getLogger(__name__)
 LABELS = {"letter_not_sent": "Approved letter not yet sent"}
 # Working days an approved letter may wait before the lead is reminded.
 SEND_WITHIN_WORKING_DAYS = 3
+
+
+def _who_sends(letter: Letter) -> tuple[str, ...]:
+    """The case lead — unless the letter is to the reporter and the lead may not see the
+    reporter (a trust executive): then the head teacher, who can open it."""
+    lead = letter.case.lead
+    if letter.to_reporter and lead is not None and not sees_reporter(lead, letter.case.school):
+        return ("head",)
+    return ("lead",)
 
 
 def letters_due(*, today: datetime.date) -> list[Due]:
@@ -36,7 +46,7 @@ def letters_due(*, today: datetime.date) -> list[Due]:
                     letter.case,
                     due,
                     f"letter:{letter.pk}",
-                    ("lead",),
+                    _who_sends(letter),
                 )
             )
     return items

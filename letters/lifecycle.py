@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from incidents.models import Case, CaseStatus
-from incidents.workflow import MANAGE, OFFICE, case_letter_record, may
+from incidents.wording import unconfirmed_wording
+from incidents.workflow import MANAGE, OFFICE, case_letter_record, lado_hold, may
+from schools.access import sees_reporter
 
 from .models import Letter, LetterStatus
 
@@ -100,6 +102,12 @@ class LetterStepError(Exception):
 
 def letters_blocked_reason(case: Case, *, to_reporter: bool) -> str:
     """Why a letter can't be drafted or approved on this case now ("" if it can)."""
+    typed = unconfirmed_wording(case)
+    if typed:
+        return (
+            f"The group the parent named (“{typed}”) has not been confirmed for letters: "
+            "use “Confirm the wording for letters” on the case page first."
+        )
     if to_reporter:
         return ""
     if case.status not in (CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING):
@@ -109,6 +117,11 @@ def letters_blocked_reason(case: Case, *, to_reporter: bool) -> str:
         )
     if case.safeguarding_flag and not case.safeguarding_decided_at:
         return "Letters to the parent are on hold until the DSL records a safeguarding decision."
+    if lado_hold(case):
+        return (
+            "Letters to the parent are on hold: this is an allegation against a member of "
+            "staff, and the LADO referral and the LADO's decision come first."
+        )
     return ""
 
 
@@ -118,6 +131,9 @@ def case_refusal(name: str, *, case: Case, actor: Any, to_reporter: bool) -> str
     step = STEPS[name]
     if not step.who or not may(actor, case.school, step.who):
         return step.denied
+    if to_reporter and not sees_reporter(actor, case.school):
+        # A letter to the reporter names them: the reporter rule, not "manages", decides.
+        return "Only the school's senior leaders and DSLs deal with letters to the reporter."
     if step.held_by_case:
         return letters_blocked_reason(case, to_reporter=to_reporter)
     return ""
@@ -155,18 +171,15 @@ def letter_claim(
     return bool(claimed)
 
 
-def letter_record(
-    letter: Letter, actor: Any, name: str, summary: str, *, case: Case | None = None
-) -> None:
+def letter_record(letter: Letter, actor: Any, name: str, summary: str) -> None:
     """Write the step on the case chronology; the table's check runs again there, on the
     locked case (the case may have changed since the letter was loaded)."""
-    case = case or letter.case
 
     def guard(locked: Case) -> str:
         return case_refusal(name, case=locked, actor=actor, to_reporter=letter.to_reporter)
 
     case_letter_record(
-        case,
+        letter.case,
         actor,
         summary=summary,
         data={"step": name, "letter": letter.pk, "kind": letter.kind},

@@ -15,7 +15,6 @@ import logging
 import uuid
 from typing import Any
 
-import nh3
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
@@ -24,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from incidents.identity import ReporterIdentity, html_paragraphs
 from incidents.models import Case, Person, Report
 from incidents.workflow import WorkflowError, case_reporter_message
 from schoolconduct.formats import long_date
@@ -199,22 +199,60 @@ def _signatory_title(user, school: School) -> str:
     return "Head Teacher" if membership and membership.is_head_teacher else ""
 
 
-def _reporter_identity(case: Case) -> list[str]:
-    """Every reporter detail on the case, to keep out of letters to anyone else."""
-    values = []
-    for report in case.reports.all():
-        values += [report.reporter_name, report.reporter_email, report.reporter_phone]
-    return [v.strip() for v in values if v and len(v.strip()) >= 3]
+def _reporter_identity(
+    case: Case, *, recipient: str = "", to_report: Report | None = None
+) -> ReporterIdentity:
+    """Every reporter of the case the letter is not addressed to — all of them for a letter
+    to the parent; the others for a letter to one reporter (two parents who reported the same
+    post never learn of each other). A surname the recipient shares is not refused on its own
+    (their full name still is)."""
+    reports = case.reports.all()
+    if to_report is not None:
+        reports = reports.exclude(pk=to_report.pk)
+    return ReporterIdentity.of_reports(reports, except_names=[recipient])
 
 
-def _check_no_reporter(case: Case, text: str) -> None:
-    plain = nh3.clean(text, tags=set()).lower()
-    for value in _reporter_identity(case):
-        if value.lower() in plain:
+def _letter_parts(title: str, body_html: str, address: str = "") -> list[tuple[str, str]]:
+    """A letter's text as (where, plain text), in reading order, for saying where a
+    problem is."""
+    parts = [("the title", title)]
+    parts += [
+        (f"the letter body, paragraph {n}", text)
+        for n, text in enumerate(html_paragraphs(body_html), start=1)
+    ]
+    if address.strip():
+        parts.append(("the recipient's address", address))
+    return parts
+
+
+def _check_no_reporter(identity: ReporterIdentity, parts: list[tuple[str, str]]) -> None:
+    """Refuse (LetterError) if any part names the reporter, saying where and quoting it."""
+    for where, text in parts:
+        hits = identity.find(text)
+        if hits:
+            hit = hits[0]
             raise LetterError(
-                "This letter mentions the person who reported the concern. "
-                "Letters to anyone but the reporter must never name them."
+                f"The reporter's {hit.what} appears in {where}: “{hit.quote(text)}”. "
+                "Letters to anyone but the reporter must never name them: take it out "
+                "and save again."
             )
+
+
+def _check_pdf_no_reporter(letter: Letter, identity: ReporterIdentity) -> None:
+    """Render the letter as it will print and check the text pypdf extracts from it: the
+    letterhead, address block and signature are checked too, as the printer will see them."""
+    from pypdf import PdfReader
+
+    from .rendering import letter_pdf
+
+    reader = PdfReader(io.BytesIO(letter_pdf(letter).data))
+    _check_no_reporter(
+        identity,
+        [
+            (f"the rendered PDF, page {n}", page.extract_text() or "")
+            for n, page in enumerate(reader.pages, start=1)
+        ],
+    )
 
 
 # --- the letter lifecycle -------------------------------------------------------------------
@@ -293,8 +331,13 @@ def letter_draft(
             f"A {kind.label.lower()} needs: " + ", ".join(_missing_label(n) for n in missing) + "."
         )
     body = placeholders.without_sign_off(body)
-    if not to_reporter:
-        _check_no_reporter(case, placeholders.merge(body, merge_values))
+    _check_no_reporter(
+        _reporter_identity(
+            case, recipient=recipient_name, to_report=report if to_reporter else None
+        ),
+        [(f"“{FIELDS[k].label}”", v) for k, v in merge_values.items() if k in FIELDS]
+        + _letter_parts(title, placeholders.merge(body, merge_values), address),
+    )
     with transaction.atomic():
         letter = Letter.objects.create(
             case=case,
@@ -322,7 +365,7 @@ def letter_draft(
             letter,
             actor,
             step,
-            f"{kind.label} drafted to {recipient_name}"
+            f"{kind.label} drafted{_to_whom(letter)}"
             + (
                 f" (correcting the letter of {corrects.approved_at:%d %b %Y})"
                 if corrects and corrects.approved_at
@@ -388,6 +431,13 @@ def letter_merged_body(letter: Letter) -> str:
     return placeholders.merge(letter.body_html, letter_values(letter))
 
 
+def _to_whom(letter: Letter) -> str:
+    """ " to <recipient>" for a chronology line — nothing for a letter to the reporter: the
+    chronology is read by people who may not know who reported ("Outcome to the reporter
+    approved" already says who it is for)."""
+    return "" if letter.to_reporter else f" to {letter.recipient_name}"
+
+
 def _record(letter: Letter, actor, step: str, summary: str) -> None:
     try:
         letter_record(letter, actor, step, summary)
@@ -432,8 +482,11 @@ def letter_update_draft(
             errors += error.messages
     if errors:
         raise LetterError(errors)
-    if not letter.to_reporter:
-        _check_no_reporter(letter.case, placeholders.merge(clean, context) + " " + title)
+    _check_no_reporter(
+        _reporter_identity(letter.case, recipient=letter.recipient_name, to_report=letter.report),
+        [(f"“{FIELDS[k].label}”", str(v)) for k, v in context.items() if k in FIELDS]
+        + _letter_parts(title, placeholders.merge(clean, context)),
+    )
     letter.title, letter.body_html, letter.context = title.strip(), clean, context
     letter.save(update_fields=["title", "body_html", "context"])
     return letter
@@ -459,16 +512,21 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
         }
         # The draft's text with its values, merged once and for good.
         merged = placeholders.merge(locked.body_html, letter_values(locked))
-        if not locked.to_reporter:
-            _check_no_reporter(locked.case, merged + " " + locked.title)
+        identity = _reporter_identity(
+            locked.case, recipient=locked.recipient_name, to_report=locked.report
+        )
+        _check_no_reporter(identity, _letter_parts(locked.title, merged, locked.recipient_address))
         locked.body_html = merged
+        if identity:
+            # What the printer will see: letterhead, address block and signature included.
+            _check_pdf_no_reporter(locked, identity)
         locked.approved_by, locked.approved_at = actor, timezone.now()
         locked.save(update_fields=[*fields, "approved_by", "approved_at", "context", "body_html"])
         _record(
             locked,
             actor,
             "approved",
-            f"{locked.get_kind_display()} to {locked.recipient_name} approved",
+            f"{locked.get_kind_display()}{_to_whom(locked)} approved",
         )
         if locked.corrects_id:
             Letter.objects.filter(pk=locked.corrects_id).update(superseded_by=locked)
@@ -545,7 +603,7 @@ def letters_mark_printed(*, letters: list[Letter], actor) -> int:
                 locked,
                 actor,
                 "printed",
-                f"{locked.get_kind_display()} to {locked.recipient_name} printed",
+                f"{locked.get_kind_display()}{_to_whom(locked)} printed",
             )
             count += 1
     return count
@@ -601,8 +659,8 @@ def _letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.d
             letter,
             actor,
             "sent",
-            f"{letter.get_kind_display()} to "
-            f"{letter.recipient_name} sent ({SendMethod(method).label.lower()}, "
+            f"{letter.get_kind_display()}{_to_whom(letter)} "
+            f"sent ({SendMethod(method).label.lower()}, "
             f"{_date(sent_on)})",
         )
         if method == SendMethod.EMAIL:

@@ -47,17 +47,19 @@ def join_dates(dates: list[datetime.date]) -> str:
 
 
 def case_values(case: Case) -> dict[str, str]:
-    """The facts: every post's date (a merged case has several), the groups, the rules."""
+    """The facts: every post's date (a merged case has several), the groups (as staff
+    confirmed them), the rules."""
     reports = list(case.reports.select_related("group").order_by("posted_on", "received_at"))
     rules = list(case.rules.all()) or [rule for report in reports for rule in report.rules.all()]
     titles = list(dict.fromkeys(rule.title for rule in rules))
     groups = []
     for report in reports:
-        name = report.group_other
         if report.group is not None:
-            name = f"{report.group.name} ({report.group.get_platform_display()})"
-        if name:
-            groups.append(name)
+            groups.append(f"{report.group.name} ({report.group.get_platform_display()})")
+        elif report.group_other and case.group_wording:
+            # Never the parent's own words: only what staff confirmed at triage (a letter is
+            # refused while they are unconfirmed: letters_blocked_reason).
+            groups.append(case.group_wording)
     groups = list(dict.fromkeys(groups))
     return {
         "case_reference": case.reference,

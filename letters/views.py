@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
+from incidents.wording import unconfirmed_wording
 from schools.models import School, Trust
 
 from . import placeholders, services, values
@@ -60,6 +61,8 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     case = access.case
     if not access.can_manage or kind not in LetterKind.values:
         raise Http404("Not available.")
+    if kind in TO_REPORTER and not access.can_see_reporter:
+        raise Http404("Not available.")
     blocked = letters_blocked_reason(case, to_reporter=kind in TO_REPORTER)
     recorded = values.procedure_values(case)
     initial = {
@@ -104,9 +107,18 @@ def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
     if not access.can_manage:
         raise Http404("Not available.")
     case = access.case
-    kinds = [(k, letters_blocked_reason(case, to_reporter=k in TO_REPORTER)) for k in LetterKind]
+    # Unconfirmed public wording holds every kind: said once, above the list.
+    wording = unconfirmed_wording(case)
+    kinds = [
+        (k, "" if wording else letters_blocked_reason(case, to_reporter=k in TO_REPORTER))
+        for k in LetterKind
+        if k not in TO_REPORTER or access.can_see_reporter
+    ]
+    letters = letters_visible_to(request.user).filter(case=case)
     return render(
-        request, "letters/kinds.html", {"case": case, "kinds": kinds, "letters": case.letters.all()}
+        request,
+        "letters/kinds.html",
+        {"case": case, "kinds": kinds, "letters": letters, "wording": wording},
     )
 
 

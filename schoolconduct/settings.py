@@ -42,6 +42,16 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="development-only-insecure-key-" + "x" * 40)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
+# Old secret keys still accepted for signatures (sessions, reset links) while rotating.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# The follow-up codes' own HMAC key, so rotating SECRET_KEY does not void parents' codes. Unset:
+# the key derived from SECRET_KEY that earlier versions used (`check --deploy` asks for one).
+# When rotating it, put the old value in the fallbacks: old codes keep working and are
+# re-hashed with the new key when used. Codes made before this setting existed are always
+# checked against the old derivation from SECRET_KEY and SECRET_KEY_FALLBACKS too.
+FOLLOW_UP_CODE_KEY = env.str("FOLLOW_UP_CODE_KEY", default="")
+FOLLOW_UP_CODE_KEY_FALLBACKS = env.list("FOLLOW_UP_CODE_KEY_FALLBACKS", default=[])
+
 # The public address of the site, used in links inside emails (no request at hand there).
 SITE_URL = env.str("SITE_URL", default="" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 if IS_PRODUCTION and not SITE_URL.startswith("https://"):
@@ -60,25 +70,49 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "axes",
+    "auditlog",
     "csp",
     "django_htmx",
+    # After axes: it replaces axes' admin for failed sign-ins with a recorded unlock.
+    "security",
+    # Staff sign-in: allauth's accounts, second factors (TOTP, recovery codes, passkeys) and
+    # the schools' own OpenID Connect sign-in (Microsoft 365, Google Workspace).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "schools",
     "incidents",
     "measures",
     "letters",
     "oversight",
+    "staffauth",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after security, so it marks every response, the lockout page included.
+    "schoolconduct.middleware.PrivateCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Parents' sessions end when the browser closes; staff keep SESSION_COOKIE_AGE.
+    "schoolconduct.middleware.VisitorSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs staff out after the idle timeout or the absolute limit (after messages: it says so).
+    "security.middleware.SessionTimeoutMiddleware",
+    # Tells django-auditlog who is making a change (and from which real address).
+    "security.middleware.AuditlogMiddleware",
+    # A member of staff without a second factor reaches no staff page until they set one up.
+    "staffauth.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before any view reads the body; after CSP and messages so its 413 page renders normally.
+    "schoolconduct.middleware.RequestBodyLimitMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -141,7 +175,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
@@ -164,8 +198,23 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
-# Five 10 MB screenshots plus the form: uploads above this are refused before they are read.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies are capped from their Content-Length before anything reads them
+# (schoolconduct.middleware.RequestBodyLimitMiddleware, 413 page): the largest form is the
+# report form's five 10 MB screenshots (incidents.evidence.MAX_FILES × MAX_BYTES) plus 1 MB
+# for the text and the multipart framing. The production proxy has the same cap
+# (deploy/nginx.conf `client_max_body_size`). Pages with no uploads have their own smaller cap.
+UPLOAD_FILE_MAX_BYTES = 10 * 1024 * 1024
+REQUEST_BODY_MAX_BYTES = 5 * UPLOAD_FILE_MAX_BYTES + 1024 * 1024
+REQUEST_BODY_LIMITS = {
+    "reports:follow-up": 64 * 1024,  # reference and code
+    "reports:follow-up-finish": 64 * 1024,
+    "staff:login": 64 * 1024,
+}
+# Django's own limits apply inside the cap: form fields other than files (2.5 MB is ample for
+# a letter template), how many files one request may carry, and files above 2 MB are spooled
+# to a temporary file rather than held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024 // 2
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
@@ -174,6 +223,8 @@ WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Restores the user after allauth's second-factor step (and after a school sign-in).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -192,19 +243,93 @@ LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:dashboard"
 LOGOUT_REDIRECT_URL = "staff:login"
 
+# Two factors for every member of staff (staffauth, django-allauth's mfa): an authenticator
+# app (TOTP) with recovery codes, or a passkey. Production always enforces it; the demo may
+# switch it off (REQUIRE_TWO_FACTOR=false) and says so on the sign-in page.
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=IS_PRODUCTION)
+if IS_PRODUCTION and not REQUIRE_TWO_FACTOR:
+    raise ImproperlyConfigured("REQUIRE_TWO_FACTOR cannot be switched off in production.")
+ACCOUNT_ADAPTER = "staffauth.adapters.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "staffauth.adapters.StaffSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# allauth's "login_failed" limit (5 wrong codes per user in 5 minutes) guards the second-factor
+# step; the password step is django-axes' (our sign-in form is not allauth's).
+ACCOUNT_LOGOUT_REDIRECT_URL = "staff:login"
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
+MFA_ADAPTER = "staffauth.adapters.StaffMFAAdapter"
+# Keys that encrypt authenticator-app secrets and recovery-code seeds in the database: the first
+# encrypts, all decrypt. Defaults to SECRET_KEY; when rotating SECRET_KEY, list the old one here.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[]) or [SECRET_KEY]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_FORMS = {"add_webauthn": "staffauth.forms.AddPasskeyForm"}
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="SchoolConduct")
+MFA_TRUST_ENABLED = False
+# Browsers allow passkeys on http://localhost only; the demo and tests run there.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not IS_PRODUCTION
+# School sign-in: only invited staff, matched by their verified address; never a new account.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+
 # Lock a username + address pair after a few failures, for minutes, not forever.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+# The page says when to try again and how an administrator can unlock (security/lockout.py).
+AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
+
+# Configuration history (django-auditlog): who changed what, when, before and after, for the
+# models administrators and senior leaders configure. Shown in the admin ("Log entries").
+# Cases are not here: their chronology (CaseEvent) is their history.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "schools.Trust",
+    "schools.School",
+    "schools.Rule",
+    "schools.Group",
+    {"model": "schools.Membership"},
+    {"model": "schools.TrustMembership"},
+    "schools.TermDate",
+    "schools.InsetDay",
+    "letters.LetterTemplate",
+    "letters.Signature",
+    {
+        # Staff accounts: their names, roles in the admin and permissions — never the
+        # password hash or sign-in times.
+        "model": "auth.User",
+        "include_fields": [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+        ],
+        "m2m_fields": ["groups", "user_permissions"],
+    },
+    {"model": "auth.Group", "m2m_fields": ["permissions"]},
+)
+AUDITLOG_STORE_JSON_CHANGES = True
+# Retention (security.tasks.trim_security_logs, nightly): sign-in records one year, the
+# configuration history and recorded unlocks six years (as long as a closed case's records).
+SIGN_IN_LOG_DAYS = env.int("SIGN_IN_LOG_DAYS", default=365)
+CONFIG_HISTORY_DAYS = env.int("CONFIG_HISTORY_DAYS", default=6 * 365 + 2)
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 # How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The lockout counts the same client address as the rate limiter: behind the proxy,
+# REMOTE_ADDR is the proxy's, and a pair (username, proxy address) would lock the head
+# teacher out for everyone after a stranger's five guesses.
+AXES_CLIENT_IP_CALLABLE = "schoolconduct.ratelimit.client_ip"
 
 # Rate limits (requests, seconds) for the public form and the follow-up page. A pile-on comes
 # from one school Wi-Fi, so the report limit is generous; guessing codes needs a tight one.
@@ -214,7 +339,14 @@ RATE_LIMIT_FOLLOWUP = (env.int("RATE_LIMIT_FOLLOWUP_PER_15_MIN", default=10), 90
 # --- Security headers -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 60 * 60
+# Staff are signed out after SESSION_IDLE_MINUTES without a request, and after
+# SESSION_ABSOLUTE_HOURS whatever they do (security.middleware.SessionTimeoutMiddleware). Pages
+# warn SESSION_WARNING_SECONDS before, with a "stay signed in" button, and long forms keep a
+# draft in the browser tab so nothing typed is lost (static/js/session-timeout.js).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_HOURS", default=8) * 60 * 60
+SESSION_WARNING_SECONDS = 120
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -306,6 +438,10 @@ CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "incidents.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "nightly-security-log-trim": {
+        "task": "security.tasks.trim_security_logs",
+        "schedule": crontab(hour=2, minute=30),
     },
     "daily-letter-reminders": {
         "task": "letters.tasks.send_letter_reminders",

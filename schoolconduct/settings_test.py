@@ -31,3 +31,6 @@ STORAGES = {
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = True
 AXES_VERBOSE = False
+# Most tests sign in with force_login, which proves no second factor; the enforcement tests
+# (tests/staffauth/) switch it on.
+REQUIRE_TWO_FACTOR = False

@@ -35,9 +35,20 @@ class StaffRoles:
     def is_dsl(self, school: School) -> bool:
         return school.pk in self.dsl
 
+    @property
+    def reporter_schools(self) -> frozenset[int]:
+        """Schools whose reporters this user may know: see `sees_reporter`."""
+        return self.slt | self.dsl
+
     def sees_reporter(self, school: School) -> bool:
-        """The reporter's identity: SLT and DSL of the school only (not the trust, not office)."""
-        return school.pk in self.slt or school.pk in self.dsl
+        """THE rule for the reporter's identity: SLT and DSL of the school only — never a
+        trust executive, office staff or anyone at another school.
+
+        Every page, PDF, CSV, email, print-queue row and chronology line that could show who
+        reported (their name, email or phone, or a letter addressed to them) asks this, or
+        filters with `reporter_schools`, which is the same rule as a set of school ids.
+        """
+        return school.pk in self.reporter_schools
 
 
 def roles_for(user) -> StaffRoles:
@@ -64,6 +75,11 @@ def roles_for(user) -> StaffRoles:
     )
     user._schoolconduct_roles = roles
     return roles
+
+
+def sees_reporter(user, school: School) -> bool:
+    """Whether `user` may learn who reported concerns at `school` (see StaffRoles)."""
+    return roles_for(user).sees_reporter(school)
 
 
 def managed_schools(user) -> QuerySet[School]:

@@ -2,10 +2,22 @@
 # Debian packages SchoolConduct needs beyond Python, installed only if missing:
 #   pdf      Pango and HarfBuzz's subsetter for WeasyPrint (letters, the register PDF)
 #   browser  Chromium for the browser tests, poppler-utils for looking at PDFs
+#   oidc     Node.js and npm, then the OpenID Connect provider the school sign-in tests run
+#            (tests/oidc_provider, node-oidc-provider pinned in its package-lock.json)
 # As root it installs them with apt-get; otherwise it says what to install and carries on.
 set -euo pipefail
 
 need=()
+oidc=0
+here="$(cd "$(dirname "$0")" && pwd)"
+
+# The test OpenID Connect provider: npm packages, installed once into tests/oidc_provider.
+install_oidc_provider() {
+  [ "$oidc" = 1 ] || return 0
+  [ -d "$here/../tests/oidc_provider/node_modules/oidc-provider" ] && return 0
+  command -v npm >/dev/null 2>&1 || { echo "system-deps: npm missing, school sign-in tests will skip" >&2; return 0; }
+  npm ci --prefix "$here/../tests/oidc_provider" --no-audit --no-fund --loglevel=error
+}
 for group in "$@"; do
   case "$group" in
     pdf)
@@ -17,16 +29,26 @@ for group in "$@"; do
       [ -x /usr/bin/chromium ] || need+=(chromium)
       command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
       ;;
+    oidc)
+      command -v node >/dev/null 2>&1 || need+=(nodejs)
+      command -v npm >/dev/null 2>&1 || need+=(npm)
+      oidc=1
+      ;;
     *) echo "system-deps: unknown group '$group'" >&2; exit 2 ;;
   esac
 done
 
-[ ${#need[@]} -eq 0 ] && exit 0
+if [ ${#need[@]} -eq 0 ]; then
+  install_oidc_provider
+  exit 0
+fi
 if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" -ne 0 ]; then
   echo "SchoolConduct needs these system packages: ${need[*]}" >&2
   echo "Install them (e.g. sudo apt-get install ${need[*]}) and run again." >&2
+  install_oidc_provider
   exit 0
 fi
 echo "Installing system packages: ${need[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+install_oidc_provider

@@ -144,6 +144,19 @@ def other_head(other_school):
     return user
 
 
+@pytest.fixture
+def personas(head, dsl, office, trust_exec, other_head):
+    """Every role by the name the access matrices use (anonymous is None)."""
+    return {
+        "anon": None,
+        "slt": head,
+        "dsl": dsl,
+        "office": office,
+        "trust": trust_exec,
+        "other": other_head,
+    }
+
+
 def _reset_pools(app) -> None:
     """Forget broker connections, so a changed broker_url takes effect."""
     from kombu import pools

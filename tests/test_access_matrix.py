@@ -5,6 +5,8 @@ The URL list comes from the resolver: a staff URL that nobody listed here fails 
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -72,7 +74,7 @@ def url_for(name: str, case, evidence) -> str:
 
 
 @pytest.fixture
-def world(school, other_school, head, dsl, office, trust_exec, other_head):
+def world(school, other_school, personas):
     objects = {}
     for key, where in (("own", school), ("other", other_school)):
         report, _ = submit_report(where, child_at_risk="yes", child_risk_details="x")
@@ -80,15 +82,7 @@ def world(school, other_school, head, dsl, office, trust_exec, other_head):
             case=report.case, report=report, items=[inspect_image(png_upload())]
         )
         objects[key] = (report.case, evidence)
-    users = {
-        "anon": None,
-        "slt": head,
-        "dsl": dsl,
-        "office": office,
-        "trust": trust_exec,
-        "other": other_head,
-    }
-    return objects, users
+    return objects, personas
 
 
 @pytest.mark.django_db
@@ -122,20 +116,16 @@ def test_every_calendar_url_is_in_the_matrix():
 
 
 @pytest.mark.django_db
-def test_calendar_access(client, school, other_school, head, dsl, office, trust_exec, other_head):
+def test_calendar_access(client, school, other_head, personas):
     from schools.models import TermDate
 
     term = TermDate.objects.create(
-        school=school, name="T", starts_on="2026-09-01", ends_on="2026-10-01"
+        school=school,
+        name="T",
+        starts_on=datetime.date(2026, 9, 1),
+        ends_on=datetime.date(2026, 10, 1),
     )
-    users = {
-        "anon": None,
-        "slt": head,
-        "dsl": dsl,
-        "office": office,
-        "trust": trust_exec,
-        "other": other_head,
-    }
+    users = personas
     urls = {
         "index": reverse("calendar:index"),
         "delete": reverse("calendar:delete", kwargs={"kind": "term", "pk": term.pk}),

@@ -30,19 +30,62 @@ def settings_names() -> set[str]:
 
 def test_compose_has_the_production_services():
     services = compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    assert set(services) == {"proxy", "web", "worker", "beat", "db", "redis"}
     assert "gunicorn" in services["web"]["command"]
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
 
 
-def test_only_web_is_exposed_and_only_on_localhost():
+def test_only_the_proxy_publishes_ports_and_web_trusts_exactly_it():
     services = compose()["services"]
     for name, service in services.items():
-        if name == "web":
-            assert service["ports"] == ["127.0.0.1:8000:8000"]
+        if name == "proxy":
+            assert service["ports"] == ["80:80", "443:443"]
         else:
             assert "ports" not in service, f"{name} must not publish a port"
+    assert services["web"]["expose"] == ["8000"]
+    assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in services["proxy"]["volumes"]
+
+
+def nginx_conf() -> str:
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    return "\n".join(line.split("#", 1)[0] for line in text.splitlines())  # drop comments
+
+
+def nginx_directives(name: str) -> list[str]:
+    return re.findall(rf"^\s*{name}\s+([^;]+);", nginx_conf(), re.MULTILINE)
+
+
+def test_the_proxy_caps_bodies_like_the_app():
+    from django.conf import settings
+
+    from schoolconduct.middleware import body_limit_for
+
+    caps = nginx_directives("client_max_body_size")
+    site_cap = caps[0]
+    assert site_cap.endswith("m") and int(site_cap[:-1]) * 1024 * 1024 == (
+        settings.REQUEST_BODY_MAX_BYTES
+    )
+    assert body_limit_for("/s/any-school/report/") == settings.REQUEST_BODY_MAX_BYTES
+    # The small sign-in forms have the app's small cap at the proxy too.
+    for path in ("/follow-up/", "/staff/sign-in/"):
+        block = re.search(rf"location = {re.escape(path)} \{{([^}}]*)\}}", nginx_conf())
+        assert block, path
+        [cap] = re.findall(r"client_max_body_size\s+(\d+)k;", block[1])
+        assert int(cap) * 1024 == body_limit_for(path)
+    assert nginx_directives("proxy_request_buffering") == ["on"]
+    assert nginx_directives("error_page") == ["413 /static/errors/413.html"]
+    assert (ROOT / "static" / "errors" / "413.html").exists()
+
+
+def test_the_proxy_replaces_the_forwarded_address_and_says_https():
+    headers = nginx_directives("proxy_set_header")
+    assert "X-Forwarded-For $remote_addr" in headers  # a client's own header is dropped
+    assert "X-Forwarded-Proto https" in headers
+    assert "Host $host" in headers
+    assert "proxy_add_x_forwarded_for" not in nginx_conf()
+    assert nginx_directives("ssl_protocols") == ["TLSv1.2 TLSv1.3"]
 
 
 def test_redis_has_a_password_and_the_app_uses_it():
@@ -73,3 +116,14 @@ def test_beat_schedule_is_in_code():
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "incidents.tasks.sweep_notifications" in tasks
+
+
+def test_every_location_that_sets_headers_repeats_the_proxy_headers():
+    """nginx drops the server's proxy_set_header lines in a location that sets any of its own:
+    the app would then see the upstream's name as Host (a 400) and the proxy as the client."""
+    for block in re.findall(r"location [^{]*\{([^}]*)\}", nginx_conf()):
+        headers = re.findall(r"proxy_set_header\s+([^;]+);", block)
+        if headers:
+            assert {"Host $host", "X-Forwarded-For $remote_addr", "X-Forwarded-Proto https"} <= set(
+                headers
+            ), block

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROD_ENV = {
     "SCHOOLCONDUCT_ENV": "production",
     "SECRET_KEY": "k" * 30 + "Q7!x" * 10,
+    "FOLLOW_UP_CODE_KEY": "f" * 30 + "Z9?w" * 10,
     "ALLOWED_HOSTS": "conduct.school.example",
     "SITE_URL": "https://conduct.school.example",
     "DATABASE_URL": "sqlite:////tmp/schoolconduct-prod-check.sqlite3",
@@ -30,6 +31,7 @@ def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
             "SCHOOLCONDUCT_ENV",
             "DEBUG",
             "SECRET_KEY",
+            "FOLLOW_UP_CODE_KEY",
             "ALLOWED_HOSTS",
             "SITE_URL",
             "DATABASE_URL",
@@ -96,8 +98,8 @@ def test_production_uses_argon2_and_secure_cookies():
     assert settings_value("SESSION_ENGINE", PROD_ENV) == "'django.contrib.sessions.backends.db'"
 
 
-def test_check_deploy_is_clean_in_production():
-    result = subprocess.run(
+def deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
@@ -106,14 +108,28 @@ def test_check_deploy_is_clean_in_production():
                 for k, v in os.environ.items()
                 if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
             },
-            **PROD_ENV,
+            **env,
         },
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean_in_production():
+    result = deploy_check(PROD_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "key, warning",
+    [("", "security.W001"), ("short", "security.W002"), (PROD_ENV["SECRET_KEY"], "security.W002")],
+)
+def test_check_deploy_asks_for_a_follow_up_code_key_of_its_own(key, warning):
+    result = deploy_check({**PROD_ENV, "FOLLOW_UP_CODE_KEY": key})
+    assert result.returncode != 0
+    assert warning in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", ["SILENCED_SYSTEM_CHECKS"])

@@ -63,12 +63,16 @@ class Effect:
 MANAGE = "manage"
 DSL = "dsl"
 OFFICE = "office"
+# SLT of the school itself: manages the case *and* may see the reporter (not a trust
+# executive). For steps that mean knowing who reported, such as re-issuing their code.
+SCHOOL_SLT = "school_slt"
 
 RoleCheck = Callable[[StaffRoles, School], bool]
 ROLES: dict[str, RoleCheck] = {
     MANAGE: lambda roles, school: roles.manages(school),
     DSL: lambda roles, school: roles.is_dsl(school),
     OFFICE: lambda roles, school: school.pk in roles.office,
+    SCHOOL_SLT: lambda roles, school: roles.manages(school) and roles.sees_reporter(school),
 }
 
 
@@ -145,6 +149,42 @@ def _not_merged(case: Case) -> str:
     return ""
 
 
+# "Is a bar or contact restriction pending or in force on this case?" — asked before the case
+# closes (it moves to monitoring instead). The measures app, which owns them, adds its check
+# from AppConfig.ready; a check returns what is open, in words ("" if nothing).
+MEASURE_OPEN_CHECKS: list[Callable[[Case], str]] = []
+
+
+def _nothing_in_force(case: Case) -> str:
+    for check in MEASURE_OPEN_CHECKS:
+        what = check(case)
+        if what:
+            return (
+                f"{what} on this case, so it can't close yet: start monitoring instead, and "
+                "close it once the bar or restriction has ended."
+            )
+    return ""
+
+
+def _not_an_allegation_yet(case: Case) -> str:
+    if case.safeguarding_screen == "allegation":
+        return "This case is already recorded as an allegation against a member of staff."
+    return ""
+
+
+def _lado_referred(case: Case) -> str:
+    if case.safeguarding_screen != "allegation":
+        return "The LADO's decision is recorded on an allegation against a member of staff."
+    if not case.referrals.filter(kind="lado").exists():
+        return "Record the LADO referral first, then the LADO's decision."
+    return ""
+
+
+def _reporter_rule_denied(case: Case) -> str:
+    # Checking who the caller is means knowing who reported: the reporter rule applies.
+    return "Only the school's senior leaders can check a reporter's identity."
+
+
 INV, ACT, MON = CaseStatus.INVESTIGATING, CaseStatus.ACTION, CaseStatus.MONITORING
 K = CaseEvent.Kind
 BOTH = frozenset({MANAGE, DSL})
@@ -186,10 +226,30 @@ CASE_TRANSITIONS = [
     Transition(
         name="decide",
         label="Decide the outcome",
-        sources=frozenset({INV}),
+        # From action or monitoring too: the conduct goes on after a warning, and the head
+        # decides again (an escalation, with its rationale, beside the first decision).
+        sources=frozenset({INV, ACT, MON}),
         target=ACT,
         who=SLT,
         event=K.DECIDED,
+    ),
+    Transition(
+        name="allegation",
+        label="Record an allegation against a member of staff",
+        sources=OPEN - {CaseStatus.NEW},
+        target=None,
+        who=BOTH,
+        event=K.SAFEGUARDING_ALERT,
+        precondition=_not_an_allegation_yet,
+    ),
+    Transition(
+        name="lado_decision",
+        label="Record the LADO's decision",
+        sources=OPEN,
+        target=None,
+        who=BOTH,
+        event=K.REFERRAL,
+        precondition=_lado_referred,
     ),
     Transition(
         name="refer",
@@ -214,6 +274,7 @@ CASE_TRANSITIONS = [
         target=CaseStatus.CLOSED,
         who=SLT,
         event=K.CLOSED,
+        precondition=_nothing_in_force,
     ),
     Transition(
         name="reopen",
@@ -271,8 +332,17 @@ CASE_TRANSITIONS = [
         label="Re-issue a follow-up code",
         sources=ANY,
         target=None,
-        who=SLT,
+        who=frozenset({SCHOOL_SLT}),
         event=K.CODE_REISSUED,
+        denied=_reporter_rule_denied,
+    ),
+    Transition(
+        name="wording",
+        label="Confirm the wording for letters",
+        sources=OPEN,
+        target=None,
+        who=SLT,
+        event=K.WORDING,
     ),
     # ACT letter's step on the chronology. Which steps office staff may take, and when a letter
     # may be drafted at all, is the letters app's own status table.
@@ -358,7 +428,7 @@ def perform(case: Case, name: str, actor: Any, body: Callable[[Case], Effect]) -
 
 
 Body = Callable[Concatenate[Case, Any, P], Effect]
-# Every typed action, by name (the matrix test and the case action page look them up).
+# Every typed action, by name (the hand-written matrix test runs each one by name).
 ACTIONS: dict[str, Callable[..., Effect]] = {}
 
 

@@ -33,10 +33,78 @@ def test_code_is_stored_as_a_keyed_hash_and_typing_is_forgiving():
     assert not codes.check_followup_code("K7QM-3XPA-9TRD-WH21", stored)
 
 
-def test_hash_depends_on_the_secret_key(settings):
+def test_without_its_own_key_the_hash_depends_on_the_secret_key(settings):
+    settings.FOLLOW_UP_CODE_KEY = ""
     first = codes.hash_followup_code("AAAA-BBBB-CCCC-DDDD")
     settings.SECRET_KEY = "another-secret-key-" + "y" * 40
     assert codes.hash_followup_code("AAAA-BBBB-CCCC-DDDD") != first
+
+
+def _signs_in(reference: str, code: str) -> bool:
+    from incidents import services
+
+    return services.report_authenticate(reference=reference, code=code) is not None
+
+
+@pytest.mark.django_db
+def test_rotating_the_secret_key_keeps_codes_made_with_the_code_key(school, settings):
+    settings.FOLLOW_UP_CODE_KEY = "code-key-" + "a" * 50
+    report, code = submit_report(school)
+    settings.SECRET_KEY = "a-brand-new-secret-key-" + "z" * 40
+    settings.SECRET_KEY_FALLBACKS = []
+    assert _signs_in(report.reference, code)
+
+
+@pytest.mark.django_db
+def test_rotating_the_code_key_keeps_old_codes_through_the_fallbacks(school, settings):
+    settings.FOLLOW_UP_CODE_KEY = "old-code-key-" + "a" * 50
+    report, code = submit_report(school)
+    old_hash = report.followup_code_hash
+    settings.FOLLOW_UP_CODE_KEY = "new-code-key-" + "b" * 50
+    settings.FOLLOW_UP_CODE_KEY_FALLBACKS = []
+    assert not _signs_in(report.reference, code)  # the fallback is what keeps it working
+    settings.FOLLOW_UP_CODE_KEY_FALLBACKS = ["old-code-key-" + "a" * 50]
+    assert _signs_in(report.reference, code)
+    report.refresh_from_db()
+    assert report.followup_code_hash != old_hash  # re-hashed with the new key on use
+    settings.FOLLOW_UP_CODE_KEY_FALLBACKS = []
+    assert _signs_in(report.reference, code)  # so the old key can now be dropped
+    assert not _signs_in(report.reference, codes.generate_followup_code())
+
+
+@pytest.mark.django_db
+def test_codes_made_before_the_code_key_existed_keep_working(school, settings):
+    settings.FOLLOW_UP_CODE_KEY = ""
+    report, code = submit_report(school)
+    legacy_hash = report.followup_code_hash
+    settings.FOLLOW_UP_CODE_KEY = "code-key-" + "c" * 50
+    assert _signs_in(report.reference, code)
+    report.refresh_from_db()
+    assert report.followup_code_hash == codes.hash_followup_code(code) != legacy_hash
+    # ...and a later SECRET_KEY rotation no longer matters for it.
+    settings.SECRET_KEY = "rotated-secret-" + "d" * 50
+    assert _signs_in(report.reference, code)
+
+
+@pytest.mark.django_db
+def test_an_old_derived_code_survives_a_secret_key_rotation_through_its_fallbacks(school, settings):
+    settings.FOLLOW_UP_CODE_KEY = ""
+    old_secret = settings.SECRET_KEY
+    report, code = submit_report(school)
+    settings.SECRET_KEY = "rotated-secret-" + "e" * 50
+    settings.FOLLOW_UP_CODE_KEY = "code-key-" + "f" * 50
+    assert not _signs_in(report.reference, code)
+    settings.SECRET_KEY_FALLBACKS = [old_secret]
+    assert _signs_in(report.reference, code)
+
+
+def test_the_code_key_is_not_the_old_derivation(settings):
+    settings.FOLLOW_UP_CODE_KEY = settings.SECRET_KEY
+    new = codes.hash_followup_code("AAAA-BBBB-CCCC-DDDD")
+    assert codes.match_followup_code("AAAA-BBBB-CCCC-DDDD", new) == (True, False)
+    settings.FOLLOW_UP_CODE_KEY = ""
+    legacy = codes.hash_followup_code("AAAA-BBBB-CCCC-DDDD")
+    assert new != legacy
 
 
 @pytest.mark.django_db

@@ -217,6 +217,18 @@ def test_rate_limit_per_address(school, client, settings):
 
 
 @pytest.mark.django_db
+def test_a_bot_filling_the_honeypot_is_counted_by_the_rate_limit(school, client, settings):
+    settings.RATE_LIMIT_REPORT = (2, 3600)
+    for _ in range(2):  # the bot is told "thank you" while within the limit...
+        bot = client.post(URL, valid_data(school, website="http://spam.example"))
+        assert bot.status_code == 200 and "Thank you" in bot.text
+    # ...and its third try is refused, as is a real report from the same address.
+    assert client.post(URL, valid_data(school, website="http://spam.example")).status_code == 429
+    assert client.post(URL, valid_data(school)).status_code == 429
+    assert not Report.objects.exists()
+
+
+@pytest.mark.django_db
 def test_rate_limit_fails_open_when_the_cache_is_down(school, client, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")

@@ -232,6 +232,7 @@ def test_triage_through_the_page(client, school, head, case):
             "safeguarding_screen": "none",
             "lead": head.pk,
             "rationale": "Named teacher",
+            "poster_wording": "A parent in the group",  # the parent's words, confirmed
         },
     )
     assert response.status_code == 302

@@ -37,8 +37,10 @@ EXPECTED = {
     "merge":                 (C,   X,            X,      X,         X),
     "gather":                (X,   S,            X,      X,         X),
     "meeting":               (X,   S,            S,      X,         X),
-    "decide":                (X,   A,            X,      X,         X),
+    "decide":                (X,   A,            S,      A,         X),
     "refer":                 (X,   S,            S,      S,         X),
+    "allegation":            (X,   S,            S,      S,         X),
+    "lado_decision":         (X,   X,            X,      X,         X),
     "monitor":               (X,   X,            M,      X,         X),
     "close":                 (C,   C,            C,      C,         X),
     "reopen":                (X,   X,            X,      X,         I),
@@ -50,6 +52,7 @@ EXPECTED = {
     "safeguarding_decision": (S,   S,            S,      S,         S),
     "reissue_code":          (S,   S,            S,      S,         S),
     "letter":                (S,   S,            S,      S,         S),
+    "wording":               (S,   S,            S,      S,         X),
     "ban_notice":            (X,   X,            S,      S,         X),
     "ban_temporary":         (X,   S,            S,      S,         X),
     "ban_representations":   (X,   S,            S,      S,         X),
@@ -66,6 +69,8 @@ EVENT = {
     "meeting": "meeting",
     "decide": "decided",
     "refer": "referral",
+    "allegation": "safeguarding_alert",
+    "lado_decision": "referral",
     "monitor": "monitoring",
     "close": "closed",
     "reopen": "reopened",
@@ -77,6 +82,7 @@ EVENT = {
     "safeguarding_decision": "safeguarding_decision",
     "reissue_code": "code_reissued",
     "letter": "letter",
+    "wording": "wording",
     "ban_notice": "ban",
     "ban_temporary": "ban",
     "ban_representations": "ban",
@@ -246,6 +252,8 @@ def params_for(action: str, case: Case, school, head, slt):
             "escalation_reason": "Serious abuse of a named teacher",
         },
         "refer": {"kind": Referral.Kind.PLATFORM, "made_on": timezone.localdate()},
+        "allegation": {"details": "A parent says a teaching assistant grabbed a child"},
+        "lado_decision": {"decided_on": timezone.localdate(), "decision": "No further action"},
         "monitor": {"rationale": "Restriction in force"},
         "close": {"outcome": "Resolved", "rationale": "Parent removed the post"},
         "reopen": {"reason": "The parent posted again"},
@@ -263,6 +271,7 @@ def params_for(action: str, case: Case, school, head, slt):
         },
         "reissue_code": {"report": report, "identity_check": "Called back on known number"},
         "letter": {"summary": "Warning letter printed", "data": {"step": "printed"}},
+        "wording": {"poster_wording": "A parent in the group"},
     }[action]
 
 
@@ -357,7 +366,7 @@ def test_guard_messages_are_plain_english(school, head):
 def test_criticism_of_the_school_can_never_lead_to_a_ban(school, head):
     report, _ = submit_report(school)
     triage(report.case, head, nature=Nature.CRITICISM)
-    with pytest.raises(WorkflowError, match="never lead to a site ban"):
+    with pytest.raises(WorkflowError, match="Criticism of the school is not misconduct"):
         workflow.case_decide(
             report.case, head, actions=[Outcome.SITE_BAN], rationale="x", escalation_reason="y"
         )
@@ -410,12 +419,124 @@ def test_allegation_against_staff_sets_a_one_working_day_lado_deadline(school, h
     with pytest.raises(WorkflowError, match="LADO"):
         workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="x")
     workflow.case_refer(case, head, kind=Referral.Kind.LADO, made_on=datetime.date(2026, 12, 24))
+    # The referral alone is not enough: the LADO's decision comes first.
+    with pytest.raises(WorkflowError, match="record the LADO's decision"):
+        workflow.case_decide(case, head, actions=[Outcome.WARNING], rationale="x")
+    with pytest.raises(WorkflowError, match="future"):
+        workflow.case_lado_decision_record(
+            case, head, decided_on=datetime.date(2026, 12, 25), decision="No case to answer"
+        )
+    workflow.case_lado_decision_record(
+        case, head, decided_on=datetime.date(2026, 12, 24), decision="No case to answer"
+    )
     workflow.case_decide(
         case,
         head,
         actions=[Outcome.REMINDER],
         rationale="LADO: no further action for the member of staff",
     )
+
+
+@pytest.mark.django_db
+def test_the_lado_clock_runs_from_the_reports_arrival_not_triage(school, head, time_machine):
+    # The report arrives on Thursday 3 December; triage happens the next Tuesday.
+    time_machine.move_to(datetime.datetime(2026, 12, 3, 16, 0, tzinfo=datetime.UTC))
+    report, _ = submit_report(school)
+    time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
+    triage(report.case, head, safeguarding_screen=SafeguardingScreen.ALLEGATION)
+    report.case.refresh_from_db()
+    assert report.case.lado_due == datetime.date(2026, 12, 4)  # already overdue
+
+
+@pytest.mark.django_db
+def test_an_allegation_found_after_triage_starts_the_clock_then(school, head, dsl, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 12, 3, 9, 0, tzinfo=datetime.UTC))
+    case = case_in(I, school, head)
+    time_machine.move_to(datetime.datetime(2026, 12, 11, 15, 0, tzinfo=datetime.UTC))  # Friday
+    with pytest.raises(WorkflowError, match="Say what the allegation is"):
+        workflow.case_allegation_identify(case, dsl, details=" \u00a0 ")
+    workflow.case_allegation_identify(case, dsl, details="A second post says a TA grabbed a child")
+    case.refresh_from_db()
+    assert case.safeguarding_screen == SafeguardingScreen.ALLEGATION
+    assert case.lado_due == datetime.date(2026, 12, 14)  # Monday: one working day on
+    event = case.events.order_by("-pk").first()
+    assert "LADO by 14 Dec 2026" in event.summary
+    # Nothing against the parent until the LADO has decided: not even a reminder letter.
+    with pytest.raises(WorkflowError, match="LADO referral"):
+        workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="x")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("actions", "allowed"),
+    [
+        ([Outcome.NO_FURTHER_ACTION], True),
+        ([Outcome.REMINDER], True),
+        ([Outcome.MEETING_SLT], True),
+        ([Outcome.MEETING_TRUST], True),
+        ([Outcome.WARNING], False),
+        ([Outcome.CONTACT_RESTRICTION], False),
+        ([Outcome.SITE_BAN], False),
+        ([Outcome.REMINDER, Outcome.WARNING], False),
+    ],
+)
+def test_criticism_ends_only_in_no_action_a_reminder_or_a_meeting(school, head, actions, allowed):
+    report, _ = submit_report(school)
+    triage(report.case, head, nature=Nature.CRITICISM)
+    decide = lambda: workflow.case_decide(  # noqa: E731
+        report.case, head, actions=actions, rationale="x", escalation_reason="y"
+    )
+    if allowed:
+        decide()
+    else:
+        with pytest.raises(WorkflowError, match="not misconduct"):
+            decide()
+
+
+@pytest.mark.django_db
+def test_a_head_decides_again_after_a_warning_and_both_decisions_stay(school, head):
+    parent = Person.objects.create(school=school, full_name="Escalating Parent")
+    case = case_in(I, school, head)
+    case.persons.add(parent)
+    workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="First time")
+    workflow.case_decide(case, head, actions=[Outcome.WARNING], rationale="Posted again")
+    # After a warning the usual next step is a meeting; a bar skips it and needs a reason.
+    with pytest.raises(WorkflowError, match="“Meeting with a senior leader”"):
+        workflow.case_decide(case, head, actions=[Outcome.SITE_BAN], rationale="Threats")
+    workflow.case_decide(
+        case,
+        head,
+        actions=[Outcome.SITE_BAN],
+        rationale="Threats at the gate",
+        escalation_reason="Threatened the teacher in person after the warning",
+    )
+    case.refresh_from_db()
+    assert case.status == A and case.actions == [Outcome.SITE_BAN]
+    decided = list(
+        case.events.filter(kind="decided").order_by("pk").values_list("summary", flat=True)
+    )
+    assert decided == [
+        "Decided: reminder of the code",
+        "Decided again: warning letter",
+        "Decided again: site ban",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_recorded_meeting_counts_as_a_lesser_step(school, head):
+    case = case_in(I, school, head)
+    workflow.case_decide(
+        case, head, actions=[Outcome.WARNING], rationale="x", escalation_reason="y"
+    )
+    workflow.case_meeting_record(
+        case,
+        head,
+        kind=Meeting.Kind.SENIOR_LEADER,
+        held_at=timezone.now(),
+        notes="Discussed the posts with the parent",
+    )
+    # Warning and a meeting are on record: a contact restriction is the usual next step.
+    assert workflow.usual_next_step(workflow.steps_taken(case)) == Outcome.CONTACT_RESTRICTION
 
 
 @pytest.mark.django_db

@@ -84,18 +84,9 @@ def url_for(name, letter, batch):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_letters_access(
-    client, school, other_school, head, dsl, office, trust_exec, other_head, name
-):
+def test_letters_access(client, school, other_school, head, other_head, personas, name):
     objects = {"own": ready_letter(school, head), "other": ready_letter(other_school, other_head)}
-    users = {
-        "anon": None,
-        "slt": head,
-        "dsl": dsl,
-        "office": office,
-        "trust": trust_exec,
-        "other": other_head,
-    }
+    users = personas
     failures = []
     for which, expected in zip(("own", "other"), EXPECTED[name], strict=True):
         if expected is None:

@@ -1,0 +1,226 @@
+"""From outside: a production-settings gunicorn on 127.0.0.1, asked over HTTP as a browser or an
+attacker would, behind a (simulated) proxy that sets X-Forwarded-For and X-Forwarded-Proto.
+
+Checks the security headers, the 413 for an oversized body before it is read, and the sign-in
+lockout by real client address.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+pytestmark = pytest.mark.e2e  # slow (collectstatic, a server): runs once, with the browser journeys
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "conduct.school.example"
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("production")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "CELERY_", "CACHE_", "DATABASE_", "SCHOOLCONDUCT_"))
+        and k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"}
+    }
+    env.update(
+        SCHOOLCONDUCT_ENV="production",
+        DJANGO_SETTINGS_MODULE="schoolconduct.settings",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        FOLLOW_UP_CODE_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS=HOST,
+        SITE_URL=f"https://{HOST}",
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp / "static"),
+        MEDIA_ROOT=str(tmp / "media"),
+        PRIVATE_MEDIA_ROOT=str(tmp / "private"),
+        TRUSTED_PROXY_COUNT="1",
+        AXES_FAILURE_LIMIT="3",
+        LOG_LEVEL="WARNING",
+    )
+    manage = [sys.executable, "manage.py"]
+    for command in (
+        ["migrate", "--noinput", "-v0"],
+        ["collectstatic", "--noinput", "-v0"],
+        [
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model;"
+            "from schools.models import School, Membership;"
+            f"u = get_user_model().objects.create_user('head', password='{PASSWORD}');"
+            "s = School.objects.create(name='Willow Park', slug='willow-park',"
+            " reference_prefix='WPS');"
+            "Membership.objects.create(user=u, school=s, role='slt')",
+        ],
+    ):
+        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, timeout=180)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "schoolconduct.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("gunicorn did not start")
+    yield port
+    process.terminate()
+    process.wait(timeout=20)
+
+
+class Browser:
+    """Just enough of a browser: cookies, and the proxy's headers on every request."""
+
+    def __init__(self, port: int, address: str) -> None:
+        self.port = port
+        self.address = address
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes = b"", headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        sent = {
+            "Host": HOST,
+            # What the proxy adds: the client's address, and that it came over HTTPS.
+            "X-Forwarded-For": self.address,
+            "X-Forwarded-Proto": "https",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **(headers or {}),
+        }
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        text = response.read().decode(errors="replace")
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        connection.close()
+        return response, text
+
+    def sign_in(self, password: str):
+        _, page = self.request("GET", "/staff/sign-in/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        body = urlencode(
+            {"csrfmiddlewaretoken": token, "username": "head", "password": password}
+        ).encode()
+        return self.request(
+            "POST",
+            "/staff/sign-in/",
+            body,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"https://{HOST}/staff/sign-in/",
+                "Origin": f"https://{HOST}",
+            },
+        )
+
+
+def test_security_headers_on_a_staff_page(server):
+    response, _ = Browser(server, "203.0.113.5").request("GET", "/staff/sign-in/")
+    assert response.status == 200
+    cache = {d.strip() for d in response.headers["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= cache
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_plain_http_is_sent_to_https(server):
+    browser = Browser(server, "203.0.113.5")
+    response, _ = browser.request("GET", "/staff/", headers={"X-Forwarded-Proto": "http"})
+    assert response.status == 301 and response.headers["Location"].startswith("https://")
+
+
+def test_a_60_mb_report_is_refused_before_it_is_sent(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server, timeout=30)
+    connection.putrequest("POST", "/s/willow-park/report/", skip_host=True)
+    for name, value in {
+        "Host": HOST,
+        "X-Forwarded-For": "203.0.113.5",
+        "X-Forwarded-Proto": "https",
+        "Content-Type": "multipart/form-data; boundary=x",
+        "Content-Length": str(60 * 1024 * 1024),
+    }.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    started = time.monotonic()
+    connection.send(b"--x\r\n" + b"\0" * 65536)  # a first piece, then the server answers
+    response = connection.getresponse()
+    text = response.read().decode()
+    assert response.status == 413
+    assert "That was too much to send at once" in text
+    assert time.monotonic() - started < 10  # it did not wait for the other 60 MB
+    connection.close()
+
+
+def test_the_lockout_counts_the_address_the_proxy_saw(server):
+    stranger = Browser(server, "198.51.100.7")
+    statuses = [stranger.sign_in("guess")[0].status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    locked, page = stranger.sign_in(PASSWORD)
+    assert locked.status == 429
+    assert "You can try again at" in page and "198.51.100.7" in page
+    # The head teacher, through the same proxy, from school: not locked out.
+    head = Browser(server, "203.0.113.5")
+    response, _ = head.sign_in(PASSWORD)
+    assert response.status == 302 and response.headers["Location"] == "/staff/"
+
+
+def test_the_compose_healthcheck_passes_against_the_production_server(server):
+    """docker-compose's web healthcheck, run as written against the real server."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["web"]["healthcheck"]["test"]
+    assert command[:3] == ["CMD", "python", "-c"]
+    code = command[3].replace("127.0.0.1:8000", f"127.0.0.1:{server}")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "ALLOWED_HOSTS": f"{HOST},www.{HOST}"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
