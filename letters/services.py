@@ -15,6 +15,7 @@ import logging
 import uuid
 from typing import Any
 
+import nh3
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
