@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
 from incidents.wording import unconfirmed_wording
+from schools.access import school_from_request, staff_required
 from schools.models import School, Trust
 
 from . import placeholders, services, values
@@ -30,7 +31,7 @@ from .forms import (
 )
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields, checklist
 from .lifecycle import letters_blocked_reason
-from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
+from .models import Letter, LetterStatus, LetterTemplate, PrintBatch, SendMethod
 from .placeholders import merge
 from .rendering import html_to_pdf, letter_html
 
@@ -41,6 +42,18 @@ def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> HttpRe
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _attempt(
+    request: HttpRequest, step: Callable[[], object], done: str, level: int = messages.SUCCESS
+) -> None:
+    """Run one service call: its `LetterError`, or `done` (at `level`), becomes the message."""
+    try:
+        step()
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.add_message(request, level, done)
 
 
 def _managed_letter(request: HttpRequest, pk: int) -> Letter:
@@ -54,7 +67,7 @@ def _managed_letter(request: HttpRequest, pk: int) -> Letter:
 # --- drafting from a case --------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
@@ -100,7 +113,7 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
@@ -138,7 +151,7 @@ def _editor_values(letter: Letter) -> dict[str, dict[str, str | bool]]:
     }
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
@@ -180,6 +193,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editor_values": _editor_values(letter) if letter.is_draft else None,
             "merged_body": services.letter_merged_body(letter),
             "sent_form": SentForm(),
+            "email_waiting": services.letter_email_pending(letter),
             "events": letter.case.events.filter(
                 kind="letter", data__letter=letter.pk
             ).select_related("actor"),
@@ -187,7 +201,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as it will print: rendered now, not stored."""
@@ -201,38 +215,34 @@ def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(pdf.data, f"preview-{letter.pk}.pdf", inline=True)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
-    try:
-        services.letter_approve(letter=letter, actor=request.user)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            "Approved. The PDF is being made and the letter will appear in the print queue."
-            if not letter.to_reporter
-            else "Approved. The PDF is being made; then send it to the reporter.",
-        )
+    _attempt(
+        request,
+        lambda: services.letter_approve(letter=letter, actor=request.user),
+        "Approved. The PDF is being made and the letter will appear in the print queue."
+        if not letter.to_reporter
+        else "Approved. The PDF is being made; then send it to the reporter.",
+    )
     return redirect("letters:detail", pk=letter.pk)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
-    try:
-        services.letter_retry(letter=letter, actor=request.user)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.info(request, "Trying again to make the PDF.")
+    _attempt(
+        request,
+        lambda: services.letter_retry(letter=letter, actor=request.user),
+        "Trying again to make the PDF.",
+        messages.INFO,
+    )
     return redirect("letters:detail", pk=letter.pk)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_correct(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
@@ -247,7 +257,7 @@ def letter_correct(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:detail", pk=draft.pk)
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -261,7 +271,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(data, f"{letter.case.reference}-letter-{letter.pk}.pdf")
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_printed(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -273,7 +283,16 @@ def letter_printed(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:queue")
 
 
-@login_required
+def _sent_message(letter: Letter, method: str) -> str:
+    if method == SendMethod.EMAIL:
+        return (
+            f"The email to {letter.recipient_name} is on its way; the letter is marked sent "
+            "once it has gone."
+        )
+    return f"Recorded as sent to {letter.recipient_name}."
+
+
+@staff_required
 @require_POST
 def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -281,17 +300,14 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose how the letter was sent and the date.")
     else:
-        try:
-            services.letter_mark_sent(
-                letter=letter,
-                actor=request.user,
-                method=form.cleaned_data["method"],
-                sent_on=form.cleaned_data["sent_on"],
-            )
-        except services.LetterError as error:
-            messages.error(request, error.messages[0])
-        else:
-            messages.success(request, f"Recorded as sent to {letter.recipient_name}.")
+        method, sent_on = form.cleaned_data["method"], form.cleaned_data["sent_on"]
+        _attempt(
+            request,
+            lambda: services.letter_mark_sent(
+                letter=letter, actor=request.user, method=method, sent_on=sent_on
+            ),
+            _sent_message(letter, method),
+        )
     if request.POST.get("next") == "queue":
         return redirect("letters:queue")
     return redirect("letters:detail", pk=letter.pk)
@@ -319,7 +335,7 @@ def _rows(letters: list[Letter], today) -> list[QueueRow]:
     return rows
 
 
-@login_required
+@staff_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     schools = list(queue_schools(request.user))
@@ -362,7 +378,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_create(request: HttpRequest) -> HttpResponse:
     schools = {s.pk: s for s in queue_schools(request.user)}
@@ -396,7 +412,7 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return redirect("letters:queue")
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -413,7 +429,7 @@ def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:queue")
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_sent(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -435,7 +451,7 @@ def batch_sent(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:queue")
 
 
-@login_required
+@staff_required
 @require_safe
 def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -446,20 +462,20 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(data, f"print-batch-{batch.pk}.pdf")
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
-    try:
-        services.batch_retry(batch=batch)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.info(request, f"Assembling batch {batch.pk} again.")
+    _attempt(
+        request,
+        lambda: services.batch_retry(batch=batch),
+        f"Assembling batch {batch.pk} again.",
+        messages.INFO,
+    )
     return redirect("letters:queue")
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -525,12 +541,10 @@ def _scope(request: HttpRequest) -> TemplateScope:
     trust = next((t for t in trusts if str(t.pk) == str(wanted_trust)), None)
     if trust:
         return TemplateScope(None, trust, schools, trusts)
-    wanted = request.GET.get("school") or request.POST.get("school")
-    school = next((s for s in schools if str(s.pk) == str(wanted)), schools[0])
-    return TemplateScope(school, None, schools, trusts)
+    return TemplateScope(school_from_request(request, schools), None, schools, trusts)
 
 
-@login_required
+@staff_required
 @require_safe
 def templates_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
@@ -538,7 +552,7 @@ def templates_list(request: HttpRequest) -> HttpResponse:
     return render(request, "letters/templates.html", {"rows": rows, "scope": scope})
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in LetterKind.values:
@@ -592,7 +606,7 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def template_reset(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in LetterKind.values:
@@ -606,7 +620,7 @@ def template_reset(request: HttpRequest, kind: str) -> HttpResponse:
 # --- letter settings -------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def letter_settings(request: HttpRequest) -> HttpResponse:
     """A school's letterhead crest and print queue target (its senior leaders)."""
@@ -639,7 +653,7 @@ def letter_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_logo(request: HttpRequest) -> HttpResponse:
     """The crest as stored (the clean copy), for the settings page."""

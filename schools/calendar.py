@@ -1,4 +1,4 @@
-"""The three clocks of DOMAIN.md.
+"""The three clocks of docs/domain.md.
 
 - School days: Monday to Friday, inside one of the school's terms, not a bank holiday of
   England and not an INSET day. (A school with no term dates yet counts every weekday that is

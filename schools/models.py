@@ -69,7 +69,7 @@ class School(models.Model):
         help_text="School days from a report to the decision on the case (the school's own "
         "target, used in the statistics and the governors' report).",
     )
-    # Site-ban procedure: defaults are the school's choice, not law (DOMAIN.md).
+    # Site-ban procedure: defaults are the school's choice, not law (docs/domain.md).
     representation_school_days = models.PositiveSmallIntegerField(
         default=10,
         validators=[

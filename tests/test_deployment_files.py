@@ -115,7 +115,7 @@ def test_beat_schedule_is_in_code():
     from django.conf import settings
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "incidents.tasks.sweep_notifications" in tasks
+    assert "schoolconduct.tasks.sweep_notifications" in tasks
 
 
 def test_every_location_that_sets_headers_repeats_the_proxy_headers():

@@ -19,9 +19,9 @@ from pypdf import PdfReader
 
 from incidents import workflow
 from incidents.models import Person
-from incidents.notifications import notifications_sweep
 from letters import services
 from measures.procedure import restriction_start
+from schoolconduct.outbox import notifications_sweep
 from tests.factories import triaged_case
 
 REPORTER = {
@@ -296,7 +296,8 @@ def test_searching_the_report_text_cannot_confirm_a_guess_at_the_reporter(
 
 @pytest.mark.django_db
 def test_a_letter_to_the_reporter_is_reminded_to_someone_who_can_open_it(world, trust_exec, head):
-    from letters.deadlines import letters_due
+    from incidents.deadlines import due_items
+    from incidents.models import Case
 
     case = world["case"]
     to_reporter = services.letter_draft(
@@ -311,7 +312,8 @@ def test_a_letter_to_the_reporter_is_reminded_to_someone_who_can_open_it(world, 
     services.letter_render(letter_id=to_reporter.pk)
     workflow.case_reassign(case, head, lead=trust_exec)
     later = timezone.localdate() + datetime.timedelta(days=30)
-    to = {d.key: d.to for d in letters_due(today=later)}
+    due = due_items(cases=Case.objects.filter(pk=case.pk), today=later)
+    to = {d.key: d.to for d in due if d.kind == "letter_not_sent"}
     to_parent = case.letters.get(kind="contact_restriction")
     assert to[f"letter:{to_reporter.pk}"] == ("head",)  # not the trust executive leading it
     assert to[f"letter:{to_parent.pk}"] == ("lead",)

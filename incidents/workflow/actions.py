@@ -27,7 +27,6 @@ from ..models import (
     Meeting,
     Message,
     Nature,
-    Notification,
     Outcome,
     Person,
     Referral,
@@ -111,7 +110,10 @@ def _flag_safeguarding(case: Case, reason: str) -> list[str]:
     if case.safeguarding_flag:
         return []
     case.safeguarding_flag = True
-    notifications.notifications_create(case=case, report=None, kinds=[Notification.Kind.DSL_URGENT])
+    # Once per case: a flag is raised once (a reporter's own alert has its report's key).
+    notifications.notifications_create(
+        case=case, report=None, kinds=[notifications.Kind.DSL_URGENT], about=f"flag:{case.pk}"
+    )
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.SAFEGUARDING_ALERT, summary=reason)
     return ["safeguarding_flag"]
 
@@ -207,7 +209,7 @@ def case_triage(
         fields.append("lado_due")
     if lead.pk != actor.pk and lead.pk != previous_lead:
         notifications.notifications_create(
-            case=case, report=None, kinds=[Notification.Kind.LEAD_ASSIGNED]
+            case=case, report=None, kinds=[notifications.Kind.LEAD_ASSIGNED]
         )
     summary = (
         f"Triaged: {case.get_severity_display().lower()} severity, "
@@ -275,7 +277,7 @@ def case_merge_into(case: Case, actor, *, target: Case, rationale: str = "") -> 
         report.save(update_fields=["case"])
     case.evidence.update(case=target)
     case.messages.update(case=target)
-    case.notifications.filter(sent_at__isnull=True).update(case=target)
+    case.notifications.filter(sent_at__isnull=True).update(target_id=target.pk)
     case.merged_into = target
     case.outcome = f"Merged into {target.reference}"
     case.closed_at = timezone.now()
@@ -503,7 +505,7 @@ def case_reassign(case: Case, actor, *, lead, rationale: str = "") -> Effect:
     case.lead = lead
     if lead.pk != actor.pk:
         notifications.notifications_create(
-            case=case, report=None, kinds=[Notification.Kind.LEAD_ASSIGNED]
+            case=case, report=None, kinds=[notifications.Kind.LEAD_ASSIGNED]
         )
     return Effect(
         f"Lead changed to {lead.get_full_name() or lead}", rationale, {"lead": lead.pk}, ["lead"]
@@ -554,7 +556,10 @@ def case_reporter_message(case: Case, actor, *, report: Report, body: str) -> Ef
     )
     if report.reporter_email:
         notifications.notifications_create(
-            case=case, report=report, kinds=[Notification.Kind.REPORTER_MESSAGE]
+            case=case,
+            report=report,
+            kinds=[notifications.Kind.REPORTER_MESSAGE],
+            about=f"message:{message.pk}",
         )
     return Effect(
         f"Message to the reporter of {report.reference}",

@@ -15,15 +15,8 @@ from pypdf import PdfReader
 from incidents.models import Meeting, Person, Severity
 from letters.kinds import REQUIRED
 from letters.models import Letter, LetterStatus, PrintBatch
-from tests.e2e.conftest import SCREENSHOTS, check_accessibility
-from tests.factories import triaged_case
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/staff/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
+from tests.factories import PersonFactory, triaged_case
+from tests.helpers import SCREENSHOTS, check_accessibility, sign_in
 
 
 def pages_text(data: bytes) -> list[str]:
@@ -34,7 +27,7 @@ def pages_text(data: bytes) -> list[str]:
 def test_warning_drafted_in_the_editor_then_batched_printed_and_sent(
     live_server, browser, school, head, office, tmp_path
 ):
-    parent = Person.objects.create(
+    parent = PersonFactory(
         school=school,
         title="Mr",
         full_name="Jason  Turner",  # a double space, as typed

@@ -14,15 +14,21 @@ from incidents.models import (
     Meeting,
     Message,
     Nature,
-    Notification,
     Outcome,
     Person,
     Referral,
     SafeguardingScreen,
 )
+from incidents.notifications import Kind as NotificationKind
 from incidents.workflow import WorkflowError
-from measures.models import BanStage, ContactRestriction, SiteBan
-from tests.factories import submit_report
+from measures.models import BanStage
+from tests.factories import (
+    ContactRestrictionFactory,
+    PersonFactory,
+    SiteBanFactory,
+    submit_report,
+    triage,
+)
 
 N, I, A, M, C = "new", "investigating", "action", "monitoring", "closed"  # noqa: E741
 STATES = [N, I, A, M, C]
@@ -93,18 +99,6 @@ EVENT = {
 }
 
 
-def triage(case, actor, **overrides):
-    params = {
-        "severity": "medium",
-        "nature": Nature.ABUSIVE,
-        "targets": ["staff"],
-        "safeguarding_screen": SafeguardingScreen.NONE,
-        "lead": actor,
-    }
-    params.update(overrides)
-    workflow.case_triage(case, actor, **params)
-
-
 def case_in(state: str, school, head) -> Case:
     report, _ = submit_report(school, child_at_risk="unsure", child_risk_details="maybe")
     case = report.case
@@ -132,7 +126,7 @@ def case_in(state: str, school, head) -> Case:
 
 
 def ban_on(case, head, stage, **extra):
-    person = Person.objects.create(school=case.school, full_name="Barred Parent")
+    person = PersonFactory(school=case.school, full_name="Barred Parent")
     case.persons.add(person)
     values = {
         "reasons": "Threats",
@@ -144,13 +138,11 @@ def ban_on(case, head, stage, **extra):
         "representation_deadline": datetime.date(2026, 1, 19),
     }
     values.update(extra)
-    return SiteBan.objects.create(
-        case=case, person=person, school=case.school, stage=stage, **values
-    )
+    return SiteBanFactory(case=case, person=person, school=case.school, stage=stage, **values)
 
 
 def ban_params(case, head):
-    person = Person.objects.create(school=case.school, full_name="Another Parent")
+    person = PersonFactory(school=case.school, full_name="Another Parent")
     case.persons.add(person)
     return {
         "person": person,
@@ -201,7 +193,7 @@ def params_for(action: str, case: Case, school, head, slt):
             "next_review_on": start + datetime.timedelta(days=60),
         }
     if action == "restriction_start":
-        person = Person.objects.create(school=case.school, full_name="Restricted Parent")
+        person = PersonFactory(school=case.school, full_name="Restricted Parent")
         case.persons.add(person)
         return {
             "person": person,
@@ -211,8 +203,8 @@ def params_for(action: str, case: Case, school, head, slt):
             "review_on": timezone.localdate() + datetime.timedelta(days=60),
         }
     if action == "restriction_review":
-        person = Person.objects.create(school=case.school, full_name="Restricted Parent")
-        restriction = ContactRestriction.objects.create(
+        person = PersonFactory(school=case.school, full_name="Restricted Parent")
+        restriction = ContactRestrictionFactory(
             case=case,
             person=person,
             school=case.school,
@@ -384,7 +376,7 @@ def test_skipping_up_the_ladder_needs_a_reason(school, head):
 
 @pytest.mark.django_db
 def test_the_ladder_follows_the_persons_history(school, head):
-    parent = Person.objects.create(school=school, full_name="Repeat Parent")
+    parent = PersonFactory(school=school, full_name="Repeat Parent")
     first = case_in(I, school, head)
     workflow.case_person_add(first, head, person=parent)
     workflow.case_decide(first, head, actions=[Outcome.REMINDER], rationale="First time")
@@ -415,7 +407,7 @@ def test_allegation_against_staff_sets_a_one_working_day_lado_deadline(school, h
     # holidays, then the weekend — one working day later is Tuesday 29 December.
     assert case.lado_due == datetime.date(2026, 12, 29)
     assert case.safeguarding_flag
-    assert case.notifications.filter(kind=Notification.Kind.DSL_URGENT).exists()
+    assert case.notifications.filter(kind=NotificationKind.DSL_URGENT).exists()
     with pytest.raises(WorkflowError, match="LADO"):
         workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="x")
     workflow.case_refer(case, head, kind=Referral.Kind.LADO, made_on=datetime.date(2026, 12, 24))
@@ -576,6 +568,27 @@ def test_merging_several_reports_makes_one_case(school, head):
 
 
 @pytest.mark.django_db
+def test_merging_moves_the_unsent_emails_to_the_case_they_now_belong_to(school, head):
+    from schoolconduct.models import Notification
+
+    target = case_in(I, school, head)
+    duplicate, _ = submit_report(school)
+    sent = duplicate.case.notifications.get()  # the SLT alert for the duplicate report
+    Notification.objects.filter(pk=sent.pk).update(sent_at=timezone.now())
+    waiting = Notification.objects.create(
+        kind="reporter_ack",
+        dedupe_key="reporter_ack:test",
+        target=duplicate.case,
+        params={"report": duplicate.pk},
+    )
+    workflow.case_merge_into(duplicate.case, head, target=target)
+    waiting.refresh_from_db()
+    sent.refresh_from_db()
+    assert waiting.target == target  # still goes, about the live case
+    assert sent.target == duplicate.case  # history stays where it happened
+
+
+@pytest.mark.django_db
 def test_merge_refuses_other_schools_and_closed_targets(school, other_school, head):
     case = case_in(N, school, head)
     elsewhere, _ = submit_report(other_school)
@@ -590,10 +603,10 @@ def test_merge_refuses_other_schools_and_closed_targets(school, other_school, he
 def test_the_new_lead_is_told(school, head, slt, django_capture_on_commit_callbacks):
     case = case_in(N, school, head)
     triage(case, head, lead=slt)
-    assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
+    assert case.notifications.filter(kind=NotificationKind.LEAD_ASSIGNED).count() == 1
     workflow.case_reassign(case, head, lead=head)
     # Taking a case yourself sends no email.
-    assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
+    assert case.notifications.filter(kind=NotificationKind.LEAD_ASSIGNED).count() == 1
 
 
 @pytest.mark.django_db
@@ -609,7 +622,7 @@ def test_message_to_the_reporter_emails_a_notice_only(school, head):
     workflow.case_reporter_message(
         report.case, head, report=report, body="Please send the original screenshot"
     )
-    assert report.case.notifications.filter(kind=Notification.Kind.REPORTER_MESSAGE).exists()
+    assert report.case.notifications.filter(kind=NotificationKind.REPORTER_MESSAGE).exists()
 
 
 @pytest.mark.django_db

@@ -2,10 +2,9 @@ import datetime
 
 import pytest
 
-from incidents.models import Person
 from letters import services
 from measures.models import BanStage, ContactRestriction, SiteBan
-from tests.factories import triaged_case
+from tests.factories import REPORTER, PersonFactory, triaged_case
 
 DETAILS = {
     "conduct_summary": "A message called a named teacher “useless” and “a liar”.",
@@ -32,16 +31,10 @@ DETAILS = {
     "appropriate.",
 }
 
-REPORTER = {
-    "reporter_name": "Priya Shah",
-    "reporter_email": "priya.shah@example.com",
-    "reporter_phone": "07700 900123",
-}
-
 
 @pytest.fixture
 def parent(school):
-    return Person.objects.create(
+    return PersonFactory(
         school=school,
         full_name="Mr Jason Turner",
         address="14 Orchard Close\nAshford Green",

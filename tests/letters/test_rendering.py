@@ -74,7 +74,10 @@ def test_every_default_template_renders_a_valid_pdf(case, head, parent, recorded
 
 @pytest.mark.django_db
 def test_a_letter_to_the_parent_may_not_name_the_reporter(case, head, parent):
-    details = {**DETAILS, "conduct_summary": "Priya Shah told us you called Mr Patel a liar."}
+    details = {
+        **DETAILS,
+        "conduct_summary": "Priya Shah told us you called Mr Patel a liar.",
+    }
     with pytest.raises(services.LetterError, match="never name them"):
         services.letter_draft(
             case=case,

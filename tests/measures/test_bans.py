@@ -7,37 +7,32 @@ import datetime
 import pytest
 
 from incidents import workflow
-from incidents.models import CaseEvent, Nature, Outcome, Person
+from incidents.models import CaseEvent, Nature, Outcome
 from incidents.workflow import WorkflowError
 from measures import procedure
 from measures.models import BanStage, ContactRestriction, SiteBan
 from measures.procedure import bans_expire
-from schools.models import BanDecisionBy, TermDate
-from tests.factories import submit_report, triaged_case
-from tests.incidents.test_workflow import triage
+from schools.models import BanDecisionBy
+from tests.factories import (
+    PersonFactory,
+    SiteBanFactory,
+    autumn_and_spring_terms,
+    submit_report,
+    triage,
+    triaged_case,
+)
 
 MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
 def terms(school):
-    TermDate.objects.create(
-        school=school,
-        name="Autumn 2",
-        starts_on=datetime.date(2026, 11, 2),
-        ends_on=datetime.date(2026, 12, 18),
-    )
-    TermDate.objects.create(
-        school=school,
-        name="Spring 1",
-        starts_on=datetime.date(2027, 1, 5),
-        ends_on=datetime.date(2027, 2, 12),
-    )
+    autumn_and_spring_terms(school, spring_ends=datetime.date(2027, 2, 12))
 
 
 @pytest.fixture
 def parent(school):
-    return Person.objects.create(school=school, full_name="Mr Jason Turner")
+    return PersonFactory(school=school, full_name="Mr Jason Turner")
 
 
 def case_decided(school, head, parent, actions, nature=Nature.THREATS, **triage_extra):
@@ -377,7 +372,7 @@ def test_every_bar_stage_and_step(school, head, parent, stage, step, time_machin
     time_machine.move_to(MONDAY)
     case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
     today = datetime.date(2026, 11, 23)
-    ban = SiteBan.objects.create(
+    ban = SiteBanFactory(
         case=case,
         person=parent,
         school=school,

@@ -9,6 +9,7 @@ import pytest
 from schools import calendar
 from schools.calendar import CalendarImportError, SchoolCalendar, parse_csv, parse_ical
 from schools.models import InsetDay, TermDate
+from tests.factories import InsetDayFactory, TermDateFactory
 
 D = datetime.date
 
@@ -30,13 +31,13 @@ def test_calendar_months_clamp_to_the_month_end():
 
 @pytest.mark.django_db
 def test_school_days_follow_terms_half_terms_and_inset_days(school):
-    TermDate.objects.create(
+    TermDateFactory(
         school=school, name="Autumn 1", starts_on=D(2026, 9, 3), ends_on=D(2026, 10, 23)
     )
-    TermDate.objects.create(
+    TermDateFactory(
         school=school, name="Autumn 2", starts_on=D(2026, 11, 2), ends_on=D(2026, 12, 18)
     )
-    InsetDay.objects.create(school=school, date=D(2026, 11, 2))
+    InsetDayFactory(school=school, date=D(2026, 11, 2))
     cal = SchoolCalendar.for_school(school)
     # Thu 22 Oct + 2 school days: Fri 23 Oct, then half term, INSET Mon 2 Nov → Tue 3 Nov.
     assert cal.add_school_days(D(2026, 10, 22), 2) == D(2026, 11, 3)

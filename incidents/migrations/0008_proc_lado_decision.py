@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0006_conf_wording'),
+        ('incidents', '0007_outbox_one_outbox'),
     ]
 
     operations = [
