@@ -25,10 +25,12 @@ from .models import (
     Nature,
     Outcome,
     Person,
+    PersonTitle,
     Referral,
     SafeguardingScreen,
     Severity,
     Target,
+    tidy_name,
 )
 from .wording import public_wording
 from .workflow import GATHER_KINDS, Effect, person_history, steps_taken, usual_next_step
@@ -430,6 +432,15 @@ class AddPersonForm(ActionForm):
         help_text="People from earlier cases at this school or trust.",
     )
     full_name = forms.CharField(label="Or a new person: full name", required=False, max_length=150)
+    title = forms.ChoiceField(
+        label="Title", choices=PersonTitle.choices, required=False, help_text="For letters."
+    )
+    preferred_name = forms.CharField(
+        label="Name after “Dear” and the title",
+        required=False,
+        max_length=150,
+        help_text="“Johnson” makes “Dear Mr Johnson”. Blank: the last word of the full name.",
+    )
     address = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -465,7 +476,9 @@ class AddPersonForm(ActionForm):
             # A new, unsaved Person: the service saves it inside the action's transaction.
             person = Person(
                 school=self.case.school,
-                full_name=data["full_name"].strip(),
+                title=data["title"],
+                full_name=tidy_name(data["full_name"]),
+                preferred_name=tidy_name(data["preferred_name"]),
                 address=data["address"],
                 postcode=data["postcode"],
                 email=data["email"],

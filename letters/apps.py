@@ -26,10 +26,17 @@ QUOTE_INTO = [
 
 def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     """The case's letters the user may see, listed on the case page (a letter to the reporter
-    only for those who may see the reporter)."""
+    only for those who may see the reporter), with who printed and sent them."""
     from .access import letters_visible_to
 
-    return {"letters": list(letters_visible_to(user).filter(case=case).order_by("-created_at"))}
+    return {
+        "letters": list(
+            letters_visible_to(user)
+            .filter(case=case)
+            .select_related("printed_by", "sent_by")
+            .order_by("-created_at")
+        )
+    }
 
 
 def _draft_url(kind: str) -> Callable[[Any], str]:

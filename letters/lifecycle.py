@@ -26,6 +26,7 @@ DRAFT, APPROVED, RENDER_FAILED = (
     LetterStatus.RENDER_FAILED,
 )
 READY, PRINTED, SENT = LetterStatus.READY, LetterStatus.PRINTED, LetterStatus.SENT
+BATCHED = LetterStatus.BATCHED
 SLT = frozenset({MANAGE})
 STAFF = frozenset({MANAGE, OFFICE})
 SYSTEM: frozenset[str] = frozenset()  # taken by the PDF task, not by a person
@@ -61,9 +62,25 @@ LETTER_STEPS = (
     LetterStep("render_started", frozenset({APPROVED, RENDER_FAILED}), APPROVED, SYSTEM),
     LetterStep("render_failed", frozenset({APPROVED}), RENDER_FAILED, SYSTEM),
     LetterStep("rendered", frozenset({APPROVED}), READY, SYSTEM),
+    # The office's print queue: a letter in a batch has left "Ready to print"; cancelling
+    # the batch returns it.
+    LetterStep(
+        "batched",
+        frozenset({READY}),
+        BATCHED,
+        STAFF,
+        refused="This letter is already in a print batch, or not ready to print.",
+    ),
+    LetterStep(
+        "unbatched",
+        frozenset({BATCHED}),
+        READY,
+        STAFF,
+        refused="This letter is not in a print batch.",
+    ),
     LetterStep(
         "printed",
-        frozenset({READY}),
+        frozenset({READY, BATCHED}),
         PRINTED,
         STAFF,
         refused="Only a letter that is ready to print can be marked printed.",

@@ -70,7 +70,9 @@ def test_from_warning_to_a_confirmed_bar_on_the_register(
     page.get_by_label("Who will decide").select_option(label="Helen Carter")
     page.get_by_role("button", name="Notice of intention to bar").click()
     assert "intention_to_bar" in page.url  # straight on to the letter, details merged in
-    assert page.get_by_label("Representations by (date)").input_value() == "7 December 2026"
+    deadline = page.get_by_label("Representations by", exact=True)
+    assert deadline.input_value() == "7 December 2026"
+    assert deadline.is_disabled()  # the procedure's own date: from the recorded notice
     ban = SiteBan.objects.get()
     assert ban.stage == BanStage.INTENTION
 
