@@ -25,6 +25,7 @@ from .filters import CaseFilter
 from .forms import ReportForm
 from .identity import ReporterIdentity
 from .models import AccessLog, Channel, Evidence, Outcome, Target
+from .next_step import case_panel
 from .staff_forms import ACTION_FORMS, FOLLOW_UPS, MergeInForm, leads_for_schools
 
 
@@ -168,11 +169,11 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "case": case,
             "access": access,
-            "action_links": [
-                (name, workflow.TRANSITIONS[name].label)
-                for name in workflow.available_actions(case=case, actor=request.user)
-                if name != "wording" or _has_public_wording(context["reports"])
-            ],
+            "panel": case_panel(
+                case,
+                request.user,
+                hide=frozenset() if _has_public_wording(context["reports"]) else WORDING,
+            ),
             "targets_display": [Target(t).label for t in case.targets if t in Target.values],
             "actions_display": [Outcome(a).label for a in case.actions if a in Outcome.values],
             "merge_in_form": MergeInForm(case=case, user=request.user)
@@ -181,6 +182,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         }
     )
     return render(request, "staff/case_detail.html", context)
+
+
+WORDING = frozenset({"wording"})
 
 
 def _has_public_wording(reports) -> bool:
@@ -213,10 +217,16 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     access = get_case_for_user(request.user, reference)
     case = access.case
     form_class = ACTION_FORMS.get(action)
-    if form_class is None or action not in workflow.available_actions(
-        case=case, actor=request.user, offered=(workflow.Offer.CASE, workflow.Offer.OBJECT)
-    ):
+    offered = (workflow.Offer.CASE, workflow.Offer.OBJECT)
+    if form_class is None:
         raise Http404("That action is not available on this case.")
+    if action not in workflow.available_actions(case=case, actor=request.user, offered=offered):
+        # A step of this stage that isn't possible yet: say why before any form is filled in.
+        reason = workflow.why_not(case=case, actor=request.user, offered=offered).get(action)
+        if not reason:
+            raise Http404("That action is not available on this case.")
+        context = {"case": case, "access": access, "transition": workflow.TRANSITIONS[action]}
+        return render(request, "staff/case_action.html", {**context, "refusal": reason})
     transition = workflow.TRANSITIONS[action]
     form = form_class(request.POST or None, request.FILES or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():

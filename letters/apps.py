@@ -35,13 +35,15 @@ class LettersConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents.deadlines import KIND_LABELS
+        from incidents.next_step import next_step_register
         from incidents.selectors import case_page_part_register
         from incidents.staff_forms import FOLLOW_UPS
 
-        from . import tasks  # noqa: F401 — connects the worker warm-up signal
+        from . import lifecycle  # tasks: connects the worker warm-up signal
         from .deadlines import LABELS
 
         case_page_part_register(case_page_part)
+        next_step_register(lifecycle.next_letter_steps)
         # Letters remind on their own (letters.deadlines); the label names the kind everywhere.
         KIND_LABELS.update(LABELS)
         for action, kind in LETTER_AFTER.items():

@@ -332,6 +332,22 @@ def available_actions(
     ]
 
 
+def why_not(
+    *, case: Case, actor: Any, offered: Collection[Offer] = (Offer.CASE,)
+) -> dict[str, str]:
+    """The "why not" query: the actions of the case's current stage that this user holds the
+    role for but can't take now, each with the reason (the same `refusal` that `perform`
+    raises), in the table's order. Nothing is performed, so the page can show the step
+    disabled with its reason before anyone fills in a form."""
+    reasons = {}
+    for t in TRANSITIONS.values():
+        if t.offered in offered and case.status in t.sources and may(actor, case.school, t.who):
+            reason = t.refusal(case, actor)
+            if reason:
+                reasons[t.name] = reason
+    return reasons
+
+
 # --- the entry point -------------------------------------------------------------------------
 
 

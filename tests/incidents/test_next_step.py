@@ -1,0 +1,158 @@
+"""The case page's next-step panel, and steps refused before their form is shown."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from incidents import workflow
+from incidents.next_step import case_panel
+from tests.factories import submit_report
+
+from .test_workflow import triage
+
+
+@pytest.fixture
+def case(school):
+    report, _ = submit_report(school, content="Mrs Smith is a disgrace and should be sacked")
+    return report.case
+
+
+def decide_warning(case, head) -> None:
+    workflow.case_decide(
+        case, head, actions=["warning"], rationale="Attack", escalation_reason="Named a teacher"
+    )
+
+
+def _text(node) -> str:
+    return " ".join(node.text_content().split())
+
+
+def _panel(client, case):
+    page = lxml.html.fromstring(client.get(f"/staff/cases/{case.reference}/").text)
+    primary = [_text(a) for a in page.xpath('//*[@id="next-step"]//a[contains(@class, "btn")]')]
+    blocked = {
+        _text(b): _text(b.getnext()) for b in page.xpath('//*[@id="next-step"]//button[@disabled]')
+    }
+    return page, primary, blocked
+
+
+@pytest.mark.django_db
+def test_a_new_case_leads_with_triage(client, head, case):
+    client.force_login(head)
+    page, primary, _ = _panel(client, case)
+    assert primary == ["Triage"]
+    # The other actions are grouped below, and triage is not offered twice.
+    others = [_text(a) for a in page.xpath('//*[@id="other-actions"]//a')]
+    assert "Triage" not in others and "Add a note" in others
+
+
+@pytest.mark.django_db
+def test_after_deciding_a_warning_the_next_step_is_to_draft_it(client, head, case):
+    triage(case, head)
+    decide_warning(case, head)
+    client.force_login(head)
+    page, primary, _ = _panel(client, case)
+    assert primary == ["Draft the formal warning", "Start monitoring"]
+    (link,) = page.xpath('//*[@id="next-step"]//a[@data-step="letter:warning"]')
+    assert link.get("href") == f"/staff/letters/case/{case.reference}/new/warning/"
+    # Not a list of every letter kind.
+    assert "Notice of intention to bar" not in _text(page.get_element_by_id("next-step"))
+
+
+@pytest.mark.django_db
+def test_once_the_warning_is_drafted_it_is_no_longer_the_next_step(client, school, head):
+    from incidents.models import Person
+    from letters import services
+    from tests.factories import triaged_case
+    from tests.letters.conftest import DETAILS
+
+    person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
+    case = triaged_case(school, head, person=person)
+    decide_warning(case, head)
+    client.force_login(head)
+    assert _panel(client, case)[1][0] == "Draft the formal warning"
+    services.letter_draft(
+        case=case,
+        kind="warning",
+        actor=head,
+        details=DETAILS,
+        delivery_method="post",
+        person=person,
+    )
+    _, primary, _ = _panel(client, case)
+    assert primary == ["Start monitoring", "Close the case"]
+
+
+@pytest.mark.django_db
+def test_a_letter_held_back_by_safeguarding_is_shown_disabled_with_the_reason(
+    client, school, head, dsl
+):
+    report, _ = submit_report(school, child_at_risk="yes", child_risk_details="a child named")
+    case = report.case
+    triage(case, head)
+    decide_warning(case, head)
+    client.force_login(head)
+    _, primary, blocked = _panel(client, case)
+    assert "Draft the formal warning" not in primary
+    assert blocked["Draft the formal warning"] == (
+        "Letters to the parent are on hold until the DSL records a safeguarding decision."
+    )
+    # The DSL sees their decision first, at the top of the page.
+    client.force_login(dsl)
+    _, primary, _ = _panel(client, case)
+    assert primary[0] == "Record the safeguarding decision"
+
+
+@pytest.mark.django_db
+def test_a_step_not_possible_yet_is_disabled_with_its_reason_before_the_form(client, school, head):
+    target = submit_report(school)[0].case
+    source = submit_report(school)[0].case
+    workflow.case_merge_into(source, head, target=target)
+    client.force_login(head)
+    _, primary, blocked = _panel(client, source)
+    assert primary == []
+    assert blocked["Reopen the case"] == (
+        f"This case was merged into {target.reference}: open that case instead."
+    )
+    # Following the step's address says why, and offers no form to fill in.
+    response = client.get(f"/staff/cases/{source.reference}/reopen/")
+    assert response.status_code == 200
+    page = lxml.html.fromstring(response.text)
+    assert "open that case instead" in _text(page.get_element_by_id("step-refusal"))
+    assert not page.xpath("//main//textarea") and not page.xpath('//main//form[@method="post"]')
+    posted = client.post(f"/staff/cases/{source.reference}/reopen/", {"rationale": "x"})
+    assert posted.status_code == 200 and "step-refusal" in posted.text
+    source.refresh_from_db()
+    assert source.status == "closed"
+
+
+@pytest.mark.django_db
+def test_why_not_asks_the_table_without_performing(head, case, office):
+    before = case.events.count()
+    assert workflow.why_not(case=case, actor=head) == {}
+    # Office staff hold no case role: nothing to explain to them, nothing offered.
+    assert workflow.why_not(case=case, actor=office) == {}
+    assert case_panel(case, office).primary == []
+    assert case.events.count() == before
+
+
+@pytest.mark.django_db
+def test_a_new_action_in_the_table_appears_disabled_with_its_reason(head, case):
+    entry = workflow.Transition(
+        name="test_only_step",
+        label="A step the table adds",
+        sources=frozenset({"new"}),
+        target=None,
+        who=frozenset({workflow.MANAGE}),
+        event="note",
+        precondition=lambda c: "Not until the moon is full.",
+    )
+    workflow.TRANSITIONS[entry.name] = entry
+    try:
+        panel = case_panel(case, head)
+        assert [(s.label, s.reason) for s in panel.blocked] == [
+            ("A step the table adds", "Not until the moon is full.")
+        ]
+    finally:
+        del workflow.TRANSITIONS[entry.name]
