@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -60,6 +61,26 @@ def _log(request: HttpRequest, action: str, case=None, evidence=None, detail: st
     services.access_log_write(
         user=request.user, action=action, case=case, evidence=evidence, detail=detail
     )
+
+
+# A visit to a case: its pages (filters, reloads, thumbnails) within this long of each other.
+VISIT_SECONDS = 30 * 60
+
+
+def _case_visit(request: HttpRequest, case, *, extend: bool) -> bool:
+    """Whether this request starts a new visit to `case` in this session (then it is logged
+    once as "opened the case"); `extend` keeps a visit going (the case page itself)."""
+    now = time.time()
+    visits = {
+        key: at
+        for key, at in request.session.get("case_visits", {}).items()
+        if now - at <= VISIT_SECONDS
+    }
+    new = str(case.pk) not in visits
+    if extend or new:
+        visits[str(case.pk)] = now
+    request.session["case_visits"] = visits
+    return new
 
 
 @staff_required
@@ -162,7 +183,8 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
     case = access.case
-    _log(request, AccessLog.Action.VIEW_CASE, case=case)
+    if _case_visit(request, case, extend=True):
+        _log(request, AccessLog.Action.VIEW_CASE, case=case)
     kind = request.GET.get("kind", "")
     context = selectors.case_detail(case=case, access=access, event_kind=kind, user=request.user)
     context.update(
@@ -307,7 +329,10 @@ def _file_response(field, evidence: Evidence, *, attachment: bool) -> FileRespon
 def evidence_view(request: HttpRequest, pk: int) -> FileResponse:
     """The clean copy of an image (or a document, as a download)."""
     evidence, _access = get_evidence_for_user(request.user, pk)
-    _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
+    # The thumbnails of a case page already logged as "opened the case" are part of that visit;
+    # a file opened on its own (a link in an email, a bookmark) is logged by itself.
+    if _case_visit(request, evidence.case, extend=False):
+        _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
     if evidence.kind == Evidence.Kind.IMAGE:
         return _file_response(evidence.clean, evidence, attachment=False)
     return _file_response(evidence.original, evidence, attachment=True)

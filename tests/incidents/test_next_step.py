@@ -156,3 +156,32 @@ def test_a_new_action_in_the_table_appears_disabled_with_its_reason(head, case):
         ]
     finally:
         del workflow.TRANSITIONS[entry.name]
+
+
+@pytest.mark.django_db
+def test_one_opened_the_case_per_visit_not_per_page_and_thumbnail(client, school, head):
+    from incidents.evidence import evidence_store, inspect_image
+    from incidents.models import AccessLog
+    from tests.images import png_upload
+
+    report, _ = submit_report(school)
+    case = report.case
+    [row] = evidence_store(case=case, report=report, items=[inspect_image(png_upload())])
+    client.force_login(head)
+    for query in ("", "?kind=note", ""):
+        assert client.get(f"/staff/cases/{case.reference}/{query}").status_code == 200
+        assert client.get(f"/staff/evidence/{row.pk}/").status_code == 200
+    log = AccessLog.objects.filter(case=case, user=head)
+    assert list(log.values_list("action", flat=True)) == ["view_case"]
+    # A visit ends after half an hour without opening the case: the next one is logged.
+    for idle, count in ((30 * 60 - 5, 1), (30 * 60 + 1, 2)):
+        session = client.session
+        session["case_visits"] = {str(case.pk): session["case_visits"][str(case.pk)] - idle}
+        session.save()
+        client.get(f"/staff/cases/{case.reference}/")
+        assert log.filter(action="view_case").count() == count
+    # A file opened on its own, outside a visit, is logged by itself.
+    client.logout()
+    client.force_login(head)
+    client.get(f"/staff/evidence/{row.pk}/")
+    assert log.filter(action="view_evidence", evidence=row).count() == 1
