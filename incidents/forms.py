@@ -241,7 +241,6 @@ class ReportForm(ScreenshotsAgainMixin, HoneypotMixin, forms.Form):
         )
 
 
-
 class FollowUpForm(forms.Form):
     reference = forms.CharField(
         label="Your reference",
@@ -274,4 +273,3 @@ class AddInformationForm(ScreenshotsAgainMixin, forms.Form):
         label="More screenshots (optional)",
         help_text="Up to 5 pictures, JPEG, PNG or WebP, each up to 10 MB.",
     )
-

@@ -194,9 +194,7 @@ def test_attached_files_must_be_re_attached_after_an_error(school, client):
     text = response.text
     field_error = "Your screenshot was not kept because of a problem on this page: attach it again"
     assert field_error in text
-    assert text.index(field_error, text.index('id="id_screenshots"') - 2000) > text.index(
-        "<form"
-    )
+    assert text.index(field_error, text.index('id="id_screenshots"') - 2000) > text.index("<form")
     assert 'href="#id_screenshots"' in text
     assert not Evidence.objects.exists()
 
