@@ -63,7 +63,7 @@ class ScreenshotsAgainMixin(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
-        if self.is_bound and self._errors and self.had_files:
+        if self.is_bound and self.errors and self.had_files:
             count = len(self.files.getlist("screenshots"))
             them = "it" if count == 1 else f"all {count}"
             self.add_error(
