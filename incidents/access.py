@@ -90,3 +90,18 @@ def register_schools(user) -> QuerySet[School]:
         Q(pk__in=roles.slt | roles.dsl | roles.office) | Q(trust_id__in=roles.trusts),
         is_active=True,
     ).order_by("name")
+
+
+def report_log_schools(user) -> QuerySet[School]:
+    """Schools for which the user may log a report a parent phoned, emailed or brought in:
+    the schools they manage, and those where they are office staff (who take the call but
+    never open the case afterwards)."""
+    roles = roles_for(user)
+    return School.objects.filter(
+        Q(pk__in=roles.slt | roles.office) | Q(trust_id__in=roles.trusts), is_active=True
+    ).order_by("name")
+
+
+def may_open_case(user, case: Case) -> bool:
+    """Whether `user` may open `case` (the same rule as `get_case_for_user`)."""
+    return cases_visible_to(user).filter(pk=case.pk).exists()

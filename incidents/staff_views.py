@@ -20,6 +20,8 @@ from .access import (
     get_case_for_user,
     get_evidence_for_user,
     managed_schools,
+    may_open_case,
+    report_log_schools,
     roles_for,
 )
 from .filters import CaseFilter
@@ -355,13 +357,15 @@ def evidence_original(request: HttpRequest, pk: int) -> FileResponse:
     return _file_response(evidence.original, evidence, attachment=True)
 
 
-@case_staff_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def report_log(request: HttpRequest) -> HttpResponse:
-    """Staff log a report on a parent's behalf (phone, email, in person)."""
-    schools = list(managed_schools(request.user))
+    """Staff log a report on a parent's behalf (phone, email, in person): senior leaders and
+    the office staff who take the call. Office staff see the reference and code to give the
+    parent, never the case itself."""
+    schools = list(report_log_schools(request.user))
     if not schools:
-        raise Http404("Only senior leaders can log reports.")
+        raise Http404("Only senior leaders and office staff can log reports.")
     school_id = request.POST.get("school") or request.GET.get("school") or schools[0].pk
     school = next((s for s in schools if str(s.pk) == str(school_id)), schools[0])
     channel = request.POST.get("channel", Channel.PHONE)
@@ -375,10 +379,11 @@ def report_log(request: HttpRequest) -> HttpResponse:
             channel=channel,
             actor=request.user,
         )
+        can_open = may_open_case(request.user, report.case)
         return render(
             request,
             "staff/code_reissued.html",
-            {"case": report.case, "code": code, "report": report, "new": True},
+            {"case": report.case, "code": code, "report": report, "new": True, "open": can_open},
         )
     return render(
         request,

@@ -25,7 +25,7 @@ EXPECTED = {
     "case-list": ((R, OK, OK, NF, OK, OK), None),
     "register": ((R, OK, OK, OK, OK, OK), None),
     "case-export": ((R, OK, OK, NF, OK, OK), None),
-    "report-log": ((R, OK, NF, NF, OK, OK), None),
+    "report-log": ((R, OK, NF, OK, OK, OK), None),
     "case-detail": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "case-chronology": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "case-merge-in": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),

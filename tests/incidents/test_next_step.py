@@ -185,3 +185,41 @@ def test_one_opened_the_case_per_visit_not_per_page_and_thumbnail(client, school
     client.force_login(head)
     client.get(f"/staff/evidence/{row.pk}/")
     assert log.filter(action="view_evidence", evidence=row).count() == 1
+
+
+@pytest.mark.django_db
+def test_office_staff_log_a_phoned_concern_but_never_see_the_case(
+    client, school, other_school, office
+):
+    from incidents.models import CaseEvent, Report
+
+    client.force_login(office)
+    form = client.get("/staff/cases/log-report/")
+    assert form.status_code == 200 and other_school.name not in form.text
+    response = client.post(
+        "/staff/cases/log-report/",
+        {
+            "school": school.pk,
+            "channel": "phone",
+            "group": school.groups.first().pk,
+            "posted_on": "2026-11-20",
+            "content": "A parent rang about a post",
+            "rules_unsure": "on",
+            "child_at_risk": "no",
+            "contact_preference": "phone",
+            "reporter_phone": "0770090000",
+            "website": "",
+        },
+    )
+    assert response.status_code == 200
+    report = Report.objects.get()
+    assert report.channel == "phone" and report.case.school == school
+    assert response.context["code"] in response.text and report.reference in response.text
+    # No way into the case: no link, and the case page, its chronology and files are a 404.
+    assert f"/staff/cases/{report.case.reference}/" not in response.text
+    assert client.get(f"/staff/cases/{report.case.reference}/").status_code == 404
+    assert client.get(f"/staff/cases/{report.case.reference}/chronology/").status_code == 404
+    assert report.case.events.get(kind=CaseEvent.Kind.OPENED).actor == office
+    # Logging for another school is not possible: the form falls back to their own.
+    client.post("/staff/cases/log-report/", {"school": other_school.pk})
+    assert not Report.objects.filter(school=other_school).exists()
