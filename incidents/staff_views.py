@@ -19,7 +19,6 @@ from .access import (
     case_schools,
     get_case_for_user,
     get_evidence_for_user,
-    managed_schools,
     may_open_case,
     report_log_schools,
     roles_for,
