@@ -11,6 +11,8 @@ from tests.conftest import require_service
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
+PHONE_WIDTH = 360
+
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "var/screenshots"))
 
 
@@ -82,6 +84,11 @@ def check_accessibility(page, name: str) -> None:
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    width = (page.viewport_size or {}).get("width", 0)
+    if width and width <= PHONE_WIDTH:
+        # On a phone nothing may push the page sideways.
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{name}: {scroll} px wide at {width} px ({page.url})"
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     assert not bad, f"axe on {name}: " + "; ".join(
@@ -89,3 +96,12 @@ def check_accessibility(page, name: str) -> None:
         + ", ".join(str(n.get("target")) for n in v["nodes"][:3])
         for v in bad
     )
+
+
+def nav_to(page, name: str) -> None:
+    """Follow a link of the staff menu, opening the menu first where it is folded (a phone)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+        page.locator("#staff-nav.show").wait_for()
+    page.locator("#staff-nav").get_by_role("link", name=name, exact=True).click()
