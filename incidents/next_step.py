@@ -90,11 +90,13 @@ def case_panel(case: Case, actor: Any, *, hide: frozenset[str] = frozenset()) ->
     for step in leading:
         if step.name in seen:
             continue
-        seen.add(step.name)
         if step.reason:
             panel.blocked.append(step)
         elif len(panel.primary) < 2:
             panel.primary.append(step)
+        else:
+            continue  # beyond the two that lead: listed with the others below
+        seen.add(step.name)
     for name in available:
         if name not in seen:
             seen.add(name)

@@ -70,6 +70,21 @@ def phone(browser):
     context.close()
 
 
+@pytest.fixture(params=[1280, PHONE_WIDTH], ids=["desktop", "phone"])
+def staff_width(request) -> int:
+    """The staff journeys run twice: on a desktop, and again on a 360 px phone."""
+    return request.param
+
+
+@pytest.fixture
+def staff_page(browser, staff_width):
+    """A page for a staff journey, at each of `staff_width`'s sizes."""
+    context = browser.new_context(viewport={"width": staff_width, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def desktop(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -83,8 +98,10 @@ def check_accessibility(page, name: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     width = (page.viewport_size or {}).get("width", 0)
+    if width and width <= PHONE_WIDTH and "phone" not in name:
+        name = f"{name}-phone"
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     if width and width <= PHONE_WIDTH:
         # On a phone nothing may push the page sideways.
         scroll = page.evaluate("document.documentElement.scrollWidth")

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from incidents.models import Person
 from letters.models import Letter, LetterStatus
-from tests.e2e.conftest import check_accessibility
+from tests.e2e.conftest import check_accessibility, nav_to
 from tests.factories import triaged_case
 from tests.letters.conftest import DETAILS
 
@@ -22,7 +22,7 @@ def sign_in(page, base, username):
 
 @pytest.mark.django_db(transaction=True)
 def test_warning_letter_from_case_to_print_batch(
-    live_server, browser, school, head, office, tmp_path
+    live_server, browser, staff_width, school, head, office, tmp_path
 ):
     parent = Person.objects.create(
         school=school,
@@ -34,7 +34,7 @@ def test_warning_letter_from_case_to_print_batch(
         school, head, person=parent, report_kwargs={"content": "The teacher is a liar"}
     )
 
-    slt = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    slt = browser.new_context(viewport={"width": staff_width, "height": 900}, accept_downloads=True)
     page = slt.new_page()
     sign_in(page, live_server.url, "head")
     page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
@@ -56,10 +56,12 @@ def test_warning_letter_from_case_to_print_batch(
     assert page.locator("#letter-status").inner_text() == "Ready to print or send"
     slt.close()
 
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    desk = browser.new_context(
+        viewport={"width": staff_width, "height": 900}, accept_downloads=True
+    )
     page = desk.new_page()
     sign_in(page, live_server.url, "office")
-    page.get_by_role("link", name="Print queue", exact=True).click()
+    nav_to(page, "Print queue")
     check_accessibility(page, "letters-04-queue")
     assert page.get_by_text("Mr Jason Turner").is_visible()
     assert "The teacher is a liar" not in page.content()

@@ -54,6 +54,9 @@ def test_after_deciding_a_warning_the_next_step_is_to_draft_it(client, head, cas
     client.force_login(head)
     page, primary, _ = _panel(client, case)
     assert primary == ["Draft the formal warning", "Start monitoring"]
+    # Closing leads less here, but is still offered with the others: nothing is lost.
+    others = [_text(a) for a in page.xpath('//*[@id="other-actions"]//a')]
+    assert "Close the case" in others and "Start monitoring" not in others
     (link,) = page.xpath('//*[@id="next-step"]//a[@data-step="letter:warning"]')
     assert link.get("href") == f"/staff/letters/case/{case.reference}/new/warning/"
     # Not a list of every letter kind.
