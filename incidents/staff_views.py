@@ -308,7 +308,10 @@ def case_merge_in(request: HttpRequest, reference: str) -> HttpResponse:
                 f"{count} report{'s' if count != 1 else ''} merged into {access.case.reference}.",
             )
     else:
-        messages.error(request, "Choose at least one new report to merge.")
+        # Name what is wrong: no report chosen, or a safeguarding flag not acknowledged.
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
     return redirect("staff:case-detail", reference=access.case.reference)
 
 

@@ -226,3 +226,65 @@ def test_office_staff_log_a_phoned_concern_but_never_see_the_case(
     # Logging for another school is not possible: the form falls back to their own.
     client.post("/staff/cases/log-report/", {"school": other_school.pk})
     assert not Report.objects.filter(school=other_school).exists()
+
+
+@pytest.mark.django_db
+def test_merge_candidates_say_group_date_excerpt_person_and_suggest_duplicates(
+    client, school, head
+):
+    text = "Mrs Smith is a disgrace and should be sacked"
+    target = submit_report(school, content=text, poster_description="Dad of twins")[0].case
+    duplicate = submit_report(
+        school, content="Mrs Smith is a disgrace, should be sacked!", poster_description="Dad"
+    )[0].case
+    other_day = submit_report(school, content=text, posted_on="2026-11-01")[0].case
+    unlike = submit_report(school, content="Parking on the zigzags again at pick-up time")[0].case
+    client.force_login(head)
+    page = lxml.html.fromstring(client.get(f"/staff/cases/{target.reference}/").text)
+    labels = [_text(label) for label in page.xpath('//*[@id="div_id_sources"]//label')]
+    assert [label.split(" — ")[0] for label in labels] == [
+        duplicate.reference,  # likely duplicates first
+        other_day.reference,
+        unlike.reference,
+    ]
+    group = school.groups.first().name
+    assert labels[0] == (
+        f"{duplicate.reference} — {group} — posted 30 Nov 2026 — “Mrs Smith is a disgrace, "
+        "should be sacked!” — posted by Dad — likely duplicate (same group and day, similar text)"
+    )
+    # The same text on another day, or another text on the same day, is not suggested.
+    assert "likely duplicate" not in labels[1] and "likely duplicate" not in labels[2]
+
+
+@pytest.mark.django_db
+def test_merging_a_flagged_report_into_an_unflagged_case_says_so_first(client, school, head):
+    target = submit_report(school)[0].case
+    flagged = submit_report(school, child_at_risk="yes", child_risk_details="A child")[0].case
+    assert flagged.safeguarding_flag and not target.safeguarding_flag
+    client.force_login(head)
+    page = client.get(f"/staff/cases/{target.reference}/").text
+    assert "SAFEGUARDING FLAG: merging flags this case too" in page
+    url = f"/staff/cases/{target.reference}/merge-in/"
+    refused = client.post(url, {"sources": [flagged.pk]}, follow=True)
+    assert "has a safeguarding flag, which merging carries into this case" in refused.text
+    flagged.refresh_from_db()
+    assert flagged.status == "new"
+    client.post(url, {"sources": [flagged.pk], "carry_flag": "on"})
+    target.refresh_from_db()
+    flagged.refresh_from_db()
+    assert flagged.merged_into == target and target.safeguarding_flag
+
+
+@pytest.mark.django_db
+def test_merging_a_flagged_case_away_names_the_flag_at_the_field(client, school, head):
+    target = submit_report(school)[0].case
+    flagged = submit_report(school, child_at_risk="yes", child_risk_details="A child")[0].case
+    client.force_login(head)
+    url = f"/staff/cases/{flagged.reference}/merge/"
+    refused = client.post(url, {"target": f" {target.reference.lower()} "})
+    assert refused.status_code == 200
+    assert f"This report has a safeguarding flag and {target.reference} has none" in refused.text
+    assert 'href="#id_carry_flag"' in refused.text
+    client.post(url, {"target": target.reference, "carry_flag": "on"})
+    target.refresh_from_db()
+    assert target.safeguarding_flag
