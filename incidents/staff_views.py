@@ -136,6 +136,12 @@ def _cell(value) -> str:
     return text
 
 
+def _outcome(case) -> str:
+    """The CSV's outcome: what was decided (the ladder's labels), then how the case closed."""
+    decided = "; ".join(Outcome(a).label for a in case.actions or () if a in Outcome.values)
+    return " — ".join(part for part in (decided, case.outcome) if part)
+
+
 @case_staff_required
 @require_safe
 def case_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -169,7 +175,7 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
                         case.lead.get_full_name() if case.lead else "",
                         case.opened_at.strftime("%Y-%m-%d %H:%M"),
                         case.report_count,
-                        case.outcome,
+                        _outcome(case),
                     )
                 ]
             )

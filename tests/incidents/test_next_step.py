@@ -288,3 +288,84 @@ def test_merging_a_flagged_case_away_names_the_flag_at_the_field(client, school,
     client.post(url, {"target": target.reference, "carry_flag": "on"})
     target.refresh_from_db()
     assert target.safeguarding_flag
+
+
+@pytest.fixture
+def sister(trust):
+    from tests.factories import GroupFactory, RuleFactory, SchoolFactory
+
+    sister = SchoolFactory(trust=trust, name="Oak Hill Primary", slug="oak", reference_prefix="OHP")
+    RuleFactory(school=sister, title="No abusive or personal comments")
+    GroupFactory(school=sister, name="Year 3 parents")
+    return sister
+
+
+@pytest.mark.django_db
+def test_trust_view_lists_every_school_and_filters_say_whose(client, school, sister, trust_exec):
+    submit_report(school)
+    client.force_login(trust_exec)
+    dashboard = lxml.html.fromstring(client.get("/staff/").text)
+    rows = [_text(th) for th in dashboard.xpath('//*[@id="schools-h"]/..//tbody/tr/th')]
+    assert rows == ["Oak Hill Primary", "Willow Park Primary"]  # no cases at Oak Hill: listed
+    listing = lxml.html.fromstring(client.get("/staff/cases/").text)
+    for name in ("rule", "group"):
+        options = [_text(o) for o in listing.xpath(f'//select[@name="{name}"]/option')][1:]
+        assert all(o.endswith(("(Oak Hill Primary)", "(Willow Park Primary)")) for o in options)
+    assert "Year 3 parents (Oak Hill Primary)" in [
+        _text(o) for o in listing.xpath('//select[@name="group"]/option')
+    ]
+
+
+@pytest.mark.django_db
+def test_sorting_by_severity_and_status_follows_their_order(client, school, head):
+    cases = {}
+    for severity in ("critical", "low", "high", "medium"):
+        case = submit_report(school)[0].case
+        triage(case, head, severity=severity)
+        cases[severity] = case
+    new = submit_report(school)[0].case
+    workflow.case_close(cases["high"], head, outcome="Resolved", rationale="Apology given")
+    client.force_login(head)
+
+    def order(sort: str) -> list[str]:
+        page = lxml.html.fromstring(client.get(f"/staff/cases/?sort={sort}").text)
+        return [_text(a) for a in page.xpath("//table//tbody/tr/*[1]//a")]
+
+    by = {c.reference: k for k, c in cases.items()}
+    assert [by.get(r, "none") for r in order("severity")] == [
+        "none",  # not triaged yet: first (no severity)
+        "low",
+        "medium",
+        "high",
+        "critical",
+    ]
+    assert [by.get(r, "none") for r in order("-severity")][:4] == [
+        "critical",
+        "high",
+        "medium",
+        "low",
+    ]
+    statuses = order("status")
+    assert statuses[0] == new.reference and statuses[-1] == cases["high"].reference
+
+
+@pytest.mark.django_db
+def test_csv_outcome_column_is_filled_from_the_decision(client, school, head):
+    import csv
+    import io
+
+    decided = submit_report(school)[0].case
+    triage(decided, head)
+    decide_warning(decided, head)
+    target = submit_report(school)[0].case
+    merged = submit_report(school)[0].case
+    workflow.case_merge_into(merged, head, target=target)
+    client.force_login(head)
+    response = client.get("/staff/cases/export.csv")
+    rows = {
+        row["Reference"]: row["Outcome"]
+        for row in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    }
+    assert rows[decided.reference] == "Warning letter"  # decided, not yet closed
+    assert rows[merged.reference] == f"Merged into {target.reference}"
+    assert rows[target.reference] == ""

@@ -78,14 +78,15 @@ EXPECTED_QUERIES = {
     # + counts by school and status, waiting, mine, safeguarding alerts, and the deadlines:
     #   new cases, DSL decisions, LADO, bar decisions, bar reviews, bars ending, restriction
     #   reviews (plus two per school whose reports await triage: its term dates and INSET
-    #   days)
-    "dashboard": 15,
+    #   days), and every school overseen (a row even with no cases)
+    "dashboard": 16,
     # + schools for the filter, the filter's choices (rules, groups, leads), count, page
     "list": 10,
     # + case, access-log insert, reports, their rules, evidence, persons, history, messages,
     #   events, meetings, referrals, access log, case rules, bans, restrictions, letters,
-    #   new reports to merge in (2)
-    "case": 21,
+    #   new reports to merge in (2) and their reports (to describe them), the session (the visit
+    #   is one "opened the case"), the next step's letters already drafted
+    "case": 24,
     # + schools for the filter, access-log insert, the rows (one chunked query)
     "export": 7,
 }
