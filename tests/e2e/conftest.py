@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.helpers import PHONE_WIDTH, require_service
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-
-PHONE_WIDTH = 360
-
-SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "var/screenshots"))
 
 
 def pytest_collection_modifyitems(items):
@@ -91,34 +87,3 @@ def desktop(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def check_accessibility(page, name: str) -> None:
-    """Run axe-core on the page; fail on any serious or critical violation. Also screenshot."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    width = (page.viewport_size or {}).get("width", 0)
-    if width and width <= PHONE_WIDTH and "phone" not in name:
-        name = f"{name}-phone"
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    if width and width <= PHONE_WIDTH:
-        # On a phone nothing may push the page sideways.
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{name}: {scroll} px wide at {width} px ({page.url})"
-    results = Axe().run(page)
-    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not bad, f"axe on {name}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + ", ".join(str(n.get("target")) for n in v["nodes"][:3])
-        for v in bad
-    )
-
-
-def nav_to(page, name: str) -> None:
-    """Follow a link of the staff menu, opening the menu first where it is folded (a phone)."""
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-        page.locator("#staff-nav.show").wait_for()
-    page.locator("#staff-nav").get_by_role("link", name=name, exact=True).click()

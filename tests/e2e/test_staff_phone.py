@@ -8,10 +8,8 @@ import pytest
 from incidents import workflow
 from incidents.models import Person
 from letters import services as letter_services
-from tests.e2e.conftest import PHONE_WIDTH, check_accessibility, nav_to
-from tests.e2e.test_letters_journey import sign_in
-from tests.factories import submit_report, triaged_case
-from tests.letters.conftest import DETAILS
+from tests.factories import LETTER_DETAILS, submit_report, triaged_case
+from tests.helpers import PHONE_WIDTH, check_accessibility, nav_to, sign_in
 
 LONG = "Averyveryverylongwordwithoutanyspacesthatwouldpushthepagesidewaysonaphone " * 3
 
@@ -52,7 +50,7 @@ def test_every_staff_page_fits_a_phone(live_server, phone, school, head, dsl, of
         case=case,
         kind="reminder",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=person,
     )

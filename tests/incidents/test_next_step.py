@@ -52,11 +52,12 @@ def test_after_deciding_a_warning_the_next_step_is_to_draft_it(client, head, cas
     triage(case, head)
     decide_warning(case, head)
     client.force_login(head)
-    page, primary, _ = _panel(client, case)
-    assert primary == ["Draft the formal warning", "Start monitoring"]
-    # Closing leads less here, but is still offered with the others: nothing is lost.
+    page, primary, blocked = _panel(client, case)
+    # A warning leaves no bar or restriction to monitor: draft it, then close the case.
+    assert primary == ["Draft the formal warning", "Close the case"]
+    assert blocked["Start monitoring"].startswith("Monitoring is for a case where a ban")
     others = [_text(a) for a in page.xpath('//*[@id="other-actions"]//a')]
-    assert "Close the case" in others and "Start monitoring" not in others
+    assert "Close the case" not in others and "Start monitoring" not in others
     (link,) = page.xpath('//*[@id="next-step"]//a[@data-step="letter:warning"]')
     assert link.get("href") == f"/staff/letters/case/{case.reference}/new/warning/"
     # Not a list of every letter kind.
@@ -67,8 +68,8 @@ def test_after_deciding_a_warning_the_next_step_is_to_draft_it(client, head, cas
 def test_once_the_warning_is_drafted_it_is_no_longer_the_next_step(client, school, head):
     from incidents.models import Person
     from letters import services
+    from tests.factories import LETTER_DETAILS as DETAILS
     from tests.factories import triaged_case
-    from tests.letters.conftest import DETAILS
 
     person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
     case = triaged_case(school, head, person=person)
@@ -84,7 +85,7 @@ def test_once_the_warning_is_drafted_it_is_no_longer_the_next_step(client, schoo
         person=person,
     )
     _, primary, _ = _panel(client, case)
-    assert primary == ["Start monitoring", "Close the case"]
+    assert primary == ["Close the case"]
 
 
 @pytest.mark.django_db
@@ -369,3 +370,35 @@ def test_csv_outcome_column_is_filled_from_the_decision(client, school, head):
     assert rows[decided.reference] == "Warning letter"  # decided, not yet closed
     assert rows[merged.reference] == f"Merged into {target.reference}"
     assert rows[target.reference] == ""
+
+
+@pytest.mark.django_db
+def test_lado_steps_show_only_on_an_allegation_and_say_what_comes_first(client, head, case):
+    triage(case, head)
+    client.force_login(head)
+    _, _, blocked = _panel(client, case)
+    # Not an allegation: the LADO's decision is no step of this case, so it isn't "not yet".
+    assert "Record the LADO's decision" not in blocked
+    workflow.case_allegation_identify(case, head, details="A parent says a teacher hit a child")
+    case.refresh_from_db()
+    page, _, blocked = _panel(client, case)
+    assert blocked["Record the LADO's decision"] == (
+        "Record the LADO referral first, then the LADO's decision."
+    )
+    # Already an allegation: recording it again isn't offered, nor listed as "not yet".
+    assert "Record an allegation against a member of staff" not in blocked
+    others = [_text(a) for a in page.xpath('//*[@id="other-actions"]//a')]
+    assert "Record an allegation against a member of staff" not in others
+
+
+@pytest.mark.django_db
+def test_decide_again_is_offered_from_action_and_monitoring(client, head, case):
+    triage(case, head)
+    decide_warning(case, head)
+    client.force_login(head)
+    page, primary, _ = _panel(client, case)
+    names = primary + [_text(a) for a in page.xpath('//*[@id="other-actions"]//a')]
+    assert "Decide the outcome" in names
+    # Nothing to monitor after a warning: the step is shown disabled, with the table's reason.
+    _, _, blocked = _panel(client, case)
+    assert blocked["Start monitoring"].startswith("Monitoring is for a case where a ban")

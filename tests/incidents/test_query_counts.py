@@ -8,11 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from incidents import workflow
 from incidents.evidence import evidence_store, inspect_image
-from incidents.models import Person
-from tests.factories import submit_report
+from tests.factories import PersonFactory, submit_report, triage
 from tests.images import png_upload
-
-from .test_workflow import triage
 
 
 def grow(school, head, n: int, target=None):
@@ -22,7 +19,7 @@ def grow(school, head, n: int, target=None):
     for i in range(n):
         report, _ = submit_report(school, content=f"Post {i}", reporter_name=f"R{i}")
         triage(report.case, head, rules=list(school.rules.all()))
-        person = Person.objects.create(school=school, full_name=f"Parent {i}")
+        person = PersonFactory(school=school, full_name=f"Parent {i}")
         workflow.case_person_add(report.case, head, person=person)
         evidence_store(case=report.case, report=report, items=[image])
         if target is not None:
@@ -49,7 +46,7 @@ def count(client, url: str) -> tuple[int, list[str]]:
 def target(school, head):
     report, _ = submit_report(school)
     triage(report.case, head)
-    person = Person.objects.create(school=school, full_name="The parent")
+    person = PersonFactory(school=school, full_name="The parent")
     workflow.case_person_add(report.case, head, person=person)
     return report.case
 
@@ -77,16 +74,19 @@ def test_queries_do_not_grow_with_the_data(client, school, head, target, which):
 EXPECTED_QUERIES = {
     # + counts by school and status, waiting, mine, safeguarding alerts, and the deadlines:
     #   new cases, DSL decisions, LADO, bar decisions, bar reviews, bars ending, restriction
-    #   reviews (plus two per school whose reports await triage: its term dates and INSET
-    #   days), and every school overseen (a row even with no cases)
-    "dashboard": 16,
+    #   reviews, letters approved but not sent (plus two per school whose reports await
+    #   triage: its term dates and INSET days), and every school overseen (a row even with
+    #   no cases)
+    "dashboard": 17,
     # + schools for the filter, the filter's choices (rules, groups, leads), count, page
     "list": 10,
     # + case, access-log insert, reports, their rules, evidence, persons, history, messages,
     #   events, meetings, referrals, access log, case rules, bans, restrictions, letters,
     #   new reports to merge in (2) and their reports (to describe them), the session (the visit
-    #   is one "opened the case"), the next step's letters already drafted
-    "case": 24,
+    #   is one "opened the case"), the next step's letters already drafted, and the close
+    #   guard: a bar or restriction pending or in force (2, asked twice: once for the actions
+    #   open now and once for the next-step panel's "not possible yet" reasons)
+    "case": 28,
     # + schools for the filter, access-log insert, the rows (one chunked query)
     "export": 7,
 }
