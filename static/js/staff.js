@@ -27,3 +27,19 @@
     });
   });
 })();
+
+// The staff menu folds behind its "Menu" button below 1200 px (Bootstrap's CSS hides a
+// `.collapse` without `.show`); this opens and closes it, so no framework JavaScript is needed.
+(function () {
+  "use strict";
+  document.querySelectorAll(".navbar-toggler[aria-controls]").forEach(function (button) {
+    var menu = document.getElementById(button.getAttribute("aria-controls"));
+    if (!menu) {
+      return;
+    }
+    button.addEventListener("click", function () {
+      var open = menu.classList.toggle("show");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
+})();
