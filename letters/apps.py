@@ -52,13 +52,15 @@ class LettersConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents import deadlines as engine
+        from incidents.next_step import next_step_register
         from incidents.selectors import case_page_part_register
         from incidents.staff_forms import FOLLOW_UPS, QUOTE_LETTERS
         from schoolconduct import outbox
 
-        from . import deadlines, services, tasks  # noqa: F401 — tasks: the worker warm-up
+        from . import deadlines, lifecycle, services, tasks  # noqa: F401 — tasks: the worker warm-up
 
         case_page_part_register(case_page_part)
+        next_step_register(lifecycle.next_letter_steps)
         for action, kind in LETTER_AFTER.items():
             FOLLOW_UPS[action] = ("Now draft the letter for this step.", _draft_url(kind))
         outbox.register(

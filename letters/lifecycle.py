@@ -185,3 +185,43 @@ def letter_record(letter: Letter, actor: Any, name: str, summary: str) -> None:
         data={"step": name, "letter": letter.pk, "kind": letter.kind},
         guard=guard,
     )
+
+
+# The letter each decided outcome is carried by (bars and restrictions have their own steps
+# in measures, each followed by its letter).
+LETTER_FOR_OUTCOME = {
+    "reminder": "reminder",
+    "warning": "warning",
+    "meeting_slt": "meeting_invitation",
+    "meeting_trust": "meeting_invitation",
+}
+
+
+def next_letter_steps(case: Case, actor: Any) -> list[Any]:
+    """The case page's next step after a decision: draft the letter it calls for, with that
+    kind chosen, until one of that kind exists (disabled with the reason while the case holds
+    letters back)."""
+    from django.urls import reverse
+
+    from incidents.next_step import Step
+
+    from .kinds import LetterKind
+
+    if not may(actor, case.school, STEPS["drafted"].who):
+        return []
+    drafted = set(Letter.objects.filter(case=case).values_list("kind", flat=True))
+    steps = []
+    for outcome in case.actions or ():
+        kind = LETTER_FOR_OUTCOME.get(outcome)
+        if kind is None or kind in drafted:
+            continue
+        drafted.add(kind)
+        steps.append(
+            Step(
+                name=f"letter:{kind}",
+                label=f"Draft the {LetterKind(kind).label[0].lower()}{LetterKind(kind).label[1:]}",
+                url=reverse("letters:new", kwargs={"reference": case.reference, "kind": kind}),
+                reason=letters_blocked_reason(case, to_reporter=False),
+            )
+        )
+    return steps

@@ -16,7 +16,7 @@ from incidents.models import Meeting, Person, Severity
 from letters.kinds import REQUIRED
 from letters.models import Letter, LetterStatus, PrintBatch
 from tests.factories import PersonFactory, triaged_case
-from tests.helpers import SCREENSHOTS, check_accessibility, sign_in
+from tests.helpers import SCREENSHOTS, check_accessibility, nav_to, sign_in
 
 
 def pages_text(data: bytes) -> list[str]:
@@ -25,7 +25,7 @@ def pages_text(data: bytes) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_warning_drafted_in_the_editor_then_batched_printed_and_sent(
-    live_server, browser, school, head, office, tmp_path
+    live_server, browser, staff_width, school, head, office, tmp_path
 ):
     parent = PersonFactory(
         school=school,
@@ -50,7 +50,7 @@ def test_warning_drafted_in_the_editor_then_batched_printed_and_sent(
         recorded_by=head,
     )
 
-    slt = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    slt = browser.new_context(viewport={"width": staff_width, "height": 900}, accept_downloads=True)
     page = slt.new_page()
     sign_in(page, live_server.url, "head")
     page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
@@ -118,11 +118,13 @@ def test_warning_drafted_in_the_editor_then_batched_printed_and_sent(
     slt.close()
 
     # The office: two tabs on the queue; the second tab's batch comes too late.
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    desk = browser.new_context(
+        viewport={"width": staff_width, "height": 900}, accept_downloads=True
+    )
     page = desk.new_page()
     stale = desk.new_page()
     sign_in(page, live_server.url, "office")
-    page.get_by_role("link", name="Print queue", exact=True).click()
+    nav_to(page, "Print queue")
     stale.goto(f"{live_server.url}/staff/letters/")
     row = page.get_by_role("row").filter(has_text="Mr Jason Turner")
     assert "Post" in row.inner_text() and "0 days" in row.inner_text()
