@@ -184,7 +184,8 @@ def test_several_screenshots_and_no_other_error_says_nothing_about_them(school, 
     assert "attach all 2 again" in client.post(REPORT_URL, data).text
     # Without another problem, nothing is said about attaching again.
     data = report_form_data(school, content="")
-    assert "not kept" not in client.post(REPORT_URL, data).text
+    assert "attach all" not in client.post(REPORT_URL, data).text
+    assert "were not kept because" not in client.post(REPORT_URL, data).text
 
 
 @pytest.mark.django_db
