@@ -14,6 +14,7 @@ from incidents import redaction
 from incidents.evidence import evidence_store, inspect_image
 from incidents.models import Evidence, ExcerptMessage, Person, Report
 from letters.models import Letter
+from letters.services import letter_merged_body
 from tests.factories import triage
 from tests.helpers import check_accessibility, sign_in
 from tests.images import image_bytes, upload
@@ -134,13 +135,16 @@ def test_parent_picks_two_messages_and_slt_quote_one_into_a_warning(
     desk.get_by_label("How will it be delivered?").select_option("post")
     desk.locator("#id_impact").fill("The teacher was upset.")
     desk.locator("#id_change_required").fill("Raise concerns with the school directly.")
-    desk.locator("#id_response_deadline").fill("5 December 2026")
+    desk.locator("#id_response_deadline").fill("2026-12-05")
     desk.get_by_role("button", name="Draft the letter").click()
-    assert desk.get_by_text("Dear Mr Mark Jones").first.is_visible()
+    # The draft page (the letter editor shows the salutation as a chip; the address has him).
+    assert desk.get_by_text("Mark Jones").first.is_visible()
     letter = Letter.objects.get()
-    assert "Mrs Carter is useless and everyone knows it." in letter.body_html
-    assert f"At 19:43 on {day:%d/%m/%Y}" in letter.body_html
-    assert "Jane Smith" not in letter.body_html
+    # A draft keeps its [[fields]]: the text as the parent will read it is the merged body.
+    merged = letter_merged_body(letter)
+    assert "Mrs Carter is useless and everyone knows it." in merged
+    assert f"At 19:43 on {day:%d/%m/%Y}" in merged
+    assert "Jane Smith" not in merged
     # And the letter as it will print says it too.
     href = desk.get_by_role("link", name="Preview exactly as it will print").get_attribute("href")
     pdf = desk.request.get(live_server.url + href)
