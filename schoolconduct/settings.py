@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "measures",
     "letters",
     "oversight",
+    "records",
     "staffauth",
 ]
 
@@ -446,6 +447,10 @@ CELERY_BEAT_SCHEDULE = {
     "daily-letter-reminders": {
         "task": "letters.tasks.send_letter_reminders",
         "schedule": crontab(hour=7, minute=10),
+    },
+    "nightly-disposal-proposals": {
+        "task": "records.tasks.propose_disposals",
+        "schedule": crontab(hour=2, minute=45),
     },
     "governors-reports": {
         "task": "oversight.tasks.make_governors_reports",
