@@ -282,14 +282,22 @@ def _remove_files(stored: list[tuple[Any, str]]) -> None:
         storage.delete(name)
 
 
-@transaction.atomic
 def dispose(proposal: DisposalProposal, *, actor: Any) -> DisposalLog:
     """Carry out a confirmed disposal: anonymise the case so the statistics still add up
     (school, dates, nature, severity, outcome stay), remove every evidence file and filed
     letter PDF from storage, and log what was done — not the content.
 
-    Holds are checked again here, under the row lock: a hold placed since the proposal wins.
+    Holds are checked again here, under the row lock: a hold placed since the proposal wins
+    (the proposal is marked held, with why, and RecordsError says so).
     """
+    with transaction.atomic():
+        outcome = _dispose_locked(proposal, actor=actor)
+    if isinstance(outcome, DisposalLog):
+        return outcome
+    raise RecordsError("Disposal is blocked: " + "; ".join(outcome) + ".")
+
+
+def _dispose_locked(proposal: DisposalProposal, *, actor: Any) -> DisposalLog | list[str]:
     proposal = (
         DisposalProposal.objects.select_for_update()
         .select_related("case__school")
@@ -303,7 +311,7 @@ def dispose(proposal: DisposalProposal, *, actor: Any) -> DisposalLog:
         proposal.status = ProposalStatus.HELD
         proposal.held_because = "; ".join(reasons)[:500]
         proposal.save(update_fields=["status", "held_because"])
-        raise RecordsError("Disposal is blocked: " + "; ".join(reasons) + ".")
+        return reasons
     stored = [
         (field.storage, field.name)
         for item in Evidence.objects.filter(case=case)
