@@ -38,7 +38,7 @@ test-e2e: venv ## Run only the browser journeys
 	$(PY) -m pytest tests/e2e
 
 lint: venv ## ruff lint and format check; mypy on incidents, measures and letters
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents measures letters
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents measures letters records
 
 format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

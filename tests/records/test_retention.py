@@ -141,7 +141,7 @@ def test_disposal_blocked_by_each_legal_hold(school, head, parent, time_machine,
 
 @pytest.mark.django_db
 def test_disposal_blocked_by_an_open_sar_until_it_is_answered(school, head, parent, time_machine):
-    case, proposal = _due(school, head, parent, time_machine)
+    _case, proposal = _due(school, head, parent, time_machine)
     sar = services.sar_register(
         school=school,
         person=parent,
@@ -222,7 +222,7 @@ def test_disposal_anonymises_removes_files_and_logs_no_content(school, head, par
 
 @pytest.mark.django_db
 def test_a_person_with_another_live_case_keeps_their_name(school, head, parent, time_machine):
-    case, proposal = _due(school, head, parent, time_machine)
+    _case, proposal = _due(school, head, parent, time_machine)
     triaged_case(school, head, person=parent)
     services.dispose(proposal, actor=head)
     assert Person.objects.get(pk=parent.pk).full_name == "Pat Parent"
