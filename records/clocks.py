@@ -53,3 +53,11 @@ def breach_due_at(aware_at: datetime.datetime) -> datetime.datetime:
 def add_years(day: datetime.date, years: int) -> datetime.date:
     """Whole years on, 29 February → 28 February in a common year."""
     return add_months(day, 12 * years)
+
+
+# The retention rules, as the disposal pages and log name them.
+RULE_LABELS = {
+    "case_closure": "case closure + retention period",
+    "ban_end": "end of bar + retention period",
+    "no_action": "closed with no action: anonymised sooner",
+}

@@ -160,6 +160,10 @@ class DisposalProposal(models.Model):
     def __str__(self) -> str:
         return f"{self.case} due {self.due_on}"
 
+    @property
+    def rule_label(self) -> str:
+        return clocks.RULE_LABELS.get(self.rule, self.rule)
+
 
 class DisposalMethod(models.TextChoices):
     ANONYMISE = "anonymise", "Anonymised (statistics kept)"
@@ -186,6 +190,10 @@ class DisposalLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.case_reference} ({self.get_method_display()})"
+
+    @property
+    def rule_label(self) -> str:
+        return clocks.RULE_LABELS.get(self.rule, self.rule)
 
 
 class BreachDecision(models.TextChoices):

@@ -109,9 +109,13 @@ def retention(request: HttpRequest) -> HttpResponse:
         "records/retention.html",
         {
             "form": form,
-            "proposals": DisposalProposal.objects.filter(case__school__in=schools)
-            .exclude(status="done")
-            .select_related("case"),
+            # Holds are read now, not as of last night: one placed today shows at once.
+            "proposals": [
+                (p, services.holds_for_case(p.case))
+                for p in DisposalProposal.objects.filter(case__school__in=schools)
+                .exclude(status="done")
+                .select_related("case")
+            ],
             "holds": LegalHold.objects.filter(
                 school__in=schools, released_on__isnull=True
             ).select_related("case", "person"),
