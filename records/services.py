@@ -82,6 +82,8 @@ def sar_register(
     name = _text(requester_name)
     if not name:
         raise RecordsError("Say who made the request.")
+    if received_on > timezone.localdate():
+        raise RecordsError("A request cannot be received in the future.")
     return SubjectAccessRequest.objects.create(
         school=school,
         person=person,
@@ -306,6 +308,11 @@ def _dispose_locked(proposal: DisposalProposal, *, actor: Any) -> DisposalLog | 
     case = proposal.case
     if proposal.status == ProposalStatus.DONE:
         raise RecordsError("These records have already been disposed of.")
+    review = retention_review(case)
+    if review is None or review.due_on > timezone.localdate():
+        # Reopened, or a bar's dates changed since the proposal: not due after all.
+        proposal.delete()
+        return ["the case is no longer due for disposal (reopened, or its dates changed)"]
     reasons = holds_for_case(case)
     if reasons:
         proposal.status = ProposalStatus.HELD

@@ -31,15 +31,15 @@ def test_register_a_sar_and_see_its_due_date(client, head, school, parent):
             "person": parent.pk,
             "requester_name": "Pat Parent",
             "requester_is_subject": "on",
-            "received_on": "2027-01-20",
-            "identity_checked_on": "2027-01-31",
+            "received_on": "2025-01-20",
+            "identity_checked_on": "2025-01-31",
             "scope": "All emails",
         },
     )
     sar = SubjectAccessRequest.objects.get()
     assert response.url == reverse("records:sar", args=[sar.pk])
     page = client.get(response.url).content.decode()
-    assert "28 February 2027" in page  # from the ID check, the later date
+    assert "28 February 2025" in page  # from the ID check, the later date
 
 
 @pytest.mark.django_db
@@ -49,8 +49,8 @@ def test_a_late_extension_is_refused_on_the_page_and_keeps_the_reason(client, he
         person=parent,
         requester_name="Pat",
         requester_is_subject=True,
-        received_on=datetime.date(2027, 1, 31),
-        identity_checked_on=datetime.date(2027, 1, 31),
+        received_on=datetime.date(2025, 1, 31),
+        identity_checked_on=datetime.date(2025, 1, 31),
         scope="",
         actor=head,
     )
@@ -59,7 +59,7 @@ def test_a_late_extension_is_refused_on_the_page_and_keeps_the_reason(client, he
     data = {
         "step": "extend",
         "extend-months": "1",
-        "extend-told_on": "2027-03-01",
+        "extend-told_on": "2025-03-01",
         "extend-reason": "Many cases to search",
     }
     response = client.post(url, data)
@@ -67,9 +67,9 @@ def test_a_late_extension_is_refused_on_the_page_and_keeps_the_reason(client, he
     page = response.content.decode()
     assert "Too late to extend" in page and "Many cases to search" in page
     assert SubjectAccessRequest.objects.get(pk=sar.pk).extension_months == 0
-    data["extend-told_on"] = "2027-02-28"
+    data["extend-told_on"] = "2025-02-28"
     assert client.post(url, data).status_code == 302
-    assert SubjectAccessRequest.objects.get(pk=sar.pk).due_on == datetime.date(2027, 3, 31)
+    assert SubjectAccessRequest.objects.get(pk=sar.pk).due_on == datetime.date(2025, 3, 31)
 
 
 @pytest.mark.django_db

@@ -106,6 +106,7 @@ def test_nightly_proposal_on_the_day_not_the_day_before(school, head, parent, ti
 
 def _due(school, head, parent, time_machine, **kwargs):
     case = closed_case(school, head, parent, time_machine, **kwargs)
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC))
     services.proposals_make(today=D(2026, 3, 2))
     return case, DisposalProposal.objects.get(case=case)
 
@@ -226,3 +227,30 @@ def test_a_person_with_another_live_case_keeps_their_name(school, head, parent, 
     triaged_case(school, head, person=parent)
     services.dispose(proposal, actor=head)
     assert Person.objects.get(pk=parent.pk).full_name == "Pat Parent"
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_is_no_longer_disposed_of(school, head, parent, time_machine):
+    case, proposal = _due(school, head, parent, time_machine)
+    workflow.case_reopen(case, head, reason="New post by the same parent")
+    with pytest.raises(RecordsError, match="no longer due"):
+        services.dispose(proposal, actor=head)
+    assert not DisposalProposal.objects.exists()
+    assert not DisposalLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_sar_received_tomorrow_is_refused(school, head, parent, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC))
+    kwargs = {
+        "school": school,
+        "person": parent,
+        "requester_name": "Pat",
+        "requester_is_subject": True,
+        "identity_checked_on": None,
+        "scope": "",
+        "actor": head,
+    }
+    services.sar_register(received_on=D(2026, 11, 30), **kwargs)
+    with pytest.raises(RecordsError, match="future"):
+        services.sar_register(received_on=D(2026, 12, 1), **kwargs)
