@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from incidents import workflow
-from incidents.models import Person
+from incidents.models import Case, Person
 from records import services
 from records.models import DisposalLog
 from tests.e2e.conftest import check_accessibility
@@ -31,8 +32,11 @@ def test_head_runs_the_data_protection_records(live_server, desktop, phone, scho
     held = triaged_case(school, head, person=held_parent)
     for case in (due, held):
         workflow.case_close(case, head, outcome="Resolved", rationale="Done")
-    # Due for review "now": the nightly job looks six years ahead of today.
-    services.proposals_make(today=datetime.date.today() + datetime.timedelta(days=6 * 366 + 2))
+    # Closed seven years ago: due for review now.
+    Case.objects.filter(pk__in=[due.pk, held.pk]).update(
+        closed_at=timezone.now() - datetime.timedelta(days=7 * 366)
+    )
+    services.proposals_make(today=timezone.localdate())
     services.hold_place(
         school=school, kind="police", reason="Police asked us to keep it", actor=head, case=held
     )
