@@ -31,14 +31,14 @@ beat: venv ## Run Celery beat (needs CELERY_BROKER_URL)
 
 test: venv ## Run the whole test suite, browser journeys in Chromium included
 	bash scripts/system-deps.sh pdf browser oidc
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=10 $(PYTEST_ARGS)
 
 test-e2e: venv ## Run only the browser journeys
 	bash scripts/system-deps.sh browser oidc
 	$(PY) -m pytest tests/e2e
 
-lint: venv ## ruff lint and format check; mypy on incidents, measures and letters
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents measures letters records
+lint: venv ## ruff; mypy on incidents, measures, letters and records; import layers; djlint on templates
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents measures letters records && $(VENV)/bin/lint-imports --no-cache && $(VENV)/bin/djlint templates --lint
 
 format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

@@ -11,18 +11,15 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from schools.access import StaffRoles, managed_schools, roles_for  # noqa: F401
-from schools.models import School
+from schools.access import StaffRoles, managed_schools, roles_for, schools_for  # noqa: F401
+from schools.models import Role, School
 
 from .models import Case, Evidence
 
 
 def case_schools(user) -> QuerySet[School]:
     """Schools whose cases the user may open (some or all of them): SLT, DSL, trust."""
-    roles = roles_for(user)
-    return School.objects.filter(
-        Q(pk__in=roles.slt | roles.dsl) | Q(trust_id__in=roles.trusts), is_active=True
-    ).order_by("name")
+    return schools_for(user, Role.SLT, Role.DSL)
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -85,8 +82,4 @@ def get_evidence_for_user(user, pk: int) -> tuple[Evidence, CaseAccess]:
 def register_schools(user) -> QuerySet[School]:
     """Schools whose restrictions register the user may see: any staff role there, or the
     trust's schools for an executive."""
-    roles = roles_for(user)
-    return School.objects.filter(
-        Q(pk__in=roles.slt | roles.dsl | roles.office) | Q(trust_id__in=roles.trusts),
-        is_active=True,
-    ).order_by("name")
+    return schools_for(user, Role.SLT, Role.DSL, Role.OFFICE)

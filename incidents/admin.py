@@ -2,22 +2,13 @@
 
 from django.contrib import admin
 
-from .models import AccessLog, Case, CaseEvent, Evidence, Notification, Person, Report
+from schoolconduct.admin import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from .models import AccessLog, Case, CaseEvent, Evidence, Person, Report
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     list_display = ("reference", "school", "status", "severity", "lead", "opened_at")
     list_filter = ("school", "status", "severity")
     search_fields = ("reference",)
@@ -45,15 +36,6 @@ class CaseAdmin(admin.ModelAdmin):
         "lead",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaseEvent)
@@ -89,12 +71,6 @@ class ReportAdmin(ReadOnlyAdmin):
 class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ("case", "kind", "original_name", "uploaded_at", "original_sha256")
     exclude = ("original", "clean")
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("kind", "case", "created_at", "sent_at", "attempts", "last_error")
-    list_filter = ("kind",)
 
 
 @admin.register(Person)

@@ -6,6 +6,12 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Reports and cases"
 
     def ready(self) -> None:
-        from . import deadlines
+        from schoolconduct import outbox
+
+        from . import deadlines, notifications
 
         deadlines.register(deadlines.case_deadlines, labels=deadlines.CASE_LABELS)
+        # The emails about cases and reports, and the deadline reminders, in the one outbox.
+        for kind in notifications.Kind:
+            outbox.register(kind, compose=notifications.compose)
+        outbox.register(deadlines.REMINDER, compose=deadlines.reminder_compose)

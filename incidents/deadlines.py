@@ -1,35 +1,40 @@
-"""The deadline engine: what is due soon or overdue, and the daily reminders.
+"""The deadline engine: what is due soon or overdue, gathered from every app, and the reminders.
 
-`due_items` feeds the dashboard's "due soon / overdue" panel and the daily job. Reminders go
-once per kind, object and due date (a unique row claims each), to the right people, with no
-case content in the email — a reference, what is due, and a link.
+Apps register their providers in their `AppConfig.ready` (`register`, and `register_daily` for
+housekeeping; as pretix does with signals): incidents the case's own deadlines, measures its
+bars and restrictions, letters the letters approved but not sent. `due_items` feeds the
+dashboard's "due soon / overdue" panel, the deadlines calendar and the daily job, so none of
+them imports the apps above this one.
+
+Reminders go through the one outbox (`schoolconduct.outbox`), once per kind, object and due
+date (the notification's unique dedupe key), to the right people, with no case content in the
+email — a reference, what is due and a link (`emails/deadline_reminder.txt`).
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from schoolconduct import outbox
+from schoolconduct.models import Notification
 from schools.calendar import SchoolCalendar, add_working_days
 from schools.models import Role, School
 from schools.selectors import school_head_teachers, school_staff_with_role
 
-from .models import Case, CaseStatus, Reminder
-
-logger = logging.getLogger(__name__)
+from .models import Case, CaseStatus
 
 # How far ahead "due soon" looks, in days.
 HORIZON_DAYS = 5
+# The outbox kind of every deadline reminder (templates emails/deadline_reminder*.txt).
+REMINDER = "deadline_reminder"
 
 
 @dataclass(frozen=True)
@@ -147,74 +152,54 @@ def due_items(
     return sorted(items, key=lambda d: (d.due_on, d.case.reference, d.kind))
 
 
-def _recipients(due: Due) -> list[str]:
-    school = due.case.school
+def reminder_queue(due: Due) -> bool:
+    """Put one reminder in the outbox unless it is there already; True if this call did."""
+    row = outbox.notification_queue(
+        kind=REMINDER,
+        target=due.case,
+        dedupe_key=f"reminder:{due.kind}:{due.key}:{due.due_on.isoformat()}",
+        params={"deadline": due.kind, "due_on": due.due_on.isoformat(), "to": list(due.to)},
+    )
+    return row is not None
+
+
+def _reminder_recipients(case: Case, to: list[str]) -> list[str]:
+    school = case.school
     users = []
-    lead = due.case.lead
-    if "lead" in due.to and lead is not None and lead.is_active:
+    lead = case.lead
+    if "lead" in to and lead is not None and lead.is_active:
         users.append(lead)
-    if "head" in due.to or ("lead" in due.to and not users):
+    if "head" in to or ("lead" in to and not users):
         users += list(school_head_teachers(school=school))
-    if "dsl" in due.to:
+    if "dsl" in to:
         users += list(school_staff_with_role(school=school, roles=[Role.DSL]))
     return sorted({u.email for u in users if u.email})
 
 
-def reminder_send(due: Due) -> bool:
-    """Send one reminder unless it has gone already; True if this call sent it."""
-    try:
-        with transaction.atomic():
-            reminder, _ = Reminder.objects.get_or_create(
-                kind=due.kind, key=due.key, due_on=due.due_on, defaults={"case": due.case}
-            )
-    except IntegrityError:  # another run created it at the same moment
-        return False
-    if reminder.sent_at:
-        return False
-    claimed = Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    recipients = _recipients(due)
-    if not recipients:
-        logger.warning("Reminder %s for %s has nobody to send to.", due.kind, due.key)
-        return True
-    link = settings.SITE_URL + reverse(
-        "staff:case-detail", kwargs={"reference": due.case.reference}
-    )
-    when = "was due" if due.due_on < timezone.localdate() else "is due"
-    body = (
-        f"{due.label} on case {due.case.reference}: it {when} on "
-        f"{due.due_on:%A %d %B %Y}.\n\nFor confidentiality this email does not include "
-        f"the case details. Sign in to see them:\n{link}\n\nSchoolConduct — "
-        f"{due.case.school.name}\n"
-    )
-    try:
-        EmailMessage(
-            subject=f"Reminder: {due.label} — {due.case.reference}",
-            body=body,
-            bcc=recipients,
-        ).send()
-    except Exception:
-        Reminder.objects.filter(pk=reminder.pk).update(sent_at=None)
-        raise
-    Reminder.objects.filter(pk=reminder.pk).update(recipients=", ".join(recipients))
-    return True
+def reminder_compose(notification: Notification) -> outbox.Email:
+    """A deadline reminder: who is reminded, and what the template is given."""
+    case = Case.objects.select_related("school", "lead").get(pk=notification.target_id)
+    params = notification.params
+    due_on = datetime.date.fromisoformat(params["due_on"])
+    context = {
+        "label": KIND_LABELS.get(params["deadline"], params["deadline"]),
+        "reference": case.reference,
+        "school": case.school,
+        "due_on": due_on,
+        "overdue": due_on < timezone.localdate(),
+        "staff_url": settings.SITE_URL
+        + reverse("staff:case-detail", kwargs={"reference": case.reference}),
+    }
+    return outbox.Email(to=_reminder_recipients(case, params["to"]), context=context)
 
 
 def reminders_send(*, today: datetime.date | None = None) -> int:
-    """The daily job: the registered jobs first (expire finished bars), then remind about
-    everything due or overdue."""
+    """The daily job: the registered jobs first (expire finished bars), then a reminder in the
+    outbox for everything due or overdue (each goes once). Returns how many were new."""
     today = today or timezone.localdate()
     for job in DAILY:
         job(today)
-    sent = 0
+    queued = 0
     for due in due_items(cases=Case.objects.all(), today=today):
-        try:
-            sent += reminder_send(due)
-        except Exception:
-            logger.exception(
-                "Reminder %s for %s failed; it will be tried again.", due.kind, due.key
-            )
-    return sent
+        queued += reminder_queue(due)
+    return queued

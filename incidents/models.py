@@ -11,22 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 
+# private_storage stays importable from here: the migrations name it by this path.
+from schoolconduct.models import AppendOnlyModel, ImmutableRecordError
+from schoolconduct.storage import private_storage
 from schools.models import Group, Rule, School
-
-
-def private_storage():
-    """Evidence storage: never under a public URL (see STORAGES["private"])."""
-    return storages["private"]
-
-
-class ImmutableRecordError(Exception):
-    """Raised when code tries to change a record that must never change."""
-
 
 # --------------------------------------------------------------------------------------------
 # Case
@@ -177,6 +170,9 @@ class Case(models.Model):
     )
     # Allegation against staff: head + LADO within one working day.
     lado_due = models.DateField(null=True, blank=True, editable=False)
+    # The LADO's recorded decision on an allegation: nothing is done against the parent before.
+    lado_decision = models.TextField(blank=True, editable=False)
+    lado_decided_on = models.DateField(null=True, blank=True, editable=False)
     # What the public typed, as confirmed or reworded by staff (at triage, or later with the
     # "wording" action). Letters use only these, never the parent's own words.
     group_wording = models.CharField(
@@ -195,6 +191,13 @@ class Case(models.Model):
         blank=True,
         related_name="merged_cases",
         editable=False,
+    )
+    # Emails about this case in the one outbox (deleted with the case).
+    notifications = GenericRelation(
+        "schoolconduct.Notification",
+        content_type_field="target_type",
+        object_id_field="target_id",
+        related_query_name="case",
     )
 
     objects = CaseQuerySet.as_manager()
@@ -425,34 +428,6 @@ class Evidence(models.Model):
 # Chronology
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise ImmutableRecordError(self.model.append_only_message)
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableRecordError(self.model.append_only_message)
-
-
-class AppendOnlyModel(models.Model):
-    """Rows are written once and never updated or deleted (PostgreSQL also enforces it with a
-    trigger, see migration 0003)."""
-
-    append_only_message = "This record is append-only."
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableRecordError(self.append_only_message)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableRecordError(self.append_only_message)
-
-
 class CaseEvent(AppendOnlyModel):
     """One line of a case's chronology. Append-only: written with the change it records."""
 
@@ -502,49 +477,6 @@ class CaseEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return self.summary
-
-
-# --------------------------------------------------------------------------------------------
-# Notifications: each row is an outbox entry with its own "sent" marker
-
-
-class Notification(models.Model):
-    """An email to send after a change commits. The task claims it; the sweep retries it.
-
-    Emails carry no case content: a reference and a link at most.
-    """
-
-    class Kind(models.TextChoices):
-        SLT_NEW_REPORT = "slt_new_report", "New report alert to SLT"
-        DSL_URGENT = "dsl_urgent", "Urgent safeguarding alert to DSLs"
-        REPORTER_ACK = "reporter_ack", "Acknowledgement to the reporter"
-        REPORTER_MESSAGE = "reporter_message", "Message waiting, to the reporter"
-        SLT_REPORTER_ADDED = "slt_reporter_added", "Reporter added information, to SLT"
-        LEAD_ASSIGNED = "lead_assigned", "Case lead assigned, to the lead"
-
-    kind = models.CharField(max_length=30, choices=Kind)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # Claimed by a worker (so a second run skips it); cleared again if sending fails.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        indexes = [
-            # The sweep: unsent notifications, oldest first.
-            models.Index(
-                fields=["created_at"],
-                condition=models.Q(sent_at__isnull=True),
-                name="notification_unsent",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.case})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,27 +556,3 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display()} {self.at:%d %b %Y %H:%M}"
-
-
-class Reminder(models.Model):
-    """A deadline reminder that has gone (or is going) out: at most one per kind, object and
-    due date, so the daily job is safe to run twice."""
-
-    kind = models.CharField(max_length=40)
-    key = models.CharField(max_length=80, help_text="What it is about, e.g. case:12")
-    due_on = models.DateField()
-    case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    recipients = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "key", "due_on"], name="reminder_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.key} due {self.due_on}"

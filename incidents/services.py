@@ -19,7 +19,6 @@ from .models import (
     Channel,
     ChildRisk,
     Message,
-    Notification,
     ReferenceCounter,
     Report,
 )
@@ -132,9 +131,9 @@ def report_submit(
                 "anonymous": report.is_anonymous,
             },
         )
-        kinds: list[str] = [Notification.Kind.SLT_NEW_REPORT]
+        kinds: list[str] = [notifications.Kind.SLT_NEW_REPORT]
         if report.needs_dsl_alert:
-            kinds.append(Notification.Kind.DSL_URGENT)
+            kinds.append(notifications.Kind.DSL_URGENT)
             CaseEvent.objects.create(
                 case=case,
                 kind=CaseEvent.Kind.SAFEGUARDING_ALERT,
@@ -142,8 +141,10 @@ def report_submit(
                 data={"child_at_risk": report.child_at_risk},
             )
         if report.reporter_email:
-            kinds.append(Notification.Kind.REPORTER_ACK)
-        notifications.notifications_create(case=case, report=report, kinds=kinds)
+            kinds.append(notifications.Kind.REPORTER_ACK)
+        notifications.notifications_create(
+            case=case, report=report, kinds=kinds, about=f"report:{report.pk}"
+        )
     return report, code
 
 
@@ -183,7 +184,10 @@ def report_add_information(*, report: Report, body: str, images: list[InspectedI
             data={"message": message.pk, "evidence": [e.pk for e in evidence]},
         )
         notifications.notifications_create(
-            case=case, report=report, kinds=[Notification.Kind.SLT_REPORTER_ADDED]
+            case=case,
+            report=report,
+            kinds=[notifications.Kind.SLT_REPORTER_ADDED],
+            about=f"message:{message.pk}",
         )
     return message
 

@@ -31,7 +31,7 @@ from .models import (
     Target,
 )
 from .wording import public_wording
-from .workflow import GATHER_KINDS, Effect, person_history, usual_next_step
+from .workflow import GATHER_KINDS, Effect, person_history, steps_taken, usual_next_step
 
 
 def leads_for_schools(schools):
@@ -320,7 +320,8 @@ class DecideForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.history = person_history(self.case)
-        self.suggested = Outcome(usual_next_step([c.actions for c in self.history]))
+        # The same rule the workflow applies: the step after the most serious one on record.
+        self.suggested = Outcome(usual_next_step(steps_taken(self.case)))
 
     def submit(self) -> Effect:
         data = self.cleaned_data

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
+
+from schools.access import school_from_request, staff_required
 
 from . import selectors, services, workflow
 from .access import (
@@ -26,19 +27,6 @@ from .forms import ReportForm
 from .identity import ReporterIdentity
 from .models import AccessLog, Channel, Evidence, Outcome, Target
 from .staff_forms import ACTION_FORMS, FOLLOW_UPS, MergeInForm, leads_for_schools
-
-
-def staff_required(view: Callable) -> Callable:
-    """Signed in, and holding a staff role somewhere; anyone else gets a 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not roles_for(request.user).is_staff_member:
-            raise Http404("Not a member of staff.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def case_staff_required(view: Callable) -> Callable:
@@ -327,8 +315,7 @@ def report_log(request: HttpRequest) -> HttpResponse:
     schools = list(managed_schools(request.user))
     if not schools:
         raise Http404("Only senior leaders can log reports.")
-    school_id = request.POST.get("school") or request.GET.get("school") or schools[0].pk
-    school = next((s for s in schools if str(s.pk) == str(school_id)), schools[0])
+    school = school_from_request(request, schools)
     channel = request.POST.get("channel", Channel.PHONE)
     form = ReportForm(request.POST or None, request.FILES or None, school=school)
     channel_choices = [c for c in Channel.choices if c[0] != Channel.ONLINE]

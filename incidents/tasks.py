@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
-
-from . import notifications
-
-
-@shared_task(
-    autoretry_for=(OSError, OperationalError),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    max_retries=5,
-    soft_time_limit=60,
-    time_limit=90,
-)
-def send_notification(notification_id: int) -> bool:
-    return notifications.notification_send(notification_id=notification_id)
-
-
-@shared_task(soft_time_limit=300, time_limit=360)
-def sweep_notifications() -> int:
-    return notifications.notifications_sweep()
 
 
 @shared_task(soft_time_limit=600, time_limit=660)
 def send_reminders() -> int:
-    """Daily: expire finished bars and send deadline reminders (each goes once)."""
+    """Daily: each app's housekeeping (bars whose term ended), then every deadline reminder
+    from every registered provider into the outbox (each goes once)."""
     from . import deadlines
 
     return deadlines.reminders_send()

@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from incidents.access import roles_for
-from schools.models import School
+from schools.access import roles_for, schools_for
+from schools.models import Role, School
 
 from .kinds import TO_REPORTER
 from .models import Letter, LetterStatus, PrintBatch
@@ -19,10 +19,7 @@ OFFICE_STATUSES = (LetterStatus.READY, LetterStatus.PRINTED, LetterStatus.SENT)
 
 def queue_schools(user) -> QuerySet[School]:
     """Schools whose print queue the user works: office and SLT there, trust executives."""
-    roles = roles_for(user)
-    return School.objects.filter(
-        Q(pk__in=roles.office | roles.slt) | Q(trust_id__in=roles.trusts), is_active=True
-    ).order_by("name")
+    return schools_for(user, Role.OFFICE, Role.SLT)
 
 
 def letters_visible_to(user) -> QuerySet[Letter]:

@@ -3,18 +3,9 @@ change only through the staff pages, which keep the chronology)."""
 
 from django.contrib import admin
 
+from schoolconduct.admin import ReadOnlyAdmin
+
 from .models import Letter, LetterTemplate, PrintBatch, Signature
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Signature)
@@ -24,13 +15,13 @@ class SignatureAdmin(admin.ModelAdmin):
 
 
 @admin.register(LetterTemplate)
-class LetterTemplateAdmin(ReadOnly):
+class LetterTemplateAdmin(ReadOnlyAdmin):
     list_display = ("kind", "school", "trust", "version", "created_at", "created_by")
     list_filter = ("kind", "school", "trust")
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnly):
+class LetterAdmin(ReadOnlyAdmin):
     list_display = ("case", "kind", "recipient_name", "status", "approved_at", "sent_on")
     list_filter = ("status", "kind")
     search_fields = ("case__reference", "recipient_name")
@@ -38,5 +29,5 @@ class LetterAdmin(ReadOnly):
 
 
 @admin.register(PrintBatch)
-class PrintBatchAdmin(ReadOnly):
+class PrintBatchAdmin(ReadOnlyAdmin):
     list_display = ("pk", "school", "status", "created_at", "page_count")

@@ -34,15 +34,19 @@ class LettersConfig(AppConfig):
     verbose_name = "Letters and the print queue"
 
     def ready(self) -> None:
-        from incidents.deadlines import KIND_LABELS
+        from incidents import deadlines as engine
         from incidents.selectors import case_page_part_register
         from incidents.staff_forms import FOLLOW_UPS
+        from schoolconduct import outbox
 
-        from . import tasks  # noqa: F401 — connects the worker warm-up signal
-        from .deadlines import LABELS
+        from . import deadlines, services, tasks  # noqa: F401 — tasks: the worker warm-up
 
         case_page_part_register(case_page_part)
-        # Letters remind on their own (letters.deadlines); the label names the kind everywhere.
-        KIND_LABELS.update(LABELS)
         for action, kind in LETTER_AFTER.items():
             FOLLOW_UPS[action] = ("Now draft the letter for this step.", _draft_url(kind))
+        outbox.register(
+            services.LETTER_EMAIL,
+            compose=services.letter_email_compose,
+            on_sent=services.letter_emailed,
+        )
+        engine.register(deadlines.letters_due, labels=deadlines.LABELS)

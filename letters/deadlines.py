@@ -1,23 +1,20 @@
-"""Letters approved but not sent: reminded through the incidents deadline engine."""
+"""Letters approved but not sent: a provider registered with the deadline engine."""
 
 from __future__ import annotations
 
-import datetime
-import logging
+from collections.abc import Iterable
 
 from django.utils import timezone
 
-from incidents.deadlines import Due, reminder_send
+from incidents.deadlines import Due, Window
 from schools.access import sees_reporter
 from schools.calendar import add_working_days
 
 from .models import Letter, LetterStatus
 
-logger = logging.getLogger(__name__)
-
-LABELS = {"letter_not_sent": "Approved letter not yet sent"}
 # Working days an approved letter may wait before the lead is reminded.
 SEND_WITHIN_WORKING_DAYS = 3
+LABELS = {"letter_not_sent": "Approved letter not yet sent"}
 
 
 def _who_sends(letter: Letter) -> tuple[str, ...]:
@@ -29,35 +26,23 @@ def _who_sends(letter: Letter) -> tuple[str, ...]:
     return ("lead",)
 
 
-def letters_due(*, today: datetime.date) -> list[Due]:
+def letters_due(window: Window) -> Iterable[Due]:
+    """Approved letters of these cases still not sent SEND_WITHIN_WORKING_DAYS after approval
+    (due from that day on, not before: "due soon" does not nag about a letter just approved)."""
     letters = Letter.objects.filter(
-        status__in=[LetterStatus.READY, LetterStatus.PRINTED], approved_at__isnull=False
+        case__in=window.cases,
+        status__in=[LetterStatus.READY, LetterStatus.PRINTED],
+        approved_at__isnull=False,
     ).select_related("case__school", "case__lead")
-    items = []
     for letter in letters:
-        due = add_working_days(
-            timezone.localtime(letter.approved_at).date(), SEND_WITHIN_WORKING_DAYS
-        )
-        if due <= today:
-            items.append(
-                Due(
-                    "letter_not_sent",
-                    LABELS["letter_not_sent"],
-                    letter.case,
-                    due,
-                    f"letter:{letter.pk}",
-                    _who_sends(letter),
-                )
+        approved = timezone.localtime(letter.approved_at).date()
+        due = add_working_days(approved, SEND_WITHIN_WORKING_DAYS)
+        if due <= window.today:
+            yield Due(
+                "letter_not_sent",
+                LABELS["letter_not_sent"],
+                letter.case,
+                due,
+                f"letter:{letter.pk}",
+                _who_sends(letter),
             )
-    return items
-
-
-def letter_reminders_send(*, today: datetime.date | None = None) -> int:
-    today = today or timezone.localdate()
-    sent = 0
-    for due in letters_due(today=today):
-        try:
-            sent += reminder_send(due)
-        except Exception:
-            logger.exception("Letter reminder for %s failed.", due.key)
-    return sent

@@ -1,6 +1,6 @@
 """Letter kinds, the merge fields letters may use, and what each kind must contain.
 
-This is the one table behind DOMAIN.md §Letters: a template is refused on save if it leaves out
+This is the one table behind docs/letters.md: a template is refused on save if it leaves out
 a required field of its kind, and a letter can't be drafted while one of them has no value.
 The reporter's identity is never a field of a letter to anyone but the reporter, and no field
 holds other children's names.
@@ -102,7 +102,7 @@ FIELDS: dict[str, Field] = {
 }
 
 # Every letter: letterhead, date, reference, addressee, delivery method, the facts and the rule,
-# and an authorised signatory (DOMAIN.md §Letters). The letterhead and address block come from
+# and an authorised signatory (docs/letters.md). The letterhead and address block come from
 # the PDF layout; the rest are fields.
 COMMON = ["letter_date", "case_reference", "recipient_name", "delivery_method", "signatory_name"]
 FACTS = ["incident_date", "group_name", "conduct_summary", "rules_breached"]

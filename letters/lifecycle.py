@@ -15,7 +15,7 @@ from typing import Any
 
 from incidents.models import Case, CaseStatus
 from incidents.wording import unconfirmed_wording
-from incidents.workflow import MANAGE, OFFICE, case_letter_record, may
+from incidents.workflow import MANAGE, OFFICE, case_letter_record, lado_hold, may
 from schools.access import sees_reporter
 
 from .models import Letter, LetterStatus
@@ -100,6 +100,11 @@ def letters_blocked_reason(case: Case, *, to_reporter: bool) -> str:
         )
     if case.safeguarding_flag and not case.safeguarding_decided_at:
         return "Letters to the parent are on hold until the DSL records a safeguarding decision."
+    if lado_hold(case):
+        return (
+            "Letters to the parent are on hold: this is an allegation against a member of "
+            "staff, and the LADO referral and the LADO's decision come first."
+        )
     return ""
 
 

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from incidents.models import Case, ImmutableRecordError, Person, Report, private_storage
+from incidents.models import Case, Person, Report
+from schoolconduct.models import ImmutableRecordError
+from schoolconduct.storage import private_storage
 from schools.models import School, Trust
 
 from .kinds import TO_REPORTER, LetterKind

@@ -14,9 +14,7 @@ import io
 import logging
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,8 +23,11 @@ from django.utils.html import strip_tags
 from incidents.identity import ReporterIdentity, html_paragraphs
 from incidents.models import Case, Person, Report
 from incidents.workflow import WorkflowError, case_reporter_message
+from schoolconduct import outbox
+from schoolconduct.models import Notification
 from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
+from schools.selectors import school_head_teachers
 
 from . import placeholders
 from .defaults import DEFAULT_TEMPLATES
@@ -198,16 +199,7 @@ def _case_values(case: Case) -> dict[str, str]:
 
 def signatory_default(*, school: School):
     """The school's head teacher, who signs letters unless someone else is chosen."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__school=school,
-            memberships__role=Role.SLT,
-            memberships__is_head_teacher=True,
-        )
-        .first()
-    )
+    return school_head_teachers(school=school).order_by("pk").first()
 
 
 def _signatory_title(user, school: School) -> str:
@@ -522,7 +514,8 @@ def letters_mark_printed(*, letters: list[Letter], actor) -> int:
 
 
 def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.date) -> Letter:
-    """Record how and when a letter went; email and follow-up deliveries happen here."""
+    """Record how and when a letter went. An email is put in the outbox instead: the letter is
+    marked sent by `letter_emailed` once the email has really gone (never inside the request)."""
     if not step_allowed(letter, "sent"):
         raise LetterError(STEPS["sent"].refused)
     if letter.to_reporter and method not in (SendMethod.EMAIL, SendMethod.FOLLOW_UP):
@@ -533,6 +526,23 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
         raise LetterError("Print the letter before recording it as posted or delivered.")
     if method == SendMethod.EMAIL and not letter.recipient_email:
         raise LetterError("There is no email address for this recipient.")
+    if method == SendMethod.EMAIL:
+        letter_pdf_bytes(letter)  # refuse now, not in the worker, if the filed PDF is damaged
+        with transaction.atomic():
+            queued = outbox.notification_queue(
+                kind=LETTER_EMAIL,
+                target=letter,
+                dedupe_key=f"{LETTER_EMAIL}:letter:{letter.pk}",
+                requested_by=actor,
+            )
+        if queued is None:
+            earlier = Notification.objects.get(dedupe_key=f"{LETTER_EMAIL}:letter:{letter.pk}")
+            if earlier.sent_at:
+                raise LetterError(
+                    f"This letter was emailed on {_date(timezone.localdate(earlier.sent_at))}."
+                )
+            raise LetterError("This letter is already waiting to go by email.")
+        return letter
     with transaction.atomic():
         if method == SendMethod.FOLLOW_UP and letter.report is not None:
             # Through the workflow: the message is on the chronology and the reporter, if
@@ -546,22 +556,59 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
                 )
             except WorkflowError as error:
                 raise LetterError(str(error)) from None
-        fields = _step(letter, "sent", actor)
-        letter.sent_method, letter.sent_on = method, sent_on
-        letter.sent_at, letter.sent_by = timezone.now(), actor
-        letter.save(update_fields=[*fields, "sent_method", "sent_on", "sent_at", "sent_by"])
-        _record(
-            letter,
-            actor,
-            "sent",
-            f"{letter.get_kind_display()}{_to_whom(letter)} "
-            f"sent ({SendMethod(method).label.lower()}, "
-            f"{_date(sent_on)})",
-        )
-        if method == SendMethod.EMAIL:
-            data = letter_pdf_bytes(letter)
-            transaction.on_commit(lambda: _email_letter(letter, data))
+        _mark_sent(letter, actor, method, sent_on)
     return letter
+
+
+def _mark_sent(letter: Letter, actor, method: str, sent_on: datetime.date) -> None:
+    fields = _step(letter, "sent", actor)
+    letter.sent_method, letter.sent_on = method, sent_on
+    letter.sent_at, letter.sent_by = timezone.now(), actor
+    letter.save(update_fields=[*fields, "sent_method", "sent_on", "sent_at", "sent_by"])
+    _record(
+        letter,
+        actor,
+        "sent",
+        f"{letter.get_kind_display()}{_to_whom(letter)} "
+        f"sent ({SendMethod(method).label.lower()}, "
+        f"{_date(sent_on)})",
+    )
+
+
+# --- letters by email, through the outbox -----------------------------------------------------
+
+LETTER_EMAIL = "letter_email"
+
+
+def letter_email_compose(notification: Notification) -> outbox.Email:
+    """The email carrying a letter's filed PDF, to its recipient alone."""
+    letter = Letter.objects.select_related("case__school").get(pk=notification.target_id)
+    school = letter.case.school
+    return outbox.Email(
+        to=[letter.recipient_email] if letter.recipient_email else [],
+        context={"title": letter.title, "school": school, "reference": letter.case.reference},
+        bcc=False,
+        reply_to=[school.email] if school.email else [],
+        attachments=[
+            (f"{letter.case.reference}-letter.pdf", letter_pdf_bytes(letter), "application/pdf")
+        ],
+    )
+
+
+def letter_emailed(notification: Notification) -> None:
+    """The email has gone: now the letter is sent, on the day it went, by whoever asked."""
+    letter = Letter.objects.select_for_update().get(pk=notification.target_id)
+    if not step_allowed(letter, "sent"):
+        return  # recorded as sent another way meanwhile
+    sent_on = timezone.localdate(notification.sent_at) if notification.sent_at else None
+    _mark_sent(letter, notification.requested_by, SendMethod.EMAIL, sent_on or timezone.localdate())
+
+
+def letter_email_pending(letter: Letter) -> Notification | None:
+    """The letter's email if it is waiting in the outbox (with its last error, if it failed)."""
+    return Notification.objects.filter(
+        kind=LETTER_EMAIL, dedupe_key=f"{LETTER_EMAIL}:letter:{letter.pk}", sent_at__isnull=True
+    ).first()
 
 
 def letter_plain_text(letter: Letter) -> str:
@@ -569,25 +616,6 @@ def letter_plain_text(letter: Letter) -> str:
     text = letter.body_html.replace("</p>", "</p>\n\n").replace("<br>", "\n")
     text = text.replace("</li>", "</li>\n").replace("</h3>", "</h3>\n")
     return f"{letter.title}\n\n" + html.unescape(strip_tags(text)).strip()
-
-
-def _email_letter(letter: Letter, data: bytes) -> None:
-    school = letter.case.school
-    email = EmailMessage(
-        subject=f"{letter.title} — {school.name} ({letter.case.reference})",
-        body=(
-            f"Please find attached a letter from {school.name}.\n\n"
-            f"If you would like it in another format, please contact the school office on "
-            f"{school.phone}.\n"
-        ),
-        to=[letter.recipient_email],
-        reply_to=[school.email],
-    )
-    email.attach(f"{letter.case.reference}-letter.pdf", data, "application/pdf")
-    try:
-        email.send()
-    except Exception:
-        logger.exception("Emailing letter %s failed", letter.pk)
 
 
 def letter_correct(*, letter: Letter, actor) -> Letter:

@@ -27,10 +27,3 @@ def _warm_weasyprint(**kwargs) -> None:
     from .rendering import warm_up
 
     warm_up()
-
-
-@shared_task(soft_time_limit=300, time_limit=360)
-def send_letter_reminders() -> int:
-    from .deadlines import letter_reminders_send
-
-    return letter_reminders_send()

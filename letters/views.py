@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
+from incidents.wording import unconfirmed_wording
+from schools.access import school_from_request, staff_required
 from schools.models import School, Trust
 
 from . import services
@@ -20,7 +22,7 @@ from .forms import DraftEditForm, DraftForm, SentForm, TemplateForm
 from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
 from .lifecycle import letters_blocked_reason
 from .measure_values import measure_letter_values
-from .models import Letter, LetterStatus, LetterTemplate, PrintBatch
+from .models import Letter, LetterStatus, LetterTemplate, PrintBatch, SendMethod
 from .placeholders import merge, sanitise
 from .rendering import html_to_pdf, letter_html
 
@@ -31,6 +33,18 @@ def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> HttpRe
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _attempt(
+    request: HttpRequest, step: Callable[[], object], done: str, level: int = messages.SUCCESS
+) -> None:
+    """Run one service call: its `LetterError`, or `done` (at `level`), becomes the message."""
+    try:
+        step()
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.add_message(request, level, done)
 
 
 def _managed_letter(request: HttpRequest, pk: int) -> Letter:
@@ -44,7 +58,7 @@ def _managed_letter(request: HttpRequest, pk: int) -> Letter:
 # --- drafting from a case --------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
@@ -86,26 +100,32 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
     if not access.can_manage:
         raise Http404("Not available.")
     case = access.case
+    # Unconfirmed public wording holds every kind: said once, above the list.
+    wording = unconfirmed_wording(case)
     kinds = [
-        (k, letters_blocked_reason(case, to_reporter=k in TO_REPORTER))
+        (k, "" if wording else letters_blocked_reason(case, to_reporter=k in TO_REPORTER))
         for k in LetterKind
         if k not in TO_REPORTER or access.can_see_reporter
     ]
     letters = letters_visible_to(request.user).filter(case=case)
-    return render(request, "letters/kinds.html", {"case": case, "kinds": kinds, "letters": letters})
+    return render(
+        request,
+        "letters/kinds.html",
+        {"case": case, "kinds": kinds, "letters": letters, "wording": wording},
+    )
 
 
 # --- one letter ------------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
@@ -137,6 +157,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "letter": letter,
             "form": form,
             "sent_form": SentForm(),
+            "email_waiting": services.letter_email_pending(letter),
             "events": letter.case.events.filter(
                 kind="letter", data__letter=letter.pk
             ).select_related("actor"),
@@ -144,7 +165,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft as it will print: rendered now, not stored."""
@@ -158,38 +179,34 @@ def letter_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(pdf.data, f"preview-{letter.pk}.pdf", inline=True)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_approve(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
-    try:
-        services.letter_approve(letter=letter, actor=request.user)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            "Approved. The PDF is being made and the letter will appear in the print queue."
-            if not letter.to_reporter
-            else "Approved. The PDF is being made; then send it to the reporter.",
-        )
+    _attempt(
+        request,
+        lambda: services.letter_approve(letter=letter, actor=request.user),
+        "Approved. The PDF is being made and the letter will appear in the print queue."
+        if not letter.to_reporter
+        else "Approved. The PDF is being made; then send it to the reporter.",
+    )
     return redirect("letters:detail", pk=letter.pk)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
-    try:
-        services.letter_retry(letter=letter, actor=request.user)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.info(request, "Trying again to make the PDF.")
+    _attempt(
+        request,
+        lambda: services.letter_retry(letter=letter, actor=request.user),
+        "Trying again to make the PDF.",
+        messages.INFO,
+    )
     return redirect("letters:detail", pk=letter.pk)
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_correct(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
@@ -204,7 +221,7 @@ def letter_correct(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:detail", pk=draft.pk)
 
 
-@login_required
+@staff_required
 @require_safe
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -218,7 +235,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(data, f"{letter.case.reference}-letter-{letter.pk}.pdf")
 
 
-@login_required
+@staff_required
 @require_POST
 def letter_printed(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -230,7 +247,16 @@ def letter_printed(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("letters:queue")
 
 
-@login_required
+def _sent_message(letter: Letter, method: str) -> str:
+    if method == SendMethod.EMAIL:
+        return (
+            f"The email to {letter.recipient_name} is on its way; the letter is marked sent "
+            "once it has gone."
+        )
+    return f"Recorded as sent to {letter.recipient_name}."
+
+
+@staff_required
 @require_POST
 def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
     letter, _ = get_letter_for_user(request.user, pk)
@@ -238,17 +264,14 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose how the letter was sent and the date.")
     else:
-        try:
-            services.letter_mark_sent(
-                letter=letter,
-                actor=request.user,
-                method=form.cleaned_data["method"],
-                sent_on=form.cleaned_data["sent_on"],
-            )
-        except services.LetterError as error:
-            messages.error(request, error.messages[0])
-        else:
-            messages.success(request, f"Recorded as sent to {letter.recipient_name}.")
+        method, sent_on = form.cleaned_data["method"], form.cleaned_data["sent_on"]
+        _attempt(
+            request,
+            lambda: services.letter_mark_sent(
+                letter=letter, actor=request.user, method=method, sent_on=sent_on
+            ),
+            _sent_message(letter, method),
+        )
     if request.POST.get("next") == "queue":
         return redirect("letters:queue")
     return redirect("letters:detail", pk=letter.pk)
@@ -257,7 +280,7 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the print queue -------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     schools = list(queue_schools(request.user))
@@ -287,7 +310,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_create(request: HttpRequest) -> HttpResponse:
     schools = {s.pk: s for s in queue_schools(request.user)}
@@ -317,7 +340,7 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return redirect("letters:queue")
 
 
-@login_required
+@staff_required
 @require_safe
 def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -328,20 +351,20 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(data, f"print-batch-{batch.pk}.pdf")
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
-    try:
-        services.batch_retry(batch=batch)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.info(request, f"Assembling batch {batch.pk} again.")
+    _attempt(
+        request,
+        lambda: services.batch_retry(batch=batch),
+        f"Assembling batch {batch.pk} again.",
+        messages.INFO,
+    )
     return redirect("letters:queue")
 
 
-@login_required
+@staff_required
 @require_POST
 def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
@@ -403,12 +426,10 @@ def _scope(request: HttpRequest) -> TemplateScope:
     trust = next((t for t in trusts if str(t.pk) == str(wanted_trust)), None)
     if trust:
         return TemplateScope(None, trust, schools, trusts)
-    wanted = request.GET.get("school") or request.POST.get("school")
-    school = next((s for s in schools if str(s.pk) == str(wanted)), schools[0])
-    return TemplateScope(school, None, schools, trusts)
+    return TemplateScope(school_from_request(request, schools), None, schools, trusts)
 
 
-@login_required
+@staff_required
 @require_safe
 def templates_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
@@ -416,7 +437,7 @@ def templates_list(request: HttpRequest) -> HttpResponse:
     return render(request, "letters/templates.html", {"rows": rows, "scope": scope})
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in LetterKind.values:
@@ -460,7 +481,7 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def template_reset(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in LetterKind.values:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from incidents.admin import ReadOnlyAdmin
+from schoolconduct.admin import ReadOnlyAdmin
 
 from .models import BanReview, ContactRestriction, SiteBan
 

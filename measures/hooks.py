@@ -14,6 +14,8 @@ def register() -> None:
 
     workflow.role_register(procedure.BAN_DECIDER, procedure.may_decide_ban)
     workflow.transitions_register(procedure.MEASURE_TRANSITIONS)
+    if procedure.measure_open not in workflow.MEASURE_OPEN_CHECKS:
+        workflow.MEASURE_OPEN_CHECKS.append(procedure.measure_open)
     if procedure.measure_in_force not in workflow.MEASURE_IN_FORCE_CHECKS:
         workflow.MEASURE_IN_FORCE_CHECKS.append(procedure.measure_in_force)
     staff_forms.ACTION_FORMS.update(MEASURE_FORMS)

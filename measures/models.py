@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from incidents.models import Case, ImmutableRecordError, Person
+from incidents.models import Case, Person
+from schoolconduct.models import ImmutableRecordError
 from schools.models import School
 
 

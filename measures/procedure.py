@@ -28,6 +28,7 @@ from incidents.workflow import (
     Transition,
     WorkflowError,
     action,
+    lado_hold,
     required,
     steps_taken,
 )
@@ -216,6 +217,43 @@ MEASURE_TRANSITIONS = [
 ]
 
 
+def measure_open(case: Case) -> str:
+    """What bar or restriction is pending or in force on the case, in words ("" if none): a
+    case with one can't close (it moves to monitoring)."""
+    stages = set(SiteBan.objects.filter(case=case).values_list("stage", flat=True))
+    if stages & set(IN_FORCE_BAN_STAGES):
+        return "A site bar is in force"
+    if stages & set(ACTIVE_BAN_STAGES):
+        return "A notice of intention to bar is pending"
+    if Restriction.objects.filter(case=case, ended_on__isnull=True).exists():
+        return "A contact restriction is in force"
+    return ""
+
+
+def review_limit(school: School, start: datetime.date) -> tuple[datetime.date, str]:
+    """The latest review date for a bar or restriction starting (or reviewed) on `start`:
+    reviews are at least termly by default (the end of the next term, from the school's
+    calendar) and never more than six months away. With the words that explain it."""
+    six_months = add_months(start, MAX_BAN_MONTHS)
+    next_term_end = SchoolCalendar.for_school(school).end_of_next_term(start)
+    if next_term_end is not None and next_term_end < six_months:
+        return next_term_end, "the end of next term (reviews are at least termly)"
+    return six_months, "six months"
+
+
+def _check_review(
+    school: School, review_on: datetime.date, start: datetime.date, what: str
+) -> None:
+    today = timezone.localdate()
+    if review_on <= today:
+        raise WorkflowError(f"The {what} must be in the future (after {today:%d %b %Y}).")
+    if review_on <= start:
+        raise WorkflowError(f"The {what} must be after the start ({start:%d %b %Y}).")
+    limit, why = review_limit(school, start)
+    if review_on > limit:
+        raise WorkflowError(f"The {what} must be no later than {limit:%d %b %Y} ({why}).")
+
+
 def measure_in_force(case: Case) -> bool:
     """A bar or contact restriction in force on the case (monitoring is for those)."""
     return (
@@ -225,6 +263,12 @@ def measure_in_force(case: Case) -> bool:
 
 
 # --- guards shared by the actions ------------------------------------------------------------
+
+
+def _lado_first(case: Case) -> None:
+    hold = lado_hold(case)
+    if hold:
+        raise WorkflowError(hold)
 
 
 def _not_for_criticism(case: Case, what: str) -> None:
@@ -318,8 +362,10 @@ def ban_notice_issue(
     decision_maker: Any,
     representation_deadline: datetime.date | None = None,
 ) -> Effect:
-    """Notice of intention to bar: only after lesser steps, never for mere criticism."""
+    """Notice of intention to bar: only after lesser steps, never for mere criticism, and on
+    an allegation against staff only after the LADO's decision."""
     _not_for_criticism(case, "a site ban")
+    _lado_first(case)
     person = _person_on_case(case, person)
     _ban_fields(reasons, scope, duration, child_arrangements, decision_maker)
     if Outcome.SITE_BAN not in case.actions:
@@ -368,8 +414,15 @@ def ban_temporary_impose(
     starts_on: datetime.date | None = None,
     representation_deadline: datetime.date | None = None,
 ) -> Effect:
-    """A temporary bar with immediate effect: a recorded risk; still invites representations."""
+    """A temporary bar with immediate effect: a recorded risk; still invites representations.
+    On an allegation against staff the LADO must have been told, but an immediate risk does
+    not wait for the LADO's decision."""
     _not_for_criticism(case, "a site ban")
+    if case.safeguarding_screen == "allegation" and not case.referrals.filter(kind="lado").exists():
+        raise WorkflowError(
+            "This is an allegation against a member of staff: record the LADO referral before "
+            "a temporary bar (an immediate risk need not wait for the LADO's decision)."
+        )
     person = _person_on_case(case, person)
     required(
         immediate_risk_reason,
@@ -467,12 +520,8 @@ def ban_decide(
     if confirm:
         starts_on = starts_on or ban.starts_on or today
         review_on = required(review_on, "Set a review date: no bar is open-ended.")
+        _check_review(case.school, review_on, starts_on, "review date")
         limit = add_months(starts_on, MAX_BAN_MONTHS)
-        if review_on <= starts_on or review_on > limit:
-            raise WorkflowError(
-                f"The review date must be after the start and no later than "
-                f"{limit:%d %b %Y} (six months)."
-            )
         if ends_on and (ends_on <= starts_on or ends_on > limit):
             raise WorkflowError(f"A fixed-term bar ends within six months: by {limit:%d %b %Y}.")
         fields += ban_step_take(ban, "confirm")
@@ -524,9 +573,7 @@ def ban_review(
         next_review_on = None
     else:
         next_review_on = required(next_review_on, "Set the next review date: no bar is open-ended.")
-        limit = add_months(today, MAX_BAN_MONTHS)
-        if next_review_on <= today or next_review_on > limit:
-            raise WorkflowError(f"The next review must be after today and by {limit:%d %b %Y}.")
+        _check_review(case.school, next_review_on, today, "next review")
         ban.review_on = next_review_on
         fields.append("review_on")
         if outcome == BanReview.Outcome.VARY:
@@ -565,14 +612,14 @@ def restriction_start(
 ) -> Effect:
     """Restrict contact to one point of contact and some channels, with a review date."""
     _not_for_criticism(case, "a contact restriction")
+    _lado_first(case)
     person = _person_on_case(case, person)
     required(contact_point, "Name the single point of contact.")
     required(channels, "Say which channels the parent may use.")
     required(reasons, "Give the reasons for the restriction.")
     review_on = required(review_on, "Set a review date.")
     starts_on = starts_on or timezone.localdate()
-    if review_on <= starts_on or review_on > add_months(starts_on, MAX_BAN_MONTHS):
-        raise WorkflowError("The review date must be after the start and within six months.")
+    _check_review(case.school, review_on, starts_on, "review date")
     if Restriction.objects.filter(
         school=case.school, person=person, ended_on__isnull=True
     ).exists():
@@ -620,8 +667,7 @@ def restriction_review(
         summary = f"Contact restriction on {restriction.person.full_name} ended"
     else:
         next_review_on = required(next_review_on, "Set the next review date.")
-        if next_review_on <= today or next_review_on > add_months(today, MAX_BAN_MONTHS):
-            raise WorkflowError("The next review must be after today and within six months.")
+        _check_review(case.school, next_review_on, today, "next review")
         restriction.review_on = next_review_on
         restriction.save(update_fields=["review_on"])
         summary = (

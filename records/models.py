@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from incidents.models import AppendOnlyModel, Case, Person
+from incidents.models import Case, Person
+from schoolconduct.models import AppendOnlyModel
 from schools.models import School
 
 from . import clocks

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,11 +26,12 @@ from incidents.models import (
     Outcome,
     Person,
     Referral,
-    Reminder,
     Report,
 )
 from letters.models import Letter
 from measures.models import SiteBan
+from schoolconduct import outbox
+from schoolconduct.models import Notification
 from schools.models import School
 from schools.selectors import school_head_teachers
 
@@ -284,6 +285,17 @@ def _remove_files(stored: list[tuple[Any, str]]) -> None:
         storage.delete(name)
 
 
+def _outbox_clear(case: Case) -> int:
+    """Delete the unsent outbox rows that target the case or one of its letters."""
+    case_rows = Q(target_type=ContentType.objects.get_for_model(Case), target_id=case.pk)
+    letter_rows = Q(
+        target_type=ContentType.objects.get_for_model(Letter),
+        target_id__in=Letter.objects.filter(case=case).values("pk"),
+    )
+    deleted, _ = Notification.objects.filter(case_rows | letter_rows, sent_at__isnull=True).delete()
+    return deleted
+
+
 def dispose(proposal: DisposalProposal, *, actor: Any) -> DisposalLog:
     """Carry out a confirmed disposal: anonymise the case so the statistics still add up
     (school, dates, nature, severity, outcome stay), remove every evidence file and filed
@@ -357,6 +369,9 @@ def _dispose_locked(proposal: DisposalProposal, *, actor: Any) -> DisposalLog | 
         ),
         "referrals": Referral.objects.filter(case=case).update(notes="", external_reference=""),
     }
+    # The outbox: an email not yet sent about this case or its letters never goes now; the
+    # sent ones stay (kind, date, how many — ids only, no content) as the record of what went.
+    cleared["notifications"] = _outbox_clear(case)
     people = list(case.persons.all())
     for person in people:
         others = person.cases.exclude(pk=case.pk).exclude(disposal__status=ProposalStatus.DONE)
@@ -436,25 +451,41 @@ def breach_decide(
 # The daily job
 
 
-def _remind(*, kind: str, key: str, due_on: datetime.date, school: School, text: str) -> bool:
-    """One email per kind, object and due date to the school's head teachers; no content,
-    only what is due and where."""
-    try:
-        with transaction.atomic():
-            reminder = Reminder.objects.create(kind=kind, key=key, due_on=due_on)
-    except IntegrityError:
-        return False
+# The outbox kind of the SAR and breach reminders (templates emails/records_reminder*.txt),
+# registered in RecordsConfig.ready.
+REMINDER = "records_reminder"
+
+
+def _remind(*, kind: str, target: SubjectAccessRequest | Breach, due_on: datetime.date) -> bool:
+    """Queue one email per kind, object and due date (the outbox's dedupe key) to the school's
+    head teachers; no content, only what is due and where."""
+    queued = outbox.notification_queue(
+        kind=REMINDER,
+        target=target,
+        dedupe_key=f"{REMINDER}:{kind}:{target.pk}:{due_on.isoformat()}",
+        params={"what": kind, "due_on": due_on.isoformat()},
+    )
+    return queued is not None
+
+
+def reminder_compose(notification: Notification) -> outbox.Email:
+    """A SAR or breach reminder: to the school's head teachers, worked out when it is sent."""
+    params = notification.params
+    model = SubjectAccessRequest if params["what"] == "sar" else Breach
+    target = model.objects.select_related("school").get(pk=notification.target_id)
+    if params["what"] == "sar":
+        text = f"Subject access request {target.pk} must be answered"
+    else:
+        text = f"Breach {target.pk}: decide whether to report it to the ICO (72 hours)"
+    school = target.school
     to = sorted({u.email for u in school_head_teachers(school=school) if u.email})
-    if not to:
-        return False
-    EmailMessage(
-        subject=f"{school.name}: {text}",
-        body=f"{text}\nDue: {due_on:%-d %B %Y}\n\n"
-        f"Open {settings.SITE_URL}/staff/records/ to see it.",
-        to=to,
-    ).send()
-    Reminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now(), recipients=",".join(to))
-    return True
+    context = {
+        "text": text,
+        "school": school,
+        "due_on": datetime.date.fromisoformat(params["due_on"]),
+        "records_url": f"{settings.SITE_URL}/staff/records/",
+    }
+    return outbox.Email(to=to, context=context)
 
 
 def reminders_send(*, today: datetime.date) -> int:
@@ -465,21 +496,11 @@ def reminders_send(*, today: datetime.date) -> int:
     for sar in sars:
         due = sar.due_on
         if due is not None and due <= horizon:
-            sent += _remind(
-                kind="sar",
-                key=f"sar:{sar.pk}",
-                due_on=due,
-                school=sar.school,
-                text=f"Subject access request {sar.pk} must be answered",
-            )
+            sent += _remind(kind="sar", target=sar, due_on=due)
     breaches = Breach.objects.filter(decision=BreachDecision.UNDECIDED).select_related("school")
     for breach in breaches:
         sent += _remind(
-            kind="breach",
-            key=f"breach:{breach.pk}",
-            due_on=timezone.localtime(breach.ico_due_at).date(),
-            school=breach.school,
-            text=f"Breach {breach.pk}: decide whether to report it to the ICO (72 hours)",
+            kind="breach", target=breach, due_on=timezone.localtime(breach.ico_due_at).date()
         )
     return sent
 

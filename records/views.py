@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents.staff_views import staff_required
-from schools.access import managed_schools
+from schools.access import managed_schools, staff_required
 
 from . import services
 from .forms import (

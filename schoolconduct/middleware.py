@@ -64,7 +64,7 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
-PRIVATE_NAMESPACES = {"staff", "calendar", "letters", "session", "admin"}
+PRIVATE_NAMESPACES = {"staff", "calendar", "letters", "session", "oversight", "admin"}
 PRIVATE_VIEWS = {
     "reports:receipt",
     "reports:follow-up",

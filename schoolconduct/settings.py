@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # allauth's passkey list template loads humanize (without it the page is a 500).
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "crispy_forms",
@@ -72,7 +74,6 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "csp",
-    "django_htmx",
     # After axes: it replaces axes' admin for failed sign-ins with a recorded unlock.
     "security",
     # Staff sign-in: allauth's accounts, second factors (TOTP, recovery codes, passkeys) and
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "schoolconduct",
     "schools",
     "incidents",
     "measures",
@@ -114,7 +116,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before any view reads the body; after CSP and messages so its 413 page renders normally.
     "schoolconduct.middleware.RequestBodyLimitMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -133,7 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "schoolconduct.context_processors.staff_roles",
+                "schools.context_processors.staff_roles",
             ],
         },
     },
@@ -148,7 +149,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # with "database is locked" half-way through a transaction.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 else:
-    # Re-using connections doubles list-page throughput on PostgreSQL (NOTES.md).
+    # Re-using connections doubles list-page throughput on PostgreSQL (≈ 150 req/s against ≈ 75
+    # with a new connection per request, measured on a 2-core machine).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -261,8 +263,12 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "staff:login"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
 MFA_ADAPTER = "staffauth.adapters.StaffMFAAdapter"
 # Keys that encrypt authenticator-app secrets and recovery-code seeds in the database: the first
-# encrypts, all decrypt. Defaults to SECRET_KEY; when rotating SECRET_KEY, list the old one here.
-MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[]) or [SECRET_KEY]
+# encrypts, all decrypt. Unset: SECRET_KEY then SECRET_KEY_FALLBACKS, so rotating SECRET_KEY the
+# usual way (the old one in the fallbacks) keeps every authenticator app working.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[]) or [
+    SECRET_KEY,
+    *SECRET_KEY_FALLBACKS,
+]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_FORMS = {"add_webauthn": "staffauth.forms.AddPasskeyForm"}
@@ -433,7 +439,7 @@ LOGGING = {
 # Beat: the schedule lives here, in code; docker-compose's beat service only runs it.
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {
-        "task": "incidents.tasks.sweep_notifications",
+        "task": "schoolconduct.tasks.sweep_notifications",
         "schedule": 5 * 60,
     },
     "daily-reminders": {
@@ -443,10 +449,6 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-security-log-trim": {
         "task": "security.tasks.trim_security_logs",
         "schedule": crontab(hour=2, minute=30),
-    },
-    "daily-letter-reminders": {
-        "task": "letters.tasks.send_letter_reminders",
-        "schedule": crontab(hour=7, minute=10),
     },
     "nightly-disposal-proposals": {
         "task": "records.tasks.propose_disposals",

@@ -1,6 +1,12 @@
 """Storage for private files (evidence, letters): no public URL, ever."""
 
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage, storages
+
+
+def private_storage() -> Storage:
+    """Storage for evidence, letters and signatures: never under a public URL (see
+    STORAGES["private"]). A callable, so tests and settings can swap the backend."""
+    return storages["private"]
 
 
 class PrivateFileSystemStorage(FileSystemStorage):

@@ -1,13 +1,18 @@
-"""Who may see which school: a user's roles, loaded once per request.
+"""Who may see which school: a user's roles, loaded once per request, the one
+`schools_for(user, *roles)` query, the `?school=` picker and `staff_required`.
 
 Object-level access functions (cases, evidence, letters) build on these.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
 
 from .models import Membership, Role, School, TrustMembership
 
@@ -82,8 +87,41 @@ def sees_reporter(user, school: School) -> bool:
     return roles_for(user).sees_reporter(school)
 
 
-def managed_schools(user) -> QuerySet[School]:
-    roles = roles_for(user)
+def schools_for(user, *roles: str) -> QuerySet[School]:
+    """Active schools where the user holds one of `roles` (`Role.SLT`, `Role.DSL`,
+    `Role.OFFICE`), and every active school of a trust they are an executive of — by name."""
+    held = roles_for(user)
+    by_role: dict[str, frozenset[int]] = {
+        Role.SLT: held.slt,
+        Role.DSL: held.dsl,
+        Role.OFFICE: held.office,
+    }
+    ids: frozenset[int] = frozenset().union(*(by_role[role] for role in roles))
     return School.objects.filter(
-        Q(pk__in=roles.slt) | Q(trust_id__in=roles.trusts), is_active=True
+        Q(pk__in=ids) | Q(trust_id__in=held.trusts), is_active=True
     ).order_by("name")
+
+
+def managed_schools(user) -> QuerySet[School]:
+    """Schools the user runs: SLT there, or an executive of its trust."""
+    return schools_for(user, Role.SLT)
+
+
+def school_from_request(request: HttpRequest, schools: list[School]) -> School:
+    """The school `?school=` (or a posted `school`) names among `schools`, which the caller has
+    already limited to what the user may see; the first of them if it names none of them."""
+    wanted = request.POST.get("school") or request.GET.get("school")
+    return next((s for s in schools if str(s.pk) == str(wanted)), schools[0])
+
+
+def staff_required(view: Callable) -> Callable:
+    """Signed in, and holding a staff role somewhere; anyone else gets a 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not roles_for(request.user).is_staff_member:
+            raise Http404("Not a member of staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

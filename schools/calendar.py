@@ -1,4 +1,4 @@
-"""The three clocks of DOMAIN.md.
+"""The three clocks of docs/domain.md.
 
 - School days: Monday to Friday, inside one of the school's terms, not a bank holiday of
   England and not an INSET day. (A school with no term dates yet counts every weekday that is
@@ -69,21 +69,46 @@ class SchoolCalendar:
     def has_terms(self) -> bool:
         return bool(self.terms)
 
-    def is_school_day(self, day: datetime.date) -> bool:
-        if not is_working_day(day) or day in self.insets:
-            return False
+    @property
+    def known_from(self) -> datetime.date | None:
+        return min((start for start, _ in self.terms), default=None)
+
+    @property
+    def known_until(self) -> datetime.date | None:
+        """The last day of the last term the school has entered."""
+        return max((end for _, end in self.terms), default=None)
+
+    def is_estimated(self, day: datetime.date) -> bool:
+        """Whether `day` lies outside the term dates the school has entered, where school days
+        are assumed to be weekdays less bank holidays (and INSET days)."""
         if not self.terms:
             return True
+        return day < self.known_from or day > self.known_until  # type: ignore[operator]
+
+    def is_school_day(self, day: datetime.date) -> bool:
+        """A weekday in one of the school's terms, not a bank holiday or INSET day. Beyond the
+        term dates entered (a school that has not added next year's yet, or none at all) every
+        weekday that is not a bank holiday counts: a stated assumption, shown as "estimated",
+        so that no deadline ever fails to come out."""
+        if not is_working_day(day) or day in self.insets:
+            return False
+        if self.is_estimated(day):
+            return True
         return any(start <= day <= end for start, end in self.terms)
+
+    def add_school_days_estimated(
+        self, start: datetime.date, days: int
+    ) -> tuple[datetime.date, bool]:
+        """The date `days` school days after `start`, and whether any day counted was outside
+        the school's term dates (so the date is an estimate)."""
+        day = self.add_school_days(start, days)
+        return day, self.is_estimated(day) or self.is_estimated(start + datetime.timedelta(1))
 
     def add_school_days(self, start: datetime.date, days: int) -> datetime.date:
         """The date `days` school days after `start` (start not counted)."""
         day, remaining = start, days
-        limit = start + datetime.timedelta(days=800)  # no terms ahead: stop, don't loop
         while remaining > 0:
             day += datetime.timedelta(days=1)
-            if day > limit:
-                raise ValueError("There are not enough term dates ahead to count school days.")
             if self.is_school_day(day):
                 remaining -= 1
         return day
@@ -96,6 +121,27 @@ class SchoolCalendar:
             if self.is_school_day(day):
                 count += 1
         return count
+
+    def whole_terms(self) -> list[tuple[datetime.date, datetime.date]]:
+        """The school's half-terms joined into terms: a half-term starting August–December is
+        in the autumn term, January–March spring, April–July summer, of its academic year."""
+        grouped: dict[tuple[int, int], list[tuple[datetime.date, datetime.date]]] = {}
+        for start, end in self.terms:
+            year = start.year if start.month >= 8 else start.year - 1
+            season = 0 if start.month >= 8 else (1 if start.month <= 3 else 2)
+            grouped.setdefault((year, season), []).append((start, end))
+        return sorted(
+            (min(s for s, _ in halves), max(e for _, e in halves)) for halves in grouped.values()
+        )
+
+    def end_of_next_term(self, day: datetime.date) -> datetime.date | None:
+        """The last day of the term after the one `day` falls in (or, in a holiday, after the
+        next one to start), if the school has entered it."""
+        terms = self.whole_terms()
+        current = next((i for i, (s, e) in enumerate(terms) if day <= e), None)
+        if current is None or current + 1 >= len(terms):
+            return None
+        return terms[current + 1][1]
 
     def end_of_term(self, day: datetime.date) -> datetime.date | None:
         """The last day of the term containing `day` (or the next term), if known."""

@@ -69,10 +69,14 @@ class School(models.Model):
         help_text="School days from a report to the decision on the case (the school's own "
         "target, used in the statistics and the governors' report).",
     )
-    # Site-ban procedure: defaults are the school's choice, not law (DOMAIN.md).
+    # Site-ban procedure: defaults are the school's choice, not law (docs/domain.md).
     representation_school_days = models.PositiveSmallIntegerField(
         default=10,
-        validators=[MinValueValidator(5)],
+        validators=[
+            MinValueValidator(
+                5, "Allow at least 5 school days for representations: never fewer than 5."
+            )
+        ],
         help_text="School days given for representations after a notice of intention to bar "
         "(the school's choice; never fewer than 5).",
     )
@@ -93,6 +97,15 @@ class School(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # The legal floor (DfE: a reasonable time; never fewer than 5 school days) holds in
+            # the database too, whatever form or script sets it.
+            models.CheckConstraint(
+                condition=models.Q(representation_school_days__gte=5),
+                name="school_representation_days_at_least_5",
+                violation_error_message="Allow at least 5 school days for representations.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -156,7 +156,8 @@ def calendar_entry_delete(*, school: School, kind: str, pk: int) -> bool:
     """Remove one of the school's terms or INSET days; False if there is no such entry."""
     from .models import InsetDay, TermDate
 
-    model = {"term": TermDate, "inset": InsetDay}.get(kind)
+    models: dict[str, type[TermDate] | type[InsetDay]] = {"term": TermDate, "inset": InsetDay}
+    model = models.get(kind)
     if model is None:
         return False
     deleted, _ = model.objects.filter(school=school, pk=pk).delete()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .access import managed_schools
+from .access import managed_schools, school_from_request, staff_required
 from .calendar import CalendarImportError, SchoolCalendar, parse_csv, parse_ical
 from .models import InsetDay, TermDate
 from .staff_forms import ImportForm, InsetForm, ProcedureForm, TermForm
@@ -20,15 +19,14 @@ def _school(request: HttpRequest):
     schools = list(managed_schools(request.user))
     if not schools:
         raise Http404("Only senior leaders manage term dates.")
-    wanted = request.GET.get("school") or request.POST.get("school")
-    return next((s for s in schools if str(s.pk) == str(wanted)), schools[0]), schools
+    return school_from_request(request, schools), schools
 
 
 def _back(school) -> HttpResponse:
     return redirect(reverse("calendar:index") + f"?school={school.pk}")
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
     school, schools = _school(request)
@@ -96,7 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     school, _ = _school(request)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages SchoolConduct needs beyond Python, installed only if missing:
 #   pdf      Pango and HarfBuzz's subsetter for WeasyPrint (letters, the register PDF)
-#   browser  Chromium for the browser tests, poppler-utils for looking at PDFs
+#   browser  Chromium for the browser tests, poppler-utils for looking at PDFs, nginx for the
+#            from-outside test of deploy/nginx.conf in front of a production server
 #   oidc     Node.js and npm, then the OpenID Connect provider the school sign-in tests run
 #            (tests/oidc_provider, node-oidc-provider pinned in its package-lock.json)
 # As root it installs them with apt-get; otherwise it says what to install and carries on.
@@ -28,6 +29,8 @@ for group in "$@"; do
     browser)
       [ -x /usr/bin/chromium ] || need+=(chromium)
       command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+      [ -x /usr/sbin/nginx ] || need+=(nginx)
+      command -v openssl >/dev/null 2>&1 || need+=(openssl)
       ;;
     oidc)
       command -v node >/dev/null 2>&1 || need+=(nodejs)

@@ -6,6 +6,8 @@ from typing import Any
 
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -40,6 +42,12 @@ class SchoolSignIn(models.Model):
     )
     email_domain = models.CharField(
         max_length=253,
+        validators=[
+            RegexValidator(
+                r"^@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+                "Enter a domain such as willowpark.sch.uk (no spaces, no https://).",
+            )
+        ],
         help_text="Only addresses at exactly this domain are accepted, e.g. willowpark.sch.uk.",
     )
     issuer_verifies_email = models.BooleanField(
@@ -67,6 +75,15 @@ class SchoolSignIn(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email_domain = self.email_domain.strip().lstrip("@").lower()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        issuer = (self.app.settings or {}).get("server_url", "") if self.app_id else ""
+        if self.app_id and not issuer:
+            raise ValidationError(
+                {"app": 'Give the app its issuer in Settings: {"server_url": "https://…"}.'}
+            )
+        if issuer and settings.IS_PRODUCTION and not issuer.startswith("https://"):
+            raise ValidationError({"app": "The issuer (server_url) must be an https:// address."})
 
 
 class AppendOnlyLogQuerySet(models.QuerySet):

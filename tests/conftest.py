@@ -1,10 +1,8 @@
-"""Personas and helpers shared by the whole suite."""
+"""Personas and service fixtures shared by the whole suite (helpers are in tests/helpers.py)."""
 
 from __future__ import annotations
 
 import os
-import socket
-from urllib.parse import urlparse
 
 import pytest
 from django.core.cache import cache
@@ -20,31 +18,7 @@ from .factories import (
     TrustMembershipFactory,
     UserFactory,
 )
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def require_service(name: str, available: bool, why: str) -> None:
-    """Skip a test whose service is missing — but fail in CI, where every service must run."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{name} is needed and not available in CI: {why}")
-    pytest.skip(f"{name} not available: {why}")
-
-
-def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def redis_available(url: str | None = None) -> bool:
-    parsed = urlparse(url or redis_url())
-    try:
-        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
+from .helpers import IN_CI, redis_available, redis_url, require_service
 
 
 def pytest_collection_modifyitems(config, items):

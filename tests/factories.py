@@ -9,9 +9,21 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from incidents import workflow
-from incidents.models import ChildRisk
+from incidents.models import ChildRisk, Nature, Person, SafeguardingScreen
 from incidents.services import ReportDetails, report_submit
-from schools.models import Group, Membership, Role, Rule, School, Trust, TrustMembership
+from letters.models import LetterTemplate
+from measures.models import BanStage, ContactRestriction, SiteBan
+from schools.models import (
+    Group,
+    InsetDay,
+    Membership,
+    Role,
+    Rule,
+    School,
+    TermDate,
+    Trust,
+    TrustMembership,
+)
 
 
 class TrustFactory(factory.django.DjangoModelFactory):
@@ -90,6 +102,102 @@ class TrustMembershipFactory(factory.django.DjangoModelFactory):
     trust = factory.SubFactory(TrustFactory)
 
 
+class TermDateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TermDate
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"Term {n}")
+    starts_on = datetime.date(2026, 9, 2)
+    ends_on = datetime.date(2026, 10, 23)
+
+
+def autumn_and_spring_terms(school, *, spring_ends=datetime.date(2027, 3, 26)) -> None:
+    """The school's terms around the ban tests' Monday 23 November 2026."""
+    TermDateFactory(
+        school=school,
+        name="Autumn 2",
+        starts_on=datetime.date(2026, 11, 2),
+        ends_on=datetime.date(2026, 12, 18),
+    )
+    TermDateFactory(
+        school=school, name="Spring 1", starts_on=datetime.date(2027, 1, 5), ends_on=spring_ends
+    )
+
+
+class InsetDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InsetDay
+
+    school = factory.SubFactory(SchoolFactory)
+    date = datetime.date(2026, 11, 2)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """The adult whose conduct a case is about."""
+
+    class Meta:
+        model = Person
+
+    school = factory.SubFactory(SchoolFactory)
+    full_name = factory.Sequence(lambda n: f"Parent {n}")
+
+
+class SiteBanFactory(factory.django.DjangoModelFactory):
+    """A bar at a given stage, written directly (the workflow tests go through the actions)."""
+
+    class Meta:
+        model = SiteBan
+
+    case = None  # required: a case of `school`
+    person = factory.SubFactory(PersonFactory, school=factory.SelfAttribute("..school"))
+    school = factory.LazyAttribute(lambda o: o.case.school)
+    stage = BanStage.CONFIRMED
+    reasons = "Threats at the gate"
+    scope = "The whole site"
+    duration = "Three months"
+    child_arrangements = "Another adult brings the child to the gate"
+    decision_maker = factory.SubFactory(UserFactory)
+    notice_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=20))
+    representation_deadline = factory.LazyFunction(
+        lambda: timezone.localdate() - datetime.timedelta(days=5)
+    )
+
+
+class ContactRestrictionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactRestriction
+
+    case = None  # required: a case of `school`
+    person = factory.SubFactory(PersonFactory, school=factory.SelfAttribute("..school"))
+    school = factory.LazyAttribute(lambda o: o.case.school)
+    contact_point = "Mrs Price"
+    channels = "email to the office"
+    reasons = "Repeated calls to staff"
+    starts_on = factory.LazyFunction(timezone.localdate)
+    review_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+    created_by = factory.SubFactory(UserFactory)
+
+
+class LetterTemplateFactory(factory.django.DjangoModelFactory):
+    """A school's own version of a letter template (letters themselves are drafted through
+    `letters.services.letter_draft`, which takes the snapshot a letter must have)."""
+
+    class Meta:
+        model = LetterTemplate
+
+    kind = "reminder"
+    trust = None
+    # A template belongs to a school or (trust-wide) to a trust, never both.
+    school = factory.Maybe(
+        "trust", yes_declaration=None, no_declaration=factory.SubFactory(SchoolFactory)
+    )
+    version = factory.Sequence(lambda n: n + 1)
+    title = "Reminder of our code of conduct"
+    body = "<p>[[recipient_name]]</p>"
+    created_by = factory.SubFactory(UserFactory)
+
+
 def report_details(school: School, **overrides) -> ReportDetails:
     group = overrides.pop("group", None) or school.groups.first() or GroupFactory(school=school)
     values = {
@@ -135,3 +243,82 @@ def triaged_case(school, head, *, person=None, report_kwargs=None, **triage):
         workflow.case_person_add(report.case, head, person=person)
     report.case.refresh_from_db()
     return report.case
+
+
+def triage(case, actor, **overrides):
+    """Triage through the workflow: medium severity, abusive, aimed at staff, no
+    safeguarding concern, `actor` as lead — unless `overrides` say otherwise."""
+    params = {
+        "severity": "medium",
+        "nature": Nature.ABUSIVE,
+        "targets": ["staff"],
+        "safeguarding_screen": SafeguardingScreen.NONE,
+        "lead": actor,
+    }
+    params.update(overrides)
+    workflow.case_triage(case, actor, **params)
+
+
+# The report form of the demo school the `school` fixture makes.
+REPORT_URL = "/s/willow-park/report/"
+
+
+def report_form_data(school, **overrides):
+    """What a parent posts on the report form: a valid report, changed by `overrides`
+    (None drops a field)."""
+    data = {
+        "group": str(school.groups.first().pk),
+        "group_other": "",
+        "posted_on": (timezone.localdate() - datetime.timedelta(days=2)).isoformat(),
+        "posted_time": "19:30",
+        "content": "Mrs Smith is a useless teacher and everyone should complain.",
+        "rules": [str(school.rules.first().pk)],
+        "poster_description": "Dad of a Year 3 child",
+        "child_at_risk": "no",
+        "child_risk_details": "",
+        "reporter_name": "",
+        "reporter_email": "",
+        "reporter_phone": "",
+        "reporter_relationship": "",
+        "contact_preference": "follow_up",
+        "website": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# What staff enter when drafting a letter of any kind.
+LETTER_DETAILS = {
+    "conduct_summary": "A message called a named teacher “useless” and “a liar”.",
+    "impact": "The teacher was upset; about forty parents saw it.",
+    "change_required": "Remove the message and raise concerns with the school directly.",
+    "response_deadline": "5 December 2026",
+    "meeting_date": "Tuesday 1 December 2026",
+    "meeting_time": "3.30pm",
+    "meeting_place": "The head teacher's office",
+    "meeting_attendees": "Mrs Carter (head)",
+    "meeting_purpose": "To talk about the message and how to raise concerns.",
+    "reasons": "Repeated abusive messages about staff after a warning.",
+    "proposed_scope": "The school site and grounds, at all times.",
+    "duration": "Three months",
+    "representation_deadline": "Friday 11 December 2026",
+    "decision_maker": "The chair of governors",
+    "child_arrangements": "Your child may be dropped off and collected at the main gate by "
+    "another adult you nominate.",
+    "start_date": "Monday 23 November 2026",
+    "why_immediate": "Staff were threatened at the gate.",
+    "representations_summary": "We received your letter of 10 December and considered it.",
+    "review_date": "Friday 26 February 2027",
+    "review_outcome": "The bar will continue.",
+    "conditions": "No contact with staff at the gate.",
+    "contact_point": "the school business manager, Mrs Price",
+    "outcome_summary": "We have looked into your report and taken the action we consider "
+    "appropriate.",
+}
+
+# A named reporter, for letters and pages that must never show them to others.
+REPORTER = {
+    "reporter_name": "Priya Shah",
+    "reporter_email": "priya.shah@example.com",
+    "reporter_phone": "07700 900123",
+}

@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from incidents.evidence import evidence_store, inspect_image
-from tests.factories import submit_report
+from tests.factories import TermDateFactory, submit_report
+from tests.helpers import ROLES, url_names
 from tests.images import png_upload
-
-ROLES = ["anon", "slt", "dsl", "office", "trust", "other"]
 
 # name: (own-school object statuses by role, other-school object statuses by role)
 # None for the other school means the URL has no object.
@@ -39,21 +38,6 @@ EXPECTED = {
     "password-reset-confirm": ((OK, OK, OK, OK, OK, OK), None),
     "password-reset-complete": ((OK, OK, OK, OK, OK, OK), None),
 }
-
-
-def url_names(namespace: str) -> set[str]:
-    """Every URL name in a namespace, straight from the resolver."""
-    names = set()
-
-    def walk(patterns, current):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, p.namespace or current)
-            elif isinstance(p, URLPattern) and current == namespace:
-                names.add(p.name)
-
-    walk(get_resolver().url_patterns, None)
-    return names
 
 
 def test_every_staff_url_is_in_the_matrix():
@@ -119,7 +103,7 @@ def test_every_calendar_url_is_in_the_matrix():
 def test_calendar_access(client, school, other_head, personas):
     from schools.models import TermDate
 
-    term = TermDate.objects.create(
+    term = TermDateFactory(
         school=school,
         name="T",
         starts_on=datetime.date(2026, 9, 1),

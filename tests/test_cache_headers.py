@@ -11,13 +11,13 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import UserFactory, submit_report
+from tests.factories import UserFactory, report_form_data, submit_report
 
-STAFF_NAMESPACES = {"staff", "calendar", "letters", "session", "admin"}
+STAFF_NAMESPACES = {"staff", "calendar", "letters", "session", "oversight", "admin"}
 
 
 def staff_paths(case_reference: str) -> list[str]:
-    """A concrete path for every URL pattern in a staff namespace (the admin's included)."""
+    """A concrete path for every URL pattern under /staff/ or /admin/, or in a staff namespace."""
     found: list[str] = []
 
     def fill(route: str) -> str:
@@ -31,7 +31,9 @@ def staff_paths(case_reference: str) -> list[str]:
             route = str(p.pattern)
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, prefix + route, namespaces | {p.namespace})
-            elif isinstance(p, URLPattern) and namespaces & STAFF_NAMESPACES:
+            elif isinstance(p, URLPattern) and (
+                namespaces & STAFF_NAMESPACES or (prefix + route).startswith(("staff/", "admin/"))
+            ):
                 if route.startswith("^") or "(?P<" in route:
                     # A regex route (the admin's catch-alls): take it literally where possible.
                     route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route).strip("^$").replace("\\", "")
@@ -56,6 +58,7 @@ def test_every_staff_url_is_private_and_not_stored(client, school, head, admin_u
     paths = staff_paths(report.case.reference)
     assert "/staff/" in paths and "/staff/letters/" in paths and "/admin/" in paths
     assert "/staff/session/keep-alive/" in paths and "/staff/bans/" in paths
+    assert any(p.startswith("/staff/reports/") for p in paths)
     assert len(paths) > 40
     missing = []
     for who in (None, head, admin_user):
@@ -81,9 +84,8 @@ def test_the_lockout_page_is_private(client, head, settings):
 
 @pytest.mark.django_db
 def test_receipt_and_follow_up_pages_are_private(client, school):
-    from tests.incidents.test_report_form import valid_data
 
-    submitted = client.post("/s/willow-park/report/", valid_data(school))
+    submitted = client.post("/s/willow-park/report/", report_form_data(school))
     receipt = client.get(submitted["Location"])
     assert receipt.status_code == 200
     assert {"private", "no-store"} <= directives(receipt)
@@ -98,3 +100,11 @@ def test_public_pages_without_a_session_stay_cacheable(client, school):
     response = client.get("/s/willow-park/")
     assert response.status_code == 200
     assert "no-store" not in directives(response)
+
+
+@pytest.mark.django_db
+def test_the_passkey_list_renders(client, head):
+    """Found by walking every staff URL above: allauth's template needs django.contrib.humanize."""
+    client.force_login(head)
+    response = client.get("/staff/account/2fa/webauthn/")
+    assert response.status_code in (200, 302)

@@ -115,4 +115,15 @@ def test_beat_schedule_is_in_code():
     from django.conf import settings
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "incidents.tasks.sweep_notifications" in tasks
+    assert "schoolconduct.tasks.sweep_notifications" in tasks
+
+
+def test_every_location_that_sets_headers_repeats_the_proxy_headers():
+    """nginx drops the server's proxy_set_header lines in a location that sets any of its own:
+    the app would then see the upstream's name as Host (a 400) and the proxy as the client."""
+    for block in re.findall(r"location [^{]*\{([^}]*)\}", nginx_conf()):
+        headers = re.findall(r"proxy_set_header\s+([^;]+);", block)
+        if headers:
+            assert {"Host $host", "X-Forwarded-For $remote_addr", "X-Forwarded-Proto https"} <= set(
+                headers
+            ), block

@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -20,6 +21,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+
+from tests.conftest import require_service
 
 pytestmark = pytest.mark.e2e  # slow (collectstatic, a server): runs once, with the browser journeys
 
@@ -206,3 +209,135 @@ def test_the_lockout_counts_the_address_the_proxy_saw(server):
     head = Browser(server, "203.0.113.5")
     response, _ = head.sign_in(PASSWORD)
     assert response.status == 302 and response.headers["Location"] == "/staff/"
+
+
+def test_the_compose_healthcheck_passes_against_the_production_server(server):
+    """docker-compose's web healthcheck, run as written against the real server."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["web"]["healthcheck"]["test"]
+    assert command[:3] == ["CMD", "python", "-c"]
+    code = command[3].replace("127.0.0.1:8000", f"127.0.0.1:{server}")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "ALLOWED_HOSTS": f"{HOST},www.{HOST}"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def proxy(server, tmp_path_factory):
+    """deploy/nginx.conf itself, run by Debian's nginx in front of the server: only the
+    upstream, the listening port and the certificates' place are changed."""
+    nginx = Path("/usr/sbin/nginx")
+    require_service("nginx", nginx.exists(), "apt-get install nginx (scripts/system-deps.sh)")
+    tmp = tmp_path_factory.mktemp("proxy")
+    certs = tmp / "certs"
+    certs.mkdir()
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(certs / "privkey.pem"), "-out", str(certs / "fullchain.pem")),
+            *("-subj", f"/CN={HOST}"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port, plain_port = free_port(), free_port()
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    site = site.replace("server web:8000;", f"server 127.0.0.1:{server};")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{plain_port};")
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;")
+    site = site.replace("/etc/nginx/certs/", f"{certs}/")
+    temp = "\n".join(
+        f"  {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi")
+    )
+    (tmp / "nginx.conf").write_text(
+        f"pid {tmp / 'nginx.pid'};\nerror_log {tmp / 'error.log'};\n"
+        "events { worker_connections 64; }\n"
+        f"http {{\n  access_log off;\n{temp}\n"
+        f"  uwsgi_temp_path {tmp / 'uwsgi'};\n  scgi_temp_path {tmp / 'scgi'};\n{site}\n}}\n"
+    )
+    conf = ["-c", str(tmp / "nginx.conf"), "-g", "daemon off; master_process off;"]
+    checked = subprocess.run([nginx, "-t", *conf], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([nginx, *conf], stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield port, certs / "fullchain.pem"
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def https(proxy: tuple[int, Path]) -> http.client.HTTPSConnection:
+    port, certificate = proxy
+    # Verified against the test's own certificate; it names the site, not 127.0.0.1.
+    context = ssl.create_default_context(cafile=str(certificate))
+    context.check_hostname = False
+    return http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=context)
+
+
+def through_proxy(proxy, method: str, path: str, body: bytes = b"", headers=None):
+    connection = https(proxy)
+    connection.request(method, path, body=body, headers={"Host": HOST, **(headers or {})})
+    response = connection.getresponse()
+    text = response.read().decode(errors="replace")
+    connection.close()
+    return response, text
+
+
+def test_the_proxy_refuses_a_60_mb_report_with_our_page(proxy):
+    started = time.monotonic()
+    connection = https(proxy)
+    connection.putrequest("POST", "/s/willow-park/report/", skip_host=True)
+    connection.putheader("Host", HOST)
+    connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+    connection.putheader("Content-Length", str(60 * 1024 * 1024))
+    connection.endheaders()
+    connection.send(b"--x\r\n")
+    response = connection.getresponse()
+    text = response.read().decode()
+    assert response.status == 413
+    assert "That was too much to send at once" in text  # ours, through the app's Host
+    assert time.monotonic() - started < 10
+
+
+def test_the_proxy_sends_the_real_address_whatever_the_client_claims(proxy):
+    response, page = through_proxy(proxy, "GET", "/staff/sign-in/")
+    assert response.status == 200
+    assert {"private", "no-store"} <= {
+        d.strip() for d in response.headers["Cache-Control"].split(",")
+    }
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    cookie = re.search(r"csrftoken=([^;]+)", response.headers["Set-Cookie"])[1]
+    statuses = []
+    for forged in ("192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"):
+        reply, text = through_proxy(
+            proxy,
+            "POST",
+            "/staff/sign-in/",
+            urlencode(
+                {"csrfmiddlewaretoken": token, "username": "nobody", "password": "guess"}
+            ).encode(),
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={cookie}",
+                "Referer": f"https://{HOST}/staff/sign-in/",
+                "Origin": f"https://{HOST}",
+                "X-Forwarded-For": forged,
+            },
+        )
+        statuses.append(reply.status)
+    # Every try counted against the address nginx saw, whatever the client wrote.
+    assert statuses == [200, 200, 429, 429]
+    assert "this address: <strong>127.0.0.1</strong>" in text

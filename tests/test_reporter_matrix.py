@@ -19,9 +19,9 @@ from pypdf import PdfReader
 
 from incidents import workflow
 from incidents.models import Person
-from incidents.notifications import notifications_sweep
 from letters import services
 from measures.procedure import restriction_start
+from schoolconduct.outbox import notifications_sweep
 from tests.factories import triaged_case
 
 REPORTER = {
@@ -58,6 +58,8 @@ EXPECTED = {
     "batch-pdf": (R, OK_N, NF, OK_N, OK_N, NF),
     "register": (R, OK_N, OK_N, OK_N, OK_N, OK_N),
     "register-pdf": (R, OK_N, OK_N, OK_N, OK_N, OK_N),
+    "statistics": (R, OK_N, NF, NF, OK_N, OK_N),
+    "deadlines-calendar": (R, OK_N, OK_N, NF, OK_N, OK_N),
 }
 
 
@@ -143,6 +145,10 @@ def world(school, head, dsl, office, personas, eager_tasks):
         services.letter_approve(letter=letter, actor=head)
         services.letter_render(letter_id=letter.pk)
         letter.refresh_from_db()
+    # Sent to the follow-up page: its text ("Dear Zuleika …") is on the chronology too.
+    services.letter_mark_sent(
+        letter=to_reporter, actor=head, method="follow_up", sent_on=timezone.localdate()
+    )
     batch = services.batch_create(school=school, letters=[to_parent], actor=office)
     services.batch_assemble(batch_id=batch.pk)
     ref = case.reference
@@ -165,6 +171,8 @@ def world(school, head, dsl, office, personas, eager_tasks):
         "batch-pdf": f"/staff/letters/batches/{batch.pk}/pdf/",
         "register": "/staff/bans/",
         "register-pdf": "/staff/bans/?format=pdf",
+        "statistics": "/staff/reports/",
+        "deadlines-calendar": "/staff/reports/deadlines/",
     }
     return {"case": case, "report": report, "urls": urls, "users": personas, "batch": batch}
 
@@ -288,13 +296,24 @@ def test_searching_the_report_text_cannot_confirm_a_guess_at_the_reporter(
 
 @pytest.mark.django_db
 def test_a_letter_to_the_reporter_is_reminded_to_someone_who_can_open_it(world, trust_exec, head):
-    from letters.deadlines import letters_due
+    from incidents.deadlines import due_items
+    from incidents.models import Case
 
     case = world["case"]
+    to_reporter = services.letter_draft(
+        case=case,
+        kind="acknowledgement",
+        actor=head,
+        details={},
+        delivery_method="follow_up",
+        report=world["report"],
+    )
+    services.letter_approve(letter=to_reporter, actor=head)
+    services.letter_render(letter_id=to_reporter.pk)
     workflow.case_reassign(case, head, lead=trust_exec)
     later = timezone.localdate() + datetime.timedelta(days=30)
-    to = {d.key: d.to for d in letters_due(today=later)}
-    to_reporter = case.letters.get(kind="outcome_to_reporter")
+    due = due_items(cases=Case.objects.filter(pk=case.pk), today=later)
+    to = {d.key: d.to for d in due if d.kind == "letter_not_sent"}
     to_parent = case.letters.get(kind="contact_restriction")
     assert to[f"letter:{to_reporter.pk}"] == ("head",)  # not the trust executive leading it
     assert to[f"letter:{to_parent.pk}"] == ("lead",)

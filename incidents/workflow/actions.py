@@ -27,7 +27,6 @@ from ..models import (
     Meeting,
     Message,
     Nature,
-    Notification,
     Outcome,
     Person,
     Referral,
@@ -59,6 +58,40 @@ SEVERITY_RANK = {
 }
 # Steps that act against the parent and so must wait for a LADO decision on an allegation.
 SANCTIONS = {Outcome.REMINDER, Outcome.WARNING, Outcome.CONTACT_RESTRICTION, Outcome.SITE_BAN}
+# ... and legal steps, which must wait too (DOMAIN.md: defamation, legal or warning steps).
+AGAINST_THE_PARENT = SANCTIONS | {Outcome.LEGAL}
+# Criticism of the school is not misconduct: these are the only ways such a case can end.
+FOR_CRITICISM = {
+    Outcome.NO_FURTHER_ACTION,
+    Outcome.REMINDER,
+    Outcome.MEETING_SLT,
+    Outcome.MEETING_TRUST,
+}
+# A recorded meeting with the parent about the conduct is a lesser step taken.
+MEETING_STEPS = {
+    "senior_leader": Outcome.MEETING_SLT,
+    "trust_executive": Outcome.MEETING_TRUST,
+}
+
+
+def lado_hold(case: Case) -> str:
+    """Why nothing may yet be done against the parent on an allegation against staff ("" if
+    nothing stops it): the LADO referral and the LADO's recorded decision come first."""
+    if case.safeguarding_screen != SafeguardingScreen.ALLEGATION:
+        return ""
+    if not case.referrals.filter(kind=Referral.Kind.LADO).exists():
+        return (
+            "This is an allegation against a member of staff: record the LADO referral, then "
+            "the LADO's decision, before any warning, sanction, legal step or letter to the "
+            "parent."
+        )
+    if not case.lado_decided_on:
+        return (
+            "This is an allegation against a member of staff: record the LADO's decision "
+            "before any warning, sanction, legal step or letter to the parent."
+        )
+    return ""
+
 
 # "Is a bar or contact restriction in force on this case?" — asked before monitoring starts.
 # The measures app, which owns bars and restrictions, adds its check from AppConfig.ready.
@@ -77,26 +110,39 @@ def _flag_safeguarding(case: Case, reason: str) -> list[str]:
     if case.safeguarding_flag:
         return []
     case.safeguarding_flag = True
-    notifications.notifications_create(case=case, report=None, kinds=[Notification.Kind.DSL_URGENT])
+    # Once per case: a flag is raised once (a reporter's own alert has its report's key).
+    notifications.notifications_create(
+        case=case, report=None, kinds=[notifications.Kind.DSL_URGENT], about=f"flag:{case.pk}"
+    )
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.SAFEGUARDING_ALERT, summary=reason)
     return ["safeguarding_flag"]
 
 
-def usual_next_step(person_outcomes: list[list[str]]) -> str:
-    """The step after the most serious one this person has had, on the usual ladder."""
-    done = {a for actions in person_outcomes for a in actions}
+def usual_next_step(person_outcomes: list[list[str]] | set[str]) -> str:
+    """The step after the most serious one already taken, on the usual ladder."""
+    done = (
+        set(person_outcomes)
+        if isinstance(person_outcomes, set)
+        else {a for actions in person_outcomes for a in actions}
+    )
+    ranks = [SEVERITY_RANK[Outcome(a)] for a in done if a in Outcome.values]
+    most = max(ranks, default=0)
     for step in LADDER:
-        if step not in done:
+        if SEVERITY_RANK[step] > most:
             return step
     return Outcome.SITE_BAN
 
 
 def steps_taken(case: Case) -> set[str]:
-    """Every action decided on this case (including decisions before a reopening) and on
-    the persons' earlier cases."""
+    """Every lesser step on record for this case's parents: decisions on this case (all of
+    them, including before a reopening or an escalation), decisions on their earlier cases,
+    and recorded meetings with the parent about the conduct."""
     decided = case.events.filter(kind=CaseEvent.Kind.DECIDED).values_list("data", flat=True)
     steps = {a for data in decided for a in data.get("actions", [])}
-    return steps | set(case.actions) | {a for c in person_history(case) for a in c.actions}
+    history = person_history(case)
+    steps |= set(case.actions) | {a for c in history for a in c.actions}
+    meetings = Meeting.objects.filter(case__in=[case, *history]).values_list("kind", flat=True)
+    return steps | {MEETING_STEPS[k] for k in meetings if k in MEETING_STEPS}
 
 
 def person_history(case: Case) -> list[Case]:
@@ -158,11 +204,12 @@ def case_triage(
             case, "Triage found a possible risk to a child: the DSLs are alerted"
         )
     if safeguarding_screen == SafeguardingScreen.ALLEGATION:
-        case.lado_due = add_working_days(timezone.localdate(), 1)
+        # The LADO's one working day runs from when the school knew: the report's arrival.
+        case.lado_due = add_working_days(timezone.localtime(case.opened_at).date(), 1)
         fields.append("lado_due")
     if lead.pk != actor.pk and lead.pk != previous_lead:
         notifications.notifications_create(
-            case=case, report=None, kinds=[Notification.Kind.LEAD_ASSIGNED]
+            case=case, report=None, kinds=[notifications.Kind.LEAD_ASSIGNED]
         )
     summary = (
         f"Triaged: {case.get_severity_display().lower()} severity, "
@@ -230,7 +277,7 @@ def case_merge_into(case: Case, actor, *, target: Case, rationale: str = "") -> 
         report.save(update_fields=["case"])
     case.evidence.update(case=target)
     case.messages.update(case=target)
-    case.notifications.filter(sent_at__isnull=True).update(case=target)
+    case.notifications.filter(sent_at__isnull=True).update(target_id=target.pk)
     case.merged_into = target
     case.outcome = f"Merged into {target.reference}"
     case.closed_at = timezone.now()
@@ -318,21 +365,18 @@ def case_decide(
         raise WorkflowError("Choose actions from the list.")
     if Outcome.NO_FURTHER_ACTION in actions and len(actions) > 1:
         raise WorkflowError("“No further action” can't be combined with other actions.")
-    if case.nature == Nature.CRITICISM and Outcome.SITE_BAN in actions:
-        raise WorkflowError(
-            "Criticism of the school is not misconduct: it can never lead to a site ban."
+    if case.nature == Nature.CRITICISM and set(actions) - FOR_CRITICISM:
+        refused = ", ".join(
+            f"“{Outcome(a).label}”" for a in Outcome.values if a in set(actions) - FOR_CRITICISM
         )
-    if (
-        case.safeguarding_screen == SafeguardingScreen.ALLEGATION
-        and SANCTIONS & set(actions)
-        and not case.referrals.filter(kind=Referral.Kind.LADO).exists()
-    ):
         raise WorkflowError(
-            "This is an allegation against a member of staff: record the LADO referral and "
-            "wait for their decision before any warning or sanction."
+            "Criticism of the school is not misconduct: it can end only in no further action, "
+            f"a reminder of the code or a meeting — not {refused}."
         )
-    history = person_history(case)
-    suggested = usual_next_step([c.actions for c in history])
+    if AGAINST_THE_PARENT & set(actions) and (hold := lado_hold(case)):
+        raise WorkflowError(hold)
+    earlier = steps_taken(case)
+    suggested = usual_next_step(earlier)
     most = max(SEVERITY_RANK[Outcome(a)] for a in actions)
     skipped = most > SEVERITY_RANK[Outcome(suggested)]
     if skipped and not escalation_reason.strip():
@@ -341,13 +385,54 @@ def case_decide(
             "further, record why the lesser steps are not enough (for example an immediate "
             "risk)."
         )
+    again = case.status != CaseStatus.INVESTIGATING
     case.actions = list(actions)
     case.decided_at = timezone.now()
     labels = ", ".join(Outcome(a).label.lower() for a in actions)
-    data = {"actions": list(actions), "suggested": suggested}
+    data: dict[str, Any] = {"actions": list(actions), "suggested": suggested}
+    if again:
+        data["decided_again"] = True
     if skipped:
         data["escalation_reason"] = escalation_reason.strip()
-    return Effect(f"Decided: {labels}", rationale, data, ["actions", "decided_at"])
+    summary = f"{'Decided again' if again else 'Decided'}: {labels}"
+    return Effect(summary, rationale, data, ["actions", "decided_at"])
+
+
+@action("allegation")
+def case_allegation_identify(case: Case, actor, *, details: str) -> Effect:
+    """An allegation that a member of staff harmed a child, recognised after triage: the
+    DSLs are alerted and the LADO's one working day starts now (when the school knew)."""
+    details = required(details, "Say what the allegation is and how it came to light.")
+    case.safeguarding_screen = SafeguardingScreen.ALLEGATION
+    fields = ["safeguarding_screen", "lado_due"]
+    fields += _flag_safeguarding(
+        case, "An allegation against a member of staff was identified: the DSLs are alerted"
+    )
+    case.lado_due = add_working_days(timezone.localdate(), 1)
+    return Effect(
+        f"Allegation against a member of staff identified — LADO by {case.lado_due:%d %b %Y}",
+        details,
+        {"lado_due": case.lado_due.isoformat()},
+        fields,
+    )
+
+
+@action("lado_decision")
+def case_lado_decision_record(
+    case: Case, actor, *, decided_on: datetime.date, decision: str
+) -> Effect:
+    """What the LADO decided (the school may act against the parent only after this)."""
+    required(decided_on, "Give the date of the LADO's decision.")
+    decision = required(decision, "Record what the LADO decided.")
+    if decided_on > timezone.localdate():
+        raise WorkflowError("The LADO's decision can't be dated in the future.")
+    case.lado_decision, case.lado_decided_on = decision, decided_on
+    return Effect(
+        f"LADO's decision recorded ({decided_on:%d %b %Y})",
+        decision,
+        {"decided_on": decided_on.isoformat()},
+        ["lado_decision", "lado_decided_on"],
+    )
 
 
 @action("refer")
@@ -420,7 +505,7 @@ def case_reassign(case: Case, actor, *, lead, rationale: str = "") -> Effect:
     case.lead = lead
     if lead.pk != actor.pk:
         notifications.notifications_create(
-            case=case, report=None, kinds=[Notification.Kind.LEAD_ASSIGNED]
+            case=case, report=None, kinds=[notifications.Kind.LEAD_ASSIGNED]
         )
     return Effect(
         f"Lead changed to {lead.get_full_name() or lead}", rationale, {"lead": lead.pk}, ["lead"]
@@ -471,7 +556,10 @@ def case_reporter_message(case: Case, actor, *, report: Report, body: str) -> Ef
     )
     if report.reporter_email:
         notifications.notifications_create(
-            case=case, report=report, kinds=[Notification.Kind.REPORTER_MESSAGE]
+            case=case,
+            report=report,
+            kinds=[notifications.Kind.REPORTER_MESSAGE],
+            about=f"message:{message.pk}",
         )
     return Effect(
         f"Message to the reporter of {report.reference}",

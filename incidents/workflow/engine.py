@@ -149,6 +149,37 @@ def _not_merged(case: Case) -> str:
     return ""
 
 
+# "Is a bar or contact restriction pending or in force on this case?" — asked before the case
+# closes (it moves to monitoring instead). The measures app, which owns them, adds its check
+# from AppConfig.ready; a check returns what is open, in words ("" if nothing).
+MEASURE_OPEN_CHECKS: list[Callable[[Case], str]] = []
+
+
+def _nothing_in_force(case: Case) -> str:
+    for check in MEASURE_OPEN_CHECKS:
+        what = check(case)
+        if what:
+            return (
+                f"{what} on this case, so it can't close yet: start monitoring instead, and "
+                "close it once the bar or restriction has ended."
+            )
+    return ""
+
+
+def _not_an_allegation_yet(case: Case) -> str:
+    if case.safeguarding_screen == "allegation":
+        return "This case is already recorded as an allegation against a member of staff."
+    return ""
+
+
+def _lado_referred(case: Case) -> str:
+    if case.safeguarding_screen != "allegation":
+        return "The LADO's decision is recorded on an allegation against a member of staff."
+    if not case.referrals.filter(kind="lado").exists():
+        return "Record the LADO referral first, then the LADO's decision."
+    return ""
+
+
 def _reporter_rule_denied(case: Case) -> str:
     # Checking who the caller is means knowing who reported: the reporter rule applies.
     return "Only the school's senior leaders can check a reporter's identity."
@@ -195,10 +226,30 @@ CASE_TRANSITIONS = [
     Transition(
         name="decide",
         label="Decide the outcome",
-        sources=frozenset({INV}),
+        # From action or monitoring too: the conduct goes on after a warning, and the head
+        # decides again (an escalation, with its rationale, beside the first decision).
+        sources=frozenset({INV, ACT, MON}),
         target=ACT,
         who=SLT,
         event=K.DECIDED,
+    ),
+    Transition(
+        name="allegation",
+        label="Record an allegation against a member of staff",
+        sources=OPEN - {CaseStatus.NEW},
+        target=None,
+        who=BOTH,
+        event=K.SAFEGUARDING_ALERT,
+        precondition=_not_an_allegation_yet,
+    ),
+    Transition(
+        name="lado_decision",
+        label="Record the LADO's decision",
+        sources=OPEN,
+        target=None,
+        who=BOTH,
+        event=K.REFERRAL,
+        precondition=_lado_referred,
     ),
     Transition(
         name="refer",
@@ -223,6 +274,7 @@ CASE_TRANSITIONS = [
         target=CaseStatus.CLOSED,
         who=SLT,
         event=K.CLOSED,
+        precondition=_nothing_in_force,
     ),
     Transition(
         name="reopen",

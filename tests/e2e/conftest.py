@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.helpers import require_service
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-
-SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "var/screenshots"))
 
 
 def pytest_collection_modifyitems(items):
@@ -74,18 +72,3 @@ def desktop(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def check_accessibility(page, name: str) -> None:
-    """Run axe-core on the page; fail on any serious or critical violation. Also screenshot."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    results = Axe().run(page)
-    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not bad, f"axe on {name}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + ", ".join(str(n.get("target")) for n in v["nodes"][:3])
-        for v in bad
-    )

@@ -9,18 +9,10 @@ import datetime
 import pytest
 
 from incidents import workflow
-from incidents.models import Nature, Outcome, Person
+from incidents.models import Nature, Outcome
 from measures.models import BanStage, SiteBan
-from schools.models import TermDate
-from tests.e2e.conftest import check_accessibility
-from tests.factories import triaged_case
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/staff/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
+from tests.factories import PersonFactory, autumn_and_spring_terms, triaged_case
+from tests.helpers import check_accessibility, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,19 +20,8 @@ def test_from_warning_to_a_confirmed_bar_on_the_register(
     live_server, browser, school, head, office, time_machine
 ):
     time_machine.move_to(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
-    TermDate.objects.create(
-        school=school,
-        name="Autumn 2",
-        starts_on=datetime.date(2026, 11, 2),
-        ends_on=datetime.date(2026, 12, 18),
-    )
-    TermDate.objects.create(
-        school=school,
-        name="Spring 1",
-        starts_on=datetime.date(2027, 1, 5),
-        ends_on=datetime.date(2027, 3, 26),
-    )
-    person = Person.objects.create(
+    autumn_and_spring_terms(school)
+    person = PersonFactory(
         school=school,
         full_name="Mr Jason Turner",
         children_classes="Year 3",

@@ -6,25 +6,16 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from incidents.models import Person
 from letters.models import Letter, LetterStatus
-from tests.e2e.conftest import check_accessibility
-from tests.factories import triaged_case
-from tests.letters.conftest import DETAILS
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/staff/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
+from tests.factories import LETTER_DETAILS, PersonFactory, triaged_case
+from tests.helpers import check_accessibility, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
 def test_warning_letter_from_case_to_print_batch(
     live_server, browser, school, head, office, tmp_path
 ):
-    parent = Person.objects.create(
+    parent = PersonFactory(
         school=school,
         full_name="Mr Jason Turner",
         address="14 Orchard Close\nAshford Green",
@@ -43,7 +34,7 @@ def test_warning_letter_from_case_to_print_batch(
     page.get_by_role("link", name="Formal warning").click()
     page.get_by_label("How will it be delivered?").select_option("post")
     for name in ("conduct_summary", "impact", "change_required", "response_deadline"):
-        page.locator(f"#id_{name}").fill(DETAILS[name])
+        page.locator(f"#id_{name}").fill(LETTER_DETAILS[name])
     check_accessibility(page, "letters-02-draft-form")
     page.get_by_role("button", name="Draft the letter").click()
     assert page.get_by_text("Dear Mr Jason Turner").first.is_visible()

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import Evidence, Message, Report
-from tests.e2e.conftest import check_accessibility
+from tests.helpers import check_accessibility
 from tests.images import image_bytes
 
 

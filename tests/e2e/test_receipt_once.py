@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.e2e.conftest import check_accessibility
+from tests.helpers import check_accessibility
 
 
 def send_report(page, base: str, school) -> str:

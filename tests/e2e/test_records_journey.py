@@ -13,15 +13,13 @@ from incidents import workflow
 from incidents.models import Case, Person
 from records import services
 from records.models import DisposalLog
-from tests.e2e.conftest import check_accessibility
 from tests.factories import triaged_case
+from tests.helpers import check_accessibility, sign_in
 
 
 def _sign_in(page, url: str) -> None:
+    sign_in(page, url, "head")
     page.goto(f"{url}/staff/records/")
-    page.get_by_label("Username").fill("head")
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,9 +16,8 @@ from django.contrib.auth import get_user_model
 
 from schools.models import Role
 from staffauth.models import SchoolSignIn
-from tests.conftest import require_service
-from tests.e2e.conftest import check_accessibility
 from tests.factories import MembershipFactory, UserFactory
+from tests.helpers import check_accessibility, require_service
 
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc_provider"
 APP_ID = "willow-m365"

@@ -10,8 +10,8 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from incidents.models import CaseEvent
 from security.middleware import SESSION_ACTIVITY_KEY
-from tests.e2e.conftest import SCREENSHOTS, check_accessibility
 from tests.factories import submit_report
+from tests.helpers import SCREENSHOTS, check_accessibility
 
 SIGN_IN_AGAIN = re.compile(r".*/staff/sign-in/\?next=/staff/cases/.*/note/$")
 PASSWORD = "correct horse battery staple"

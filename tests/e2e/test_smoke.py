@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import check_accessibility
+from tests.helpers import check_accessibility
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import Case, CaseStatus, Outcome
-from tests.e2e.conftest import check_accessibility
 from tests.factories import submit_report
+from tests.helpers import check_accessibility
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,7 +52,8 @@ def test_slt_runs_a_case_and_talks_to_the_reporter(live_server, desktop, browser
 
     # Record a meeting with the parent.
     page.get_by_role("link", name="Record a meeting or conversation").click()
-    page.get_by_label("Kind").select_option("senior_leader")
+    # An informal conversation: part of hearing the parent, not a step on the ladder.
+    page.get_by_label("Kind").select_option("conversation")
     when = timezone.localtime() - datetime.timedelta(hours=2)
     page.get_by_label("When").fill(when.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("What was said").fill("Parent accepted the post was hurtful.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from tests.e2e.conftest import check_accessibility
+from tests.helpers import check_accessibility
 from tests.staffauth.conftest import fresh_code
 
 PASSWORD = "correct horse battery staple"

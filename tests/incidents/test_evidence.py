@@ -1,4 +1,4 @@
-"""Upload attacks and the clean copy (DESIGN.md §3 Evidence, §7)."""
+"""Upload attacks and the clean copy (docs/architecture.md "Evidence" and "Security")."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from PIL import Image
 
 from incidents import evidence
 from incidents.models import Evidence, Report
+from tests.factories import REPORT_URL, report_form_data
 from tests.images import image_bytes, jpeg_with_gps_and_rotation, png_upload, upload
-
-from .test_report_form import URL, valid_data
 
 
 def inspect(data: bytes, name="shot.png"):
@@ -134,9 +133,9 @@ def test_clean_png_has_no_text_chunks():
 
 @pytest.mark.django_db
 def test_a_sixth_file_is_refused_with_values_kept(school, client):
-    data = valid_data(school, reporter_name="Priya")
+    data = report_form_data(school, reporter_name="Priya")
     data["screenshots"] = [png_upload(f"s{i}.png") for i in range(6)]
-    response = client.post(URL, data)
+    response = client.post(REPORT_URL, data)
     assert response.status_code == 200
     assert "You can attach up to 5 screenshots." in response.text
     assert 'value="Priya"' in response.text
@@ -145,22 +144,22 @@ def test_a_sixth_file_is_refused_with_values_kept(school, client):
 
 @pytest.mark.django_db
 def test_each_bad_file_is_named_in_the_error(school, client):
-    data = valid_data(school)
+    data = report_form_data(school)
     data["screenshots"] = [
         png_upload("good.png"),
         upload(b"<svg onload=alert(1)></svg>", "evil.svg", "image/svg+xml"),
     ]
-    response = client.post(URL, data)
+    response = client.post(REPORT_URL, data)
     assert "“evil.svg” is a SVG or web page file" in response.text
     assert not Evidence.objects.exists()
 
 
 @pytest.mark.django_db
 def test_report_with_screenshots_stores_sealed_original_and_clean_copy(school, client):
-    data = valid_data(school)
+    data = report_form_data(school)
     gps = jpeg_with_gps_and_rotation()
     data["screenshots"] = [png_upload("chat.png"), upload(gps, "IMG_0001.JPG", "image/jpeg")]
-    assert client.post(URL, data).status_code == 302
+    assert client.post(REPORT_URL, data).status_code == 302
     report = Report.objects.get()
     rows = list(report.evidence.order_by("pk"))
     assert len(rows) == 2

@@ -8,7 +8,8 @@ import math
 import pytest
 
 from incidents import codes
-from incidents.models import CaseEvent, Message, Notification
+from incidents.models import CaseEvent, Message
+from incidents.notifications import Kind as NotificationKind
 from tests.factories import submit_report
 from tests.images import png_upload
 
@@ -183,7 +184,7 @@ def test_adding_information_and_screenshots(school, client):
     assert message.report == report and message.case == report.case
     assert message.evidence.count() == 1
     assert report.case.events.filter(kind=CaseEvent.Kind.REPORTER_ADDED_INFORMATION).exists()
-    assert report.case.notifications.filter(kind=Notification.Kind.SLT_REPORTER_ADDED).exists()
+    assert report.case.notifications.filter(kind=NotificationKind.SLT_REPORTER_ADDED).exists()
     page = client.get(URL)
     assert "They posted again this morning." in page.text
     assert "1 screenshot attached" in page.text

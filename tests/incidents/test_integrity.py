@@ -16,9 +16,7 @@ from incidents.models import (
     Report,
 )
 from incidents.workflow import WorkflowError
-from tests.factories import submit_report
-
-from .test_workflow import triage
+from tests.factories import submit_report, triage
 
 pg_only = pytest.mark.postgres
 

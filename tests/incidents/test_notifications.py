@@ -10,12 +10,11 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from incidents.models import Notification, Report
-from incidents.notifications import notification_send, notifications_sweep
+from incidents.models import Report
+from schoolconduct.models import Notification
+from schoolconduct.outbox import notification_send, notifications_sweep
 from schools.models import Role
-from tests.factories import MembershipFactory, UserFactory
-
-from .test_report_form import URL, valid_data
+from tests.factories import REPORT_URL, MembershipFactory, UserFactory, report_form_data
 
 SECRET_TEXT = "Mrs Smith is a useless teacher"
 
@@ -29,7 +28,7 @@ def test_emails_are_sent_only_after_commit(
     school, head, client, eager_tasks, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        client.post(URL, valid_data(school))
+        client.post(REPORT_URL, report_form_data(school))
     assert mail.outbox == []  # nothing left before the transaction committed
     assert callbacks
     for callback in callbacks:
@@ -42,7 +41,7 @@ def test_slt_alert_has_the_reference_and_a_link_but_no_content(
     school, head, slt, dsl, client, eager_tasks, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(URL, valid_data(school))
+        client.post(REPORT_URL, report_form_data(school))
     report = Report.objects.get()
     [email] = mail.outbox
     assert set(email.bcc) == {head.email, slt.email}  # SLT only, not the DSL for a "no"
@@ -57,7 +56,7 @@ def test_slt_alert_has_the_reference_and_a_link_but_no_content(
 def test_dsl_gets_an_urgent_alert_and_the_reporter_an_acknowledgement(
     school, head, dsl, client, eager_tasks, django_capture_on_commit_callbacks
 ):
-    data = valid_data(
+    data = report_form_data(
         school,
         child_at_risk="unsure",
         child_risk_details="A child is named",
@@ -65,7 +64,7 @@ def test_dsl_gets_an_urgent_alert_and_the_reporter_an_acknowledgement(
         contact_preference="email",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(URL, data)
+        client.post(REPORT_URL, data)
     report = Report.objects.get()
     by_kind = {m.subject.split(" ")[0]: m for m in mail.outbox}
     urgent = by_kind["URGENT:"]
@@ -86,7 +85,9 @@ def test_without_a_dsl_the_urgent_alert_goes_to_slt(
     school, head, client, eager_tasks, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(URL, valid_data(school, child_at_risk="yes", child_risk_details="x"))
+        client.post(
+            REPORT_URL, report_form_data(school, child_at_risk="yes", child_risk_details="x")
+        )
     urgent = [m for m in mail.outbox if m.subject.startswith("URGENT")]
     assert urgent and urgent[0].bcc == [head.email]
 
@@ -100,14 +101,14 @@ def test_inactive_staff_and_other_schools_are_not_emailed(
     stranger = UserFactory(username="stranger")
     MembershipFactory(user=stranger, school=other_school, role=Role.SLT)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(URL, valid_data(school))
+        client.post(REPORT_URL, report_form_data(school))
     assert mail.outbox[0].bcc == [head.email]
 
 
 @pytest.mark.django_db
 def test_sending_twice_sends_once(school, head, client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        client.post(URL, valid_data(school))
+        client.post(REPORT_URL, report_form_data(school))
     notification = Notification.objects.get()
     assert notification_send(notification_id=notification.pk) is True
     assert notification_send(notification_id=notification.pk) is False
@@ -119,7 +120,7 @@ def test_a_failed_send_releases_the_claim_for_a_retry(
     school, head, client, monkeypatch, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
-        client.post(URL, valid_data(school))
+        client.post(REPORT_URL, report_form_data(school))
     notification = Notification.objects.get()
 
     def smtp_down(self, *args, **kwargs):
@@ -141,7 +142,7 @@ def test_report_is_saved_while_redis_is_unreachable_and_the_sweep_sends_it(
 ):
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(URL, valid_data(school))
+        response = client.post(REPORT_URL, report_form_data(school))
     assert time.monotonic() - started < 15  # the parent is not kept waiting on the broker
     assert response.status_code == 302
     receipt = client.get(response["Location"])
@@ -167,16 +168,16 @@ def test_report_is_saved_while_redis_is_unreachable_and_the_sweep_sends_it(
 def test_a_real_celery_worker_on_redis_delivers_the_notifications(
     school, head, dsl, client, celery_worker_on_redis
 ):
-    data = valid_data(
+    data = report_form_data(
         school,
         child_at_risk="yes",
         child_risk_details="Threat to a pupil",
         reporter_email="priya@example.com",
         contact_preference="email",
     )
-    response = client.post(URL, data)
+    response = client.post(REPORT_URL, data)
     assert response.status_code == 302
-    from tests.letters.test_lifecycle import wait_for
+    from tests.helpers import wait_for
 
     wait_for(lambda: not Notification.objects.filter(sent_at__isnull=True).exists(), 20)
     assert Notification.objects.count() == 3

@@ -10,10 +10,7 @@ from incidents import workflow
 from incidents.models import Case, CaseStatus, Person, Report
 from incidents.workflow import WorkflowError
 from letters import services
-from tests.letters.conftest import DETAILS
-
-from .test_report_form import URL, valid_data
-from .test_workflow import triage
+from tests.factories import LETTER_DETAILS, REPORT_URL, report_form_data, triage
 
 TYPED_GROUP = "mums of 3B <3 (the REAL one)"
 TYPED_POSTER = "that loud dad who parks on the zigzags"
@@ -23,8 +20,10 @@ CONFIRMED_GROUP = "Year 3 parents' WhatsApp group"
 @pytest.fixture
 def reported(school, client):
     client.post(
-        URL,
-        valid_data(school, group="other", group_other=TYPED_GROUP, poster_description=TYPED_POSTER),
+        REPORT_URL,
+        report_form_data(
+            school, group="other", group_other=TYPED_GROUP, poster_description=TYPED_POSTER
+        ),
     )
     return Report.objects.get().case
 
@@ -94,7 +93,7 @@ def test_letters_use_only_the_confirmed_words(client, school, head, reported):
             case=reported,
             kind="warning",
             actor=head,
-            details=DETAILS,
+            details=LETTER_DETAILS,
             delivery_method="post",
             person=parent,
         )
@@ -118,7 +117,7 @@ def test_letters_use_only_the_confirmed_words(client, school, head, reported):
 
 @pytest.mark.django_db
 def test_the_wording_action_is_offered_only_when_the_public_typed_something(client, school, head):
-    client.post(URL, valid_data(school, poster_description=""))
+    client.post(REPORT_URL, report_form_data(school, poster_description=""))
     case = Report.objects.get().case
     client.force_login(head)
     assert (
@@ -129,8 +128,8 @@ def test_the_wording_action_is_offered_only_when_the_public_typed_something(clie
 @pytest.mark.django_db
 def test_the_typed_words_hide_the_reporter_from_a_trust_executive(client, school, head, trust_exec):
     client.post(
-        URL,
-        valid_data(
+        REPORT_URL,
+        report_form_data(
             school,
             group="other",
             group_other="Zuleika's book club",

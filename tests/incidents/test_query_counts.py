@@ -8,11 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from incidents import workflow
 from incidents.evidence import evidence_store, inspect_image
-from incidents.models import Person
-from tests.factories import submit_report
+from tests.factories import PersonFactory, submit_report, triage
 from tests.images import png_upload
-
-from .test_workflow import triage
 
 
 def grow(school, head, n: int, target=None):
@@ -22,7 +19,7 @@ def grow(school, head, n: int, target=None):
     for i in range(n):
         report, _ = submit_report(school, content=f"Post {i}", reporter_name=f"R{i}")
         triage(report.case, head, rules=list(school.rules.all()))
-        person = Person.objects.create(school=school, full_name=f"Parent {i}")
+        person = PersonFactory(school=school, full_name=f"Parent {i}")
         workflow.case_person_add(report.case, head, person=person)
         evidence_store(case=report.case, report=report, items=[image])
         if target is not None:
@@ -49,7 +46,7 @@ def count(client, url: str) -> tuple[int, list[str]]:
 def target(school, head):
     report, _ = submit_report(school)
     triage(report.case, head)
-    person = Person.objects.create(school=school, full_name="The parent")
+    person = PersonFactory(school=school, full_name="The parent")
     workflow.case_person_add(report.case, head, person=person)
     return report.case
 
@@ -77,15 +74,16 @@ def test_queries_do_not_grow_with_the_data(client, school, head, target, which):
 EXPECTED_QUERIES = {
     # + counts by school and status, waiting, mine, safeguarding alerts, and the deadlines:
     #   new cases, DSL decisions, LADO, bar decisions, bar reviews, bars ending, restriction
-    #   reviews (plus two per school whose reports await triage: its term dates and INSET
-    #   days)
-    "dashboard": 15,
+    #   reviews, letters approved but not sent (plus two per school whose reports await
+    #   triage: its term dates and INSET days)
+    "dashboard": 16,
     # + schools for the filter, the filter's choices (rules, groups, leads), count, page
     "list": 10,
     # + case, access-log insert, reports, their rules, evidence, persons, history, messages,
     #   events, meetings, referrals, access log, case rules, bans, restrictions, letters,
-    #   new reports to merge in (2)
-    "case": 21,
+    #   new reports to merge in (2), and the close guard: a bar or restriction pending or in
+    #   force (2)
+    "case": 23,
     # + schools for the filter, access-log insert, the rows (one chunked query)
     "export": 7,
 }

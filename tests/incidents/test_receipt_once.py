@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from incidents.models import Report
-
-from .test_report_form import URL, valid_data
+from tests.factories import REPORT_URL, report_form_data
 
 RECEIPT = "/s/willow-park/report/receipt/"
 
@@ -17,7 +16,7 @@ def session_cookie(response):
 
 @pytest.mark.django_db
 def test_the_code_is_shown_once_then_only_the_reference(school, client):
-    client.post(URL, valid_data(school))
+    client.post(REPORT_URL, report_form_data(school))
     report = Report.objects.get()
     first = client.get(RECEIPT)
     code = first.context["code"]
@@ -38,7 +37,7 @@ def test_the_code_is_shown_once_then_only_the_reference(school, client):
 
 @pytest.mark.django_db
 def test_finishing_without_ticking_after_the_code_was_shown_does_not_show_it_again(school, client):
-    client.post(URL, valid_data(school))
+    client.post(REPORT_URL, report_form_data(school))
     code = client.get(RECEIPT).context["code"]
     response = client.post(RECEIPT, {})
     assert response.status_code == 200 and code not in response.text
@@ -47,7 +46,7 @@ def test_finishing_without_ticking_after_the_code_was_shown_does_not_show_it_aga
 
 @pytest.mark.django_db
 def test_another_schools_receipt_page_shows_nothing(school, other_school, client):
-    client.post(URL, valid_data(school))
+    client.post(REPORT_URL, report_form_data(school))
     page = client.get(f"/s/{other_school.slug}/report/receipt/")
     assert page.context["code"] is None and page.context["receipt"] is None
     # …and did not use up the code.
@@ -56,7 +55,7 @@ def test_another_schools_receipt_page_shows_nothing(school, other_school, client
 
 @pytest.mark.django_db
 def test_a_parents_session_cookie_ends_when_the_browser_closes(school, client):
-    response = client.post(URL, valid_data(school))
+    response = client.post(REPORT_URL, report_form_data(school))
     cookie = session_cookie(response)
     assert cookie is not None and cookie.value
     assert cookie["max-age"] == "" and cookie["expires"] == ""
@@ -71,7 +70,7 @@ def test_a_parents_session_cookie_ends_when_the_browser_closes(school, client):
 @pytest.mark.django_db
 def test_staff_keep_the_configured_session_age(client, settings, head, school):
     # A head teacher who reported as a parent in this browser, then signs in.
-    client.post(URL, valid_data(school))
+    client.post(REPORT_URL, report_form_data(school))
     response = client.post(
         "/staff/sign-in/", {"username": "head", "password": "correct horse battery staple"}
     )

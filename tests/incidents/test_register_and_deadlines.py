@@ -12,11 +12,16 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from incidents import deadlines, workflow
-from incidents.models import Person, Reminder
-from measures.models import BanStage, ContactRestriction, SiteBan
-from tests.factories import submit_report, triaged_case
-
-from .test_workflow import triage
+from measures.models import BanStage, SiteBan
+from schoolconduct.models import Notification
+from tests.factories import (
+    ContactRestrictionFactory,
+    PersonFactory,
+    SiteBanFactory,
+    submit_report,
+    triage,
+    triaged_case,
+)
 
 TODAY = datetime.date(2026, 11, 23)
 
@@ -25,9 +30,7 @@ def make_ban(school, head, stage=BanStage.CONFIRMED, **extra):
     report, _ = submit_report(school, content="SECRET CASE TEXT", reporter_name="Priya Shah")
     case = report.case
     triage(case, head)
-    person = Person.objects.create(
-        school=school, full_name="Mr Jason Turner", children_classes="Year 3"
-    )
+    person = PersonFactory(school=school, full_name="Mr Jason Turner", children_classes="Year 3")
     case.persons.add(person)
     values = {
         "reasons": "SECRET REASONS",
@@ -41,7 +44,7 @@ def make_ban(school, head, stage=BanStage.CONFIRMED, **extra):
         "review_on": TODAY + datetime.timedelta(days=40),
     }
     values.update(extra)
-    return SiteBan.objects.create(case=case, person=person, school=school, stage=stage, **values)
+    return SiteBanFactory(case=case, person=person, school=school, stage=stage, **values)
 
 
 @pytest.mark.django_db
@@ -109,8 +112,8 @@ def test_expiry_takes_a_bar_off_the_register(client, school, head, office, time_
 @pytest.mark.django_db
 def test_restrictions_are_on_the_register(client, school, head, office):
     report, _ = submit_report(school)
-    person = Person.objects.create(school=school, full_name="Ms Contact")
-    ContactRestriction.objects.create(
+    person = PersonFactory(school=school, full_name="Ms Contact")
+    ContactRestrictionFactory(
         case=report.case,
         person=person,
         school=school,
@@ -127,7 +130,8 @@ def test_restrictions_are_on_the_register(client, school, head, office):
 
 
 def kinds_sent() -> list[str]:
-    return sorted(Reminder.objects.filter(sent_at__isnull=False).values_list("kind", flat=True))
+    reminders = Notification.objects.filter(kind="deadline_reminder", sent_at__isnull=False)
+    return sorted(reminders.values_list("params__deadline", flat=True))
 
 
 EVERY_KIND = {
@@ -157,9 +161,9 @@ def make_everything_due(school, head, time_machine) -> None:
         school, head, review_on=datetime.date(2026, 11, 25), ends_on=datetime.date(2026, 11, 27)
     )
     report, _ = submit_report(school)
-    ContactRestriction.objects.create(
+    ContactRestrictionFactory(
         case=report.case,
-        person=Person.objects.create(school=school, full_name="P"),
+        person=PersonFactory(school=school, full_name="P"),
         school=school,
         contact_point="x",
         channels="x",
@@ -171,12 +175,16 @@ def make_everything_due(school, head, time_machine) -> None:
 
 
 @pytest.mark.django_db
-def test_every_reminder_kind_fires_once_and_only_once(school, head, slt, dsl, time_machine):
+def test_every_reminder_kind_fires_once_and_only_once(
+    school, head, slt, dsl, time_machine, eager_tasks, django_capture_on_commit_callbacks
+):
     make_everything_due(school, head, time_machine)
-    call_command("send_reminders")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders")
     assert set(kinds_sent()) == EVERY_KIND
     sent = len(mail.outbox)
-    call_command("send_reminders")  # safe to run twice: nothing goes again
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders")  # safe to run twice: nothing goes again
     assert len(mail.outbox) == sent
     for message in mail.outbox:
         assert "SECRET" not in message.body and "Priya" not in message.body
@@ -197,25 +205,28 @@ class time_machine_at:
 
 
 @pytest.mark.django_db
-def test_letters_approved_but_not_sent_are_reminded(school, head, time_machine):
+def test_letters_approved_but_not_sent_are_reminded(
+    school, head, time_machine, eager_tasks, django_capture_on_commit_callbacks
+):
     from letters import services
-    from tests.letters.conftest import DETAILS
+    from tests.factories import LETTER_DETAILS
 
     time_machine.move_to(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.UTC))
-    person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
+    person = PersonFactory(school=school, full_name="A Parent", address="1 Road")
     case = triaged_case(school, head, person=person)
     letter = services.letter_draft(
         case=case,
         kind="reminder",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=person,
     )
     services.letter_approve(letter=letter, actor=head)
     services.letter_render(letter_id=letter.pk)
     time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
-    call_command("send_reminders")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders")
     assert "letter_not_sent" in kinds_sent()
 
 
@@ -234,7 +245,7 @@ def test_the_beat_task_on_a_real_worker_sends_every_kind_once(
     school, head, dsl, request, time_machine
 ):
     from incidents.tasks import send_reminders
-    from tests.letters.test_lifecycle import wait_for
+    from tests.helpers import wait_for
 
     make_everything_due(school, head, time_machine)
     # The worker starts after the data is written: SQLite's shared in-memory test database
@@ -246,7 +257,8 @@ def test_the_beat_task_on_a_real_worker_sends_every_kind_once(
     send_reminders.delay()  # the beat firing twice sends nothing more
     time.sleep(2)
     assert len(mail.outbox) == sent
-    assert Reminder.objects.count() == Reminder.objects.filter(sent_at__isnull=False).count()
+    reminders = Notification.objects.filter(kind="deadline_reminder")
+    assert not reminders.filter(sent_at__isnull=True).exists()
 
 
 def test_due_labels_cover_every_kind():

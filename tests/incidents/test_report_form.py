@@ -9,37 +9,15 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from incidents import codes
-from incidents.models import Case, CaseEvent, CaseStatus, Evidence, Notification, Report
+from incidents.models import Case, CaseEvent, CaseStatus, Evidence, Report
+from incidents.notifications import Kind as NotificationKind
+from tests.factories import REPORT_URL, report_form_data
 from tests.images import png_upload
-
-URL = "/s/willow-park/report/"
-
-
-def valid_data(school, **overrides):
-    data = {
-        "group": str(school.groups.first().pk),
-        "group_other": "",
-        "posted_on": (timezone.localdate() - datetime.timedelta(days=2)).isoformat(),
-        "posted_time": "19:30",
-        "content": "Mrs Smith is a useless teacher and everyone should complain.",
-        "rules": [str(school.rules.first().pk)],
-        "poster_description": "Dad of a Year 3 child",
-        "child_at_risk": "no",
-        "child_risk_details": "",
-        "reporter_name": "",
-        "reporter_email": "",
-        "reporter_phone": "",
-        "reporter_relationship": "",
-        "contact_preference": "follow_up",
-        "website": "",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 @pytest.mark.django_db
 def test_form_shows_the_school_groups_rules_and_emergency_advice(school, client):
-    response = client.get(URL)
+    response = client.get(REPORT_URL)
     assert response.status_code == 200
     text = response.text
     assert "Year 3 parents" in text and "Another group" in text
@@ -53,7 +31,7 @@ def test_form_shows_the_school_groups_rules_and_emergency_advice(school, client)
 
 @pytest.mark.django_db
 def test_anonymous_report_opens_a_case_and_shows_the_receipt_once(school, client):
-    response = client.post(URL, valid_data(school))
+    response = client.post(REPORT_URL, report_form_data(school))
     assert response.status_code == 302
     assert response["Location"] == "/s/willow-park/report/receipt/"
 
@@ -68,7 +46,7 @@ def test_anonymous_report_opens_a_case_and_shows_the_receipt_once(school, client
     kinds = list(case.events.values_list("kind", flat=True))
     assert kinds == [CaseEvent.Kind.OPENED, CaseEvent.Kind.REPORT_RECEIVED]
     assert list(case.notifications.values_list("kind", flat=True)) == [
-        Notification.Kind.SLT_NEW_REPORT
+        NotificationKind.SLT_NEW_REPORT
     ]
 
     receipt = client.get(response["Location"])
@@ -86,7 +64,7 @@ def test_anonymous_report_opens_a_case_and_shows_the_receipt_once(school, client
 
 @pytest.mark.django_db
 def test_finish_requires_confirming_the_code_was_saved(school, client):
-    client.post(URL, valid_data(school))
+    client.post(REPORT_URL, report_form_data(school))
     response = client.post("/s/willow-park/report/receipt/", {})
     assert response.status_code == 400
     assert "Tick the box" in response.text
@@ -96,7 +74,7 @@ def test_finish_requires_confirming_the_code_was_saved(school, client):
 
 @pytest.mark.django_db
 def test_named_report_with_contact_details(school, client):
-    data = valid_data(
+    data = report_form_data(
         school,
         reporter_name="Priya Shah",
         reporter_email="priya@example.com",
@@ -105,39 +83,39 @@ def test_named_report_with_contact_details(school, client):
         contact_preference="email",
         contact_consent="on",
     )
-    assert client.post(URL, data).status_code == 302
+    assert client.post(REPORT_URL, data).status_code == 302
     report = Report.objects.get()
     assert report.reporter_email == "priya@example.com"
     assert report.contact_consent and not report.is_anonymous
     assert set(report.case.notifications.values_list("kind", flat=True)) == {
-        Notification.Kind.SLT_NEW_REPORT,
-        Notification.Kind.REPORTER_ACK,
+        NotificationKind.SLT_NEW_REPORT,
+        NotificationKind.REPORTER_ACK,
     }
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("answer", ["yes", "unsure"])
 def test_child_at_risk_flags_the_case_for_the_dsl(school, client, answer):
-    data = valid_data(school, child_at_risk=answer, child_risk_details="A child is named.")
-    assert client.post(URL, data).status_code == 302
+    data = report_form_data(school, child_at_risk=answer, child_risk_details="A child is named.")
+    assert client.post(REPORT_URL, data).status_code == 302
     case = Case.objects.get()
     assert case.safeguarding_flag
-    assert case.notifications.filter(kind=Notification.Kind.DSL_URGENT).exists()
+    assert case.notifications.filter(kind=NotificationKind.DSL_URGENT).exists()
     assert case.events.filter(kind=CaseEvent.Kind.SAFEGUARDING_ALERT).exists()
 
 
 @pytest.mark.django_db
 def test_other_group_by_name(school, client):
-    data = valid_data(school, group="other", group_other="Year 3 mums")
-    assert client.post(URL, data).status_code == 302
+    data = report_form_data(school, group="other", group_other="Year 3 mums")
+    assert client.post(REPORT_URL, data).status_code == 302
     report = Report.objects.get()
     assert report.group is None and report.group_other == "Year 3 mums"
 
 
 @pytest.mark.django_db
 def test_not_sure_about_rules_is_allowed(school, client):
-    data = valid_data(school, rules=[], rules_unsure="on")
-    assert client.post(URL, data).status_code == 302
+    data = report_form_data(school, rules=[], rules_unsure="on")
+    assert client.post(REPORT_URL, data).status_code == 302
     assert Report.objects.get().rules_unsure
 
 
@@ -170,8 +148,8 @@ INVALID = [
 def test_each_invalid_field_is_explained_and_typed_values_kept(
     school, client, override, field, message
 ):
-    data = valid_data(school, reporter_name="Priya Shah", **override)
-    response = client.post(URL, data)
+    data = report_form_data(school, reporter_name="Priya Shah", **override)
+    response = client.post(REPORT_URL, data)
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors
@@ -187,44 +165,53 @@ def test_each_invalid_field_is_explained_and_typed_values_kept(
 
 @pytest.mark.django_db
 def test_attached_files_must_be_re_attached_after_an_error(school, client):
-    data = valid_data(school, content="")
+    data = report_form_data(school, content="")
     data["screenshots"] = [png_upload()]
-    response = client.post(URL, data)
+    response = client.post(REPORT_URL, data)
     assert "Please attach them again" in response.text
     assert not Evidence.objects.exists()
 
 
 @pytest.mark.django_db
 def test_honeypot_saves_nothing(school, client):
-    response = client.post(URL, valid_data(school, website="http://spam.example"))
+    response = client.post(REPORT_URL, report_form_data(school, website="http://spam.example"))
     assert response.status_code == 200
     assert "Thank you" in response.text
     assert not Report.objects.exists()
 
 
 @pytest.mark.django_db
-def test_rate_limit_per_address(school, client, settings):
+def test_rate_limit_per_address(school, client, settings, time_machine):
+    # Mid-window: the limiter counts in fixed windows, so a run across the hour would reset.
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 10, 15, tzinfo=datetime.UTC))
     settings.RATE_LIMIT_REPORT = (2, 3600)
     for _ in range(2):
-        assert client.post(URL, valid_data(school)).status_code == 302
-    response = client.post(URL, valid_data(school))
+        assert client.post(REPORT_URL, report_form_data(school)).status_code == 302
+    response = client.post(REPORT_URL, report_form_data(school))
     assert response.status_code == 429
     assert "Too many reports" in response.text
     assert Report.objects.count() == 2
     # Another address (another school Wi-Fi) is not affected.
-    other = client.post(URL, valid_data(school), REMOTE_ADDR="203.0.113.9")
+    other = client.post(REPORT_URL, report_form_data(school), REMOTE_ADDR="203.0.113.9")
     assert other.status_code == 302
 
 
 @pytest.mark.django_db
-def test_a_bot_filling_the_honeypot_is_counted_by_the_rate_limit(school, client, settings):
+def test_a_bot_filling_the_honeypot_is_counted_by_the_rate_limit(
+    school, client, settings, time_machine
+):
+    # Mid-window: the limiter counts in fixed windows, so a run across the hour would reset.
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 10, 15, tzinfo=datetime.UTC))
     settings.RATE_LIMIT_REPORT = (2, 3600)
     for _ in range(2):  # the bot is told "thank you" while within the limit...
-        bot = client.post(URL, valid_data(school, website="http://spam.example"))
+        bot = client.post(REPORT_URL, report_form_data(school, website="http://spam.example"))
         assert bot.status_code == 200 and "Thank you" in bot.text
     # ...and its third try is refused, as is a real report from the same address.
-    assert client.post(URL, valid_data(school, website="http://spam.example")).status_code == 429
-    assert client.post(URL, valid_data(school)).status_code == 429
+    assert (
+        client.post(REPORT_URL, report_form_data(school, website="http://spam.example")).status_code
+        == 429
+    )
+    assert client.post(REPORT_URL, report_form_data(school)).status_code == 429
     assert not Report.objects.exists()
 
 
@@ -234,14 +221,14 @@ def test_rate_limit_fails_open_when_the_cache_is_down(school, client, monkeypatc
         raise ConnectionError("cache down")
 
     monkeypatch.setattr(cache, "add", broken)
-    assert client.post(URL, valid_data(school)).status_code == 302
+    assert client.post(REPORT_URL, report_form_data(school)).status_code == 302
     assert Report.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_references_count_up_per_school(school, other_school, client):
-    client.post(URL, valid_data(school))
-    client.post(URL, valid_data(school))
+    client.post(REPORT_URL, report_form_data(school))
+    client.post(REPORT_URL, report_form_data(school))
     year = timezone.localdate().year
     assert sorted(Report.objects.values_list("reference", flat=True)) == [
         f"WPS-{year}-0001",
@@ -251,7 +238,7 @@ def test_references_count_up_per_school(school, other_school, client):
 
 @pytest.mark.django_db
 def test_report_form_refuses_other_methods(school, client):
-    assert client.put(URL).status_code == 405
+    assert client.put(REPORT_URL).status_code == 405
 
 
 @pytest.mark.django_db
@@ -259,6 +246,6 @@ def test_csrf_is_enforced(school):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(URL, valid_data(school))
+    response = strict.post(REPORT_URL, report_form_data(school))
     assert response.status_code == 403
     assert not Report.objects.exists()

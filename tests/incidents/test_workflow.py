@@ -14,15 +14,21 @@ from incidents.models import (
     Meeting,
     Message,
     Nature,
-    Notification,
     Outcome,
     Person,
     Referral,
     SafeguardingScreen,
 )
+from incidents.notifications import Kind as NotificationKind
 from incidents.workflow import WorkflowError
-from measures.models import BanStage, ContactRestriction, SiteBan
-from tests.factories import submit_report
+from measures.models import BanStage
+from tests.factories import (
+    ContactRestrictionFactory,
+    PersonFactory,
+    SiteBanFactory,
+    submit_report,
+    triage,
+)
 
 N, I, A, M, C = "new", "investigating", "action", "monitoring", "closed"  # noqa: E741
 STATES = [N, I, A, M, C]
@@ -37,8 +43,10 @@ EXPECTED = {
     "merge":                 (C,   X,            X,      X,         X),
     "gather":                (X,   S,            X,      X,         X),
     "meeting":               (X,   S,            S,      X,         X),
-    "decide":                (X,   A,            X,      X,         X),
+    "decide":                (X,   A,            S,      A,         X),
     "refer":                 (X,   S,            S,      S,         X),
+    "allegation":            (X,   S,            S,      S,         X),
+    "lado_decision":         (X,   X,            X,      X,         X),
     "monitor":               (X,   X,            M,      X,         X),
     "close":                 (C,   C,            C,      C,         X),
     "reopen":                (X,   X,            X,      X,         I),
@@ -67,6 +75,8 @@ EVENT = {
     "meeting": "meeting",
     "decide": "decided",
     "refer": "referral",
+    "allegation": "safeguarding_alert",
+    "lado_decision": "referral",
     "monitor": "monitoring",
     "close": "closed",
     "reopen": "reopened",
@@ -87,18 +97,6 @@ EVENT = {
     "restriction_start": "restriction",
     "restriction_review": "restriction",
 }
-
-
-def triage(case, actor, **overrides):
-    params = {
-        "severity": "medium",
-        "nature": Nature.ABUSIVE,
-        "targets": ["staff"],
-        "safeguarding_screen": SafeguardingScreen.NONE,
-        "lead": actor,
-    }
-    params.update(overrides)
-    workflow.case_triage(case, actor, **params)
 
 
 def case_in(state: str, school, head) -> Case:
@@ -128,7 +126,7 @@ def case_in(state: str, school, head) -> Case:
 
 
 def ban_on(case, head, stage, **extra):
-    person = Person.objects.create(school=case.school, full_name="Barred Parent")
+    person = PersonFactory(school=case.school, full_name="Barred Parent")
     case.persons.add(person)
     values = {
         "reasons": "Threats",
@@ -140,13 +138,11 @@ def ban_on(case, head, stage, **extra):
         "representation_deadline": datetime.date(2026, 1, 19),
     }
     values.update(extra)
-    return SiteBan.objects.create(
-        case=case, person=person, school=case.school, stage=stage, **values
-    )
+    return SiteBanFactory(case=case, person=person, school=case.school, stage=stage, **values)
 
 
 def ban_params(case, head):
-    person = Person.objects.create(school=case.school, full_name="Another Parent")
+    person = PersonFactory(school=case.school, full_name="Another Parent")
     case.persons.add(person)
     return {
         "person": person,
@@ -197,7 +193,7 @@ def params_for(action: str, case: Case, school, head, slt):
             "next_review_on": start + datetime.timedelta(days=60),
         }
     if action == "restriction_start":
-        person = Person.objects.create(school=case.school, full_name="Restricted Parent")
+        person = PersonFactory(school=case.school, full_name="Restricted Parent")
         case.persons.add(person)
         return {
             "person": person,
@@ -207,8 +203,8 @@ def params_for(action: str, case: Case, school, head, slt):
             "review_on": timezone.localdate() + datetime.timedelta(days=60),
         }
     if action == "restriction_review":
-        person = Person.objects.create(school=case.school, full_name="Restricted Parent")
-        restriction = ContactRestriction.objects.create(
+        person = PersonFactory(school=case.school, full_name="Restricted Parent")
+        restriction = ContactRestrictionFactory(
             case=case,
             person=person,
             school=case.school,
@@ -248,6 +244,8 @@ def params_for(action: str, case: Case, school, head, slt):
             "escalation_reason": "Serious abuse of a named teacher",
         },
         "refer": {"kind": Referral.Kind.PLATFORM, "made_on": timezone.localdate()},
+        "allegation": {"details": "A parent says a teaching assistant grabbed a child"},
+        "lado_decision": {"decided_on": timezone.localdate(), "decision": "No further action"},
         "monitor": {"rationale": "Restriction in force"},
         "close": {"outcome": "Resolved", "rationale": "Parent removed the post"},
         "reopen": {"reason": "The parent posted again"},
@@ -360,7 +358,7 @@ def test_guard_messages_are_plain_english(school, head):
 def test_criticism_of_the_school_can_never_lead_to_a_ban(school, head):
     report, _ = submit_report(school)
     triage(report.case, head, nature=Nature.CRITICISM)
-    with pytest.raises(WorkflowError, match="never lead to a site ban"):
+    with pytest.raises(WorkflowError, match="Criticism of the school is not misconduct"):
         workflow.case_decide(
             report.case, head, actions=[Outcome.SITE_BAN], rationale="x", escalation_reason="y"
         )
@@ -378,7 +376,7 @@ def test_skipping_up_the_ladder_needs_a_reason(school, head):
 
 @pytest.mark.django_db
 def test_the_ladder_follows_the_persons_history(school, head):
-    parent = Person.objects.create(school=school, full_name="Repeat Parent")
+    parent = PersonFactory(school=school, full_name="Repeat Parent")
     first = case_in(I, school, head)
     workflow.case_person_add(first, head, person=parent)
     workflow.case_decide(first, head, actions=[Outcome.REMINDER], rationale="First time")
@@ -409,16 +407,128 @@ def test_allegation_against_staff_sets_a_one_working_day_lado_deadline(school, h
     # holidays, then the weekend — one working day later is Tuesday 29 December.
     assert case.lado_due == datetime.date(2026, 12, 29)
     assert case.safeguarding_flag
-    assert case.notifications.filter(kind=Notification.Kind.DSL_URGENT).exists()
+    assert case.notifications.filter(kind=NotificationKind.DSL_URGENT).exists()
     with pytest.raises(WorkflowError, match="LADO"):
         workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="x")
     workflow.case_refer(case, head, kind=Referral.Kind.LADO, made_on=datetime.date(2026, 12, 24))
+    # The referral alone is not enough: the LADO's decision comes first.
+    with pytest.raises(WorkflowError, match="record the LADO's decision"):
+        workflow.case_decide(case, head, actions=[Outcome.WARNING], rationale="x")
+    with pytest.raises(WorkflowError, match="future"):
+        workflow.case_lado_decision_record(
+            case, head, decided_on=datetime.date(2026, 12, 25), decision="No case to answer"
+        )
+    workflow.case_lado_decision_record(
+        case, head, decided_on=datetime.date(2026, 12, 24), decision="No case to answer"
+    )
     workflow.case_decide(
         case,
         head,
         actions=[Outcome.REMINDER],
         rationale="LADO: no further action for the member of staff",
     )
+
+
+@pytest.mark.django_db
+def test_the_lado_clock_runs_from_the_reports_arrival_not_triage(school, head, time_machine):
+    # The report arrives on Thursday 3 December; triage happens the next Tuesday.
+    time_machine.move_to(datetime.datetime(2026, 12, 3, 16, 0, tzinfo=datetime.UTC))
+    report, _ = submit_report(school)
+    time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
+    triage(report.case, head, safeguarding_screen=SafeguardingScreen.ALLEGATION)
+    report.case.refresh_from_db()
+    assert report.case.lado_due == datetime.date(2026, 12, 4)  # already overdue
+
+
+@pytest.mark.django_db
+def test_an_allegation_found_after_triage_starts_the_clock_then(school, head, dsl, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 12, 3, 9, 0, tzinfo=datetime.UTC))
+    case = case_in(I, school, head)
+    time_machine.move_to(datetime.datetime(2026, 12, 11, 15, 0, tzinfo=datetime.UTC))  # Friday
+    with pytest.raises(WorkflowError, match="Say what the allegation is"):
+        workflow.case_allegation_identify(case, dsl, details=" \u00a0 ")
+    workflow.case_allegation_identify(case, dsl, details="A second post says a TA grabbed a child")
+    case.refresh_from_db()
+    assert case.safeguarding_screen == SafeguardingScreen.ALLEGATION
+    assert case.lado_due == datetime.date(2026, 12, 14)  # Monday: one working day on
+    event = case.events.order_by("-pk").first()
+    assert "LADO by 14 Dec 2026" in event.summary
+    # Nothing against the parent until the LADO has decided: not even a reminder letter.
+    with pytest.raises(WorkflowError, match="LADO referral"):
+        workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="x")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("actions", "allowed"),
+    [
+        ([Outcome.NO_FURTHER_ACTION], True),
+        ([Outcome.REMINDER], True),
+        ([Outcome.MEETING_SLT], True),
+        ([Outcome.MEETING_TRUST], True),
+        ([Outcome.WARNING], False),
+        ([Outcome.CONTACT_RESTRICTION], False),
+        ([Outcome.SITE_BAN], False),
+        ([Outcome.REMINDER, Outcome.WARNING], False),
+    ],
+)
+def test_criticism_ends_only_in_no_action_a_reminder_or_a_meeting(school, head, actions, allowed):
+    report, _ = submit_report(school)
+    triage(report.case, head, nature=Nature.CRITICISM)
+    decide = lambda: workflow.case_decide(  # noqa: E731
+        report.case, head, actions=actions, rationale="x", escalation_reason="y"
+    )
+    if allowed:
+        decide()
+    else:
+        with pytest.raises(WorkflowError, match="not misconduct"):
+            decide()
+
+
+@pytest.mark.django_db
+def test_a_head_decides_again_after_a_warning_and_both_decisions_stay(school, head):
+    parent = Person.objects.create(school=school, full_name="Escalating Parent")
+    case = case_in(I, school, head)
+    case.persons.add(parent)
+    workflow.case_decide(case, head, actions=[Outcome.REMINDER], rationale="First time")
+    workflow.case_decide(case, head, actions=[Outcome.WARNING], rationale="Posted again")
+    # After a warning the usual next step is a meeting; a bar skips it and needs a reason.
+    with pytest.raises(WorkflowError, match="“Meeting with a senior leader”"):
+        workflow.case_decide(case, head, actions=[Outcome.SITE_BAN], rationale="Threats")
+    workflow.case_decide(
+        case,
+        head,
+        actions=[Outcome.SITE_BAN],
+        rationale="Threats at the gate",
+        escalation_reason="Threatened the teacher in person after the warning",
+    )
+    case.refresh_from_db()
+    assert case.status == A and case.actions == [Outcome.SITE_BAN]
+    decided = list(
+        case.events.filter(kind="decided").order_by("pk").values_list("summary", flat=True)
+    )
+    assert decided == [
+        "Decided: reminder of the code",
+        "Decided again: warning letter",
+        "Decided again: site ban",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_recorded_meeting_counts_as_a_lesser_step(school, head):
+    case = case_in(I, school, head)
+    workflow.case_decide(
+        case, head, actions=[Outcome.WARNING], rationale="x", escalation_reason="y"
+    )
+    workflow.case_meeting_record(
+        case,
+        head,
+        kind=Meeting.Kind.SENIOR_LEADER,
+        held_at=timezone.now(),
+        notes="Discussed the posts with the parent",
+    )
+    # Warning and a meeting are on record: a contact restriction is the usual next step.
+    assert workflow.usual_next_step(workflow.steps_taken(case)) == Outcome.CONTACT_RESTRICTION
 
 
 @pytest.mark.django_db
@@ -458,6 +568,27 @@ def test_merging_several_reports_makes_one_case(school, head):
 
 
 @pytest.mark.django_db
+def test_merging_moves_the_unsent_emails_to_the_case_they_now_belong_to(school, head):
+    from schoolconduct.models import Notification
+
+    target = case_in(I, school, head)
+    duplicate, _ = submit_report(school)
+    sent = duplicate.case.notifications.get()  # the SLT alert for the duplicate report
+    Notification.objects.filter(pk=sent.pk).update(sent_at=timezone.now())
+    waiting = Notification.objects.create(
+        kind="reporter_ack",
+        dedupe_key="reporter_ack:test",
+        target=duplicate.case,
+        params={"report": duplicate.pk},
+    )
+    workflow.case_merge_into(duplicate.case, head, target=target)
+    waiting.refresh_from_db()
+    sent.refresh_from_db()
+    assert waiting.target == target  # still goes, about the live case
+    assert sent.target == duplicate.case  # history stays where it happened
+
+
+@pytest.mark.django_db
 def test_merge_refuses_other_schools_and_closed_targets(school, other_school, head):
     case = case_in(N, school, head)
     elsewhere, _ = submit_report(other_school)
@@ -472,10 +603,10 @@ def test_merge_refuses_other_schools_and_closed_targets(school, other_school, he
 def test_the_new_lead_is_told(school, head, slt, django_capture_on_commit_callbacks):
     case = case_in(N, school, head)
     triage(case, head, lead=slt)
-    assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
+    assert case.notifications.filter(kind=NotificationKind.LEAD_ASSIGNED).count() == 1
     workflow.case_reassign(case, head, lead=head)
     # Taking a case yourself sends no email.
-    assert case.notifications.filter(kind=Notification.Kind.LEAD_ASSIGNED).count() == 1
+    assert case.notifications.filter(kind=NotificationKind.LEAD_ASSIGNED).count() == 1
 
 
 @pytest.mark.django_db
@@ -491,7 +622,7 @@ def test_message_to_the_reporter_emails_a_notice_only(school, head):
     workflow.case_reporter_message(
         report.case, head, report=report, body="Please send the original screenshot"
     )
-    assert report.case.notifications.filter(kind=Notification.Kind.REPORTER_MESSAGE).exists()
+    assert report.case.notifications.filter(kind=NotificationKind.REPORTER_MESSAGE).exists()
 
 
 @pytest.mark.django_db

@@ -6,12 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from incidents.models import Person
 from letters import services
-from tests.factories import triaged_case
-from tests.test_access_matrix import ROLES, url_names
-
-from .conftest import DETAILS
+from tests.factories import LETTER_DETAILS, PersonFactory, triaged_case
+from tests.helpers import ROLES, url_names
 
 R, NF, NA, OK = 302, 404, 405, 200
 # fmt: off
@@ -44,13 +41,13 @@ def test_every_letters_url_is_in_the_matrix():
 
 
 def ready_letter(school, head):
-    person = Person.objects.create(school=school, full_name="A Parent", address="1 Road")
+    person = PersonFactory(school=school, full_name="A Parent", address="1 Road")
     case = triaged_case(school, head, person=person)
     letter = services.letter_draft(
         case=case,
         kind="reminder",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=person,
     )

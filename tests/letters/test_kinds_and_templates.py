@@ -11,12 +11,12 @@ from letters import placeholders, services
 from letters.defaults import DEFAULT_TEMPLATES
 from letters.kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
 from letters.models import LetterTemplate
+from tests.factories import LETTER_DETAILS, LetterTemplateFactory
 
-from .conftest import DETAILS
+# The repo's own account of what each letter must contain (no file outside the repo is read).
+LETTERS_MD = Path(__file__).resolve().parents[2] / "docs" / "letters.md"
 
-DOMAIN = Path(__file__).resolve().parents[3] / "shared" / "DOMAIN.md"
-
-# DOMAIN.md §Letters, element by element, and the field(s) that carry each one.
+# docs/letters.md, element by element, and the field(s) that carry each one.
 # Written by hand from the document; the test reads the document to make sure it still says so.
 DOMAIN_ELEMENTS = {
     "acknowledgement to reporter": (
@@ -93,16 +93,16 @@ EVERY_LETTER = {
 }
 
 
-def test_required_table_matches_domain_md():
-    text = DOMAIN.read_text()
-    table = {
-        m.group(1).strip(): m.group(2)
-        for m in re.finditer(r"^\| ([^|]+?) \| ([^|]+) \|$", text, re.MULTILINE)
-    }
+def test_required_table_matches_docs_letters_md():
+    text = LETTERS_MD.read_text()
+    rows = re.finditer(r"^\| ([^|]+?) \| `([a-z_]+)` \| ([^|]+) \|$", text, re.MULTILINE)
+    table = {m.group(1).strip(): (m.group(2), m.group(3)) for m in rows}
+    assert set(table) == set(DOMAIN_ELEMENTS), "docs/letters.md and this test list other kinds"
     for row, (kind, elements) in DOMAIN_ELEMENTS.items():
-        assert row in table, f"DOMAIN.md no longer has a row '{row}'"
+        code, listed = table[row]
+        assert code == kind, f"docs/letters.md row '{row}' names kind {code}, not {kind}"
         for element, fields in elements.items():
-            assert element.split(" ")[0] in table[row] or element in table[row], (row, element)
+            assert element.split(" ")[0] in listed or element in listed, (row, element)
             for field in fields:
                 assert field in REQUIRED[kind], f"{kind}: {element} needs [[{field}]]"
     # "as above": a temporary bar carries everything a notice of intention does.
@@ -148,7 +148,7 @@ def test_a_letter_cannot_be_drafted_with_a_required_element_missing(case, head, 
             )
         return
     missing = needed[-1]
-    details = {k: v for k, v in DETAILS.items() if k != missing}
+    details = {k: v for k, v in LETTER_DETAILS.items() if k != missing}
     with pytest.raises(services.LetterError) as error:
         services.letter_draft(
             case=case,
@@ -226,7 +226,7 @@ def test_merge_escapes_values_and_never_reparses_them():
 
 @pytest.mark.django_db
 def test_trust_wide_template_is_used_until_the_school_has_its_own(school, head):
-    LetterTemplate.objects.create(
+    LetterTemplateFactory(
         kind="reminder",
         trust=school.trust,
         version=1,

@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
-import time
 
 import pytest
 from django.core import mail
-from django.db import OperationalError, transaction
+from django.db import transaction
 from pypdf import PdfReader
 
 from incidents import workflow
 from incidents.models import CaseEvent, ImmutableRecordError, Message
 from letters import services
 from letters.models import Letter, LetterStatus, PrintBatch
-
-from .conftest import DETAILS
+from tests.factories import LETTER_DETAILS
+from tests.helpers import wait_for
 
 TODAY = datetime.date(2026, 11, 23)
 
@@ -87,7 +86,7 @@ def test_template_version_is_recorded(case, head, parent):
         case=case,
         kind="warning",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=parent,
     )
@@ -130,7 +129,7 @@ def test_letters_to_the_parent_wait_for_the_dsl(school, head, dsl, parent):
             case=case,
             kind="reminder",
             actor=head,
-            details=DETAILS,
+            details=LETTER_DETAILS,
             delivery_method="post",
             person=parent,
         )
@@ -150,7 +149,7 @@ def test_letters_to_the_parent_wait_for_the_dsl(school, head, dsl, parent):
         case=case,
         kind="reminder",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=parent,
     )
@@ -167,7 +166,7 @@ def test_no_letters_to_the_parent_on_a_new_or_closed_case(school, head, parent):
             case=report.case,
             kind="reminder",
             actor=head,
-            details=DETAILS,
+            details=LETTER_DETAILS,
             delivery_method="post",
             person=parent,
         )
@@ -187,7 +186,7 @@ def test_reporter_letters_never_go_by_post(case, head):
             case=case,
             kind="outcome_to_reporter",
             actor=head,
-            details=DETAILS,
+            details=LETTER_DETAILS,
             delivery_method="post",
             report=report,
         )
@@ -200,7 +199,7 @@ def test_reporter_letter_sent_to_the_follow_up_page(case, head):
         case=case,
         kind="outcome_to_reporter",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="follow_up",
         report=report,
     )
@@ -216,17 +215,76 @@ def test_reporter_letter_sent_to_the_follow_up_page(case, head):
 
 @pytest.mark.django_db
 def test_email_delivery_attaches_the_filed_pdf(
-    draft, head, office, django_capture_on_commit_callbacks
+    draft, head, office, eager_tasks, django_capture_on_commit_callbacks
 ):
     letter = approve_and_render(draft, head)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    # Nothing is sent inside the request, and the letter is not yet "sent".
+    assert mail.outbox == []
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.READY
+    for callback in callbacks:
+        callback()
     [email] = mail.outbox
-    assert email.to == ["jason.turner@example.com"]
+    assert email.to == ["jason.turner@example.com"] and email.bcc == []
     _name, content, mimetype = email.attachments[0]
     assert mimetype == "application/pdf"
     assert hashlib.sha256(content).hexdigest() == letter.pdf_sha256
     assert "Priya" not in email.body
+    # Once it has gone: sent, by email, by whoever asked, on the chronology.
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.SENT and letter.sent_method == "email"
+    assert letter.sent_by == office
+    assert [e.data["step"] for e in letter.case.events.filter(kind="letter")][-1] == "sent"
+
+
+@pytest.mark.django_db
+def test_a_failed_letter_email_is_visible_retried_and_only_then_sent(
+    client, draft, head, office, eager_tasks, monkeypatch, django_capture_on_commit_callbacks
+):
+    from schoolconduct.models import Notification
+    from schoolconduct.outbox import notifications_sweep
+
+    letter = approve_and_render(draft, head)
+
+    def smtp_down(self, *args, **kwargs):
+        raise OSError("SMTP server unreachable")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", smtp_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.READY  # not marked sent: nothing went
+    waiting = Notification.objects.get(kind="letter_email")
+    assert waiting.sent_at is None and "unreachable" in waiting.last_error
+    client.force_login(head)
+    page = client.get(f"/staff/letters/{letter.pk}/").text
+    assert "has failed" in page and "SMTP server unreachable" in page
+    # Asking again does not queue a second email.
+    with pytest.raises(services.LetterError, match="already waiting"):
+        services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    monkeypatch.undo()
+    notifications_sweep(older_than=datetime.timedelta(0))
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.SENT
+    assert [m.to for m in mail.outbox if m.attachments] == [["jason.turner@example.com"]]
+    assert "has failed" not in client.get(f"/staff/letters/{letter.pk}/").text
+
+
+@pytest.mark.django_db
+def test_a_letter_emailed_already_is_not_emailed_again(
+    draft, head, office, eager_tasks, django_capture_on_commit_callbacks
+):
+    letter = approve_and_render(draft, head)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    # Say recording it had failed after the email went: the letter still reads "ready".
+    Letter.objects.filter(pk=letter.pk).update(status=LetterStatus.READY)
+    letter.refresh_from_db()
+    with pytest.raises(services.LetterError, match="This letter was emailed on"):
+        services.letter_mark_sent(letter=letter, actor=office, method="email", sent_on=TODAY)
+    assert len([m for m in mail.outbox if m.attachments]) == 1
 
 
 @pytest.mark.django_db
@@ -276,7 +334,7 @@ def make_ready_letters(case, head, parent, n):
             case=case,
             kind="reminder",
             actor=head,
-            details={**DETAILS, "conduct_summary": f"Post {i}"},
+            details={**LETTER_DETAILS, "conduct_summary": f"Post {i}"},
             delivery_method="post",
             person=parent,
         )
@@ -322,7 +380,7 @@ def test_a_real_celery_worker_renders_letters_and_assembles_the_batch(
                 case=case,
                 kind="reminder",
                 actor=head,
-                details={**DETAILS, "conduct_summary": f"Post {i}"},
+                details={**LETTER_DETAILS, "conduct_summary": f"Post {i}"},
                 delivery_method="post",
                 person=parent,
             )
@@ -332,15 +390,3 @@ def test_a_real_celery_worker_renders_letters_and_assembles_the_batch(
     batch = services.batch_create(school=school, letters=letters, actor=office)
     wait_for(lambda: PrintBatch.objects.get(pk=batch.pk).status == PrintBatch.Status.READY)
     assert_batch_matches(PrintBatch.objects.get(pk=batch.pk), letters)
-
-
-def wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except OperationalError:  # SQLite's shared test database, busy with the worker
-            pass
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the worker")

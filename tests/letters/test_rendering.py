@@ -11,8 +11,7 @@ from pypdf import PdfReader
 from letters import services
 from letters.kinds import TO_REPORTER, LetterKind
 from letters.rendering import html_to_pdf, letter_pdf
-
-from .conftest import DETAILS, REPORTER
+from tests.factories import LETTER_DETAILS, REPORTER
 
 
 def pdf_text(data: bytes) -> str:
@@ -42,7 +41,7 @@ def test_every_default_template_renders_a_valid_pdf(case, head, parent, kind):
         case=case,
         kind=kind,
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="follow_up" if kind in TO_REPORTER else "post",
         person=parent,
         report=report,
@@ -64,13 +63,16 @@ def test_every_default_template_renders_a_valid_pdf(case, head, parent, kind):
         from letters.kinds import REQUIRED
 
         for name in REQUIRED[kind]:
-            if name in DETAILS:
-                assert " ".join(DETAILS[name].split())[:25] in text, name
+            if name in LETTER_DETAILS:
+                assert " ".join(LETTER_DETAILS[name].split())[:25] in text, name
 
 
 @pytest.mark.django_db
 def test_a_letter_to_the_parent_may_not_name_the_reporter(case, head, parent):
-    details = {**DETAILS, "conduct_summary": "Priya Shah told us you called Mr Patel a liar."}
+    details = {
+        **LETTER_DETAILS,
+        "conduct_summary": "Priya Shah told us you called Mr Patel a liar.",
+    }
     with pytest.raises(services.LetterError, match="never name them"):
         services.letter_draft(
             case=case,
@@ -84,7 +86,7 @@ def test_a_letter_to_the_parent_may_not_name_the_reporter(case, head, parent):
         case=case,
         kind="warning",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=parent,
     )
@@ -156,7 +158,7 @@ def test_the_school_logo_is_in_the_letterhead(case, head, parent):
         case=case,
         kind="warning",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=parent,
     )
@@ -178,7 +180,7 @@ def test_the_signatory_signature_is_printed(case, head, parent):
         case=case,
         kind="warning",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=parent,
     )

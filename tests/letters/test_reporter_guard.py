@@ -12,9 +12,7 @@ from incidents.identity import ReporterIdentity, html_paragraphs, phone_digits
 from incidents.models import Person
 from incidents.workflow import cases_merge
 from letters import services
-from tests.factories import submit_report, triaged_case
-
-from .conftest import DETAILS
+from tests.factories import LETTER_DETAILS, submit_report, triaged_case
 
 
 def draft_with(case, head, person, summary):
@@ -22,7 +20,7 @@ def draft_with(case, head, person, summary):
         case=case,
         kind="warning",
         actor=head,
-        details={**DETAILS, "conduct_summary": summary},
+        details={**LETTER_DETAILS, "conduct_summary": summary},
         delivery_method="post",
         person=person,
     )
@@ -144,7 +142,7 @@ def test_approval_checks_the_text_of_the_rendered_pdf(school, head, parent, eage
     """The head signs the letter — and turns out to be the parent who reported another post
     merged into the case: her name is only in the PDF's signature, and approval says so."""
     case = reported_by(school, head, parent, reporter_name="Priya Shah")
-    letter = draft_with(case, head, parent, DETAILS["conduct_summary"])
+    letter = draft_with(case, head, parent, LETTER_DETAILS["conduct_summary"])
     second, _ = submit_report(school, reporter_name=head.get_full_name())
     cases_merge(target=case, sources=[second.case], actor=head)
     with pytest.raises(services.LetterError) as refused:
@@ -166,7 +164,7 @@ def test_the_form_keeps_what_was_typed_and_says_where(client, head, case, parent
         {
             "person": parent.pk,
             "delivery_method": "post",
-            **{**DETAILS, "conduct_summary": typed},
+            **{**LETTER_DETAILS, "conduct_summary": typed},
         },
     )
     assert response.status_code == 200

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from letters.models import Letter, LetterStatus, LetterTemplate, PrintBatch
-
-from .conftest import DETAILS
+from tests.factories import LETTER_DETAILS
 
 
 @pytest.mark.django_db
@@ -24,13 +23,13 @@ def test_draft_a_warning_from_the_case_with_a_clear_refusal_first(client, head, 
     data = {
         "person": parent.pk,
         "delivery_method": "post",
-        **{k: v for k, v in DETAILS.items() if k != "impact"},
+        **{k: v for k, v in LETTER_DETAILS.items() if k != "impact"},
     }
     refused = client.post(url, data)
     assert refused.status_code == 200
     assert "needs: Impact of the conduct" in refused.text
-    assert DETAILS["conduct_summary"].split("“")[0] in refused.text  # kept what was typed
-    response = client.post(url, {**data, "impact": DETAILS["impact"]})
+    assert LETTER_DETAILS["conduct_summary"].split("“")[0] in refused.text  # kept what was typed
+    response = client.post(url, {**data, "impact": LETTER_DETAILS["impact"]})
     letter = Letter.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/staff/letters/{letter.pk}/"
     page = client.get(response["Location"]).text

@@ -10,31 +10,19 @@ import pytest
 from pypdf import PdfReader
 
 from incidents import workflow
-from incidents.models import Nature, Outcome, Person
+from incidents.models import Nature, Outcome
 from letters.models import Letter
 from letters.rendering import letter_pdf
 from measures import procedure
 from measures.models import BanStage, SiteBan
-from schools.models import TermDate
-from tests.factories import triaged_case
+from tests.factories import PersonFactory, autumn_and_spring_terms, triaged_case
 
 
 @pytest.fixture
 def ready(school, head, time_machine):
     time_machine.move_to(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
-    TermDate.objects.create(
-        school=school,
-        name="Autumn 2",
-        starts_on=datetime.date(2026, 11, 2),
-        ends_on=datetime.date(2026, 12, 18),
-    )
-    TermDate.objects.create(
-        school=school,
-        name="Spring 1",
-        starts_on=datetime.date(2027, 1, 5),
-        ends_on=datetime.date(2027, 3, 26),
-    )
-    person = Person.objects.create(
+    autumn_and_spring_terms(school)
+    person = PersonFactory(
         school=school, full_name="Mr Jason Turner", address="14 Orchard Close", postcode="AG1 4TT"
     )
     case = triaged_case(school, head, person=person, nature=Nature.THREATS)

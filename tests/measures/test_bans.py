@@ -7,37 +7,32 @@ import datetime
 import pytest
 
 from incidents import workflow
-from incidents.models import CaseEvent, Nature, Outcome, Person
+from incidents.models import CaseEvent, Nature, Outcome
 from incidents.workflow import WorkflowError
 from measures import procedure
 from measures.models import BanStage, ContactRestriction, SiteBan
 from measures.procedure import bans_expire
-from schools.models import BanDecisionBy, TermDate
-from tests.factories import submit_report, triaged_case
-from tests.incidents.test_workflow import triage
+from schools.models import BanDecisionBy
+from tests.factories import (
+    PersonFactory,
+    SiteBanFactory,
+    autumn_and_spring_terms,
+    submit_report,
+    triage,
+    triaged_case,
+)
 
 MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
 def terms(school):
-    TermDate.objects.create(
-        school=school,
-        name="Autumn 2",
-        starts_on=datetime.date(2026, 11, 2),
-        ends_on=datetime.date(2026, 12, 18),
-    )
-    TermDate.objects.create(
-        school=school,
-        name="Spring 1",
-        starts_on=datetime.date(2027, 1, 5),
-        ends_on=datetime.date(2027, 2, 12),
-    )
+    autumn_and_spring_terms(school, spring_ends=datetime.date(2027, 2, 12))
 
 
 @pytest.fixture
 def parent(school):
-    return Person.objects.create(school=school, full_name="Mr Jason Turner")
+    return PersonFactory(school=school, full_name="Mr Jason Turner")
 
 
 def case_decided(school, head, parent, actions, nature=Nature.THREATS, **triage_extra):
@@ -183,9 +178,25 @@ def test_confirmation_after_the_deadline_and_no_open_ended_bans(
     time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
     with pytest.raises(WorkflowError, match="review date"):
         procedure.ban_decide(case, head, ban=ban, confirm=True, reasons="x")
-    with pytest.raises(WorkflowError, match="six months"):
+    # Reviews are at least termly: the end of next term (Spring 1 ends 12 February) at the
+    # latest — the day after is refused, as is a review today or before the start.
+    with pytest.raises(WorkflowError, match=r"no later than 12 Feb 2027 \(the end of next term"):
         procedure.ban_decide(
-            case, head, ban=ban, confirm=True, reasons="x", review_on=datetime.date(2027, 9, 1)
+            case, head, ban=ban, confirm=True, reasons="x", review_on=datetime.date(2027, 2, 13)
+        )
+    with pytest.raises(WorkflowError, match="must be in the future"):
+        procedure.ban_decide(
+            case, head, ban=ban, confirm=True, reasons="x", review_on=datetime.date(2026, 12, 8)
+        )
+    with pytest.raises(WorkflowError, match="after the start"):
+        procedure.ban_decide(
+            case,
+            head,
+            ban=ban,
+            confirm=True,
+            reasons="x",
+            starts_on=datetime.date(2026, 12, 14),
+            review_on=datetime.date(2026, 12, 14),
         )
     procedure.ban_decide(
         case,
@@ -361,7 +372,7 @@ def test_every_bar_stage_and_step(school, head, parent, stage, step, time_machin
     time_machine.move_to(MONDAY)
     case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
     today = datetime.date(2026, 11, 23)
-    ban = SiteBan.objects.create(
+    ban = SiteBanFactory(
         case=case,
         person=parent,
         school=school,
@@ -396,3 +407,29 @@ def test_every_bar_stage_and_step(school, head, parent, stage, step, time_machin
         assert case.events.count() == before
         ban.refresh_from_db()
         assert ban.stage == stage
+
+
+@pytest.mark.django_db
+def test_without_next_terms_dates_a_review_is_within_six_months(school, head, parent, time_machine):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    ban = notice(case, head, parent)
+    time_machine.move_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC))
+    params = {"ban": ban, "confirm": True, "reasons": "x", "starts_on": datetime.date(2026, 12, 8)}
+    with pytest.raises(WorkflowError, match=r"no later than 08 Jun 2027 \(six months\)"):
+        procedure.ban_decide(case, head, review_on=datetime.date(2027, 6, 9), **params)
+    procedure.ban_decide(case, head, review_on=datetime.date(2027, 6, 8), **params)
+
+
+@pytest.mark.django_db
+def test_a_case_with_a_pending_or_active_bar_cannot_close(school, head, parent, time_machine):
+    time_machine.move_to(MONDAY)
+    case = case_decided(school, head, parent, [Outcome.WARNING, Outcome.SITE_BAN])
+    notice(case, head, parent)
+    case.refresh_from_db()
+    with pytest.raises(WorkflowError, match="notice of intention to bar is pending"):
+        workflow.case_close(case, head, outcome="Done", rationale="Resolved")
+    refusal = workflow.TRANSITIONS["close"].refusal(case, head)
+    assert "start monitoring instead" in refusal
+    case.refresh_from_db()
+    assert case.status == "action"

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import workflow
-from incidents.models import Person, Reminder
+from incidents.models import Person
 from records import services
 from records.models import Breach, DisposalLog, DisposalProposal, SubjectAccessRequest
+from schoolconduct import outbox
+from schoolconduct.models import Notification
 from tests.factories import triaged_case
 
 
@@ -154,5 +156,11 @@ def test_reminders_for_a_sar_due_soon_and_an_undecided_breach_go_once(
     )
     assert services.reminders_send(today=datetime.date(2026, 11, 27)) == 2
     assert services.reminders_send(today=datetime.date(2026, 11, 28)) == 0
-    assert Reminder.objects.filter(kind__in=["sar", "breach"]).count() == 2
+    rows = Notification.objects.filter(kind=services.REMINDER)
+    assert sorted(row.params["what"] for row in rows) == ["breach", "sar"]
+    for row in rows:
+        assert outbox.notification_send(notification_id=row.pk)
+    assert len(mail.outbox) == 2
+    assert all(m.bcc == [head.email] for m in mail.outbox)
+    assert any("Subject access request" in m.subject for m in mail.outbox)
     assert all("Pat" not in m.body for m in mail.outbox)

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from incidents import workflow
 from incidents.evidence import inspect_image
@@ -22,6 +23,7 @@ from records.models import (
     RetentionSchedule,
 )
 from records.services import RecordsError
+from schoolconduct.models import Notification
 from tests.factories import triaged_case
 from tests.images import png_upload
 
@@ -189,8 +191,24 @@ def test_disposal_anonymises_removes_files_and_logs_no_content(school, head, par
     storage = evidence.original.storage
     assert all(storage.exists(n) for n in names)
     stats_before = (case.school_id, case.nature, case.severity, case.outcome, case.closed_at)
+    # The outbox: emails about the case or its letters not yet sent never go after disposal;
+    # one already sent stays as the record that it went (ids only, no content).
+    unsent = [
+        Notification.objects.create(kind="lead_assigned", dedupe_key="d:1", target=case),
+        Notification.objects.create(kind="letter_email", dedupe_key="d:2", target=letter),
+    ]
+    sent = Notification.objects.create(
+        kind="slt_new_report", dedupe_key="d:3", target=case, sent_at=timezone.now()
+    )
+    elsewhere = Notification.objects.create(
+        kind="lead_assigned", dedupe_key="d:4", target=triaged_case(school, head)
+    )
 
     log = services.dispose(proposal, actor=head)
+
+    assert not Notification.objects.filter(pk__in=[n.pk for n in unsent]).exists()
+    assert Notification.objects.filter(pk__in=[sent.pk, elsewhere.pk]).count() == 2
+    assert log.records_cleared["notifications"] == 2
 
     assert not any(storage.exists(n) for n in names)
     case = Case.objects.get(pk=case.pk)

@@ -13,13 +13,13 @@ from incidents.models import Case, Person
 from records import services
 from records.models import DisposalProposal
 from tests.factories import triaged_case
+from tests.helpers import wait_for
 
 
 @pytest.mark.django_db(transaction=True)
 def test_nightly_task_proposes_and_daily_job_reminds_on_a_real_worker(school, head, request):
     from incidents.tasks import send_reminders
     from records.tasks import propose_disposals
-    from tests.letters.test_lifecycle import wait_for
 
     parent = Person.objects.create(school=school, full_name="Pat Parent")
     case = triaged_case(school, head, person=parent)

@@ -9,6 +9,7 @@ import pytest
 from schools import calendar
 from schools.calendar import CalendarImportError, SchoolCalendar, parse_csv, parse_ical
 from schools.models import InsetDay, TermDate
+from tests.factories import InsetDayFactory, TermDateFactory
 
 D = datetime.date
 
@@ -30,13 +31,13 @@ def test_calendar_months_clamp_to_the_month_end():
 
 @pytest.mark.django_db
 def test_school_days_follow_terms_half_terms_and_inset_days(school):
-    TermDate.objects.create(
+    TermDateFactory(
         school=school, name="Autumn 1", starts_on=D(2026, 9, 3), ends_on=D(2026, 10, 23)
     )
-    TermDate.objects.create(
+    TermDateFactory(
         school=school, name="Autumn 2", starts_on=D(2026, 11, 2), ends_on=D(2026, 12, 18)
     )
-    InsetDay.objects.create(school=school, date=D(2026, 11, 2))
+    InsetDayFactory(school=school, date=D(2026, 11, 2))
     cal = SchoolCalendar.for_school(school)
     # Thu 22 Oct + 2 school days: Fri 23 Oct, then half term, INSET Mon 2 Nov → Tue 3 Nov.
     assert cal.add_school_days(D(2026, 10, 22), 2) == D(2026, 11, 3)
@@ -45,8 +46,25 @@ def test_school_days_follow_terms_half_terms_and_inset_days(school):
     assert cal.school_days_between(D(2026, 10, 22), D(2026, 11, 3)) == 2
     assert not cal.is_school_day(D(2026, 10, 28))  # half term
     assert cal.end_of_term(D(2026, 11, 20)) == D(2026, 12, 18)
-    with pytest.raises(ValueError, match="not enough term dates"):
-        cal.add_school_days(D(2026, 12, 17), 10)
+
+
+@pytest.mark.django_db
+def test_past_the_last_term_entered_school_days_are_estimated_not_an_error(school):
+    TermDate.objects.create(
+        school=school, name="Autumn 2", starts_on=D(2026, 11, 2), ends_on=D(2026, 12, 18)
+    )
+    cal = SchoolCalendar.for_school(school)
+    # The last term day itself is known; the day after is estimated.
+    assert not cal.is_estimated(D(2026, 12, 18))
+    assert cal.is_estimated(D(2026, 12, 19))
+    # Thu 17 Dec + 3: Fri 18 Dec (term), then weekdays less bank holidays: Mon 21, Tue 22.
+    assert cal.add_school_days_estimated(D(2026, 12, 17), 3) == (D(2026, 12, 22), True)
+    # Inside the term: exact.
+    assert cal.add_school_days_estimated(D(2026, 12, 14), 4) == (D(2026, 12, 18), False)
+    # Two years ahead still comes out (no loop, no error): Christmas and Boxing Day skipped.
+    assert cal.add_school_days(D(2028, 12, 22), 2) == D(2028, 12, 28)  # Fri → Wed 27, Thu 28
+    # Before the first term entered is estimated too (an old case's triage date).
+    assert cal.is_estimated(D(2026, 10, 30)) and cal.is_school_day(D(2026, 10, 30))
 
 
 @pytest.mark.django_db
@@ -128,7 +146,7 @@ def test_calendar_page_adds_imports_and_says_defaults_are_the_schools_choice(cli
             "proc-ban_decision_by": "head_teacher",
         },
     )
-    assert "greater than or equal to 5" in short.text
+    assert "Allow at least 5 school days for representations" in short.text
 
 
 @pytest.mark.django_db
@@ -156,3 +174,27 @@ def test_calendar_page_inset_duplicates_deletes_and_procedure_saves(client, head
     school.refresh_from_db()
     assert (school.representation_school_days, school.ban_decision_by) == (7, "any_slt")
     assert school.decision_target_days == 15
+
+
+@pytest.mark.django_db
+def test_the_representation_floor_holds_in_the_database_and_the_form(school):
+    from django.db import IntegrityError, transaction
+
+    from schools.models import School
+    from schools.staff_forms import ProcedureForm
+
+    School.objects.filter(pk=school.pk).update(representation_school_days=5)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        School.objects.filter(pk=school.pk).update(representation_school_days=4)
+    data = {
+        "triage_target_days": 2,
+        "decision_target_days": 20,
+        "representation_school_days": 4,
+        "decision_school_days": 5,
+        "ban_decision_by": "head_teacher",
+    }
+    form = ProcedureForm(data, instance=school)
+    assert not form.is_valid()
+    assert "at least 5" in str(form.errors["representation_school_days"])
+    form = ProcedureForm({**data, "representation_school_days": 5}, instance=school)
+    assert form.is_valid(), form.errors

@@ -14,7 +14,7 @@ from django.utils import timezone
 from schools.models import Rule
 from security.models import LockoutRelease
 from security.services import security_logs_trim
-from tests.letters.test_lifecycle import wait_for
+from tests.helpers import wait_for
 
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 30, 2, 30))
 

@@ -176,3 +176,36 @@ def test_a_school_sign_in_starts_only_from_the_sign_in_page(client, school):
     assert client.get(url)["Location"] == "/staff/sign-in/"
     client_csrf = type(client)(enforce_csrf_checks=True)
     assert client_csrf.post(url).status_code == 403  # no CSRF token: refused
+
+
+@pytest.mark.parametrize(
+    "domain", ["willow park.sch.uk", "https://willowpark.sch.uk", "willowpark", "a@b.uk", " "]
+)
+def test_the_admin_refuses_what_is_not_a_domain(school, domain):
+    from django.core.exceptions import ValidationError
+
+    sign_in = make_sign_in(school=school)
+    sign_in.email_domain = domain
+    with pytest.raises(ValidationError) as refused:
+        sign_in.full_clean()
+    assert "email_domain" in refused.value.message_dict
+
+
+def test_the_admin_accepts_a_domain_typed_with_an_at_sign(school):
+    sign_in = make_sign_in(school=school)
+    sign_in.email_domain = "@WillowPark.sch.uk"
+    sign_in.full_clean()
+
+
+def test_the_issuer_must_be_set_and_https_in_production(school, settings):
+    from django.core.exceptions import ValidationError
+
+    sign_in = make_sign_in(school=school)
+    sign_in.app.settings = {"server_url": "http://login.example"}
+    sign_in.full_clean()  # the demo and the tests run a local provider over http
+    settings.IS_PRODUCTION = True
+    with pytest.raises(ValidationError, match="must be an https"):
+        sign_in.full_clean()
+    sign_in.app.settings = {}
+    with pytest.raises(ValidationError, match="issuer"):
+        sign_in.full_clean()

@@ -31,5 +31,9 @@ def test_second_factor_secrets_are_encrypted_with_secret_key_unless_told():
     assert settings_value("MFA_ENCRYPTION_KEYS", PROD_ENV) == repr([PROD_ENV["SECRET_KEY"]])
     blank = {**PROD_ENV, "MFA_ENCRYPTION_KEYS": ""}
     assert settings_value("MFA_ENCRYPTION_KEYS", blank) == repr([PROD_ENV["SECRET_KEY"]])
+    rotated = {**PROD_ENV, "SECRET_KEY_FALLBACKS": "an-old-secret-key"}
+    assert settings_value("MFA_ENCRYPTION_KEYS", rotated) == repr(
+        [PROD_ENV["SECRET_KEY"], "an-old-secret-key"]
+    )
     two = {**PROD_ENV, "MFA_ENCRYPTION_KEYS": "new-key,old-key"}
     assert settings_value("MFA_ENCRYPTION_KEYS", two) == repr(["new-key", "old-key"])

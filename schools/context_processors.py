@@ -6,6 +6,6 @@ from django.utils.functional import SimpleLazyObject
 
 def staff_roles(request: HttpRequest) -> dict:
     """The signed-in user's roles, loaded only if a template asks (the staff navigation)."""
-    from incidents.access import roles_for
+    from .access import roles_for
 
     return {"staff_roles": SimpleLazyObject(lambda: roles_for(request.user))}

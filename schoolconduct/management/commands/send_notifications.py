@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from incidents.notifications import notifications_sweep
+from schoolconduct.outbox import notifications_sweep
 
 
 class Command(BaseCommand):

@@ -1,4 +1,7 @@
-"""Create (or bring up to date) the demo trust, schools, groups, rules and staff.
+"""Create (or bring up to date) the demo trust, schools, groups, rules, staff and reports.
+
+It lives in `incidents` because it writes sample reports: the highest app it needs, so no
+lower app imports a higher one.
 
 Idempotent: running it again changes nothing. Refused in production settings.
 """
