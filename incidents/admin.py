@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from schoolconduct.admin import ReadOnlyAdmin
 
-from .models import AccessLog, Case, CaseEvent, Evidence, Person, Report
+from .models import AccessLog, Case, CaseEvent, Evidence, Person, Report, SensitiveName
 
 
 @admin.register(Case)
@@ -78,3 +78,14 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ("full_name", "school", "trust", "postcode")
     list_filter = ("school",)
     search_fields = ("full_name", "email", "postcode")
+
+
+@admin.register(SensitiveName)
+class SensitiveNameAdmin(admin.ModelAdmin):
+    """Names (pupils, staff) whose appearance in a screenshot's text is suggested for
+    redaction; SLT also keep the list on the staff site."""
+
+    list_display = ("name", "school", "added_by", "added_at")
+    list_filter = ("school",)
+    search_fields = ("name",)
+    readonly_fields = ("added_by", "added_at")

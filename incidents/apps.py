@@ -15,3 +15,4 @@ class IncidentsConfig(AppConfig):
         for kind in notifications.Kind:
             outbox.register(kind, compose=notifications.compose)
         outbox.register(deadlines.REMINDER, compose=deadlines.reminder_compose)
+        outbox.register(deadlines.TERM_DATES_NOTICE, compose=deadlines.term_dates_compose)

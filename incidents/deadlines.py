@@ -14,6 +14,7 @@ email — a reference, what is due and a link (`emails/deadline_reminder.txt`).
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ from schools.selectors import school_head_teachers, school_staff_with_role
 
 from .models import Case, CaseStatus
 
+logger = logging.getLogger(__name__)
+
 # How far ahead "due soon" looks, in days.
 HORIZON_DAYS = 5
 # The outbox kind of every deadline reminder (templates emails/deadline_reminder*.txt).
@@ -45,6 +48,9 @@ class Due:
     due_on: datetime.date
     key: str
     to: tuple[str, ...]  # "lead", "head", "dsl"
+    # Counted in school days past the term dates the school has entered: an estimate
+    # (weekdays less bank holidays) until it adds next year's term dates.
+    estimated: bool = False
 
     def overdue(self, today: datetime.date) -> bool:
         return self.due_on < today
@@ -72,12 +78,22 @@ class Window:
     calendars: Calendars
 
     def due(
-        self, kind: str, case: Case, due_on: datetime.date | None, key: str, to: tuple[str, ...]
+        self,
+        kind: str,
+        case: Case,
+        due_on: datetime.date | None,
+        key: str,
+        to: tuple[str, ...],
+        *,
+        school_days: bool = False,
     ) -> Due | None:
-        """An item of a registered kind, or None if it is not due within the window."""
+        """An item of a registered kind, or None if it is not due within the window. A date
+        counted in `school_days` is marked estimated where it falls outside the school's
+        term dates."""
         if due_on is None or due_on > self.horizon:
             return None
-        return Due(kind, KIND_LABELS[kind], case, due_on, key, to)
+        estimated = school_days and self.calendars(case.school).is_estimated(due_on)
+        return Due(kind, KIND_LABELS[kind], case, due_on, key, to, estimated)
 
 
 # Apps register their deadline providers in AppConfig.ready (incidents: the case's own;
@@ -123,7 +139,7 @@ def case_deadlines(window: Window) -> Iterable[Due | None]:
     open_cases = base.exclude(status=CaseStatus.CLOSED)
     for case in base.filter(status=CaseStatus.NEW):
         due = triage_due_on(case, window.calendars)
-        yield window.due("triage", case, due, f"case:{case.pk}", ("head",))
+        yield window.due("triage", case, due, f"case:{case.pk}", ("head",), school_days=True)
     for case in open_cases.filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True):
         due = add_working_days(timezone.localtime(case.opened_at).date(), 1)
         yield window.due("dsl_decision", case, due, f"case:{case.pk}", ("dsl", "head"))
@@ -193,13 +209,60 @@ def reminder_compose(notification: Notification) -> outbox.Email:
     return outbox.Email(to=_reminder_recipients(case, params["to"]), context=context)
 
 
+# How far ahead a school's term dates should reach before its head teachers are asked to add
+# the next ones (school-day deadlines past them are estimates).
+TERM_DATES_AHEAD_DAYS = 42
+TERM_DATES_NOTICE = "term_dates_needed"
+
+
+def term_dates_notices(today: datetime.date) -> int:
+    """Ask each school whose term dates run out within six weeks (or that has none) to add
+    them — once for each "entered until" date, through the outbox."""
+    queued = 0
+    for school in School.objects.filter(is_active=True):
+        until = SchoolCalendar.for_school(school).known_until
+        if until is not None and until >= today + datetime.timedelta(days=TERM_DATES_AHEAD_DAYS):
+            continue
+        row = outbox.notification_queue(
+            kind=TERM_DATES_NOTICE,
+            target=school,
+            dedupe_key=f"term-dates:{school.pk}:{until.isoformat() if until else 'none'}",
+            params={"until": until.isoformat() if until else ""},
+        )
+        queued += row is not None
+    return queued
+
+
+def term_dates_compose(notification: Notification) -> outbox.Email:
+    school = School.objects.get(pk=notification.target_id)
+    until = notification.params.get("until")
+    return outbox.Email(
+        to=sorted({u.email for u in school_head_teachers(school=school) if u.email}),
+        context={
+            "school": school,
+            "until": datetime.date.fromisoformat(until) if until else None,
+            "calendar_url": settings.SITE_URL + reverse("calendar:index"),
+        },
+    )
+
+
 def reminders_send(*, today: datetime.date | None = None) -> int:
     """The daily job: the registered jobs first (expire finished bars), then a reminder in the
-    outbox for everything due or overdue (each goes once). Returns how many were new."""
+    outbox for everything due or overdue (each goes once), school by school: one school's
+    failure is logged and never stops the others. Returns how many were new."""
     today = today or timezone.localdate()
-    for job in DAILY:
-        job(today)
+    for job in [*DAILY, term_dates_notices]:
+        try:
+            job(today)
+        except Exception:
+            logger.exception("Daily job %s failed.", getattr(job, "__name__", job))
     queued = 0
-    for due in due_items(cases=Case.objects.all(), today=today):
-        queued += reminder_queue(due)
+    calendars = Calendars()
+    for school in School.objects.filter(is_active=True):
+        try:
+            cases = Case.objects.filter(school=school)
+            for due in due_items(cases=cases, today=today, calendars=calendars):
+                queued += reminder_queue(due)
+        except Exception:
+            logger.exception("Deadline reminders for school %s failed.", school.pk)
     return queued

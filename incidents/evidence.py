@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
+import threading
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 MAX_FILES = 5
 MAX_BYTES = 10 * 1024 * 1024
@@ -225,7 +229,7 @@ def evidence_files(inspected: InspectedImage) -> tuple[ContentFile, ContentFile]
 
 def evidence_store(*, case, items, report=None, message=None, actor=None) -> list:
     """Save inspected uploads as Evidence rows (files into private storage)."""
-    from .models import Evidence
+    from .models import Evidence, OcrStatus
 
     rows = []
     for item in items:
@@ -233,6 +237,7 @@ def evidence_store(*, case, items, report=None, message=None, actor=None) -> lis
             original, clean = evidence_files(item)
             extra = {
                 "kind": Evidence.Kind.IMAGE,
+                "ocr_status": OcrStatus.PENDING,
                 "clean": clean,
                 "clean_sha256": item.clean_sha256,
                 "width": item.width,
@@ -255,4 +260,49 @@ def evidence_store(*, case, items, report=None, message=None, actor=None) -> lis
         )
         row.save()
         rows.append(row)
+        if row.kind == Evidence.Kind.IMAGE:
+            evidence_read_text_later(row.pk)
     return rows
+
+
+def evidence_read_text_later(evidence_id: int) -> None:
+    """Queue OCR of a clean copy once the row is committed (never slows or fails the request;
+    if the broker is down the case shows "text not extracted" and staff can ask again).
+
+    With no broker (the embedded default runs tasks in-process) reading five screenshots would
+    keep the parent waiting for seconds, so there it runs in a background thread instead,
+    unless settings.OCR_THREAD_WHEN_EAGER is off (the test settings read inline, to be
+    deterministic)."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from schoolconduct.tasks import enqueue_on_commit
+
+    from .tasks import read_evidence_text
+
+    if read_evidence_text.app.conf.task_always_eager and getattr(
+        settings, "OCR_THREAD_WHEN_EAGER", True
+    ):
+        transaction.on_commit(lambda: _read_text_in_thread(evidence_id))
+        return
+    enqueue_on_commit(
+        read_evidence_text, evidence_id, fallback="staff can ask for the text to be read again"
+    )
+
+
+def _read_text_in_thread(evidence_id: int) -> threading.Thread:
+    def run() -> None:
+        from django.db import connection
+
+        from .ocr import evidence_ocr
+
+        try:
+            evidence_ocr(evidence_id)
+        except Exception:  # a thread's error must not vanish silently
+            logger.exception("OCR of evidence %s failed in the background", evidence_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=f"ocr-evidence-{evidence_id}", daemon=True)
+    thread.start()
+    return thread

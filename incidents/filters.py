@@ -16,7 +16,9 @@ from .models import Case, CaseStatus, Nature, Severity
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search", method="search", help_text="Reference, person's name or report text"
+        label="Search",
+        method="search",
+        help_text="Reference, person's name, report text, chat messages or text in screenshots",
     )
     status = django_filters.MultipleChoiceFilter(
         choices=CaseStatus.choices, widget=forms.CheckboxSelectMultiple
@@ -91,7 +93,12 @@ class CaseFilter(django_filters.FilterSet):
             Q(reference__icontains=value) | Q(persons__full_name__icontains=value)
         ).values("pk")
         typed = Case.objects.filter(
-            Q(reports__content__icontains=value) | Q(reports__poster_description__icontains=value)
+            Q(reports__content__icontains=value)
+            | Q(reports__poster_description__icontains=value)
+            # Text read from screenshots (and staff corrections of it), and kept chat messages.
+            | Q(evidence__ocr_text__icontains=value)
+            | Q(evidence__text_correction__icontains=value)
+            | Q(reports__chat_excerpts__lines__text__icontains=value)
         )
         about_reporter = Q()
         for word in set(re.findall(r"\w{4,}", value)):
@@ -99,6 +106,11 @@ class CaseFilter(django_filters.FilterSet):
                 Q(reports__reporter_name__icontains=word)
                 | Q(reports__reporter_email__icontains=word)
                 | Q(reports__reporter_phone__icontains=word)
+                # The reporter's name as their chat export showed it.
+                | Q(
+                    reports__chat_excerpts__lines__from_reporter=True,
+                    reports__chat_excerpts__lines__sender__icontains=word,
+                )
             )
         if self.request is not None and about_reporter:
             # Searching the report text for the reporter's name would tell a user the rule

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -261,3 +261,37 @@ class AddInformationForm(forms.Form):
     @property
     def had_files(self) -> bool:
         return bool(self.files.getlist("screenshots")) if self.files else False
+
+
+class ChatExportForm(forms.Form):
+    """Step 1 of adding a WhatsApp chat: the export file (read by incidents.chat)."""
+
+    export = forms.FileField(
+        label="WhatsApp chat export",
+        help_text="The .txt file, or the .zip file with media, that WhatsApp makes with "
+        "“Export chat”. Up to 64 MB.",
+        error_messages={"required": "Choose the chat export file to attach"},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".txt,.zip,text/plain,application/zip,application/x-zip-compressed"}
+        ),
+    )
+
+
+class ChatPickForm(forms.Form):
+    """Step 2: the messages the parent is reporting, and which sender is them (optional)."""
+
+    reporter = forms.CharField(
+        label="Which name in these messages is you? (optional)",
+        required=False,
+        max_length=200,
+        help_text="Staff who don't need to know who reported will see “The reporter” instead.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        picked: list[int] = []
+        for value in self.data.getlist("picked") if hasattr(self.data, "getlist") else []:
+            if str(value).isdigit() and len(str(value)) <= 7:
+                picked.append(int(value))
+        data["picked"] = picked
+        return data

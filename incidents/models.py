@@ -387,6 +387,12 @@ class Message(models.Model):
 # Evidence
 
 
+class OcrStatus(models.TextChoices):
+    PENDING = "pending", "Text being read"
+    DONE = "done", "Text extracted"
+    FAILED = "failed", "Text not extracted"
+
+
 class Evidence(models.Model):
     """A file: the sealed original (SLT/DSL only) and, for images, a clean re-encoded copy."""
 
@@ -415,6 +421,24 @@ class Evidence(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
+    # Text read from the clean copy by OCR (incidents.ocr), after the report is saved. The
+    # original reading is kept; a member of staff's correction is kept beside it.
+    ocr_status = models.CharField(max_length=10, choices=OcrStatus, blank=True)
+    ocr_text = models.TextField(blank=True)
+    ocr_at = models.DateTimeField(null=True, blank=True)
+    ocr_error = models.CharField(max_length=200, blank=True)
+    text_correction = models.TextField(blank=True)
+    text_corrected_at = models.DateTimeField(null=True, blank=True)
+    text_corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Suggestions for the case-file redaction tool: [{"kind", "text", "status", ...}], each
+    # "suggested" until a person confirms or dismisses it (incidents.redaction).
+    redaction_suggestions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -423,9 +447,83 @@ class Evidence(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    @property
+    def text(self) -> str:
+        """The text staff work with: their correction if there is one, else what OCR read."""
+        return self.text_correction or self.ocr_text
+
+
+class SensitiveName(models.Model):
+    """A name staff list as sensitive for a school (a pupil, a member of staff): text read
+    from evidence that contains it is suggested for redaction."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="sensitive_names")
+    name = models.CharField(max_length=120)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
 
 # --------------------------------------------------------------------------------------------
 # Chronology
+
+
+# --------------------------------------------------------------------------------------------
+# What is kept from a WhatsApp chat export (incidents.whatsapp reads it, incidents.chat keeps
+# only the picked messages and a few either side; the rest is never stored).
+
+
+class ChatExcerpt(AppendOnlyModel):
+    """What a reporter kept from a chat export: evidence, never edited."""
+
+    append_only_message = "A kept chat excerpt is never edited."
+
+    # Its case is its report's (a merge moves the report, and so the excerpt, to another case).
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="chat_excerpts")
+    platform = models.CharField(max_length=10)
+    file_name = models.CharField(max_length=120)
+    messages_in_export = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Chat excerpt for {self.report}"
+
+
+class ExcerptMessage(AppendOnlyModel):
+    """One kept message. `from_reporter` marks the sender the reporter said was them: their
+    name is reporter identity (incidents.chat.excerpt_for_viewer hides it)."""
+
+    append_only_message = "A kept chat message is never edited."
+
+    excerpt = models.ForeignKey(ChatExcerpt, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(help_text="Its place in the whole export.")
+    sent_at = models.DateTimeField()
+    sender = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    kind = models.CharField(max_length=10)
+    edited = models.BooleanField(default=False)
+    picked = models.BooleanField(default=False)
+    from_reporter = models.BooleanField(default=False)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    evidence = models.ForeignKey(
+        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["excerpt", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.sent_at:%d/%m/%Y %H:%M} {self.text[:40]}"
 
 
 class CaseEvent(AppendOnlyModel):
@@ -455,6 +553,8 @@ class CaseEvent(AppendOnlyModel):
         RESTRICTION = "restriction", "Contact restriction"
         NOTE = "note", "Note"
         LETTER = "letter", "Letter"
+        EVIDENCE_TEXT = "evidence_text", "Evidence text corrected"
+        REDACTION = "redaction", "Redaction suggestion decided"
         WORDING = "wording", "Wording confirmed for letters"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from schoolconduct import ratelimit
 from schools.views import get_public_school
 
-from . import selectors, services
-from .forms import AddInformationForm, FollowUpForm, ReportForm
+from . import chat, chat_views, selectors, services
+from .forms import AddInformationForm, ChatExportForm, FollowUpForm, ReportForm
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,18 @@ def _too_many(request: HttpRequest, template: str, context: dict) -> HttpRespons
     return render(request, template, context, status=429)
 
 
+CHAT_GONE = (
+    "The messages from your chat export are no longer here (they are deleted after an hour). "
+    "Attach the export again, or send the report without it."
+)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, school: str) -> HttpResponse:
     school_obj = get_public_school(school)
+    chat_state = _chat_flow(school_obj).state(request)
+    chat_draft = chat.chat_draft(state=chat_state, pictures=request.method == "POST")
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, school=school_obj)
         # Counted before the honeypot check, so a bot filling the honeypot still uses up its
@@ -55,10 +63,19 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
             # Look like success to a bot; save nothing.
             logger.info("Honeypot filled on the report form; nothing saved.")
             return render(request, "public/report_thanks.html", {"school": school_obj})
+        if chat_state and chat_state.get("stage") == "picked" and chat_draft is None:
+            form.add_error(None, CHAT_GONE)
+            request.session.pop(chat.SESSION_KEY, None)
+            chat_state = None
         if form.is_valid():
             report_obj, code = services.report_submit(
-                school=school_obj, details=form.details(), images=form.cleaned_data["screenshots"]
+                school=school_obj,
+                details=form.details(),
+                images=form.cleaned_data["screenshots"],
+                chat=chat_draft,
             )
+            chat.chat_discard(state=chat_state)
+            request.session.pop(chat.SESSION_KEY, None)
             # Shown once on the receipt page, then removed from the session.
             request.session[RECEIPT_SESSION_KEY] = {
                 "reference": report_obj.reference,
@@ -68,8 +85,54 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
             }
             return redirect("reports:receipt", school=school_obj.slug)
     else:
-        form = ReportForm(school=school_obj)
-    return render(request, "public/report_form.html", {"school": school_obj, "form": form})
+        form = ReportForm(school=school_obj, initial=chat_draft.prefill() if chat_draft else None)
+    return render(
+        request,
+        "public/report_form.html",
+        {"school": school_obj, "form": form, "chat_state": chat_state, "chat_draft": chat_draft},
+    )
+
+
+def _chat_flow(school_obj) -> chat_views.ChatFlow:
+    slug = school_obj.slug
+    return chat_views.ChatFlow(
+        scope=slug,
+        base_template="public/base.html",
+        upload_url=reverse("reports:chat-upload", kwargs={"school": slug}),
+        pick_url=reverse("reports:chat-pick", kwargs={"school": slug}),
+        remove_url=reverse("reports:chat-remove", kwargs={"school": slug}),
+        form_url=reverse("reports:report", kwargs={"school": slug}),
+        context={"school": school_obj},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def chat_upload(request: HttpRequest, school: str) -> HttpResponse:
+    """Step 1 of adding a WhatsApp chat export to a report: the file."""
+    flow = _chat_flow(get_public_school(school))
+    if request.method == "POST" and not ratelimit.hit(
+        scope="chat", key=ratelimit.client_ip(request), limit=settings.RATE_LIMIT_REPORT
+    ):
+        return flow.render(
+            request,
+            "public/chat_upload.html",
+            {"form": ChatExportForm(), "rate_limited": True, "status": 429},
+        )
+    return chat_views.upload(request, flow)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def chat_pick(request: HttpRequest, school: str) -> HttpResponse:
+    """Step 2: the parent ticks the messages they are reporting."""
+    return chat_views.pick(request, _chat_flow(get_public_school(school)))
+
+
+@never_cache
+@require_POST
+def chat_remove(request: HttpRequest, school: str) -> HttpResponse:
+    return chat_views.remove(request, _chat_flow(get_public_school(school)))
 
 
 @never_cache

@@ -11,15 +11,15 @@ from django.utils import timezone
 
 from schools.models import Rule
 
-from . import deadlines
+from . import chat, deadlines
 from .access import cases_visible_to, roles_for
-from .identity import ReporterIdentity
 from .models import (
     AccessLog,
     Case,
     CaseEvent,
     CaseStatus,
     Evidence,
+    ExcerptMessage,
     Meeting,
     Message,
     Referral,
@@ -181,8 +181,29 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
         .select_related("uploaded_by")
         .order_by("uploaded_at", "pk")
     )
+    chat_lines = list(
+        ExcerptMessage.objects.filter(excerpt__report__case=case)
+        .select_related("excerpt")
+        .order_by("excerpt__created_at", "excerpt_id", "position")
+    )
+    evidence_by_pk = {e.pk: e for e in evidence}
+    for line in chat_lines:
+        line.evidence = evidence_by_pk.get(line.evidence_id) if line.evidence_id else None
+    # What typed text must hide from a user who may not see the reporter: their details from
+    # the form, and the name their chat export showed them under.
+    hidden = (
+        None
+        if access.can_see_reporter
+        else chat.reporter_identity(reports=reports, chat_lines=chat_lines)
+    )
     for report in reports:
         report.files = [e for e in evidence if e.report_id == report.pk and not e.message_id]
+        report.chat = chat.excerpt_for_viewer(
+            [line for line in chat_lines if line.excerpt.report_id == report.pk], hidden=hidden
+        )
+        report.chat_excerpt = next(
+            (line.excerpt for line in chat_lines if line.excerpt.report_id == report.pk), None
+        )
     persons = list(case.persons.all())
     through = type(case).persons.through
     history_rows = list(
@@ -215,8 +236,5 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
         if access.can_see_reporter
         else [],
         "rules": list(case.rules.all()),
-        # What typed text must hide from a user who may not see the reporter.
-        "hidden_reporter": None
-        if access.can_see_reporter
-        else ReporterIdentity.of_reports(reports, first_names=True),
+        "hidden_reporter": hidden,
     } | {key: value for part in CASE_PAGE_PARTS for key, value in part(case, user).items()}

@@ -11,16 +11,20 @@ from django.utils import timezone
 
 from schools.models import Group, Rule, School
 
-from . import codes, notifications
-from .evidence import InspectedImage, evidence_store
+from . import codes, notifications, ocr, redaction
+from .chat import ExcerptDraft, excerpt_store
+from .evidence import InspectedImage, evidence_read_text_later, evidence_store
 from .models import (
     AccessLog,
     CaseEvent,
     Channel,
     ChildRisk,
+    Evidence,
     Message,
+    OcrStatus,
     ReferenceCounter,
     Report,
+    SensitiveName,
 )
 from .workflow import case_open
 
@@ -73,6 +77,7 @@ def report_submit(
     images: list[InspectedImage],
     channel: str = Channel.ONLINE,
     actor: Any = None,
+    chat: ExcerptDraft | None = None,
 ) -> tuple[Report, str]:
     """Save a report with its evidence and open its case; return the report and its code.
 
@@ -119,16 +124,33 @@ def report_submit(
         )
         report.rules.set(details.rules)
         evidence = evidence_store(case=case, report=report, items=images, actor=actor)
+        summary, chat_data = f"Report {reference} received", {}
+        if chat is not None:
+            kept = excerpt_store(case=case, report=report, draft=chat, actor=actor)
+            picked = [m for m in kept if m.picked]
+            evidence += [m.evidence for m in kept if m.evidence]
+            times = ", ".join(f"{timezone.localtime(m.sent_at):%d/%m/%Y %H:%M}" for m in picked)
+            summary = (
+                f"{summary} with {len(picked)} message{'s' if len(picked) != 1 else ''} "
+                f"picked from a WhatsApp chat export ({times})"
+            )
+            if len(summary) > 300:
+                summary = summary[:299] + "…"
+            chat_data = {
+                "chat_messages_reported": [m.pk for m in picked],
+                "chat_messages_kept": len(kept),
+            }
         CaseEvent.objects.create(
             case=case,
             kind=CaseEvent.Kind.REPORT_RECEIVED,
             actor=actor,
-            summary=f"Report {reference} received",
+            summary=summary,
             data={
                 "report": report.pk,
                 "evidence": [e.pk for e in evidence],
                 "channel": channel,
                 "anonymous": report.is_anonymous,
+                **chat_data,
             },
         )
         kinds: list[str] = [notifications.Kind.SLT_NEW_REPORT]
@@ -197,3 +219,112 @@ def access_log_write(*, user, action: str, case=None, evidence=None, detail: str
     AccessLog.objects.create(
         user=user, action=action, case=case, evidence=evidence, detail=detail[:300]
     )
+
+
+# --- text read from evidence (OCR) -----------------------------------------------------------
+
+
+class EvidenceTextError(Exception):
+    """A correction or decision on evidence text that can't be made; the message says why."""
+
+
+def evidence_text_correct(*, evidence: Evidence, text: str, actor) -> Evidence:
+    """Keep a member of staff's correction of the text read from a screenshot (the original
+    reading stays), refresh the redaction suggestions, and note it on the chronology."""
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise EvidenceTextError("Type the text as it appears in the screenshot.")
+    with transaction.atomic():
+        row = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        row.text_correction = "" if text == row.ocr_text else text
+        row.text_corrected_by = actor
+        row.text_corrected_at = timezone.now()
+        row.redaction_suggestions = redaction.merge(
+            redaction.suggest(row.text, names=ocr.sensitive_names(row.case.school_id)),
+            row.redaction_suggestions,
+        )
+        row.save(
+            update_fields=[
+                "text_correction",
+                "text_corrected_by",
+                "text_corrected_at",
+                "redaction_suggestions",
+            ]
+        )
+        CaseEvent.objects.create(
+            case=row.case,
+            kind=CaseEvent.Kind.EVIDENCE_TEXT,
+            actor=actor,
+            summary=f"Text of the screenshot “{row.original_name[:80]}” corrected",
+            data={"evidence": row.pk},
+        )
+    return row
+
+
+def evidence_text_read_again(*, evidence: Evidence) -> bool:
+    """Queue OCR again for an image whose text was not extracted. False if already read."""
+    updated = (
+        Evidence.objects.filter(pk=evidence.pk, kind=Evidence.Kind.IMAGE)
+        .exclude(ocr_status=OcrStatus.DONE)
+        .update(ocr_status=OcrStatus.PENDING, ocr_error="")
+    )
+    if updated:
+        evidence_read_text_later(evidence.pk)
+    return bool(updated)
+
+
+def evidence_redaction_decide(*, evidence: Evidence, number: int, decision: str, actor) -> dict:
+    """Confirm or dismiss one redaction suggestion (a person decides; the case-file redaction
+    tool uses the confirmed ones). Recorded on the chronology without the text itself."""
+    if decision not in redaction.DECISIONS:
+        raise EvidenceTextError("Choose whether to confirm or dismiss the suggestion.")
+    with transaction.atomic():
+        row = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        suggestions = list(row.redaction_suggestions)
+        if not 0 <= number < len(suggestions):
+            raise EvidenceTextError("That suggestion is no longer there. Reload the page.")
+        suggestion = {
+            **suggestions[number],
+            "status": decision,
+            "decided_by": actor.pk,
+            "decided_at": timezone.now().isoformat(),
+        }
+        suggestions[number] = suggestion
+        row.redaction_suggestions = suggestions
+        row.save(update_fields=["redaction_suggestions"])
+        label = redaction.KIND_LABELS.get(str(suggestion["kind"]), "Text")
+        CaseEvent.objects.create(
+            case=row.case,
+            kind=CaseEvent.Kind.REDACTION,
+            actor=actor,
+            summary=f"{label} in “{row.original_name[:80]}” {decision} for redaction",
+            data={"evidence": row.pk, "suggestion": number, "decision": decision},
+        )
+    return suggestion
+
+
+def sensitive_name_add(*, school, name: str, actor) -> SensitiveName:
+    """List a name as sensitive for a school, and suggest it wherever screenshots of the
+    school's cases already show it (decisions taken on other suggestions are kept)."""
+    name = " ".join(name.split())
+    if not name:
+        raise EvidenceTextError("Type the name to list.")
+    if SensitiveName.objects.filter(school=school, name__iexact=name).exists():
+        raise EvidenceTextError(f"“{name}” is already on the list.")
+    with transaction.atomic():
+        row = SensitiveName.objects.create(school=school, name=name, added_by=actor)
+        names = ocr.sensitive_names(school.pk)
+        read = Evidence.objects.filter(case__school=school, ocr_status=OcrStatus.DONE)
+        for evidence in read.select_for_update().iterator(chunk_size=200):
+            suggestions = redaction.merge(
+                redaction.suggest(evidence.text, names=names), evidence.redaction_suggestions
+            )
+            if suggestions != evidence.redaction_suggestions:
+                evidence.redaction_suggestions = suggestions
+                evidence.save(update_fields=["redaction_suggestions"])
+    return row
+
+
+def sensitive_name_remove(*, name: SensitiveName) -> None:
+    """Take a name off the list (suggestions already made stay, for a person to decide)."""
+    name.delete()

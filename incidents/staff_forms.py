@@ -573,3 +573,34 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 # it (letters: draft the letter that follows a bar or restriction step). Filled from that
 # app's AppConfig.ready: the action's name → (a message, the next page's URL for the case).
 FOLLOW_UPS: dict[str, tuple[str, Callable[[Case], str]]] = {}
+
+# Where a chat message or a screenshot's text can be quoted (its exact words and time): the
+# letters a case can draft with a conduct summary. Filled from the letters app's
+# AppConfig.ready (incidents never imports letters): (label, the draft page's URL for a case).
+QUOTE_LETTERS: list[tuple[str, Callable[[Case], str]]] = []
+
+
+class EvidenceTextForm(forms.Form):
+    """A correction of the text OCR read from a screenshot (the original reading is kept)."""
+
+    text = forms.CharField(
+        label="Text in this screenshot",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        strip=False,
+        error_messages={"required": "Type the text as it appears in the screenshot."},
+    )
+
+
+class RedactionDecisionForm(forms.Form):
+    number = forms.IntegerField(min_value=0, max_value=10000)
+    decision = forms.ChoiceField(choices=[("confirmed", "Confirm"), ("dismissed", "Dismiss")])
+
+
+class SensitiveNameForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=120,
+        help_text="A pupil's or a member of staff's name, as it might appear in a screenshot.",
+        error_messages={"required": "Type the name to list."},
+    )

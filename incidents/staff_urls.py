@@ -10,8 +10,25 @@ app_name = "staff"
 urlpatterns = [
     path("", staff_views.dashboard, name="dashboard"),
     path("cases/", staff_views.case_list, name="case-list"),
+    path("sensitive-names/", staff_views.sensitive_names, name="sensitive-names"),
+    path(
+        "sensitive-names/<int:pk>/remove/",
+        staff_views.sensitive_name_remove,
+        name="sensitive-name-remove",
+    ),
     path("cases/export.csv", staff_views.case_export, name="case-export"),
     path("cases/log-report/", staff_views.report_log, name="report-log"),
+    path("cases/log-report/chat/", staff_views.report_log_chat, name="report-log-chat"),
+    path(
+        "cases/log-report/chat/pick/",
+        staff_views.report_log_chat_pick,
+        name="report-log-chat-pick",
+    ),
+    path(
+        "cases/log-report/chat/remove/",
+        staff_views.report_log_chat_remove,
+        name="report-log-chat-remove",
+    ),
     path("cases/<str:reference>/", staff_views.case_detail, name="case-detail"),
     path(
         "cases/<str:reference>/chronology/",
@@ -22,6 +39,11 @@ urlpatterns = [
     path("cases/<str:reference>/<slug:action>/", staff_views.case_action, name="case-action"),
     path("evidence/<int:pk>/", staff_views.evidence_view, name="evidence"),
     path("evidence/<int:pk>/original/", staff_views.evidence_original, name="evidence-original"),
+    path("evidence/<int:pk>/text/", staff_views.evidence_text, name="evidence-text"),
+    path(
+        "evidence/<int:pk>/read-again/", staff_views.evidence_read_again, name="evidence-read-again"
+    ),
+    path("evidence/<int:pk>/redaction/", staff_views.evidence_redaction, name="evidence-redaction"),
     # Sign-in (password then a second factor, a passkey, or the school's own account) and
     # the invitation: an administrator sends a set-password link, and accepting it leads on to
     # setting up a second factor.

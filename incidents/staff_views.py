@@ -10,11 +10,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from schools.access import school_from_request, staff_required
 
-from . import selectors, services, workflow
+from . import chat, chat_views, selectors, services, workflow
 from .access import (
     case_schools,
     get_case_for_user,
@@ -25,8 +26,17 @@ from .access import (
 from .filters import CaseFilter
 from .forms import ReportForm
 from .identity import ReporterIdentity
-from .models import AccessLog, Channel, Evidence, Outcome, Target
-from .staff_forms import ACTION_FORMS, FOLLOW_UPS, MergeInForm, leads_for_schools
+from .models import AccessLog, Channel, Evidence, Outcome, SensitiveName, Target
+from .staff_forms import (
+    ACTION_FORMS,
+    FOLLOW_UPS,
+    QUOTE_LETTERS,
+    EvidenceTextForm,
+    MergeInForm,
+    RedactionDecisionForm,
+    SensitiveNameForm,
+    leads_for_schools,
+)
 
 
 def case_staff_required(view: Callable) -> Callable:
@@ -163,6 +173,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             ],
             "targets_display": [Target(t).label for t in case.targets if t in Target.values],
             "actions_display": [Outcome(a).label for a in case.actions if a in Outcome.values],
+            "quote_letters": [(label, url(case)) for label, url in QUOTE_LETTERS]
+            if access.can_manage
+            else [],
             "merge_in_form": MergeInForm(case=case, user=request.user)
             if access.can_manage and case.is_open
             else None,
@@ -308,17 +321,116 @@ def evidence_original(request: HttpRequest, pk: int) -> FileResponse:
     return _file_response(evidence.original, evidence, attachment=True)
 
 
+def _managed_evidence(request: HttpRequest, pk: int) -> Evidence:
+    evidence, access = get_evidence_for_user(request.user, pk)
+    if not access.can_manage or evidence.kind != Evidence.Kind.IMAGE:
+        raise Http404("Not allowed.")
+    return evidence
+
+
+def _back_to_evidence(evidence: Evidence) -> HttpResponse:
+    return redirect(
+        reverse("staff:case-detail", args=[evidence.case.reference]) + f"#evidence-{evidence.pk}"
+    )
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def evidence_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the text read from a screenshot (SLT and trust executives who run the case)."""
+    evidence = _managed_evidence(request, pk)
+    if request.method == "GET":
+        _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
+    form = EvidenceTextForm(
+        request.POST if request.method == "POST" else None, initial={"text": evidence.text}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_text_correct(
+                evidence=evidence, text=form.cleaned_data["text"], actor=request.user
+            )
+        except services.EvidenceTextError as error:
+            form.add_error("text", str(error))
+        else:
+            messages.success(request, "Text saved. The original reading is kept as well.")
+            return _back_to_evidence(evidence)
+    return render(
+        request,
+        "staff/evidence_text.html",
+        {"evidence": evidence, "case": evidence.case, "form": form},
+    )
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def evidence_read_again(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _managed_evidence(request, pk)
+    if services.evidence_text_read_again(evidence=evidence):
+        messages.info(request, "The text will be read again in a moment.")
+    return _back_to_evidence(evidence)
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def evidence_redaction(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _managed_evidence(request, pk)
+    form = RedactionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to confirm or dismiss the suggestion.")
+        return _back_to_evidence(evidence)
+    try:
+        suggestion = services.evidence_redaction_decide(
+            evidence=evidence,
+            number=form.cleaned_data["number"],
+            decision=form.cleaned_data["decision"],
+            actor=request.user,
+        )
+    except services.EvidenceTextError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"“{suggestion['text']}” {suggestion['status']} for redaction.")
+    return _back_to_evidence(evidence)
+
+
+def _report_log_school(request: HttpRequest):
+    schools = list(managed_schools(request.user))
+    if not schools:
+        raise Http404("Only senior leaders can log reports.")
+    return school_from_request(request, schools), schools
+
+
+def _staff_chat_flow(school) -> chat_views.ChatFlow:
+    query = f"?school={school.pk}"
+    return chat_views.ChatFlow(
+        scope=f"staff:{school.pk}",
+        base_template="staff/base.html",
+        upload_url=reverse("staff:report-log-chat") + query,
+        pick_url=reverse("staff:report-log-chat-pick") + query,
+        remove_url=reverse("staff:report-log-chat-remove") + query,
+        form_url=reverse("staff:report-log") + query,
+        context={"staff_school": school},
+        hidden={"school": str(school.pk)},
+    )
+
+
 @case_staff_required
 @require_http_methods(["GET", "POST"])
 def report_log(request: HttpRequest) -> HttpResponse:
     """Staff log a report on a parent's behalf (phone, email, in person)."""
-    schools = list(managed_schools(request.user))
-    if not schools:
-        raise Http404("Only senior leaders can log reports.")
-    school = school_from_request(request, schools)
+    school, schools = _report_log_school(request)
+    chat_flow = _staff_chat_flow(school)
+    chat_state = chat_flow.state(request)
+    chat_draft = chat.chat_draft(state=chat_state, pictures=request.method == "POST")
     channel = request.POST.get("channel", Channel.PHONE)
-    form = ReportForm(request.POST or None, request.FILES or None, school=school)
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, school=school)
+    else:
+        form = ReportForm(school=school, initial=chat_draft.prefill() if chat_draft else None)
     channel_choices = [c for c in Channel.choices if c[0] != Channel.ONLINE]
+    if request.method == "POST" and chat_state and chat_draft is None:
+        form.add_error(None, "The chat messages are no longer here: attach the export again.")
+        chat_flow.forget(request)
+        chat_state = None
     if request.method == "POST" and channel in dict(channel_choices) and form.is_valid():
         report, code = services.report_submit(
             school=school,
@@ -326,7 +438,9 @@ def report_log(request: HttpRequest) -> HttpResponse:
             images=form.cleaned_data["screenshots"],
             channel=channel,
             actor=request.user,
+            chat=chat_draft,
         )
+        chat_flow.forget(request)
         return render(
             request,
             "staff/code_reissued.html",
@@ -341,5 +455,68 @@ def report_log(request: HttpRequest) -> HttpResponse:
             "school": school,
             "channel": channel,
             "channels": channel_choices,
+            "chat_flow": chat_flow,
+            "chat_state": chat_state,
+            "chat_draft": chat_draft,
         },
     )
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def report_log_chat(request: HttpRequest) -> HttpResponse:
+    """A WhatsApp chat export for a report staff log (step 1: the file)."""
+    return chat_views.upload(request, _staff_chat_flow(_report_log_school(request)[0]))
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def report_log_chat_pick(request: HttpRequest) -> HttpResponse:
+    return chat_views.pick(request, _staff_chat_flow(_report_log_school(request)[0]))
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def report_log_chat_remove(request: HttpRequest) -> HttpResponse:
+    return chat_views.remove(request, _staff_chat_flow(_report_log_school(request)[0]))
+
+
+@case_staff_required
+@require_http_methods(["GET", "POST"])
+def sensitive_names(request: HttpRequest) -> HttpResponse:
+    """The school's list of sensitive names, suggested for redaction wherever a screenshot's
+    text shows them (SLT and trust executives)."""
+    school, schools = _report_log_school(request)
+    form = SensitiveNameForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sensitive_name_add(
+                school=school, name=form.cleaned_data["name"], actor=request.user
+            )
+        except services.EvidenceTextError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, "Name added to the list.")
+            return redirect(reverse("staff:sensitive-names") + f"?school={school.pk}")
+    return render(
+        request,
+        "staff/sensitive_names.html",
+        {
+            "form": form,
+            "school": school,
+            "schools": schools,
+            "names": SensitiveName.objects.filter(school=school).select_related("added_by"),
+        },
+    )
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def sensitive_name_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    schools = managed_schools(request.user)
+    name = SensitiveName.objects.filter(pk=pk, school__in=schools).first()
+    if name is None:
+        raise Http404("No such name.")
+    services.sensitive_name_remove(name=name)
+    messages.success(request, "Name taken off the list.")
+    return redirect(reverse("staff:sensitive-names") + f"?school={name.school_id}")

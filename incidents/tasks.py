@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 
 @shared_task(soft_time_limit=600, time_limit=660)
@@ -12,3 +13,25 @@ def send_reminders() -> int:
     from . import deadlines
 
     return deadlines.reminders_send()
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=3,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def read_evidence_text(evidence_id: int) -> str:
+    """OCR one clean evidence image (incidents.ocr.evidence_ocr)."""
+    from .ocr import evidence_ocr
+
+    return evidence_ocr(evidence_id)
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def sweep_chat_uploads() -> int:
+    """Every 10 minutes: delete chat exports left between upload and report (incidents.chat)."""
+    from .chat import chat_sweep
+
+    return chat_sweep()

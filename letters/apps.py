@@ -14,6 +14,16 @@ LETTER_AFTER = {
 }
 
 
+# Letters a chat message or a screenshot's text can be quoted into, from the case page.
+QUOTE_INTO = [
+    "warning",
+    "reminder",
+    "meeting_invitation",
+    "intention_to_bar",
+    "contact_restriction",
+]
+
+
 def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     """The case's letters the user may see, listed on the case page (a letter to the reporter
     only for those who may see the reporter)."""
@@ -36,7 +46,7 @@ class LettersConfig(AppConfig):
     def ready(self) -> None:
         from incidents import deadlines as engine
         from incidents.selectors import case_page_part_register
-        from incidents.staff_forms import FOLLOW_UPS
+        from incidents.staff_forms import FOLLOW_UPS, QUOTE_LETTERS
         from schoolconduct import outbox
 
         from . import deadlines, services, tasks  # noqa: F401 — tasks: the worker warm-up
@@ -50,3 +60,11 @@ class LettersConfig(AppConfig):
             on_sent=services.letter_emailed,
         )
         engine.register(deadlines.letters_due, labels=deadlines.LABELS)
+
+        from .kinds import REQUIRED, LetterKind
+
+        QUOTE_LETTERS[:] = [
+            (LetterKind(kind).label, _draft_url(kind))
+            for kind in QUOTE_INTO
+            if "conduct_summary" in REQUIRED[kind]
+        ]

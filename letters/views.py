@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
+from incidents.chat import evidence_quotes
 from incidents.wording import unconfirmed_wording
 from schools.access import school_from_request, staff_required
 from schools.models import School, Trust
@@ -68,9 +69,13 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     if kind in TO_REPORTER and not access.can_see_reporter:
         raise Http404("Not available.")
     blocked = letters_blocked_reason(case, to_reporter=kind in TO_REPORTER)
-    form = DraftForm(
-        request.POST or None, case=case, kind=kind, initial=measure_letter_values(case=case)
-    )
+    initial = measure_letter_values(case=case)
+    # "Quote in a letter" on the case page: the exact words and time of chat messages or of a
+    # screenshot's text, into the conduct summary (the access rule for them is incidents').
+    quotes = evidence_quotes(case=case, tokens=request.GET.getlist("quote")[:20])
+    if quotes and "conduct_summary" in REQUIRED[kind]:
+        initial["conduct_summary"] = "\n".join(quotes)
+    form = DraftForm(request.POST or None, case=case, kind=kind, initial=initial)
     if request.method == "POST" and not blocked and form.is_valid():
         try:
             letter = services.letter_draft(

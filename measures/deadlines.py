@@ -32,8 +32,15 @@ def bar_deadlines(window: Window) -> Iterable[Due | None]:
             ban.representation_deadline, ban.school.decision_school_days
         )
         # Reminded as soon as the deadline has passed, not only when the decision is late.
+        estimated = window.calendars(ban.school).is_estimated(due)
         yield Due(
-            "bar_decision", LABELS["bar_decision"], ban.case, due, f"ban:{ban.pk}", ("lead", "head")
+            "bar_decision",
+            LABELS["bar_decision"],
+            ban.case,
+            due,
+            f"ban:{ban.pk}",
+            ("lead", "head"),
+            estimated,
         )
     for ban in bans.filter(stage=BanStage.CONFIRMED, review_on__lte=horizon):
         yield window.due("bar_review", ban.case, ban.review_on, f"ban:{ban.pk}", ("lead", "head"))

@@ -14,13 +14,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from incidents.models import (
     Case,
     CaseStatus,
+    ChatExcerpt,
     Evidence,
+    ExcerptMessage,
     Meeting,
     Message,
     Outcome,
@@ -285,6 +287,16 @@ def _remove_files(stored: list[tuple[Any, str]]) -> None:
         storage.delete(name)
 
 
+def _chat_clear(case: Case) -> int:
+    """Anonymise the kept chat excerpts of the case's reports. They are append-only against
+    editing; disposal at the end of retention is the one change the law requires of them, so
+    it goes past the append-only manager on purpose (the base QuerySet.update)."""
+    excerpts = ChatExcerpt.objects.filter(report__case=case)
+    QuerySet.update(excerpts, file_name=ANONYMISED)
+    lines = ExcerptMessage.objects.filter(excerpt__report__case=case)
+    return QuerySet.update(lines, sender="", text=ANONYMISED, attachment_name="")
+
+
 def _outbox_clear(case: Case) -> int:
     """Delete the unsent outbox rows that target the case or one of its letters."""
     case_rows = Q(target_type=ContentType.objects.get_for_model(Case), target_id=case.pk)
@@ -343,8 +355,15 @@ def _dispose_locked(proposal: DisposalProposal, *, actor: Any) -> DisposalLog | 
     ]
     cleared = {
         "evidence": Evidence.objects.filter(case=case).update(
-            original="", clean="", original_name=ANONYMISED
+            original="",
+            clean="",
+            original_name=ANONYMISED,
+            ocr_text="",
+            ocr_error="",
+            text_correction="",
+            redaction_suggestions=[],
         ),
+        "chat_messages": _chat_clear(case),
         "letters": Letter.objects.filter(case=case).update(
             pdf="",
             title=ANONYMISED,

@@ -454,6 +454,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "records.tasks.propose_disposals",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Chat exports a parent uploaded but never picked from: deleted within the hour promised.
+    "sweep-chat-uploads": {
+        "task": "incidents.tasks.sweep_chat_uploads",
+        "schedule": 10 * 60,
+    },
     "governors-reports": {
         "task": "oversight.tasks.make_governors_reports",
         "schedule": crontab(hour=6, minute=30),

@@ -31,6 +31,9 @@ STORAGES = {
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = True
 AXES_VERBOSE = False
+# With tasks in-process, OCR reads screenshots inline rather than in a background thread, so
+# tests see its result deterministically (a test covers the thread).
+OCR_THREAD_WHEN_EAGER = False
 # Most tests sign in with force_login, which proves no second factor; the enforcement tests
 # (tests/staffauth/) switch it on.
 REQUIRE_TWO_FACTOR = False

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages SchoolConduct needs beyond Python, installed only if missing:
-#   pdf      Pango and HarfBuzz's subsetter for WeasyPrint (letters, the register PDF)
+#   pdf      Pango and HarfBuzz's subsetter for WeasyPrint (letters, the register PDF), and
+#            Tesseract with its English data for reading the text in evidence screenshots
+#            (make run, make test and CI all install this group)
 #   browser  Chromium for the browser tests, poppler-utils for looking at PDFs, nginx for the
 #            from-outside test of deploy/nginx.conf in front of a production server
 #   oidc     Node.js and npm, then the OpenID Connect provider the school sign-in tests run
@@ -25,6 +27,8 @@ for group in "$@"; do
       dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0)
       dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || need+=(libpangoft2-1.0-0)
       dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
+      dpkg -s tesseract-ocr >/dev/null 2>&1 || need+=(tesseract-ocr)
+      dpkg -s tesseract-ocr-eng >/dev/null 2>&1 || need+=(tesseract-ocr-eng)
       ;;
     browser)
       [ -x /usr/bin/chromium ] || need+=(chromium)

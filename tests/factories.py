@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from incidents import workflow
-from incidents.models import ChildRisk, Nature, Person, SafeguardingScreen
+from incidents.models import ChildRisk, Person
 from incidents.services import ReportDetails, report_submit
 from letters.models import LetterTemplate
 from measures.models import BanStage, ContactRestriction, SiteBan
@@ -223,40 +223,31 @@ def submit_report(school: School, images=(), **overrides):
     )
 
 
-def triaged_case(school, head, *, person=None, report_kwargs=None, **triage):
+def triaged_case(school, head, *, person=None, report_kwargs=None, **triage_params):
     """A reported case triaged by `head` — medium severity, abusive comments about staff, no
     safeguarding concern, the school's first rule, unless `triage` says otherwise — with
     `person` added as the person concerned."""
-
     report, _ = submit_report(school, **(report_kwargs or {}))
+    return triage(report.case, head, person=person, **triage_params)
+
+
+def triage(case, head, *, person=None, **triage_params):
+    """Triage an existing case as `triaged_case` does; returns it refreshed."""
+
     params = {
         "severity": "medium",
         "nature": "abusive",
         "targets": ["staff"],
         "safeguarding_screen": "none",
         "lead": head,
-        "rules": list(school.rules.all()[:1]),
+        "rules": list(case.school.rules.all()[:1]),
     }
-    params.update(triage)
-    workflow.case_triage(report.case, head, **params)
+    params.update(triage_params)
+    workflow.case_triage(case, head, **params)
     if person is not None:
-        workflow.case_person_add(report.case, head, person=person)
-    report.case.refresh_from_db()
-    return report.case
-
-
-def triage(case, actor, **overrides):
-    """Triage through the workflow: medium severity, abusive, aimed at staff, no
-    safeguarding concern, `actor` as lead — unless `overrides` say otherwise."""
-    params = {
-        "severity": "medium",
-        "nature": Nature.ABUSIVE,
-        "targets": ["staff"],
-        "safeguarding_screen": SafeguardingScreen.NONE,
-        "lead": actor,
-    }
-    params.update(overrides)
-    workflow.case_triage(case, actor, **params)
+        workflow.case_person_add(case, head, person=person)
+    case.refresh_from_db()
+    return case
 
 
 # The report form of the demo school the `school` fixture makes.

@@ -32,3 +32,23 @@ def jpeg_with_gps_and_rotation() -> bytes:
     gps = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
     exif[0x8825] = gps
     return image_bytes("JPEG", size=(300, 100), exif=exif)
+
+
+def text_screenshot(lines: list[str], fmt: str = "PNG", size=(1000, 400)) -> bytes:
+    """A screenshot-like picture with these lines of text, drawn with our shipped font, so
+    OCR tests know exactly what it says."""
+    from pathlib import Path
+
+    from PIL import ImageDraw, ImageFont
+
+    font_path = (
+        Path(__file__).resolve().parents[1] / "static/fonts/source-sans-3/SourceSans3-Regular.ttf"
+    )
+    font = ImageFont.truetype(str(font_path), 40)
+    image = Image.new("RGB", size, (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(lines):
+        draw.text((40, 40 + number * 70), line, fill=(20, 20, 20), font=font)
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()

@@ -25,12 +25,22 @@ EXPECTED = {
     "register": ((R, OK, OK, OK, OK, OK), None),
     "case-export": ((R, OK, OK, NF, OK, OK), None),
     "report-log": ((R, OK, NF, NF, OK, OK), None),
+    "report-log-chat": ((R, OK, NF, NF, OK, OK), None),
+    "sensitive-names": ((R, OK, NF, NF, OK, OK), None),
+    "sensitive-name-remove": ((R, NA, NA, NF, NA, NA), None),
+    # Nothing uploaded yet: back to the upload step.
+    "report-log-chat-pick": ((R, R, NF, NF, R, R), None),
+    "report-log-chat-remove": ((R, NA, NA, NF, NA, NA), None),
     "case-detail": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "case-chronology": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "case-merge-in": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "case-action": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence-original": ((R, OK, OK, NF, NF, NF), (R, NF, NF, NF, NF, OK)),
+    # Correcting a screenshot's text and deciding redactions: those who run the case.
+    "evidence-text": ((R, OK, NF, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
+    "evidence-read-again": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
+    "evidence-redaction": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "login": ((OK, R, R, R, R, R), None),
     "logout": ((NA, NA, NA, NA, NA, NA), None),
     "password-reset": ((OK, OK, OK, OK, OK, OK), None),
@@ -50,8 +60,10 @@ def url_for(name: str, case, evidence) -> str:
         kwargs = {"reference": case.reference}
     elif name == "case-action":
         kwargs = {"reference": case.reference, "action": "note"}
-    elif name in ("evidence", "evidence-original"):
+    elif name.startswith("evidence"):
         kwargs = {"pk": evidence.pk}
+    elif name == "sensitive-name-remove":
+        kwargs = {"pk": 1}
     elif name == "password-reset-confirm":
         kwargs = {"uidb64": "MQ", "token": "set-password"}
     return reverse(f"staff:{name}", kwargs=kwargs)

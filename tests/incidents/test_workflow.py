@@ -638,3 +638,38 @@ def test_reissued_code_replaces_the_old_one(school, head):
     assert not codes.check_followup_code(old_code, report.followup_code_hash)
     event = report.case.events.get(kind=CaseEvent.Kind.CODE_REISSUED)
     assert effect.result not in str(event.data) and effect.result not in event.summary
+
+
+@pytest.mark.django_db
+def test_term_dates_running_out_never_stop_the_dashboard_or_the_daily_job(
+    client, school, other_school, head, time_machine
+):
+    from incidents.deadlines import reminders_send
+    from schoolconduct.models import Notification as Outbox
+    from schools.models import TermDate
+
+    # Willow Park's term dates end on Friday 18 December; nothing is entered after that.
+    TermDate.objects.create(
+        school=school,
+        name="Autumn 2",
+        starts_on=datetime.date(2026, 11, 2),
+        ends_on=datetime.date(2026, 12, 18),
+    )
+    school.triage_target_days = 3
+    school.save()
+    time_machine.move_to(datetime.datetime(2026, 12, 17, 9, 0, tzinfo=datetime.UTC))
+    report, _ = submit_report(school)
+    submit_report(other_school)  # another school, with no term dates at all
+    client.force_login(head)
+    page = client.get("/staff/")
+    assert page.status_code == 200
+    # 17 Dec + 3 school days: Fri 18 (term), then estimated weekdays Mon 21, Tue 22.
+    assert "22 Dec 2026" in page.text
+    assert "estimated — add next year's term dates" in page.text
+    # The daily job runs for every school, and asks each to add its term dates (once).
+    time_machine.move_to(datetime.datetime(2026, 12, 23, 7, 0, tzinfo=datetime.UTC))
+    reminders_send()
+    reminders_send()
+    notices = Outbox.objects.filter(kind="term_dates_needed")
+    assert notices.count() == 2
+    assert Outbox.objects.filter(kind="deadline_reminder").count() >= 2

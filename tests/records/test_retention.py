@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from incidents import workflow
 from incidents.evidence import inspect_image
-from incidents.models import Case, Evidence, Person, Report
+from incidents.models import Case, ChatExcerpt, Evidence, ExcerptMessage, Person, Report
 from letters.models import Letter
 from measures.models import SiteBan
 from records import services
@@ -204,6 +204,26 @@ def test_disposal_anonymises_removes_files_and_logs_no_content(school, head, par
         kind="lead_assigned", dedupe_key="d:4", target=triaged_case(school, head)
     )
 
+    # A kept chat excerpt and the text read from a screenshot hold the parents' words too.
+    excerpt = ChatExcerpt.objects.create(
+        report=Report.objects.get(case=case),
+        platform="whatsapp",
+        file_name="WhatsApp Chat with Year 4 Parents.txt",
+        messages_in_export=40,
+    )
+    line = ExcerptMessage.objects.create(
+        excerpt=excerpt,
+        position=7,
+        sent_at=CLOSED,
+        sender="Pat Parent",
+        text="Pat says the teacher is useless",
+        kind="text",
+        picked=True,
+        attachment_name="IMG-Pat.jpg",
+    )
+    Evidence.objects.filter(pk=evidence.pk).update(
+        ocr_text="Pat Parent: useless", text_correction="Pat Parent: useless"
+    )
     # With a broker but no worker (PostgreSQL run), the case's own alerts are still unsent too.
     waiting = Notification.objects.filter(case=case, sent_at__isnull=True).count() + 1
 
@@ -223,6 +243,12 @@ def test_disposal_anonymises_removes_files_and_logs_no_content(school, head, par
     assert report.content == services.ANONYMISED
     assert report.reporter_name == report.reporter_email == ""
     assert Person.objects.get(pk=parent.pk).full_name == services.ANONYMISED
+    line = ExcerptMessage.objects.get(pk=line.pk)
+    assert (line.sender, line.text, line.attachment_name) == ("", services.ANONYMISED, "")
+    assert ChatExcerpt.objects.get(pk=excerpt.pk).file_name == services.ANONYMISED
+    evidence.refresh_from_db()
+    assert evidence.ocr_text == evidence.text_correction == ""
+    assert log.records_cleared["chat_messages"] == 1
     letter.refresh_from_db()
     assert letter.pdf.name == "" and "Pat" not in letter.body_html
     assert (log.case_reference, log.rule, log.disposed_by, log.files_removed) == (
