@@ -233,10 +233,12 @@ def bench_print_batch(letter, head) -> None:
             person=letter.person,
             recipient_name=f"{letter.recipient_name} {i}",
             delivery_method="post",
-            body_html=letter.body_html.replace("useless", f"useless ({i})"),
+            # An approved letter's text is merged and frozen (a draft keeps its [[fields]]).
+            body_html=services.letter_merged_body(letter).replace("useless", f"useless ({i})"),
+            context=letter.context,
             signatory_name=letter.signatory_name,
             created_by=head,
-            status=LetterStatus.DRAFT,
+            status=LetterStatus.APPROVED,
         )
         created.append(copy)
     per_letter = []

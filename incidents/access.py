@@ -83,3 +83,15 @@ def register_schools(user) -> QuerySet[School]:
     """Schools whose restrictions register the user may see: any staff role there, or the
     trust's schools for an executive."""
     return schools_for(user, Role.SLT, Role.DSL, Role.OFFICE)
+
+
+def report_log_schools(user) -> QuerySet[School]:
+    """Schools for which the user may log a report a parent phoned, emailed or brought in:
+    the schools they manage, and those where they are office staff (who take the call but
+    never open the case afterwards)."""
+    return schools_for(user, Role.SLT, Role.OFFICE)
+
+
+def may_open_case(user, case: Case) -> bool:
+    """Whether `user` may open `case` (the same rule as `get_case_for_user`)."""
+    return cases_visible_to(user).filter(pk=case.pk).exists()

@@ -6,12 +6,39 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Case as DbCase
+from django.db.models import Q, When
 
 from schools.models import Group, Rule, School
 
 from .access import roles_for
 from .models import Case, CaseStatus, Nature, Severity
+
+
+def _rank(field: str, values: list[str]) -> DbCase:
+    return DbCase(*(When(**{field: v}, then=i) for i, v in enumerate(values)), default=-1)
+
+
+class RankedOrderingFilter(django_filters.OrderingFilter):
+    """Severity and status sort in their own order (low → critical, new → closed), not by the
+    alphabet of their stored values."""
+
+    RANKS = {"severity": Severity.values, "status": CaseStatus.values}
+
+    def filter(self, qs, value):
+        if value:
+            for name, values in self.RANKS.items():
+                if any(v.lstrip("-") == name for v in value):
+                    qs = qs.annotate(**{f"{name}_rank": _rank(name, values)})
+        return super().filter(qs, value)
+
+    def get_ordering_value(self, param: str) -> str:
+        ordering = super().get_ordering_value(param)
+        descending = ordering.startswith("-")
+        field = ordering.lstrip("-")
+        if field in self.RANKS:
+            field = f"{field}_rank"
+        return f"-{field}" if descending else field
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -51,7 +78,7 @@ class CaseFilter(django_filters.FilterSet):
     school = django_filters.ModelChoiceFilter(
         queryset=School.objects.none(), empty_label="All schools"
     )
-    sort = django_filters.OrderingFilter(
+    sort = RankedOrderingFilter(
         label="Sort by",
         fields=(
             ("opened_at", "opened"),
@@ -76,6 +103,13 @@ class CaseFilter(django_filters.FilterSet):
         school_ids = [s.pk for s in schools]
         self.filters["rule"].queryset = Rule.objects.filter(school_id__in=school_ids)
         self.filters["group"].queryset = Group.objects.filter(school_id__in=school_ids)
+        if len(school_ids) > 1:
+            # Several schools have rules and groups of the same name: say whose each is.
+            for name in ("rule", "group"):
+                self.filters[name].queryset = (
+                    self.filters[name].queryset.select_related("school").order_by("school__name")
+                )
+                self.filters[name].field.label_from_instance = lambda o: f"{o} ({o.school.name})"
         self.filters["lead"].queryset = leads
         self.filters["lead"].field.label_from_instance = lambda u: (
             u.get_full_name() or u.get_username()

@@ -53,7 +53,27 @@ class HoneypotMixin(forms.Form):
         return bool(self.data.get("website"))
 
 
-class ReportForm(HoneypotMixin, forms.Form):
+class ScreenshotsAgainMixin(forms.Form):
+    """A browser can't be given files back: when another field is wrong, the screenshots the
+    parent attached are not kept, and the screenshots field itself says so."""
+
+    @property
+    def had_files(self) -> bool:
+        return bool(self.files.getlist("screenshots")) if self.files else False
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound and self.errors and self.had_files:
+            count = len(self.files.getlist("screenshots"))
+            them = "it" if count == 1 else f"all {count}"
+            self.add_error(
+                "screenshots",
+                f"Your {'screenshot was' if count == 1 else 'screenshots were'} not kept because "
+                f"of a problem on this page: attach {them} again before you send.",
+            )
+
+
+class ReportForm(ScreenshotsAgainMixin, HoneypotMixin, forms.Form):
     OTHER_GROUP = "other"
 
     group = forms.ChoiceField(
@@ -220,10 +240,6 @@ class ReportForm(HoneypotMixin, forms.Form):
             contact_consent=data["contact_consent"],
         )
 
-    @property
-    def had_files(self) -> bool:
-        return bool(self.files.getlist("screenshots")) if self.files else False
-
 
 class FollowUpForm(forms.Form):
     reference = forms.CharField(
@@ -246,7 +262,7 @@ class FollowUpForm(forms.Form):
     )
 
 
-class AddInformationForm(forms.Form):
+class AddInformationForm(ScreenshotsAgainMixin, forms.Form):
     body = forms.CharField(
         label="What would you like to add?",
         widget=forms.Textarea(attrs={"rows": 5}),

@@ -86,6 +86,20 @@ class Outcome(models.TextChoices):
     SITE_BAN = "site_ban", "Site ban"
 
 
+class PersonTitle(models.TextChoices):
+    NONE = "", "None"
+    MR = "Mr", "Mr"
+    MRS = "Mrs", "Mrs"
+    MS = "Ms", "Ms"
+    MX = "Mx", "Mx"
+    DR = "Dr", "Dr"
+
+
+def tidy_name(value: str) -> str:
+    """A name with every run of spaces (non-breaking ones too) as one ordinary space."""
+    return " ".join(value.split())
+
+
 class Person(models.Model):
     """The adult whose conduct is in question. Shared by the schools of a trust, so their
     history across the trust is one query."""
@@ -94,7 +108,15 @@ class Person(models.Model):
     trust = models.ForeignKey(
         "schools.Trust", on_delete=models.PROTECT, null=True, blank=True, related_name="people"
     )
+    title = models.CharField(max_length=5, choices=PersonTitle, blank=True)
     full_name = models.CharField(max_length=150)
+    preferred_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text='How letters greet them after the title: "Johnson" makes "Dear Mr '
+        'Johnson". Leave blank to use the last word of the full name (or the full name when '
+        "there is no title).",
+    )
     address = models.TextField(blank=True, help_text="For letters: one line per row.")
     postcode = models.CharField(max_length=10, blank=True)
     email = models.EmailField(blank=True)
@@ -118,6 +140,32 @@ class Person(models.Model):
         if self.trust_id is None and self.school_id:
             self.trust_id = self.school.trust_id
         super().save(*args, **kwargs)
+
+    @property
+    def salutation_name(self) -> str:
+        """What follows "Dear": "Mr Johnson", or the preferred or full name without a title.
+
+        A title already typed into the full name ("Mr Jason Turner") is not doubled.
+        """
+        full = tidy_name(self.full_name)
+        preferred = tidy_name(self.preferred_name)
+        words = full.split(" ")
+        if words and words[0].rstrip(".") in PersonTitle.values and len(words) > 1:
+            typed_title, words = words[0].rstrip("."), words[1:]
+        else:
+            typed_title = ""
+        title = self.title or typed_title
+        if title:
+            return f"{title} {preferred or words[-1]}"
+        return preferred or " ".join(words)
+
+    @property
+    def address_name(self) -> str:
+        """The name on the address block: the title and the full name."""
+        full = tidy_name(self.full_name)
+        if self.title and not full.startswith(self.title + " "):
+            return f"{self.title} {full}"
+        return full
 
 
 class Case(models.Model):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from schools.models import Rule
 
 from . import chat, deadlines
-from .access import cases_visible_to, roles_for
+from .access import case_schools, cases_visible_to, roles_for
 from .models import (
     AccessLog,
     Case,
@@ -94,7 +94,12 @@ def dashboard_summary(*, user) -> dict:
     counts = list(
         visible.values("school__name", "status").annotate(n=Count("pk")).order_by("school__name")
     )
-    by_school: dict[str, dict[str, int]] = {}
+    # Every school the user oversees has a row, those with no cases too (a trust sees at a
+    # glance which schools have reported nothing).
+    by_school: dict[str, dict[str, int]] = {
+        name: dict.fromkeys(CaseStatus.values, 0)
+        for name in case_schools(user).values_list("name", flat=True)
+    }
     totals: dict[str, int] = dict.fromkeys(CaseStatus.values, 0)
     for row in counts:
         by_school.setdefault(row["school__name"], dict.fromkeys(CaseStatus.values, 0))

@@ -9,7 +9,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Case as Choose
+from django.db.models import Q, When
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -18,6 +19,7 @@ from schools.models import Role, Rule
 from . import evidence, workflow
 from .access import roles_for
 from .identity import ReporterIdentity
+from .merging import merge_candidates
 from .models import (
     Case,
     CaseStatus,
@@ -25,10 +27,12 @@ from .models import (
     Nature,
     Outcome,
     Person,
+    PersonTitle,
     Referral,
     SafeguardingScreen,
     Severity,
     Target,
+    tidy_name,
 )
 from .wording import public_wording
 from .workflow import GATHER_KINDS, Effect, person_history, steps_taken, usual_next_step
@@ -206,6 +210,15 @@ class WordingForm(WordingMixin, ActionForm):
 class MergeForm(ActionForm):
     target = forms.CharField(label="Reference of the case to merge this report into", max_length=20)
     rationale = forms.CharField(label="Why (optional)", required=False)
+    carry_flag = forms.BooleanField(
+        label="I understand that this report's safeguarding flag will flag the case it joins",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not self.case.safeguarding_flag:
+            del self.fields["carry_flag"]
 
     def clean_target(self) -> Case:
         reference = self.cleaned_data["target"].strip().upper()
@@ -213,6 +226,22 @@ class MergeForm(ActionForm):
         if target is None:
             raise ValidationError("There is no case with that reference at this school.")
         return target
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        target = data.get("target")
+        if (
+            target is not None
+            and self.case.safeguarding_flag
+            and not target.safeguarding_flag
+            and not data.get("carry_flag")
+        ):
+            self.add_error(
+                "carry_flag",
+                f"This report has a safeguarding flag and {target.reference} has none: merging "
+                "flags it. Confirm you mean to.",
+            )
+        return data
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -231,8 +260,14 @@ class MergeInForm(ActionForm):
         label="New reports to merge into this case",
         queryset=Case.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one new report to merge."},
     )
     rationale = forms.CharField(label="Why (optional)", required=False)
+    carry_flag = forms.BooleanField(
+        label="I understand that merging a report with a safeguarding flag flags this case, "
+        "and the DSL must then record a safeguarding decision",
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -244,12 +279,30 @@ class MergeInForm(ActionForm):
                 school=self.case.school, status=CaseStatus.NEW, opened_at__gte=recent
             )
             .exclude(pk=self.case.pk)
-            .order_by("-opened_at")
-            .values_list("pk", flat=True)[:50]
+            .order_by("-opened_at")[:50]
         )
-        model_choice(self, "sources").queryset = Case.objects.filter(pk__in=candidates).order_by(
-            "opened_at"
+        self.candidates = merge_candidates(case=self.case, candidates=candidates, user=self.user)
+        labels = {c.case.pk: c.label for c in self.candidates}
+        field = model_choice(self, "sources")
+        # Likely duplicates first, in the order merge_candidates gives.
+        order = Choose(
+            *(When(pk=c.case.pk, then=i) for i, c in enumerate(self.candidates)), default=0
         )
+        field.queryset = Case.objects.filter(pk__in=labels).order_by(order)
+        field.label_from_instance = lambda obj: labels[obj.pk]  # type: ignore[method-assign]
+        if not any(c.carries_flag for c in self.candidates):
+            del self.fields["carry_flag"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        flagged = [c.reference for c in data.get("sources", []) if c.safeguarding_flag]
+        if flagged and not self.case.safeguarding_flag and not data.get("carry_flag"):
+            self.add_error(
+                "carry_flag",
+                f"{', '.join(flagged)} {'has' if len(flagged) == 1 else 'have'} a safeguarding "
+                "flag, which merging carries into this case: confirm you mean to.",
+            )
+        return data
 
 
 class GatherForm(ActionForm):
@@ -430,6 +483,15 @@ class AddPersonForm(ActionForm):
         help_text="People from earlier cases at this school or trust.",
     )
     full_name = forms.CharField(label="Or a new person: full name", required=False, max_length=150)
+    title = forms.ChoiceField(
+        label="Title", choices=PersonTitle.choices, required=False, help_text="For letters."
+    )
+    preferred_name = forms.CharField(
+        label="Name after “Dear” and the title",
+        required=False,
+        max_length=150,
+        help_text="“Johnson” makes “Dear Mr Johnson”. Blank: the last word of the full name.",
+    )
     address = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -465,7 +527,9 @@ class AddPersonForm(ActionForm):
             # A new, unsaved Person: the service saves it inside the action's transaction.
             person = Person(
                 school=self.case.school,
-                full_name=data["full_name"].strip(),
+                title=data["title"],
+                full_name=tidy_name(data["full_name"]),
+                preferred_name=tidy_name(data["preferred_name"]),
                 address=data["address"],
                 postcode=data["postcode"],
                 email=data["email"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -21,12 +22,15 @@ from .access import (
     get_case_for_user,
     get_evidence_for_user,
     managed_schools,
+    may_open_case,
+    report_log_schools,
     roles_for,
 )
 from .filters import CaseFilter
 from .forms import ReportForm
 from .identity import ReporterIdentity
 from .models import AccessLog, Channel, Evidence, Outcome, SensitiveName, Target
+from .next_step import case_panel
 from .staff_forms import (
     ACTION_FORMS,
     FOLLOW_UPS,
@@ -57,6 +61,26 @@ def _log(request: HttpRequest, action: str, case=None, evidence=None, detail: st
     services.access_log_write(
         user=request.user, action=action, case=case, evidence=evidence, detail=detail
     )
+
+
+# A visit to a case: its pages (filters, reloads, thumbnails) within this long of each other.
+VISIT_SECONDS = 30 * 60
+
+
+def _case_visit(request: HttpRequest, case, *, extend: bool) -> bool:
+    """Whether this request starts a new visit to `case` in this session (then it is logged
+    once as "opened the case"); `extend` keeps a visit going (the case page itself)."""
+    now = time.time()
+    visits = {
+        key: at
+        for key, at in request.session.get("case_visits", {}).items()
+        if now - at <= VISIT_SECONDS
+    }
+    new = str(case.pk) not in visits
+    if extend or new:
+        visits[str(case.pk)] = now
+    request.session["case_visits"] = visits
+    return new
 
 
 @staff_required
@@ -111,6 +135,12 @@ def _cell(value) -> str:
     return text
 
 
+def _outcome(case) -> str:
+    """The CSV's outcome: what was decided (the ladder's labels), then how the case closed."""
+    decided = "; ".join(Outcome(a).label for a in case.actions or () if a in Outcome.values)
+    return " — ".join(part for part in (decided, case.outcome) if part)
+
+
 @case_staff_required
 @require_safe
 def case_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -144,7 +174,7 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
                         case.lead.get_full_name() if case.lead else "",
                         case.opened_at.strftime("%Y-%m-%d %H:%M"),
                         case.report_count,
-                        case.outcome,
+                        _outcome(case),
                     )
                 ]
             )
@@ -159,18 +189,19 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     access = get_case_for_user(request.user, reference)
     case = access.case
-    _log(request, AccessLog.Action.VIEW_CASE, case=case)
+    if _case_visit(request, case, extend=True):
+        _log(request, AccessLog.Action.VIEW_CASE, case=case)
     kind = request.GET.get("kind", "")
     context = selectors.case_detail(case=case, access=access, event_kind=kind, user=request.user)
     context.update(
         {
             "case": case,
             "access": access,
-            "action_links": [
-                (name, workflow.TRANSITIONS[name].label)
-                for name in workflow.available_actions(case=case, actor=request.user)
-                if name != "wording" or _has_public_wording(context["reports"])
-            ],
+            "panel": case_panel(
+                case,
+                request.user,
+                hide=frozenset() if _has_public_wording(context["reports"]) else WORDING,
+            ),
             "targets_display": [Target(t).label for t in case.targets if t in Target.values],
             "actions_display": [Outcome(a).label for a in case.actions if a in Outcome.values],
             "quote_letters": [(label, url(case)) for label, url in QUOTE_LETTERS]
@@ -182,6 +213,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         }
     )
     return render(request, "staff/case_detail.html", context)
+
+
+WORDING = frozenset({"wording"})
 
 
 def _has_public_wording(reports) -> bool:
@@ -214,10 +248,16 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     access = get_case_for_user(request.user, reference)
     case = access.case
     form_class = ACTION_FORMS.get(action)
-    if form_class is None or action not in workflow.available_actions(
-        case=case, actor=request.user, offered=(workflow.Offer.CASE, workflow.Offer.OBJECT)
-    ):
+    offered = (workflow.Offer.CASE, workflow.Offer.OBJECT)
+    if form_class is None:
         raise Http404("That action is not available on this case.")
+    if action not in workflow.available_actions(case=case, actor=request.user, offered=offered):
+        # A step of this stage that isn't possible yet: say why before any form is filled in.
+        reason = workflow.why_not(case=case, actor=request.user, offered=offered).get(action)
+        if not reason:
+            raise Http404("That action is not available on this case.")
+        context = {"case": case, "access": access, "transition": workflow.TRANSITIONS[action]}
+        return render(request, "staff/case_action.html", {**context, "refusal": reason})
     transition = workflow.TRANSITIONS[action]
     form = form_class(request.POST or None, request.FILES or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -276,7 +316,10 @@ def case_merge_in(request: HttpRequest, reference: str) -> HttpResponse:
                 f"{count} report{'s' if count != 1 else ''} merged into {access.case.reference}.",
             )
     else:
-        messages.error(request, "Choose at least one new report to merge.")
+        # Name what is wrong: no report chosen, or a safeguarding flag not acknowledged.
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
     return redirect("staff:case-detail", reference=access.case.reference)
 
 
@@ -298,7 +341,10 @@ def _file_response(field, evidence: Evidence, *, attachment: bool) -> FileRespon
 def evidence_view(request: HttpRequest, pk: int) -> FileResponse:
     """The clean copy of an image (or a document, as a download)."""
     evidence, _access = get_evidence_for_user(request.user, pk)
-    _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
+    # The thumbnails of a case page already logged as "opened the case" are part of that visit;
+    # a file opened on its own (a link in an email, a bookmark) is logged by itself.
+    if _case_visit(request, evidence.case, extend=False):
+        _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
     if evidence.kind == Evidence.Kind.IMAGE:
         return _file_response(evidence.clean, evidence, attachment=False)
     return _file_response(evidence.original, evidence, attachment=True)
@@ -393,9 +439,10 @@ def evidence_redaction(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _report_log_school(request: HttpRequest):
-    schools = list(managed_schools(request.user))
+    # Senior leaders and the office staff who take the call (office staff never see the case).
+    schools = list(report_log_schools(request.user))
     if not schools:
-        raise Http404("Only senior leaders can log reports.")
+        raise Http404("Only senior leaders and office staff can log reports.")
     return school_from_request(request, schools), schools
 
 
@@ -413,10 +460,12 @@ def _staff_chat_flow(school) -> chat_views.ChatFlow:
     )
 
 
-@case_staff_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def report_log(request: HttpRequest) -> HttpResponse:
-    """Staff log a report on a parent's behalf (phone, email, in person)."""
+    """Staff log a report on a parent's behalf (phone, email, in person): senior leaders and
+    the office staff who take the call. Office staff see the reference and code to give the
+    parent, never the case itself."""
     school, schools = _report_log_school(request)
     chat_flow = _staff_chat_flow(school)
     chat_state = chat_flow.state(request)
@@ -441,10 +490,11 @@ def report_log(request: HttpRequest) -> HttpResponse:
             chat=chat_draft,
         )
         chat_flow.forget(request)
+        can_open = may_open_case(request.user, report.case)
         return render(
             request,
             "staff/code_reissued.html",
-            {"case": report.case, "code": code, "report": report, "new": True},
+            {"case": report.case, "code": code, "report": report, "new": True, "open": can_open},
         )
     return render(
         request,

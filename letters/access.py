@@ -14,7 +14,12 @@ from schools.models import Role, School
 from .kinds import TO_REPORTER
 from .models import Letter, LetterStatus, PrintBatch
 
-OFFICE_STATUSES = (LetterStatus.READY, LetterStatus.PRINTED, LetterStatus.SENT)
+OFFICE_STATUSES = (
+    LetterStatus.READY,
+    LetterStatus.BATCHED,
+    LetterStatus.PRINTED,
+    LetterStatus.SENT,
+)
 
 
 def queue_schools(user) -> QuerySet[School]:

@@ -26,10 +26,17 @@ QUOTE_INTO = [
 
 def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     """The case's letters the user may see, listed on the case page (a letter to the reporter
-    only for those who may see the reporter)."""
+    only for those who may see the reporter), with who printed and sent them."""
     from .access import letters_visible_to
 
-    return {"letters": list(letters_visible_to(user).filter(case=case).order_by("-created_at"))}
+    return {
+        "letters": list(
+            letters_visible_to(user)
+            .filter(case=case)
+            .select_related("printed_by", "sent_by")
+            .order_by("-created_at")
+        )
+    }
 
 
 def _draft_url(kind: str) -> Callable[[Any], str]:
@@ -45,13 +52,15 @@ class LettersConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents import deadlines as engine
+        from incidents.next_step import next_step_register
         from incidents.selectors import case_page_part_register
         from incidents.staff_forms import FOLLOW_UPS, QUOTE_LETTERS
         from schoolconduct import outbox
 
-        from . import deadlines, services, tasks  # noqa: F401 — tasks: the worker warm-up
+        from . import deadlines, lifecycle, services, tasks  # noqa: F401 — tasks: the worker warm-up
 
         case_page_part_register(case_page_part)
+        next_step_register(lifecycle.next_letter_steps)
         for action, kind in LETTER_AFTER.items():
             FOLLOW_UPS[action] = ("Now draft the letter for this step.", _draft_url(kind))
         outbox.register(

@@ -31,7 +31,7 @@ def letters_due(window: Window) -> Iterable[Due]:
     (due from that day on, not before: "due soon" does not nag about a letter just approved)."""
     letters = Letter.objects.filter(
         case__in=window.cases,
-        status__in=[LetterStatus.READY, LetterStatus.PRINTED],
+        status__in=[LetterStatus.READY, LetterStatus.BATCHED, LetterStatus.PRINTED],
         approved_at__isnull=False,
     ).select_related("case__school", "case__lead")
     for letter in letters:

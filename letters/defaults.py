@@ -1,8 +1,14 @@
 """The default template of every letter kind: calm, factual, with offences only ever
 described conditionally. Schools edit their own copies; "reset to the default" returns here.
 
-Bodies start at the salutation: the letterhead, address block, date, reference, delivery
-method and signature come from the letter layout (templates/letters/pdf/letter.html).
+Bodies start at the salutation ("Dear [[salutation]]" — "Dear Mr Johnson") and end at the last
+paragraph: the letterhead, address block, date, reference, delivery method, "Yours sincerely"
+and the signature come from the letter layout (templates/letters/pdf/letter.html).
+
+Proportionate by default: possible offences appear only through [[legal_note]], which is
+empty unless the kind and the case's severity call for it, and a warning after a meeting opens
+by recalling that meeting ([[meeting_note]], empty when none is recorded). A paragraph that
+holds only an empty field is left out of the letter.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ _ACCESSIBLE = (
     "arrange it.</p>"
 )
 _FACTS = (
-    "<p>On [[incident_date]] a message was posted in [[group_name]]. In summary:</p>"
+    "<p>This concerns what was posted in [[group_name]] on [[incident_date]]. In summary:</p>"
     "<blockquote>[[conduct_summary]]</blockquote>"
     "<p>This is contrary to our code of conduct for parents' groups, in particular: "
     "[[rules_breached]].</p>"
@@ -24,8 +30,8 @@ _FACTS = (
 DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     LetterKind.ACKNOWLEDGEMENT: (
         "We have received your report",
-        "<p>Dear [[recipient_name]],</p>"
-        "<p>Thank you for telling us about a message posted in [[group_name]] on "
+        "<p>Dear [[salutation]],</p>"
+        "<p>Thank you for telling us about what was posted in [[group_name]] on "
         "[[incident_date]]. We have received your report and a senior member of staff will "
         "look into it.</p>"
         "<h3>What happens next</h3>"
@@ -40,11 +46,12 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "and to protect everyone's privacy we may not be able to tell you what action we take."
         "</p>"
         "<p>If you are unhappy with how we handle your report, you can use the school's "
-        "complaints procedure.</p>" + _ACCESSIBLE + "<p>Yours sincerely,</p>",
+        "complaints procedure.</p>" + _ACCESSIBLE,
     ),
     LetterKind.REMINDER: (
         "Our code of conduct for parents' groups",
-        "<p>Dear [[recipient_name]],</p>"
+        "<p>Dear [[salutation]],</p>"
+        "<p>[[meeting_note]]</p>"
         "<p>I am writing to remind you of our code of conduct for parents' WhatsApp and social "
         "media groups, which helps keep these groups friendly and safe for everyone.</p>"
         + _FACTS
@@ -55,13 +62,12 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[[school_phone]] or [[school_email]]. Group chats are not the place to resolve "
         "concerns, and we cannot see or respond to them there.</p>"
         "<p>Thank you for your support in keeping our school community a positive one.</p>"
-        + _ACCESSIBLE
-        + "<p>Yours sincerely,</p>",
+        + _ACCESSIBLE,
     ),
     LetterKind.MEETING_INVITATION: (
         "Invitation to a meeting",
-        "<p>Dear [[recipient_name]],</p>"
-        "<p>I would like to invite you to a meeting to discuss a message posted in "
+        "<p>Dear [[salutation]],</p>"
+        "<p>I would like to invite you to a meeting to discuss what was posted in "
         "[[group_name]] on [[incident_date]].</p>"
         + _FACTS
         + "<ul><li><strong>Date:</strong> [[meeting_date]]</li>"
@@ -71,18 +77,16 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "<p><strong>Purpose of the meeting:</strong> [[meeting_purpose]]</p>"
         "<p>You are welcome to bring a friend or family member with you for support. If the "
         "date or time is not convenient, please contact the school office on [[school_phone]] "
-        "and we will arrange another time.</p>" + _ACCESSIBLE + "<p>Yours sincerely,</p>",
+        "and we will arrange another time.</p>" + _ACCESSIBLE,
     ),
     LetterKind.WARNING: (
         "Formal warning about conduct in a parents' group",
-        "<p>Dear [[recipient_name]],</p>"
-        "<p>I am writing to you formally about a message posted in a parents' group.</p>"
-        + _FACTS
-        + "<h3>The impact</h3><p>[[impact]]</p>"
+        "<p>Dear [[salutation]],</p>"
+        "<p>[[meeting_note]]</p>"
+        "<p>I am writing to you formally because our code of conduct for parents' groups has "
+        "not been followed.</p>" + _FACTS + "<h3>The impact</h3><p>[[impact]]</p>"
         "<h3>What we ask of you</h3><p>[[change_required]]</p>"
-        "<p>Conduct of this kind may, depending on the circumstances, amount to an offence "
-        "under the Malicious Communications Act 1988 or the Communications Act 2003. I say "
-        "this so that you are aware, not to suggest that any decision has been made.</p>"
+        "<p>[[legal_note]]</p>"
         "<h3>What may happen next</h3>"
         "<p>If this conduct continues, the school may take further steps, which could include "
         "restricting how you contact the school or, in serious cases, restricting your access "
@@ -91,13 +95,11 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "<h3>Your right to reply</h3>"
         "<p>If you wish to respond to this letter, please do so in writing to me by "
         "[[response_deadline]], or contact the school office on [[school_phone]] to arrange a "
-        "meeting. Your response will be kept on file with this letter.</p>"
-        + _ACCESSIBLE
-        + "<p>Yours sincerely,</p>",
+        "meeting. Your response will be kept on file with this letter.</p>" + _ACCESSIBLE,
     ),
     LetterKind.INTENTION_TO_BAR: (
         "Notice of intention to bar you from the school premises",
-        "<p>Dear [[recipient_name]],</p>"
+        "<p>Dear [[salutation]],</p>"
         "<p>I am writing to tell you that the school is considering barring you from the "
         "school premises, and to invite you to make representations before any decision is "
         "made.</p>" + _FACTS + "<h3>Reasons</h3><p>[[reasons]]</p>"
@@ -110,13 +112,11 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "for a meeting to say so in person. Please send your representations to the school "
         "office ([[school_email]]) by <strong>[[representation_deadline]]</strong>.</p>"
         "<p>The decision will be made by [[decision_maker]], who will consider anything you "
-        "send us before deciding. We will write to you with the decision.</p>"
-        + _ACCESSIBLE
-        + "<p>Yours sincerely,</p>",
+        "send us before deciding. We will write to you with the decision.</p>" + _ACCESSIBLE,
     ),
     LetterKind.TEMPORARY_BAR: (
         "Temporary bar from the school premises",
-        "<p>Dear [[recipient_name]],</p>"
+        "<p>Dear [[salutation]],</p>"
         "<p>I am writing to tell you that, with effect from <strong>[[start_date]]</strong>, "
         "you are temporarily barred from the school premises.</p>"
         + _FACTS
@@ -132,16 +132,17 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "what you say before deciding whether the bar should continue, and we will write to "
         "you with the decision.</p>"
         "<p>While the bar is in place, if you come onto the school premises you may be "
-        "treated as a trespasser and asked to leave.</p>" + _ACCESSIBLE + "<p>Yours sincerely,</p>",
+        "treated as a trespasser and asked to leave.</p>" + _ACCESSIBLE,
     ),
     LetterKind.BAR_DECISION: (
         "Decision on barring you from the school premises",
-        "<p>Dear [[recipient_name]],</p>"
+        "<p>Dear [[salutation]],</p>"
         "<p>I am writing to tell you the school's decision about barring you from the school "
-        "premises.</p>" + _FACTS + "<h3>Your representations</h3><p>[[representations_summary]]</p>"
-        "<h3>The decision and the reasons for it</h3><p>[[reasons]]</p>"
+        "premises.</p>" + _FACTS + "<h3>What you told us</h3><p>[[representations_summary]]</p>"
+        "<h3>Our decision and our reasons</h3><p>[[reasons]]</p>"
         "<p><strong>Scope:</strong> [[proposed_scope]]</p>"
         "<p><strong>From:</strong> [[start_date]]</p>"
+        "<p><strong>Until:</strong> [[end_date]], unless it is lifted sooner.</p>"
         "<p><strong>Review:</strong> the bar will be reviewed by [[review_date]], and we will "
         "write to you with the outcome of the review.</p>"
         "<h3>Your child</h3><p>[[child_arrangements]]</p>"
@@ -154,23 +155,22 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "<p>You may still contact the school in writing at [[school_email]]. If you wish to "
         "challenge this decision, please write to the chair of governors (or the trust) "
         "through the school office, and you may use the school's complaints procedure.</p>"
-        + _ACCESSIBLE
-        + "<p>Yours sincerely,</p>",
+        + _ACCESSIBLE,
     ),
     LetterKind.BAR_REVIEW: (
         "Review of your bar from the school premises",
-        "<p>Dear [[recipient_name]],</p>"
+        "<p>Dear [[salutation]],</p>"
         "<p>The school has reviewed the bar from the school premises that applies to you.</p>"
         "<h3>Outcome of the review</h3><p>[[review_outcome]]</p>"
         "<h3>Conditions</h3><p>[[conditions]]</p>"
         "<p><strong>Next review:</strong> [[review_date]].</p>"
         "<p>If you would like to discuss this letter, please contact the school office on "
-        "[[school_phone]].</p>" + _ACCESSIBLE + "<p>Yours sincerely,</p>",
+        "[[school_phone]].</p>" + _ACCESSIBLE,
     ),
     LetterKind.CONTACT_RESTRICTION: (
         "How you may contact the school",
-        "<p>Dear [[recipient_name]],</p>"
-        "<p>I am writing about how you contact the school, following a message posted in a "
+        "<p>Dear [[salutation]],</p>"
+        "<p>I am writing about how you contact the school, following what was posted in a "
         "parents' group.</p>"
         + _FACTS
         + "<p>From now on, please contact the school only through [[contact_point]]. They will "
@@ -178,18 +178,17 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "<p>This arrangement will be reviewed by [[review_date]].</p>"
         "<p>This does not affect your right to raise a concern or make a complaint: the "
         "school's complaints procedure remains open to you, and you can ask [[contact_point]] "
-        "for a copy.</p>" + _ACCESSIBLE + "<p>Yours sincerely,</p>",
+        "for a copy.</p>" + _ACCESSIBLE,
     ),
     LetterKind.OUTCOME_TO_REPORTER: (
         "The outcome of your report",
-        "<p>Dear [[recipient_name]],</p>"
+        "<p>Dear [[salutation]],</p>"
         "<p>Thank you again for your report. We have finished looking into it.</p>"
         "<p>[[outcome_summary]]</p>"
         "<p>To protect everyone's privacy we are not able to share details of any action "
         "taken about another parent.</p>"
         "<p>If you are unhappy with how we handled your report, you can use the school's "
         "complaints procedure: please contact the school office on [[school_phone]].</p>"
-        + _ACCESSIBLE
-        + "<p>Yours sincerely,</p>",
+        + _ACCESSIBLE,
     ),
 }

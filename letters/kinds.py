@@ -8,6 +8,8 @@ holds other children's names.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 
 from django.db import models
@@ -38,6 +40,14 @@ class Field:
     multiline: bool = False
     # Only letters to the reporter may use it.
     reporter_only: bool = False
+    # "text", "date" (chosen with a date input, printed "14 December 2026") or "time".
+    type: str = "text"
+    # Owned by the procedure: taken from the recorded step (the bar, the restriction) and not
+    # editable in the letter.
+    procedure: bool = False
+    # Worked out from the case (a meeting held, the severity); a paragraph holding only this
+    # field is left out of the letter when it is empty.
+    derived: bool = False
 
 
 FIELDS: dict[str, Field] = {
@@ -49,47 +59,66 @@ FIELDS: dict[str, Field] = {
     "trust_name": Field("Trust name"),
     "letter_date": Field("Date of the letter"),
     "case_reference": Field("Case reference"),
-    "recipient_name": Field("Recipient's name"),
+    "recipient_name": Field("Recipient's full name"),
+    "salutation": Field("Greeting name (e.g. Mr Johnson)"),
     "delivery_method": Field("How the letter is delivered"),
-    "incident_date": Field("Date of the post"),
+    "incident_date": Field("Date of the posts (every post on the case)"),
     "group_name": Field("Group or platform"),
     "rules_breached": Field("Code of conduct rules breached"),
     "signatory_name": Field("Signatory's name"),
     "signatory_title": Field("Signatory's job title"),
     "reporter_name": Field("Reporter's name", reporter_only=True),
-    # Entered when drafting.
+    "meeting_note": Field("The meeting we held with you (when one is recorded)", derived=True),
+    "legal_note": Field("Possible offences (only where the severity calls for it)", derived=True),
+    # Entered when drafting, written to the recipient.
     "conduct_summary": Field(
-        "Summary of the conduct",
+        "What was posted, in summary (written to the parent)",
         "The facts, calmly and briefly. Don't name the person who reported it or any child.",
         entered=True,
         multiline=True,
     ),
-    "impact": Field("Impact of the conduct", entered=True, multiline=True),
-    "change_required": Field("What must change", entered=True, multiline=True),
-    "response_deadline": Field("Reply by (date)", entered=True),
-    "meeting_date": Field("Meeting date", entered=True),
-    "meeting_time": Field("Meeting time", entered=True),
+    "impact": Field(
+        "The impact of the conduct (written to the parent)", entered=True, multiline=True
+    ),
+    "change_required": Field("What we ask of you", entered=True, multiline=True),
+    "response_deadline": Field("Reply by", entered=True, type="date"),
+    "meeting_date": Field("Meeting date", entered=True, type="date"),
+    "meeting_time": Field("Meeting time", entered=True, type="time"),
     "meeting_place": Field("Meeting place", entered=True),
     "meeting_attendees": Field("Who will attend", entered=True),
     "meeting_purpose": Field("Purpose of the meeting", entered=True, multiline=True),
-    "reasons": Field("Reasons", entered=True, multiline=True),
+    "reasons": Field(
+        "Our reasons (written to the parent)",
+        "Written to the parent, in the first person. The internal rationale on the case's "
+        "chronology is never copied here.",
+        entered=True,
+        multiline=True,
+    ),
     "proposed_scope": Field("Scope (site areas, times, events)", entered=True, multiline=True),
     "duration": Field("Duration", entered=True),
     "representation_deadline": Field(
-        "Representations by (date)",
-        "At least 5 school days away (the school's default is 10 — a school choice, not law).",
+        "Representations by",
+        "From the recorded notice: at least 5 school days away (the school's default is 10 — "
+        "a school choice, not law).",
         entered=True,
+        type="date",
+        procedure=True,
     ),
     "decision_maker": Field("Who decides", entered=True),
     "child_arrangements": Field(
         "Arrangements for the child's drop-off and collection", entered=True, multiline=True
     ),
-    "start_date": Field("Start date", entered=True),
+    "start_date": Field("Start date", entered=True, type="date", procedure=True),
+    "end_date": Field("End date", entered=True, type="date", procedure=True),
     "why_immediate": Field("Why the bar takes effect immediately", entered=True, multiline=True),
     "representations_summary": Field(
-        "Representations received and how they were weighed", entered=True, multiline=True
+        "What you told us, and how we considered it (written to the parent)",
+        "Written to the parent. The internal note on how the representations were weighed "
+        "stays on the case.",
+        entered=True,
+        multiline=True,
     ),
-    "review_date": Field("Review date", entered=True),
+    "review_date": Field("Review date", entered=True, type="date", procedure=True),
     "review_outcome": Field("Outcome of the review", entered=True, multiline=True),
     "conditions": Field("Conditions", entered=True, multiline=True),
     "contact_point": Field("Single point of contact", entered=True),
@@ -149,6 +178,7 @@ REQUIRED: dict[str, list[str]] = {
         "reasons",
         "proposed_scope",
         "start_date",
+        "end_date",
         "review_date",
         "child_arrangements",
     ],
@@ -167,3 +197,45 @@ def entered_fields(kind: str) -> list[str]:
     """Fields staff fill in when drafting this kind, required ones first."""
     required = [n for n in REQUIRED[kind] if FIELDS[n].entered]
     return required
+
+
+def is_layout(name: str) -> bool:
+    """Printed by the letter's layout (letterhead, address block, reference, signature)."""
+    return name in LAYOUT_FIELDS
+
+
+# Printed by the letter's layout (letterhead, address block, reference line, signature),
+# so a template body need not repeat them; they still need values.
+LAYOUT_FIELDS = frozenset(
+    {
+        "letter_date",
+        "case_reference",
+        "recipient_name",
+        "delivery_method",
+        "signatory_name",
+        "signatory_title",
+        "school_name",
+        "school_address",
+        "school_phone",
+        "school_email",
+    }
+)
+
+
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def checklist(kind: str, body: str, values: dict[str, str]) -> list[tuple[str, str, bool, bool]]:
+    """The kind's required elements for the editor's checklist: (field, label, present,
+    printed by the layout). An element is present when it has a value and the text uses its
+    field — or already states the value itself (a draft written before drafts kept their
+    fields, or a value typed out in full)."""
+    items = []
+    plain = _plain(body)
+    for name in REQUIRED[kind]:
+        value = " ".join((values.get(name) or "").split())
+        layout = is_layout(name)
+        present = bool(value) and (layout or f"[[{name}]]" in body or value in plain)
+        items.append((name, FIELDS[name].label, present, layout))
+    return items

@@ -26,6 +26,7 @@ DRAFT, APPROVED, RENDER_FAILED = (
     LetterStatus.RENDER_FAILED,
 )
 READY, PRINTED, SENT = LetterStatus.READY, LetterStatus.PRINTED, LetterStatus.SENT
+BATCHED = LetterStatus.BATCHED
 SLT = frozenset({MANAGE})
 STAFF = frozenset({MANAGE, OFFICE})
 SYSTEM: frozenset[str] = frozenset()  # taken by the PDF task, not by a person
@@ -61,9 +62,25 @@ LETTER_STEPS = (
     LetterStep("render_started", frozenset({APPROVED, RENDER_FAILED}), APPROVED, SYSTEM),
     LetterStep("render_failed", frozenset({APPROVED}), RENDER_FAILED, SYSTEM),
     LetterStep("rendered", frozenset({APPROVED}), READY, SYSTEM),
+    # The office's print queue: a letter in a batch has left "Ready to print"; cancelling
+    # the batch returns it.
+    LetterStep(
+        "batched",
+        frozenset({READY}),
+        BATCHED,
+        STAFF,
+        refused="This letter is already in a print batch, or not ready to print.",
+    ),
+    LetterStep(
+        "unbatched",
+        frozenset({BATCHED}),
+        READY,
+        STAFF,
+        refused="This letter is not in a print batch.",
+    ),
     LetterStep(
         "printed",
-        frozenset({READY}),
+        frozenset({READY, BATCHED}),
         PRINTED,
         STAFF,
         refused="Only a letter that is ready to print can be marked printed.",
@@ -168,3 +185,43 @@ def letter_record(letter: Letter, actor: Any, name: str, summary: str) -> None:
         data={"step": name, "letter": letter.pk, "kind": letter.kind},
         guard=guard,
     )
+
+
+# The letter each decided outcome is carried by (bars and restrictions have their own steps
+# in measures, each followed by its letter).
+LETTER_FOR_OUTCOME = {
+    "reminder": "reminder",
+    "warning": "warning",
+    "meeting_slt": "meeting_invitation",
+    "meeting_trust": "meeting_invitation",
+}
+
+
+def next_letter_steps(case: Case, actor: Any) -> list[Any]:
+    """The case page's next step after a decision: draft the letter it calls for, with that
+    kind chosen, until one of that kind exists (disabled with the reason while the case holds
+    letters back)."""
+    from django.urls import reverse
+
+    from incidents.next_step import Step
+
+    from .kinds import LetterKind
+
+    if not may(actor, case.school, STEPS["drafted"].who):
+        return []
+    drafted = set(Letter.objects.filter(case=case).values_list("kind", flat=True))
+    steps = []
+    for outcome in case.actions or ():
+        kind = LETTER_FOR_OUTCOME.get(outcome)
+        if kind is None or kind in drafted:
+            continue
+        drafted.add(kind)
+        steps.append(
+            Step(
+                name=f"letter:{kind}",
+                label=f"Draft the {LetterKind(kind).label[0].lower()}{LetterKind(kind).label[1:]}",
+                url=reverse("letters:new", kwargs={"reference": case.reference, "kind": kind}),
+                reason=letters_blocked_reason(case, to_reporter=False),
+            )
+        )
+    return steps

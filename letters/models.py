@@ -67,6 +67,7 @@ class LetterStatus(models.TextChoices):
     APPROVED = "approved", "Approved — PDF being made"
     RENDER_FAILED = "render_failed", "PDF failed — retry"
     READY = "ready", "Ready to print or send"
+    BATCHED = "batched", "In a print batch"
     PRINTED = "printed", "Printed"
     SENT = "sent", "Sent"
 
@@ -184,16 +185,22 @@ class Letter(models.Model):
 
 
 class PrintBatch(models.Model):
-    """Approved letters' stored PDFs combined into one file for the office printer."""
+    """Approved letters' stored PDFs combined into one file for the office printer: one
+    delivery method per batch, each letter starting on an odd page for double-sided printing,
+    optionally after a cover sheet listing the batch."""
 
     class Status(models.TextChoices):
         ASSEMBLING = "assembling", "Being assembled"
         READY = "ready", "Ready to download"
         FAILED = "failed", "Failed — retry"
         PRINTED = "printed", "Printed"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="print_batches")
     status = models.CharField(max_length=20, choices=Status, default=Status.ASSEMBLING)
+    delivery_method = models.CharField(max_length=20, choices=SendMethod, default=SendMethod.POST)
+    cover_sheet = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -203,6 +210,19 @@ class PrintBatch(models.Model):
     page_count = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
     printed_at = models.DateTimeField(null=True, blank=True)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The letters it held, kept after a cancellation returns them to the queue.
+    letter_ids = models.JSONField(default=list)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from schoolconduct.formats import long_date
+
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Letter
 
@@ -44,15 +46,22 @@ def letter_html(letter: Letter) -> tuple[str, Assets]:
         if item:
             assets[item[0]] = item[1]
     context = letter.context or {}
+    from .placeholders import split_closing
+    from .services import letter_merged_body
+
+    body, last_block = split_closing(letter_merged_body(letter))
     html = render_to_string(
         "letters/pdf/letter.html",
         {
             "letter": letter,
             "school": school,
-            "body": mark_safe(letter.body_html),  # noqa: S308 — sanitised by nh3 on every save
+            # Sanitised by nh3 on every save; merged values are escaped.
+            "body": mark_safe(body),  # noqa: S308
+            "last_block": mark_safe(last_block),  # noqa: S308
+            "draft": letter.is_draft,
             "logo_url": logo[0] if logo else "",
             "signature_url": signature[0] if signature else "",
-            "letter_date": context.get("letter_date") or timezone.localdate().strftime("%-d %B %Y"),
+            "letter_date": context.get("letter_date") or long_date(timezone.localdate()),
             "address_lines": [ln for ln in letter.recipient_address.splitlines() if ln.strip()],
             "static": ASSET_PREFIX + "static/",
         },

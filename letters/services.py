@@ -12,8 +12,10 @@ import hashlib
 import html
 import io
 import logging
+import uuid
 from typing import Any
 
+import nh3
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -24,14 +26,15 @@ from incidents.identity import ReporterIdentity, html_paragraphs
 from incidents.models import Case, Person, Report
 from incidents.workflow import WorkflowError, case_reporter_message
 from schoolconduct import outbox
+from schoolconduct.formats import long_date
 from schoolconduct.models import Notification
 from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
 from schools.selectors import school_head_teachers
 
-from . import placeholders
+from . import placeholders, values
 from .defaults import DEFAULT_TEMPLATES
-from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind
+from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, checklist
 from .lifecycle import (
     STEPS,
     LetterStepError,
@@ -54,8 +57,7 @@ class LetterError(Exception):
         super().__init__(" ".join(self.messages))
 
 
-def _date(value: datetime.date) -> str:
-    return f"{value.day} {value:%B %Y}"
+_date = long_date
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def template_save(
 ) -> LetterTemplate:
     """Save a new version of a school's (or, for a trust, trust-wide) template after
     sanitising and checking it."""
-    clean = placeholders.sanitise(body)
+    clean = placeholders.without_sign_off(placeholders.sanitise(body))
     errors = placeholders.template_errors(clean, kind)
     if not title.strip():
         errors.insert(0, "Give the letter a title.")
@@ -151,7 +153,8 @@ def sample_values(*, school: School, kind: str) -> dict[str, str]:
         {
             "letter_date": _date(today),
             "case_reference": f"{school.reference_prefix}-{today.year}-0042",
-            "recipient_name": "Mr A Sample",
+            "recipient_name": "Mr Alex Sample",
+            "salutation": "Mr Sample",
             "delivery_method": "Post",
             "incident_date": _date(today - datetime.timedelta(days=3)),
             "group_name": "Year 3 parents (WhatsApp)",
@@ -174,26 +177,6 @@ def _school_values(school: School) -> dict[str, str]:
         "school_email": school.email,
         "school_address": ", ".join([*school.address_lines, school.postcode]),
         "trust_name": school.trust.name if school.trust else "",
-    }
-
-
-def _case_values(case: Case) -> dict[str, str]:
-    reports = list(case.reports.select_related("group").order_by("received_at"))
-    first = reports[0] if reports else None
-    rules = list(case.rules.all()) or [rule for report in reports for rule in report.rules.all()]
-    titles = list(dict.fromkeys(rule.title for rule in rules))
-    group = ""
-    if first and first.group is not None:
-        group = f"{first.group.name} ({first.group.get_platform_display()})"
-    elif first:
-        # Never the parent's own words: only what staff confirmed (letters_blocked_reason
-        # refuses a letter while the words are unconfirmed).
-        group = case.group_wording
-    return {
-        "case_reference": case.reference,
-        "incident_date": _date(first.posted_on) if first else "",
-        "group_name": group,
-        "rules_breached": "; ".join(titles),
     }
 
 
@@ -301,7 +284,8 @@ def letter_draft(
             )
         if delivery_method == SendMethod.EMAIL and not report.reporter_email:
             raise LetterError("The reporter gave no email address: use the follow-up page.")
-        recipient_name = report.reporter_name or "Parent or carer"
+        recipient_name = " ".join(report.reporter_name.split()) or "Parent or carer"
+        salutation = recipient_name
         address, email = "", report.reporter_email
     else:
         if person is None or not case.persons.filter(pk=person.pk).exists():
@@ -314,33 +298,38 @@ def letter_draft(
             raise LetterError(f"There is no email address for {person.full_name}.")
         if delivery_method == SendMethod.POST and not person.address.strip():
             raise LetterError(f"There is no postal address for {person.full_name}.")
-        recipient_name, address, email = person.full_name, person.address, person.email
+        recipient_name, address, email = person.address_name, person.address, person.email
+        salutation = person.salutation_name
         if person.postcode:
             address = f"{address.strip()}\n{person.postcode}"
     signatory = signatory or signatory_default(school=school) or actor
     title, body, template = template_current(school=school, kind=kind)
-    values = {
+    merge_values = {
         **_school_values(school),
-        **_case_values(case),
+        **values.case_values(case),
+        **values.derived_values(case, kind, None if to_reporter else person),
         "letter_date": _date(timezone.localdate()),
         "recipient_name": recipient_name,
+        "salutation": salutation,
         "delivery_method": SendMethod(delivery_method).label,
         "signatory_name": signatory.get_full_name() or signatory.get_username(),
         "signatory_title": _signatory_title(signatory, school),
-        **{k: v.strip() for k, v in details.items() if k in FIELDS and FIELDS[k].entered},
+        **_entered_values(case, kind, details),
     }
     if to_reporter:
-        values["reporter_name"] = recipient_name
-    missing = [FIELDS[n].label for n in REQUIRED[kind] if not values.get(n, "").strip()]
+        merge_values["reporter_name"] = recipient_name
+    missing = [n for n in REQUIRED[kind] if not merge_values.get(n, "").strip()]
     if missing:
-        raise LetterError(f"A {kind.label.lower()} needs: " + ", ".join(missing) + ".")
-    merged = placeholders.merge(body, values)
+        raise LetterError(
+            f"A {kind.label.lower()} needs: " + ", ".join(_missing_label(n) for n in missing) + "."
+        )
+    body = placeholders.without_sign_off(body)
     _check_no_reporter(
         _reporter_identity(
             case, recipient=recipient_name, to_report=report if to_reporter else None
         ),
-        [(f"“{FIELDS[k].label}”", v) for k, v in values.items() if k in FIELDS]
-        + _letter_parts(title, merged, address),
+        [(f"“{FIELDS[k].label}”", v) for k, v in merge_values.items() if k in FIELDS]
+        + _letter_parts(title, placeholders.merge(body, merge_values), address),
     )
     with transaction.atomic():
         letter = Letter.objects.create(
@@ -355,11 +344,13 @@ def letter_draft(
             recipient_address=address,
             recipient_email=email,
             delivery_method=delivery_method,
-            body_html=merged,
-            context=values,
+            # A draft keeps its [[placeholders]]: the editor shows them as locked chips and
+            # the values live in `context` until approval merges them for good.
+            body_html=body,
+            context=merge_values,
             signatory=signatory,
-            signatory_name=values["signatory_name"],
-            signatory_title=values["signatory_title"],
+            signatory_name=merge_values["signatory_name"],
+            signatory_title=merge_values["signatory_title"],
             corrects=corrects,
             created_by=actor,
         )
@@ -375,6 +366,62 @@ def letter_draft(
             ),
         )
     return letter
+
+
+def _missing_label(name: str) -> str:
+    field = FIELDS[name]
+    if field.procedure:
+        return (
+            f"{field.label} (it comes from the recorded bar or restriction: record that step "
+            "on the case first)"
+        )
+    return field.label
+
+
+def _entered_values(case: Case, kind: str, details: dict[str, Any]) -> dict[str, str]:
+    """What the head entered, each date and time in the one printed form; the dates the
+    procedure owns come from the recorded step, whatever was sent."""
+    entered: dict[str, str] = {}
+    errors = []
+    for name, value in details.items():
+        if name not in FIELDS or not FIELDS[name].entered or FIELDS[name].procedure:
+            continue
+        try:
+            entered[name] = values.normalise_entered(name, value)
+        except ValueError as error:
+            errors.append(str(error))
+    if errors:
+        raise LetterError(errors)
+    recorded = values.procedure_values(case)
+    for name, field in FIELDS.items():
+        if field.procedure:
+            entered[name] = recorded.get(name, "")
+        elif name in recorded and not entered.get(name):
+            entered[name] = recorded[name]
+    return entered
+
+
+# Where an approved letter keeps its text as it was before merging (for a correction).
+SOURCE_KEY = "_body_source"
+
+
+def letter_values(letter: Letter) -> dict[str, str]:
+    """The values a draft's chips show and its PDF is merged with."""
+    return {k: str(v) for k, v in (letter.context or {}).items() if k in FIELDS}
+
+
+def letter_checklist(letter: Letter, body: str | None = None):
+    """The kind's required elements, each with whether the draft has it."""
+    text = letter.body_html if body is None else body
+    return checklist(letter.kind, text, letter_values(letter))
+
+
+def letter_merged_body(letter: Letter) -> str:
+    """The body as the recipient reads it: a draft's placeholders merged with its values;
+    an approved letter's frozen text as it is."""
+    if not letter.is_draft:
+        return letter.body_html
+    return placeholders.merge(letter.body_html, letter_values(letter))
 
 
 def _to_whom(letter: Letter) -> str:
@@ -398,22 +445,43 @@ def _step(letter: Letter, step: str, actor) -> list[str]:
         raise LetterError(str(error)) from None
 
 
-def letter_update_draft(*, letter: Letter, actor, title: str, body_html: str) -> Letter:
-    """Edit a draft: re-sanitised and re-checked on every save."""
+def letter_update_draft(
+    *,
+    letter: Letter,
+    actor,
+    title: str,
+    body_html: str,
+    details: dict[str, Any] | None = None,
+) -> Letter:
+    """Edit a draft: its text (re-sanitised and re-checked on every save) and the values the
+    head entered for it (dates and times in the one printed form; the procedure's own dates
+    stay as recorded)."""
     if not letter.is_draft:
         raise LetterError("Only a draft can be edited. Write a correction instead.")
-    clean = placeholders.sanitise(body_html)
-    errors = placeholders.merged_body_errors(clean)
+    clean = placeholders.without_sign_off(placeholders.sanitise(body_html))
+    errors = placeholders.placeholder_errors(clean, letter.kind)
+    if placeholders.TEMPLATE_CODE.search(clean):
+        errors = [e for e in errors if "template code" not in e]
+        errors.insert(0, "The letter can't contain template code such as {{ }} or {% %}.")
+    if not nh3.clean(clean, tags=set()).strip():
+        errors.append("The letter is empty.")
     if not title.strip():
         errors.insert(0, "Give the letter a title.")
+    context = dict(letter.context or {})
+    if details is not None:
+        try:
+            context.update(_entered_values(letter.case, letter.kind, details))
+        except LetterError as error:
+            errors += error.messages
     if errors:
         raise LetterError(errors)
     _check_no_reporter(
         _reporter_identity(letter.case, recipient=letter.recipient_name, to_report=letter.report),
-        _letter_parts(title, clean),
+        [(f"“{FIELDS[k].label}”", str(v)) for k, v in context.items() if k in FIELDS]
+        + _letter_parts(title, placeholders.merge(clean, context)),
     )
-    letter.title, letter.body_html = title.strip(), clean
-    letter.save(update_fields=["title", "body_html"])
+    letter.title, letter.body_html, letter.context = title.strip(), clean, context
+    letter.save(update_fields=["title", "body_html", "context"])
     return letter
 
 
@@ -424,17 +492,29 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
     with transaction.atomic():
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         fields = _step(locked, "approved", actor)
-        locked.context = {**locked.context, "letter_date": _date(timezone.localdate())}
+        missing = [label for _n, label, present, _l in letter_checklist(locked) if not present]
+        if missing:
+            raise LetterError(
+                "The letter is missing: " + "; ".join(missing) + ". Put each one back in the "
+                "text (Insert a detail) or fill it in, then approve."
+            )
+        locked.context = {
+            **locked.context,
+            "letter_date": _date(timezone.localdate()),
+            SOURCE_KEY: locked.body_html,
+        }
+        # The draft's text with its values, merged once and for good.
+        merged = placeholders.merge(locked.body_html, letter_values(locked))
         identity = _reporter_identity(
             locked.case, recipient=locked.recipient_name, to_report=locked.report
         )
-        _check_no_reporter(
-            identity, _letter_parts(locked.title, locked.body_html, locked.recipient_address)
-        )
+        _check_no_reporter(identity, _letter_parts(locked.title, merged, locked.recipient_address))
+        locked.body_html = merged
         if identity:
+            # What the printer will see: letterhead, address block and signature included.
             _check_pdf_no_reporter(locked, identity)
         locked.approved_by, locked.approved_at = actor, timezone.now()
-        locked.save(update_fields=[*fields, "approved_by", "approved_at", "context"])
+        locked.save(update_fields=[*fields, "approved_by", "approved_at", "context", "body_html"])
         _record(
             locked,
             actor,
@@ -495,27 +575,50 @@ def letter_pdf_bytes(letter: Letter) -> bytes:
 
 
 def letters_mark_printed(*, letters: list[Letter], actor) -> int:
+    """Record letters as printed (who, when). Each row is locked and re-read first, so a
+    double click or two people at once record it once."""
     count = 0
     with transaction.atomic():
         for letter in letters:
-            if not step_allowed(letter, "printed") or letter.to_reporter:
+            locked = (
+                Letter.objects.select_for_update(of=("self",))
+                .select_related("case__school")
+                .get(pk=letter.pk)
+            )
+            if locked.to_reporter or locked.delivery_method not in PRINTED_METHODS:
                 continue
-            fields = _step(letter, "printed", actor)
-            letter.printed_at, letter.printed_by = timezone.now(), actor
-            letter.save(update_fields=[*fields, "printed_at", "printed_by"])
+            if not step_allowed(locked, "printed"):
+                continue
+            fields = _step(locked, "printed", actor)
+            locked.printed_at, locked.printed_by = timezone.now(), actor
+            locked.save(update_fields=[*fields, "printed_at", "printed_by"])
             _record(
-                letter,
+                locked,
                 actor,
                 "printed",
-                f"{letter.get_kind_display()}{_to_whom(letter)} printed",
+                f"{locked.get_kind_display()}{_to_whom(locked)} printed",
             )
             count += 1
     return count
 
 
 def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.date) -> Letter:
-    """Record how and when a letter went. An email is put in the outbox instead: the letter is
-    marked sent by `letter_emailed` once the email has really gone (never inside the request)."""
+    """Record how and when a letter went (who, when); follow-up deliveries happen here. An
+    email is put in the outbox instead: the letter is marked sent by `letter_emailed` once the
+    email has really gone (never inside the request). The row is locked first, so the same
+    letter is never recorded as sent, or queued, twice."""
+    with transaction.atomic():
+        letter = (
+            Letter.objects.select_for_update(of=("self",))
+            .select_related("case__school", "report")
+            .get(pk=letter.pk)
+        )
+        return _letter_mark_sent(letter=letter, actor=actor, method=method, sent_on=sent_on)
+
+
+def _letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.date) -> Letter:
+    if letter.status == LetterStatus.SENT:
+        raise LetterError("This letter is already recorded as sent.")
     if not step_allowed(letter, "sent"):
         raise LetterError(STEPS["sent"].refused)
     if letter.to_reporter and method not in (SendMethod.EMAIL, SendMethod.FOLLOW_UP):
@@ -526,6 +629,10 @@ def letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.da
         raise LetterError("Print the letter before recording it as posted or delivered.")
     if method == SendMethod.EMAIL and not letter.recipient_email:
         raise LetterError("There is no email address for this recipient.")
+    if sent_on > timezone.localdate():
+        raise LetterError("The date it was sent can't be in the future.")
+    if letter.approved_at and sent_on < timezone.localtime(letter.approved_at).date():
+        raise LetterError("The date it was sent can't be before the letter was approved.")
     if method == SendMethod.EMAIL:
         letter_pdf_bytes(letter)  # refuse now, not in the worker, if the filed PDF is damaged
         with transaction.atomic():
@@ -633,34 +740,177 @@ def letter_correct(*, letter: Letter, actor) -> Letter:
         signatory=letter.signatory,
         corrects=letter,
     )
-    return letter_update_draft(
-        letter=draft, actor=actor, title=letter.title, body_html=letter.body_html
-    )
+    # The old letter's text as it was before its values were merged in, so the chips (and
+    # the checklist) work again; letters approved before that was kept start from the template.
+    source = (letter.context or {}).get(SOURCE_KEY) or draft.body_html
+    return letter_update_draft(letter=draft, actor=actor, title=letter.title, body_html=source)
+
+
+# --- letter settings -------------------------------------------------------------------------
+
+
+def school_letter_settings_save(
+    *, school: School, actor, target_days: int, logo=None, remove_logo: bool = False
+) -> School:
+    """Save a school's print queue target and its letterhead crest.
+
+    The crest is inspected exactly like a parent's screenshot (incidents.evidence): only a
+    fully decoded JPEG, PNG or WebP with no markup is accepted, and only a clean re-encoded
+    copy is stored, under a random name.
+    """
+    from django.core.exceptions import ValidationError
+
+    from incidents.evidence import inspect_image
+
+    fields = ["letter_queue_target_days"]
+    clean_file = None
+    if logo is not None:
+        try:
+            inspected = inspect_image(logo)
+        except ValidationError as error:
+            raise LetterError(error.messages) from None
+        clean_file = ContentFile(inspected.clean, name=f"{uuid.uuid4().hex}{inspected.extension}")
+    with transaction.atomic():
+        locked = School.objects.select_for_update().get(pk=school.pk)
+        locked.letter_queue_target_days = target_days
+        if clean_file is not None:
+            locked.logo.save(clean_file.name, clean_file, save=False)
+            fields.append("logo")
+        elif remove_logo and locked.logo:
+            locked.logo = ""
+            fields.append("logo")
+        locked.save(update_fields=fields)
+    logger.info("Letter settings of school %s changed by user %s", school.pk, actor.pk)
+    return locked
 
 
 # --- print batches ---------------------------------------------------------------------------
 
+# Letters the office prints: the others go by email (or, to the reporter, the follow-up page).
+PRINTED_METHODS = (SendMethod.POST, SendMethod.HAND)
+# Blank A4 page (points) after a letter with an odd number of pages, for double-sided printing.
+A4_POINTS = (595.28, 841.89)
 
-def batch_create(*, school: School, letters: list[Letter], actor) -> PrintBatch:
-    """Collect ready letters into a batch; the combined PDF is assembled by a task."""
+
+def batch_create(
+    *, school: School, letters: list[Letter], actor, cover_sheet: bool = False
+) -> list[PrintBatch]:
+    """Put ready letters into print batches, one batch per delivery method (post, by hand);
+    each PDF is assembled by a task.
+
+    The letters are locked and re-read inside the transaction, so two people batching at the
+    same moment can't both take a letter: the second finds it already in a batch.
+    """
     from .tasks import assemble_batch
 
-    ready = [
-        lt
-        for lt in letters
-        if step_allowed(lt, "printed") and not lt.to_reporter and lt.case.school_id == school.pk
-    ]
-    if not ready:
-        raise LetterError("Choose at least one letter that is ready to print.")
+    ids = [lt.pk for lt in letters]
     with transaction.atomic():
-        batch = PrintBatch.objects.create(school=school, created_by=actor)
-        Letter.objects.filter(pk__in=[lt.pk for lt in ready]).update(batch=batch)
-        enqueue_on_commit(assemble_batch, batch.pk, fallback="use “Try again” on the print queue.")
-    return batch
+        ready = list(
+            Letter.objects.select_for_update(of=("self",))
+            .filter(
+                pk__in=ids,
+                case__school=school,
+                status=LetterStatus.READY,
+                batch__isnull=True,
+                delivery_method__in=PRINTED_METHODS,
+            )
+            .exclude(kind__in=TO_REPORTER)
+            .select_related("case")
+            .order_by("pk")
+        )
+        if not ready:
+            raise LetterError(
+                "None of the chosen letters can go in a batch: they are already in one, "
+                "not ready yet, or go by email."
+            )
+        batches = []
+        for method in PRINTED_METHODS:
+            group = [lt for lt in ready if lt.delivery_method == method]
+            if not group:
+                continue
+            batch = PrintBatch.objects.create(
+                school=school,
+                created_by=actor,
+                delivery_method=method,
+                cover_sheet=cover_sheet,
+                letter_ids=[lt.pk for lt in group],
+            )
+            for letter in group:
+                fields = _step(letter, "batched", actor)
+                letter.batch = batch
+                letter.save(update_fields=[*fields, "batch"])
+                _record(
+                    letter,
+                    actor,
+                    "batched",
+                    f"{letter.get_kind_display()} to {letter.recipient_name} put in print "
+                    f"batch {batch.pk}",
+                )
+            enqueue_on_commit(
+                assemble_batch, batch.pk, fallback="use “Try again” on the print queue."
+            )
+            batches.append(batch)
+    return batches
+
+
+def batch_cancel(*, batch: PrintBatch, actor) -> int:
+    """Cancel a batch that has not been printed: its letters go back to "Ready to print".
+    Each letter's return is recorded on its case; the batch keeps who cancelled it and when."""
+    with transaction.atomic():
+        locked = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status in (
+            PrintBatch.Status.PRINTED,
+            PrintBatch.Status.SENT,
+            PrintBatch.Status.CANCELLED,
+        ):
+            raise LetterError(
+                f"Batch {locked.pk} is {locked.get_status_display().lower()}: it can't be "
+                "cancelled."
+            )
+        letters = list(
+            Letter.objects.select_for_update(of=("self",))
+            .filter(batch=locked, status=LetterStatus.BATCHED)
+            .select_related("case")
+        )
+        for letter in letters:
+            fields = _step(letter, "unbatched", actor)
+            letter.batch = None
+            letter.save(update_fields=[*fields, "batch"])
+            _record(
+                letter,
+                actor,
+                "unbatched",
+                f"{letter.get_kind_display()} to {letter.recipient_name} back in the print "
+                f"queue: batch {locked.pk} cancelled",
+            )
+        locked.status = PrintBatch.Status.CANCELLED
+        locked.cancelled_at, locked.cancelled_by = timezone.now(), actor
+        locked.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    return len(letters)
+
+
+def _cover_sheet_pdf(batch: PrintBatch, letters: list[Letter]) -> bytes:
+    from django.template.loader import render_to_string
+
+    from .rendering import ASSET_PREFIX, html_to_pdf
+
+    html = render_to_string(
+        "letters/pdf/batch_cover.html",
+        {
+            "batch": batch,
+            "letters": letters,
+            "school": batch.school,
+            "static": ASSET_PREFIX + "static/",
+        },
+    )
+    return html_to_pdf(html).data
 
 
 def batch_assemble(*, batch_id: int) -> bool:
-    """One print-ready PDF from the letters' stored PDFs, each checked against its SHA-256.
+    """One print-ready PDF from the letters' stored PDFs, each checked against its SHA-256:
+    an optional cover sheet first, and every letter starting on an odd page (a blank page
+    after any part with an odd number of pages) so double-sided printing never puts two
+    letters on one sheet.
 
     qpdf (through pikepdf) joins the files — ten times faster than pypdf's append — and
     pypdf then stores identical objects (fonts, logos) once.
@@ -673,17 +923,22 @@ def batch_assemble(*, batch_id: int) -> bool:
     ).update(status=PrintBatch.Status.ASSEMBLING, error="")
     if not claimed:
         return False
-    batch = PrintBatch.objects.get(pk=batch_id)
+    batch = PrintBatch.objects.select_related("school").get(pk=batch_id)
     letters = list(batch.letters.select_related("case").order_by("case__reference", "pk"))
     try:
         joined = pikepdf.Pdf.new()
         sources = []
-        for letter in letters:
-            source = pikepdf.Pdf.open(io.BytesIO(letter_pdf_bytes(letter)))
+        parts = [_cover_sheet_pdf(batch, letters)] if batch.cover_sheet else []
+        parts += [letter_pdf_bytes(letter) for letter in letters]
+        for index, data in enumerate(parts):
+            source = pikepdf.Pdf.open(io.BytesIO(data))
             sources.append(source)  # kept open until the joined file is written
             joined.pages.extend(source.pages)
+            if len(source.pages) % 2 and index < len(parts) - 1:
+                joined.add_blank_page(page_size=A4_POINTS)
         raw = io.BytesIO()
         joined.save(raw)
+        page_count = len(joined.pages)
         writer = PdfWriter(clone_from=io.BytesIO(raw.getvalue()))
         writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
         out = io.BytesIO()
@@ -695,21 +950,54 @@ def batch_assemble(*, batch_id: int) -> bool:
             status=PrintBatch.Status.FAILED, error=str(error)[:300]
         )
         return False
-    batch.pdf.save(f"batch-{batch.pk}.pdf", ContentFile(data), save=False)
-    batch.pdf_sha256 = hashlib.sha256(data).hexdigest()
-    batch.page_count = sum(lt.pdf_pages or 0 for lt in letters)
-    batch.status = PrintBatch.Status.READY
-    batch.save(update_fields=["pdf", "pdf_sha256", "page_count", "status"])
+    with transaction.atomic():
+        batch = PrintBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != PrintBatch.Status.ASSEMBLING or batch.pdf:
+            return False  # cancelled meanwhile, or another run finished first
+        batch.pdf.save(f"batch-{batch.pk}.pdf", ContentFile(data), save=False)
+        batch.pdf_sha256 = hashlib.sha256(data).hexdigest()
+        batch.page_count = page_count
+        batch.status = PrintBatch.Status.READY
+        batch.save(update_fields=["pdf", "pdf_sha256", "page_count", "status"])
     return True
 
 
 def batch_mark_printed(*, batch: PrintBatch, actor) -> int:
+    """The whole batch came off the printer: each of its letters is recorded as printed."""
     with transaction.atomic():
+        locked = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != PrintBatch.Status.READY:
+            raise LetterError(f"Batch {locked.pk} is not ready to print.")
         count = letters_mark_printed(
-            letters=list(batch.letters.select_related("case")), actor=actor
+            letters=list(locked.letters.select_related("case")), actor=actor
         )
-        batch.status, batch.printed_at = PrintBatch.Status.PRINTED, timezone.now()
-        batch.save(update_fields=["status", "printed_at"])
+        locked.status, locked.printed_at, locked.printed_by = (
+            PrintBatch.Status.PRINTED,
+            timezone.now(),
+            actor,
+        )
+        locked.save(update_fields=["status", "printed_at", "printed_by"])
+    return count
+
+
+def batch_mark_sent(*, batch: PrintBatch, actor, sent_on: datetime.date) -> int:
+    """Every printed letter of the batch went out by the batch's delivery method."""
+    with transaction.atomic():
+        locked = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != PrintBatch.Status.PRINTED:
+            raise LetterError(f"Batch {locked.pk} must be printed before it is sent.")
+        count = 0
+        for letter in locked.letters.filter(status=LetterStatus.PRINTED).select_related("case"):
+            letter_mark_sent(
+                letter=letter, actor=actor, method=locked.delivery_method, sent_on=sent_on
+            )
+            count += 1
+        locked.status, locked.sent_at, locked.sent_by = (
+            PrintBatch.Status.SENT,
+            timezone.now(),
+            actor,
+        )
+        locked.save(update_fields=["status", "sent_at", "sent_by"])
     return count
 
 

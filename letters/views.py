@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incidents.access import get_case_for_user, managed_schools, roles_for
@@ -17,14 +19,21 @@ from incidents.wording import unconfirmed_wording
 from schools.access import school_from_request, staff_required
 from schools.models import School, Trust
 
-from . import services
+from . import placeholders, services, values
 from .access import get_batch_for_user, get_letter_for_user, letters_visible_to, queue_schools
-from .forms import DraftEditForm, DraftForm, SentForm, TemplateForm
-from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields
+from .forms import (
+    BatchSentForm,
+    DraftEditForm,
+    DraftForm,
+    LetterSettingsForm,
+    SentForm,
+    TemplateForm,
+    detail_initial,
+)
+from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, allowed_fields, checklist
 from .lifecycle import letters_blocked_reason
-from .measure_values import measure_letter_values
 from .models import Letter, LetterStatus, LetterTemplate, PrintBatch, SendMethod
-from .placeholders import merge, sanitise
+from .placeholders import merge
 from .rendering import html_to_pdf, letter_html
 
 
@@ -69,13 +78,18 @@ def letter_new(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     if kind in TO_REPORTER and not access.can_see_reporter:
         raise Http404("Not available.")
     blocked = letters_blocked_reason(case, to_reporter=kind in TO_REPORTER)
-    initial = measure_letter_values(case=case)
+    recorded = values.procedure_values(case)
+    initial = {
+        name: detail_initial(name, value)
+        for name, value in {**values.suggestions(case, kind), **recorded}.items()
+        if name in FIELDS
+    }
     # "Quote in a letter" on the case page: the exact words and time of chat messages or of a
     # screenshot's text, into the conduct summary (the access rule for them is incidents').
     quotes = evidence_quotes(case=case, tokens=request.GET.getlist("quote")[:20])
     if quotes and "conduct_summary" in REQUIRED[kind]:
         initial["conduct_summary"] = "\n".join(quotes)
-    form = DraftForm(request.POST or None, case=case, kind=kind, initial=initial)
+    form = DraftForm(request.POST or None, case=case, kind=kind, recorded=recorded, initial=initial)
     if request.method == "POST" and not blocked and form.is_valid():
         try:
             letter = services.letter_draft(
@@ -130,14 +144,32 @@ def letter_kinds(request: HttpRequest, reference: str) -> HttpResponse:
 # --- one letter ------------------------------------------------------------------------------
 
 
+def _editor_values(letter: Letter) -> dict[str, dict[str, str | bool]]:
+    """What the editor's chips show: each field the letter may use, its label and value."""
+    current = services.letter_values(letter)
+    return {
+        name: {
+            "label": FIELDS[name].label,
+            "value": current.get(name, ""),
+            "optional": FIELDS[name].derived,
+        }
+        for name in sorted(allowed_fields(letter.kind), key=lambda n: FIELDS[n].label)
+    }
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _managed_letter(request, pk)
     form = None
+    checklist = services.letter_checklist(letter)
     if letter.is_draft:
+        recorded = values.procedure_values(letter.case)
+        context = services.letter_values(letter)
+        initial: dict = {"title": letter.title, **DraftEditForm.body_initial(letter.body_html)}
+        initial.update({n: detail_initial(n, v) for n, v in context.items()})
         form = DraftEditForm(
-            request.POST or None, initial={"title": letter.title, "body_html": letter.body_html}
+            request.POST or None, kind=letter.kind, recorded=recorded, initial=initial
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -145,7 +177,8 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     letter=letter,
                     actor=request.user,
                     title=form.cleaned_data["title"],
-                    body_html=form.cleaned_data["body_html"],
+                    body_html=form.body(),
+                    details=form.details(),
                 )
             except services.LetterError as error:
                 for message in error.messages:
@@ -161,6 +194,10 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "letter": letter,
             "form": form,
+            "checklist": checklist,
+            "checklist_done": all(present for _n, _l, present, _x in checklist),
+            "editor_values": _editor_values(letter) if letter.is_draft else None,
+            "merged_body": services.letter_merged_body(letter),
             "sent_form": SentForm(),
             "email_waiting": services.letter_email_pending(letter),
             "events": letter.case.events.filter(
@@ -285,6 +322,25 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the print queue -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """A letter on the print queue with how long it has waited since approval."""
+
+    letter: Letter
+    age_days: int
+    overdue: bool
+
+
+def _rows(letters: list[Letter], today) -> list[QueueRow]:
+    rows = []
+    for letter in letters:
+        approved = timezone.localtime(letter.approved_at).date() if letter.approved_at else today
+        age = (today - approved).days
+        target = letter.case.school.letter_queue_target_days
+        rows.append(QueueRow(letter, age, age > target))
+    return rows
+
+
 @staff_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
@@ -294,20 +350,33 @@ def queue(request: HttpRequest) -> HttpResponse:
     visible = (
         letters_visible_to(request.user)
         .exclude(kind__in=TO_REPORTER)
-        .select_related("case__school", "approved_by")
+        .select_related("case__school", "approved_by", "printed_by")
         .order_by("approved_at", "pk")
     )
+    today = timezone.localdate()
+    ready = _rows(list(visible.filter(status=LetterStatus.READY)), today)
+    batched = _rows(list(visible.filter(status=LetterStatus.BATCHED)), today)
+    printed = _rows(list(visible.filter(status=LetterStatus.PRINTED)), today)
+    waiting = ready + batched + printed
     return render(
         request,
         "letters/queue.html",
         {
-            "ready": list(visible.filter(status=LetterStatus.READY)),
-            "printed": list(visible.filter(status=LetterStatus.PRINTED)),
+            "to_print": [r for r in ready if r.letter.delivery_method in services.PRINTED_METHODS],
+            "to_email": [
+                r for r in ready if r.letter.delivery_method not in services.PRINTED_METHODS
+            ],
+            "batched": batched,
+            "printed": printed,
+            "overdue": [r for r in waiting if r.overdue],
+            "targets": sorted({s.letter_queue_target_days for s in schools}),
             "pending": list(
                 visible.filter(status__in=[LetterStatus.APPROVED, LetterStatus.RENDER_FAILED])
             ),
             "batches": list(
-                PrintBatch.objects.filter(school__in=schools).select_related("created_by")[:10]
+                PrintBatch.objects.filter(school__in=schools).select_related(
+                    "created_by", "printed_by", "sent_by", "cancelled_by"
+                )[:10]
             ),
             "sent_form": SentForm(),
             "many_schools": len(schools) > 1,
@@ -319,29 +388,72 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def batch_create(request: HttpRequest) -> HttpResponse:
     schools = {s.pk: s for s in queue_schools(request.user)}
-    ids = request.POST.getlist("letters")
+    ids = [i for i in request.POST.getlist("letters") if i.isdigit()]
     letters = list(
         letters_visible_to(request.user).filter(pk__in=ids).select_related("case__school")
     )
     by_school: dict[int, list[Letter]] = {}
     for letter in letters:
-        by_school.setdefault(letter.case.school_id, []).append(letter)
+        if letter.case.school_id in schools:
+            by_school.setdefault(letter.case.school_id, []).append(letter)
     if not by_school:
         messages.error(request, "Tick the letters to print first.")
         return redirect("letters:queue")
+    cover = request.POST.get("cover_sheet") == "on"
     for school_id, group in by_school.items():
         try:
-            batch = services.batch_create(
-                school=schools[school_id], letters=group, actor=request.user
+            batches = services.batch_create(
+                school=schools[school_id], letters=group, actor=request.user, cover_sheet=cover
             )
         except services.LetterError as error:
             messages.error(request, error.messages[0])
         else:
-            messages.success(
-                request,
-                f"Print batch {batch.pk} with {len(group)} letter"
-                f"{'s' if len(group) != 1 else ''} created.",
-            )
+            for batch in batches:
+                count = len(batch.letter_ids)
+                messages.success(
+                    request,
+                    f"Print batch {batch.pk} ({batch.get_delivery_method_display().lower()}) "
+                    f"with {count} letter{'s' if count != 1 else ''} created.",
+                )
+    return redirect("letters:queue")
+
+
+@staff_required
+@require_POST
+def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    try:
+        count = services.batch_cancel(batch=batch, actor=request.user)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            f"Batch {batch.pk} cancelled: {count} letter{'s' if count != 1 else ''} back in "
+            "“Ready to print”.",
+        )
+    return redirect("letters:queue")
+
+
+@staff_required
+@require_POST
+def batch_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, pk)
+    form = BatchSentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the date the batch was sent.")
+        return redirect("letters:queue")
+    try:
+        count = services.batch_mark_sent(
+            batch=batch, actor=request.user, sent_on=form.cleaned_data["sent_on"]
+        )
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            f"Batch {batch.pk}: {count} letter{'s' if count != 1 else ''} recorded as sent.",
+        )
     return redirect("letters:queue")
 
 
@@ -373,8 +485,12 @@ def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
-    count = services.batch_mark_printed(batch=batch, actor=request.user)
-    messages.success(request, f"{count} letter{'s' if count != 1 else ''} marked as printed.")
+    try:
+        count = services.batch_mark_printed(batch=batch, actor=request.user)
+    except services.LetterError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"{count} letter{'s' if count != 1 else ''} marked as printed.")
     return redirect("letters:queue")
 
 
@@ -449,13 +565,18 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404("Not available.")
     scope = _scope(request)
     title, body, template = scope.current(kind)
-    form = TemplateForm(request.POST or None, initial={"title": title, "body": body})
+    form = TemplateForm(
+        request.POST or None, initial={"title": title, **TemplateForm.body_initial(body)}
+    )
+    if request.method == "POST":
+        form.is_valid()
+        body = form.body()  # what was typed: saved, or kept for the preview and checklist
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.template_save(
                 kind=kind,
                 title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
+                body=body,
                 actor=request.user,
                 note=form.cleaned_data["note"],
                 **scope.owner(),
@@ -467,10 +588,9 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
             messages.success(request, f"Saved as version {saved.version}.")
             return redirect(request.path + scope.query)
     fields = [(n, FIELDS[n], n in REQUIRED[kind]) for n in sorted(allowed_fields(kind))]
-    preview = merge(
-        sanitise(form["body"].value() or ""),
-        services.sample_values(school=scope.sample_school, kind=kind),
-    )
+    samples = services.sample_values(school=scope.sample_school, kind=kind)
+    clean = placeholders.sanitise(body)
+    labels = {n: FIELDS[n].label for n in allowed_fields(kind)}
     return render(
         request,
         "letters/template_edit.html",
@@ -480,8 +600,14 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
             "template": template,
             "scope": scope,
             "fields": fields,
-            "preview": preview,
+            "preview": merge(clean, samples),
             "history": scope.history(kind),
+            "checklist": [item for item in checklist(kind, clean, labels) if not item[3]],
+            "editor_values": {
+                n: {"label": label, "value": label, "optional": FIELDS[n].derived}
+                for n, label in sorted(labels.items(), key=lambda kv: kv[1])
+            },
+            "editor_for_template": True,
         },
     )
 
@@ -495,3 +621,53 @@ def template_reset(request: HttpRequest, kind: str) -> HttpResponse:
     saved = services.template_reset(kind=kind, actor=request.user, **scope.owner())
     messages.success(request, f"Reset to the default (saved as version {saved.version}).")
     return redirect(reverse("letters:template-edit", kwargs={"kind": kind}) + scope.query)
+
+
+# --- letter settings -------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def letter_settings(request: HttpRequest) -> HttpResponse:
+    """A school's letterhead crest and print queue target (its senior leaders)."""
+    scope = _scope(request)
+    school = scope.sample_school
+    form = LetterSettingsForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"letter_queue_target_days": school.letter_queue_target_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_letter_settings_save(
+                school=school,
+                actor=request.user,
+                target_days=form.cleaned_data["letter_queue_target_days"],
+                logo=form.cleaned_data["logo"],
+                remove_logo=form.cleaned_data["remove_logo"],
+            )
+        except services.LetterError as error:
+            for message in error.messages:
+                form.add_error("logo", message)
+        else:
+            messages.success(request, "Letter settings saved.")
+            return redirect(reverse("letters:settings") + f"?school={school.pk}")
+    return render(
+        request,
+        "letters/settings.html",
+        {"form": form, "school": school, "scope": scope},
+    )
+
+
+@staff_required
+@require_safe
+def letter_logo(request: HttpRequest) -> HttpResponse:
+    """The crest as stored (the clean copy), for the settings page."""
+    school = _scope(request).sample_school
+    if not school.logo:
+        raise Http404("No crest.")
+    with school.logo.open("rb") as f:
+        data = f.read()
+    response = HttpResponse(data, content_type=mimetypes.guess_type(school.logo.name)[0])
+    response["Cache-Control"] = "private, no-store"
+    return response

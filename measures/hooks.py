@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def register() -> None:
     from incidents import deadlines, selectors, staff_forms, staff_urls, workflow
+    from incidents.next_step import next_step_register
 
     from . import procedure
     from .deadlines import LABELS, bar_deadlines, bars_expire_daily
@@ -21,5 +22,6 @@ def register() -> None:
     staff_forms.ACTION_FORMS.update(MEASURE_FORMS)
     staff_urls.staff_urls_register(urlpatterns)
     selectors.case_page_part_register(case_page_part)
+    next_step_register(procedure.next_measure_steps)
     deadlines.register(bar_deadlines, labels=LABELS)
     deadlines.register_daily(bars_expire_daily)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from incidents.models import Case, CaseEvent, CaseStatus, Nature, Outcome, Person
 from incidents.workflow import (
     MANAGE,
+    TRANSITIONS,
     WITH_MEASURES,
     Effect,
     Offer,
@@ -29,6 +30,7 @@ from incidents.workflow import (
     WorkflowError,
     action,
     lado_hold,
+    may,
     required,
     steps_taken,
 )
@@ -698,3 +700,37 @@ def bans_expire(*, today: datetime.date | None = None) -> int:
             )
             expired += 1
     return expired
+
+
+# The step a decided outcome calls for, until the case has the measure.
+STEP_FOR_OUTCOME = {"site_ban": "ban_notice", "contact_restriction": "restriction_start"}
+
+
+def next_measure_steps(case: Case, actor: Any) -> list[Any]:
+    """The case page's next step after a decision to bar or to restrict contact: start the
+    procedure, until the case has a bar (or restriction); disabled with the table's reason
+    when it can't be taken now."""
+    from django.urls import reverse
+
+    from incidents.next_step import Step
+
+    has = {
+        "ban_notice": case.bans.exists() if "site_ban" in (case.actions or ()) else True,
+        "restriction_start": case.restrictions.exists()
+        if "contact_restriction" in (case.actions or ())
+        else True,
+    }
+    steps = []
+    for name, done in has.items():
+        transition = TRANSITIONS[name]
+        if done or not may(actor, case.school, transition.who):
+            continue
+        steps.append(
+            Step(
+                name=name,
+                label=transition.label,
+                url=reverse("staff:case-action", args=[case.reference, name]),
+                reason=transition.refusal(case, actor),
+            )
+        )
+    return steps

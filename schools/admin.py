@@ -61,8 +61,14 @@ class SchoolAdmin(admin.ModelAdmin):
             "Safeguarding numbers shown to parents",
             {"fields": ("childrens_services_phone", "police_non_emergency_phone")},
         ),
-        ("Targets (the school's own choice, not law)", {"fields": ("triage_target_days",)}),
+        (
+            "Targets (the school's own choice, not law)",
+            {"fields": ("triage_target_days", "letter_queue_target_days")},
+        ),
     )
+    # The crest is uploaded on the staff "Letter settings" page, where it is inspected like
+    # a parent's screenshot and re-encoded; the admin only shows it.
+    readonly_fields = ("logo",)
 
 
 @admin.register(Rule)

@@ -91,6 +91,13 @@ class School(models.Model):
         default=BanDecisionBy.HEAD_TEACHER,
         help_text="Who may confirm or lift a site ban, under the trust's scheme of delegation.",
     )
+    letter_queue_target_days = models.PositiveSmallIntegerField(
+        "print queue target (days)",
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text="Days within which an approved letter should be printed and sent; the print "
+        "queue warns about letters waiting longer (the school's choice).",
+    )
     is_active = models.BooleanField(default=True)
 
     objects = SchoolQuerySet.as_manager()

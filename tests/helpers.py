@@ -17,6 +17,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # The personas of the access matrices, in column order.
 ROLES = ["anon", "slt", "dsl", "office", "trust", "other"]
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "var/screenshots"))
+PHONE_WIDTH = 360  # the narrowest phone staff pages are checked at
 
 
 def require_service(name: str, available: bool, why: str) -> None:
@@ -70,11 +71,18 @@ def url_names(namespace: str) -> set[str]:
 
 
 def check_accessibility(page, name: str) -> None:
-    """Run axe-core on the page; fail on any serious or critical violation. Also screenshot."""
+    """Run axe-core on the page; fail on any serious or critical violation. Also screenshot;
+    at phone width (360 px) nothing may push the page sideways."""
     from axe_playwright_python.sync_playwright import Axe
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width = (page.viewport_size or {}).get("width", 0)
+    if width and width <= PHONE_WIDTH and "phone" not in name:
+        name = f"{name}-phone"
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if width and width <= PHONE_WIDTH:
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{name}: {scroll} px wide at {width} px ({page.url})"
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     assert not bad, f"axe on {name}: " + "; ".join(
@@ -82,6 +90,15 @@ def check_accessibility(page, name: str) -> None:
         + ", ".join(str(n.get("target")) for n in v["nodes"][:3])
         for v in bad
     )
+
+
+def nav_to(page, name: str) -> None:
+    """Follow a link of the staff menu, opening the menu first where it is folded (a phone)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+        page.locator("#staff-nav.show").wait_for()
+    page.locator("#staff-nav").get_by_role("link", name=name, exact=True).click()
 
 
 def sign_in(page, base: str, username: str) -> None:

@@ -24,7 +24,7 @@ EXPECTED = {
     "case-list": ((R, OK, OK, NF, OK, OK), None),
     "register": ((R, OK, OK, OK, OK, OK), None),
     "case-export": ((R, OK, OK, NF, OK, OK), None),
-    "report-log": ((R, OK, NF, NF, OK, OK), None),
+    "report-log": ((R, OK, NF, OK, OK, OK), None),
     "report-log-chat": ((R, OK, NF, NF, OK, OK), None),
     "sensitive-names": ((R, OK, NF, NF, OK, OK), None),
     "sensitive-name-remove": ((R, NA, NA, NF, NA, NA), None),

@@ -149,7 +149,7 @@ def world(school, head, dsl, office, personas, eager_tasks):
     services.letter_mark_sent(
         letter=to_reporter, actor=head, method="follow_up", sent_on=timezone.localdate()
     )
-    batch = services.batch_create(school=school, letters=[to_parent], actor=office)
+    [batch] = services.batch_create(school=school, letters=[to_parent], actor=office)
     services.batch_assemble(batch_id=batch.pk)
     ref = case.reference
     urls = {

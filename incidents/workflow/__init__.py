@@ -61,6 +61,7 @@ from .engine import (
     required,
     role_register,
     transitions_register,
+    why_not,
 )
 
 __all__ = [
@@ -116,4 +117,5 @@ __all__ = [
     "steps_taken",
     "transitions_register",
     "usual_next_step",
+    "why_not",
 ]

@@ -35,6 +35,7 @@ from ..models import (
     Severity,
 )
 from ..wording import public_wording
+from .engine import MEASURE_IN_FORCE_CHECKS as engine_in_force_checks
 from .engine import Effect, WorkflowError, action, required
 
 # The usual ladder of proportionate steps (DOMAIN.md §Site ban, step 3).
@@ -93,9 +94,9 @@ def lado_hold(case: Case) -> str:
     return ""
 
 
-# "Is a bar or contact restriction in force on this case?" — asked before monitoring starts.
-# The measures app, which owns bars and restrictions, adds its check from AppConfig.ready.
-MEASURE_IN_FORCE_CHECKS: list[Callable[[Case], bool]] = []
+# "Is a bar or contact restriction in force on this case?" — asked before monitoring starts
+# (the table's precondition for "monitor", in the engine, so the case page can say why not).
+MEASURE_IN_FORCE_CHECKS = engine_in_force_checks
 
 
 def _check_lead(school: School, lead) -> None:
@@ -465,13 +466,8 @@ def case_refer(
 def case_monitor(
     case: Case, actor, *, rationale: str, review_on: datetime.date | None = None
 ) -> Effect:
+    # A bar or restriction in force, or decided, is checked by the table first ("monitor").
     required(rationale, "Record what is being monitored and why.")
-    in_force = any(check(case) for check in MEASURE_IN_FORCE_CHECKS)
-    if not in_force and not {Outcome.CONTACT_RESTRICTION, Outcome.SITE_BAN} & set(case.actions):
-        raise WorkflowError(
-            "Monitoring is for a case where a ban or contact restriction is in "
-            "force. Close the case instead, or record that decision first."
-        )
     return Effect(
         "Monitoring started", rationale, {"review_on": review_on.isoformat() if review_on else None}
     )

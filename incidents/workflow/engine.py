@@ -27,7 +27,7 @@ from django.db import transaction
 from schools.access import StaffRoles, roles_for
 from schools.models import School
 
-from ..models import Case, CaseEvent, CaseStatus
+from ..models import Case, CaseEvent, CaseStatus, Outcome
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -108,6 +108,10 @@ def _permission_denied(case: Case) -> str:
     return "You don't have permission to do that on this case."
 
 
+def _always(case: Case) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Transition:
     """One entry of the table: everything that decides whether an action may run now."""
@@ -123,6 +127,10 @@ class Transition:
     precondition: Callable[[Case], str] = _no_precondition
     # What someone without the role is told.
     denied: Callable[[Case], str] = _permission_denied
+    # Whether the step belongs to this case at all. A step whose precondition only says the
+    # case is not of its kind (the LADO's decision on a case that is no allegation) is refused
+    # when tried, but the next-step panel doesn't list it as "not possible yet".
+    applies: Callable[[Case], bool] = _always
 
     def refusal(self, case: Case, actor: Any) -> str:
         """Why `actor` can't take this action on `case` now ("" if they can)."""
@@ -164,6 +172,24 @@ def _nothing_in_force(case: Case) -> str:
                 "close it once the bar or restriction has ended."
             )
     return ""
+
+
+# "Is a bar or contact restriction in force on this case?" — asked before monitoring starts.
+# The measures app, which owns bars and restrictions, adds its check from AppConfig.ready.
+MEASURE_IN_FORCE_CHECKS: list[Callable[[Case], bool]] = []
+
+
+def _something_to_monitor(case: Case) -> str:
+    # A bar or restriction decided on this case but not yet in force counts: monitoring is
+    # what follows it.
+    if {Outcome.CONTACT_RESTRICTION, Outcome.SITE_BAN} & set(case.actions or ()):
+        return ""
+    if any(check(case) for check in MEASURE_IN_FORCE_CHECKS):
+        return ""
+    return (
+        "Monitoring is for a case where a ban or contact restriction is in "
+        "force. Close the case instead, or record that decision first."
+    )
 
 
 def _not_an_allegation_yet(case: Case) -> str:
@@ -241,6 +267,7 @@ CASE_TRANSITIONS = [
         who=BOTH,
         event=K.SAFEGUARDING_ALERT,
         precondition=_not_an_allegation_yet,
+        applies=lambda case: case.safeguarding_screen != "allegation",
     ),
     Transition(
         name="lado_decision",
@@ -250,6 +277,7 @@ CASE_TRANSITIONS = [
         who=BOTH,
         event=K.REFERRAL,
         precondition=_lado_referred,
+        applies=lambda case: case.safeguarding_screen == "allegation",
     ),
     Transition(
         name="refer",
@@ -266,6 +294,7 @@ CASE_TRANSITIONS = [
         target=MON,
         who=SLT,
         event=K.MONITORING,
+        precondition=_something_to_monitor,
     ),
     Transition(
         name="close",
@@ -326,6 +355,7 @@ CASE_TRANSITIONS = [
         who=frozenset({DSL}),
         event=K.SAFEGUARDING_DECISION,
         precondition=_flagged,
+        applies=lambda case: case.safeguarding_flag,
     ),
     Transition(
         name="reissue_code",
@@ -382,6 +412,28 @@ def available_actions(
     return [
         t.name for t in TRANSITIONS.values() if t.offered in offered and not t.refusal(case, actor)
     ]
+
+
+def why_not(
+    *, case: Case, actor: Any, offered: Collection[Offer] = (Offer.CASE,)
+) -> dict[str, str]:
+    """The "why not" query: the actions of the case's current stage that this user holds the
+    role for but can't take now, each with the reason (the same `refusal` that `perform`
+    raises), in the table's order — leaving out steps that don't apply to this kind of case
+    (`Transition.applies`). Nothing is performed, so the page can show the step disabled with
+    its reason before anyone fills in a form."""
+    reasons = {}
+    for t in TRANSITIONS.values():
+        if (
+            t.offered in offered
+            and case.status in t.sources
+            and t.applies(case)
+            and may(actor, case.school, t.who)
+        ):
+            reason = t.refusal(case, actor)
+            if reason:
+                reasons[t.name] = reason
+    return reasons
 
 
 # --- the entry point -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import require_service
+from tests.helpers import PHONE_WIDTH, require_service
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -61,6 +61,21 @@ def phone(browser):
         is_mobile=True,
         has_touch=True,
     )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(params=[1280, PHONE_WIDTH], ids=["desktop", "phone"])
+def staff_width(request) -> int:
+    """The staff journeys run twice: on a desktop, and again on a 360 px phone."""
+    return request.param
+
+
+@pytest.fixture
+def staff_page(browser, staff_width):
+    """A page for a staff journey, at each of `staff_width`'s sizes."""
+    context = browser.new_context(viewport={"width": staff_width, "height": 900})
     page = context.new_page()
     yield page
     context.close()

@@ -12,12 +12,12 @@ from incidents import workflow
 from incidents.models import Nature, Outcome
 from measures.models import BanStage, SiteBan
 from tests.factories import PersonFactory, autumn_and_spring_terms, triaged_case
-from tests.helpers import check_accessibility, sign_in
+from tests.helpers import check_accessibility, nav_to, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
 def test_from_warning_to_a_confirmed_bar_on_the_register(
-    live_server, browser, school, head, office, time_machine
+    live_server, browser, staff_width, school, head, office, time_machine
 ):
     time_machine.move_to(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
     autumn_and_spring_terms(school)
@@ -42,7 +42,7 @@ def test_from_warning_to_a_confirmed_bar_on_the_register(
         escalation_reason="Threats",
     )
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": staff_width, "height": 900})
     page = context.new_page()
     sign_in(page, live_server.url, "head")
     page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
@@ -70,7 +70,9 @@ def test_from_warning_to_a_confirmed_bar_on_the_register(
     page.get_by_label("Who will decide").select_option(label="Helen Carter")
     page.get_by_role("button", name="Notice of intention to bar").click()
     assert "intention_to_bar" in page.url  # straight on to the letter, details merged in
-    assert page.get_by_label("Representations by (date)").input_value() == "7 December 2026"
+    deadline = page.get_by_label("Representations by", exact=True)
+    assert deadline.input_value() == "7 December 2026"
+    assert deadline.is_disabled()  # the procedure's own date: from the recorded notice
     ban = SiteBan.objects.get()
     assert ban.stage == BanStage.INTENTION
 
@@ -94,10 +96,10 @@ def test_from_warning_to_a_confirmed_bar_on_the_register(
     assert ban.stage == BanStage.CONFIRMED and ban.review_on == datetime.date(2027, 2, 12)
     context.close()
 
-    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    desk = browser.new_context(viewport={"width": staff_width, "height": 900})
     page = desk.new_page()
     sign_in(page, live_server.url, "office")
-    page.get_by_role("link", name="Restrictions register").click()
+    nav_to(page, "Restrictions register")
     assert page.get_by_role("rowheader", name="Mr Jason Turner").is_visible()
     assert "Threatening messages" not in page.content()
     check_accessibility(page, "bans-03-register")

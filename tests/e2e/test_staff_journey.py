@@ -10,18 +10,18 @@ from django.utils import timezone
 
 from incidents.models import Case, CaseStatus, Outcome
 from tests.factories import submit_report
-from tests.helpers import check_accessibility
+from tests.helpers import check_accessibility, nav_to
 
 
 @pytest.mark.django_db(transaction=True)
-def test_slt_runs_a_case_and_talks_to_the_reporter(live_server, desktop, browser, school, head):
+def test_slt_runs_a_case_and_talks_to_the_reporter(live_server, staff_page, browser, school, head):
     report, code = submit_report(
         school,
         reporter_email="parent@example.com",
         content="The Year 3 teacher is a liar and a bully.",
     )
     duplicate, _ = submit_report(school, content="Same post: teacher called a liar.")
-    page = desktop
+    page = staff_page
 
     page.goto(f"{live_server.url}/staff/")
     page.get_by_label("Username").fill("head")
@@ -98,5 +98,5 @@ def test_slt_runs_a_case_and_talks_to_the_reporter(live_server, desktop, browser
 
     page.reload()
     assert page.get_by_text("On Monday evening.").is_visible()
-    page.get_by_role("link", name="Cases").click()
+    nav_to(page, "Cases")
     check_accessibility(page, "staff-06-case-list")

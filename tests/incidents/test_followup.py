@@ -204,7 +204,7 @@ def test_adding_information_errors_keep_what_was_typed(school, client):
     assert response.status_code == 200
     assert "You can attach up to 5 screenshots." in response.text
     assert "More details here" in response.text
-    assert "Please attach them again" in response.text
+    assert "not kept because of a problem on this page: attach all 6 again" in response.text
     assert not Message.objects.exists()
 
 

@@ -75,15 +75,19 @@ EXPECTED_QUERIES = {
     # + counts by school and status, waiting, mine, safeguarding alerts, and the deadlines:
     #   new cases, DSL decisions, LADO, bar decisions, bar reviews, bars ending, restriction
     #   reviews, letters approved but not sent (plus two per school whose reports await
-    #   triage: its term dates and INSET days)
-    "dashboard": 16,
+    #   triage: its term dates and INSET days), and every school overseen (a row even with
+    #   no cases)
+    "dashboard": 17,
     # + schools for the filter, the filter's choices (rules, groups, leads), count, page
     "list": 10,
     # + case, access-log insert, reports, their rules, evidence, kept chat messages, persons,
     #   history, messages, events, meetings, referrals, access log, case rules, bans,
-    #   restrictions, letters, new reports to merge in (2), and the close guard: a bar or
-    #   restriction pending or in force (2)
-    "case": 24,
+    #   restrictions, letters,
+    #   new reports to merge in (2) and their reports (to describe them), the session (the visit
+    #   is one "opened the case"), the next step's letters already drafted, and the close
+    #   guard: a bar or restriction pending or in force (2, asked twice: once for the actions
+    #   open now and once for the next-step panel's "not possible yet" reasons)
+    "case": 29,
     # + schools for the filter, access-log insert, the rows (one chunked query)
     "export": 7,
 }

@@ -168,8 +168,23 @@ def test_attached_files_must_be_re_attached_after_an_error(school, client):
     data = report_form_data(school, content="")
     data["screenshots"] = [png_upload()]
     response = client.post(REPORT_URL, data)
-    assert "Please attach them again" in response.text
+    # Said at the field itself (and linked from the summary), not only at the top.
+    text = response.text
+    field_error = "Your screenshot was not kept because of a problem on this page: attach it again"
+    assert field_error in text
+    assert text.index(field_error, text.index('id="id_screenshots"') - 2000) > text.index("<form")
+    assert 'href="#id_screenshots"' in text
     assert not Evidence.objects.exists()
+
+
+@pytest.mark.django_db
+def test_several_screenshots_and_no_other_error_says_nothing_about_them(school, client):
+    data = report_form_data(school, content="")
+    data["screenshots"] = [png_upload(), png_upload()]
+    assert "attach all 2 again" in client.post(REPORT_URL, data).text
+    # Without another problem, nothing is said about attaching again.
+    data = report_form_data(school, content="")
+    assert "not kept" not in client.post(REPORT_URL, data).text
 
 
 @pytest.mark.django_db

@@ -1,7 +1,35 @@
+import datetime
+
 import pytest
 
 from letters import services
-from tests.factories import LETTER_DETAILS, REPORTER, PersonFactory, triaged_case
+from measures.models import BanStage, ContactRestriction, SiteBan
+from tests.factories import REPORTER, PersonFactory, triaged_case
+
+DETAILS = {
+    "conduct_summary": "A message called a named teacher “useless” and “a liar”.",
+    "impact": "The teacher was upset; about forty parents saw it.",
+    "change_required": "Remove the message and raise concerns with the school directly.",
+    "response_deadline": "2026-12-05",
+    "meeting_date": "2026-12-01",
+    "meeting_time": "15:30",
+    "meeting_place": "The head teacher's office",
+    "meeting_attendees": "Mrs Carter (head)",
+    "meeting_purpose": "To talk about the message and how to raise concerns.",
+    "reasons": "Repeated abusive messages about staff after a warning.",
+    "proposed_scope": "The school site and grounds, at all times.",
+    "duration": "Three months",
+    "decision_maker": "The chair of governors",
+    "child_arrangements": "Your child may be dropped off and collected at the main gate by "
+    "another adult you nominate.",
+    "why_immediate": "Staff were threatened at the gate.",
+    "representations_summary": "We received your letter of 10 December and considered it.",
+    "review_outcome": "The bar will continue.",
+    "conditions": "No contact with staff at the gate.",
+    "contact_point": "the school business manager, Mrs Price",
+    "outcome_summary": "We have looked into your report and taken the action we consider "
+    "appropriate.",
+}
 
 
 @pytest.fixture
@@ -33,7 +61,54 @@ def draft(case, head, parent):
         case=case,
         kind="warning",
         actor=head,
-        details=LETTER_DETAILS,
+        details=DETAILS,
         delivery_method="post",
         person=parent,
+    )
+
+
+# What the procedure recorded for the case (the bar and the restriction): the letters take
+# these dates from here, never from what is typed.
+RECORDED = {
+    "representation_deadline": "11 December 2026",
+    "start_date": "23 November 2026",
+    "end_date": "22 February 2027",
+    "review_date": "26 February 2027",
+}
+
+
+@pytest.fixture
+def recorded_bar(case, head, parent):
+    """A confirmed bar and a contact restriction, recorded on the case."""
+    SiteBan.objects.create(
+        case=case,
+        person=parent,
+        school=case.school,
+        stage=BanStage.CONFIRMED,
+        reasons="Repeated abusive messages about staff after a warning.",
+        scope="The school site and grounds, at all times.",
+        duration="Three months",
+        child_arrangements="Your child may be dropped off and collected at the main gate by "
+        "another adult you nominate.",
+        decision_maker=head,
+        notice_on=datetime.date(2026, 11, 27),
+        representation_deadline=datetime.date(2026, 12, 11),
+        starts_on=datetime.date(2026, 11, 23),
+        ends_on=datetime.date(2027, 2, 22),
+        review_on=datetime.date(2027, 2, 26),
+        representations="I am sorry, I was angry.",
+        representations_on=datetime.date(2026, 12, 10),
+        representations_weighed="Head felt the apology was not sincere given prior conduct.",
+        decision_reasons="Internal: third warning; staff anxious.",
+    )
+    ContactRestriction.objects.create(
+        case=case,
+        person=parent,
+        school=case.school,
+        contact_point="the school business manager, Mrs Price",
+        channels="email to the office",
+        reasons="Volume of emails to staff.",
+        starts_on=datetime.date(2026, 11, 23),
+        review_on=datetime.date(2027, 2, 26),
+        created_by=head,
     )

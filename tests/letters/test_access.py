@@ -19,7 +19,11 @@ EXPECTED = {
     "batch-pdf":        ((R,  OK,  NF,  OK,    OK,   NF), (R, NF, NF, NF, NF, OK)),
     "batch-printed":    ((R,  NA,  NA,  NA,    NA,   NA), None),
     "batch-retry":      ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "batch-cancel":     ((R,  NA,  NA,  NA,    NA,   NA), None),
+    "batch-sent":       ((R,  NA,  NA,  NA,    NA,   NA), None),
     "templates":        ((R,  OK,  NF,  NF,    OK,   OK), None),
+    "settings":         ((R,  OK,  NF,  NF,    OK,   OK), None),
+    "settings-logo":    ((R,  NF,  NF,  NF,    NF,   NF), None),
     "template-edit":    ((R,  OK,  NF,  NF,    OK,   OK), None),
     "template-reset":   ((R,  NA,  NA,  NA,    NA,   NA), None),
     "case-letters":     ((R,  OK,  NF,  NF,    OK,   NF), (R, NF, NF, NF, NF, OK)),
@@ -54,13 +58,13 @@ def ready_letter(school, head):
     services.letter_approve(letter=letter, actor=head)
     services.letter_render(letter_id=letter.pk)
     letter.refresh_from_db()
-    batch = services.batch_create(school=school, letters=[letter], actor=head)
+    (batch,) = services.batch_create(school=school, letters=[letter], actor=head)
     services.batch_assemble(batch_id=batch.pk)
     return letter, batch
 
 
 def url_for(name, letter, batch):
-    if name in ("batch-pdf", "batch-printed", "batch-retry"):
+    if name.startswith("batch-") and name != "batch-create":
         kwargs = {"pk": batch.pk}
     elif name in ("template-edit", "template-reset"):
         kwargs = {"kind": "warning"}
@@ -68,7 +72,7 @@ def url_for(name, letter, batch):
         kwargs = {"reference": letter.case.reference}
     elif name == "new":
         kwargs = {"reference": letter.case.reference, "kind": "warning"}
-    elif name in ("queue", "batch-create", "templates"):
+    elif name in ("queue", "batch-create", "templates", "settings", "settings-logo"):
         kwargs = {}
     else:
         kwargs = {"pk": letter.pk}

@@ -128,7 +128,10 @@ def test_every_default_template_is_valid(kind):
     _title, body = DEFAULT_TEMPLATES[kind]
     assert placeholders.sanitise(body) == body  # the defaults are already clean
     assert placeholders.template_errors(body, kind) == []
-    assert "may amount to" in body or "may, depending" in body or kind not in (LetterKind.WARNING,)
+    # Possible offences only through the severity-dependent legal note, never in the fixed text.
+    assert "[[legal_note]]" in body or kind != LetterKind.WARNING
+    assert "Act 1988" not in body and "Act 2003" not in body
+    assert "[[salutation]]" in body and "Yours sincerely" not in body
 
 
 @pytest.mark.django_db

@@ -12,7 +12,12 @@ from incidents.identity import ReporterIdentity, html_paragraphs, phone_digits
 from incidents.models import Person
 from incidents.workflow import cases_merge
 from letters import services
-from tests.factories import LETTER_DETAILS, submit_report, triaged_case
+from letters.kinds import FIELDS
+from tests.factories import submit_report, triaged_case
+
+from .conftest import DETAILS
+
+SUMMARY = FIELDS["conduct_summary"].label
 
 
 def draft_with(case, head, person, summary):
@@ -20,7 +25,7 @@ def draft_with(case, head, person, summary):
         case=case,
         kind="warning",
         actor=head,
-        details={**LETTER_DETAILS, "conduct_summary": summary},
+        details={**DETAILS, "conduct_summary": summary},
         delivery_method="post",
         person=person,
     )
@@ -105,7 +110,7 @@ def test_drafting_refuses_a_letter_that_names_the_reporter(
     with pytest.raises(services.LetterError) as refused:
         draft_with(case, head, parent, text)
     message = str(refused.value)
-    assert f"The reporter's {found} appears in “Summary of the conduct”" in message
+    assert f"The reporter's {found} appears in “{SUMMARY}”" in message
     assert "never name them" in message
 
 
@@ -132,7 +137,7 @@ def test_a_surname_the_recipient_shares_is_not_refused_on_its_own(school, head):
     )
     case = reported_by(school, head, parent, reporter_name="Priya Ashdown")
     letter = draft_with(case, head, parent, "Mr Ashdown posted a message.")
-    assert "Dear Mr Jason Ashdown" in letter.body_html
+    assert "Dear Mr Ashdown," in services.letter_merged_body(letter)
     with pytest.raises(services.LetterError, match="reporter's name"):
         draft_with(case, head, parent, "Priya Ashdown saw the message.")
 
@@ -142,7 +147,7 @@ def test_approval_checks_the_text_of_the_rendered_pdf(school, head, parent, eage
     """The head signs the letter — and turns out to be the parent who reported another post
     merged into the case: her name is only in the PDF's signature, and approval says so."""
     case = reported_by(school, head, parent, reporter_name="Priya Shah")
-    letter = draft_with(case, head, parent, LETTER_DETAILS["conduct_summary"])
+    letter = draft_with(case, head, parent, DETAILS["conduct_summary"])
     second, _ = submit_report(school, reporter_name=head.get_full_name())
     cases_merge(target=case, sources=[second.case], actor=head)
     with pytest.raises(services.LetterError) as refused:
@@ -164,11 +169,11 @@ def test_the_form_keeps_what_was_typed_and_says_where(client, head, case, parent
         {
             "person": parent.pk,
             "delivery_method": "post",
-            **{**LETTER_DETAILS, "conduct_summary": typed},
+            **{**DETAILS, "conduct_summary": typed},
         },
     )
     assert response.status_code == 200
-    assert "The reporter&#x27;s name appears in “Summary of the conduct”" in response.text
+    assert f"The reporter&#x27;s name appears in “{SUMMARY}”" in response.text
     assert typed in response.text
     assert not case.letters.exists()
 
@@ -195,4 +200,4 @@ def test_a_letter_to_one_reporter_never_names_another(school, head, parent):
     with pytest.raises(services.LetterError, match="reporter's name appears in “Outcome"):
         outcome("Zuleika Fairweather-Quill reported it too.")
     letter = outcome("Thank you, Priya Shah: we have acted.")  # her own name is fine
-    assert "Priya Shah" in letter.body_html
+    assert "Priya Shah" in services.letter_merged_body(letter)

@@ -10,19 +10,22 @@ from letters import lifecycle, services
 from letters.models import Letter, LetterStatus
 
 D, AP, RF, RD, PR, SE = "draft", "approved", "render_failed", "ready", "printed", "sent"
-STATUSES = [D, AP, RF, RD, PR, SE]
+BA = "batched"
+STATUSES = [D, AP, RF, RD, BA, PR, SE]
 X = None  # refused
 
 # Written out by hand from the letter lifecycle — never derived from lifecycle.LETTER_STEPS.
 # fmt: off
 EXPECTED = {
-    #                  draft  approved  render_failed  ready  printed  sent
-    "approved":       (AP,    X,        X,             X,     X,       X),
-    "render_started": (X,     AP,       AP,            X,     X,       X),
-    "render_failed":  (X,     RF,       X,             X,     X,       X),
-    "rendered":       (X,     RD,       X,             X,     X,       X),
-    "printed":        (X,     X,        X,             PR,    X,       X),
-    "sent":           (X,     X,        X,             SE,    SE,      X),
+    #                  draft  approved  render_failed  ready  batched  printed  sent
+    "approved":       (AP,    X,        X,             X,     X,       X,       X),
+    "render_started": (X,     AP,       AP,            X,     X,       X,       X),
+    "render_failed":  (X,     RF,       X,             X,     X,       X,       X),
+    "rendered":       (X,     RD,       X,             X,     X,       X,       X),
+    "batched":        (X,     X,        X,             BA,    X,       X,       X),
+    "unbatched":      (X,     X,        X,             X,     RD,      X,       X),
+    "printed":        (X,     X,        X,             PR,    PR,      X,       X),
+    "sent":           (X,     X,        X,             SE,    X,       SE,      X),
 }
 # fmt: on
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from letters.models import Letter, LetterStatus, LetterTemplate, PrintBatch
-from tests.factories import LETTER_DETAILS
+
+from .conftest import DETAILS
 
 
 @pytest.mark.django_db
@@ -23,13 +26,13 @@ def test_draft_a_warning_from_the_case_with_a_clear_refusal_first(client, head, 
     data = {
         "person": parent.pk,
         "delivery_method": "post",
-        **{k: v for k, v in LETTER_DETAILS.items() if k != "impact"},
+        **{k: v for k, v in DETAILS.items() if k != "impact"},
     }
     refused = client.post(url, data)
     assert refused.status_code == 200
-    assert "needs: Impact of the conduct" in refused.text
-    assert LETTER_DETAILS["conduct_summary"].split("“")[0] in refused.text  # kept what was typed
-    response = client.post(url, {**data, "impact": LETTER_DETAILS["impact"]})
+    assert "needs: The impact of the conduct" in refused.text
+    assert DETAILS["conduct_summary"].split("“")[0] in refused.text  # kept what was typed
+    response = client.post(url, {**data, "impact": DETAILS["impact"]})
     letter = Letter.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/staff/letters/{letter.pk}/"
     page = client.get(response["Location"]).text
@@ -50,9 +53,12 @@ def test_blocked_case_says_why(client, school, head):
 def test_edit_preview_approve(client, head, draft, eager_tasks, django_capture_on_commit_callbacks):
     client.force_login(head)
     url = f"/staff/letters/{draft.pk}/"
-    bad = client.post(url, {"title": "Warning", "body_html": "<p>[[recipient_name]]</p>"})
-    assert "still contains a merge field" in bad.text
-    client.post(url, {"title": "Formal warning", "body_html": draft.body_html + "<p>PS.</p>"})
+    html = {"body_format": "html", **DETAILS}
+    bad = client.post(url, {**html, "title": "Warning", "body_html": "<p>[[secret_key]]</p>"})
+    assert "not a merge field we know" in bad.text
+    client.post(
+        url, {**html, "title": "Formal warning", "body_html": draft.body_html + "<p>PS.</p>"}
+    )
     preview = client.get(f"/staff/letters/{draft.pk}/preview.pdf")
     assert preview["Content-Type"] == "application/pdf" and preview.content.startswith(b"%PDF")
     with django_capture_on_commit_callbacks(execute=True):
@@ -87,10 +93,10 @@ def test_office_prints_a_batch_and_records_sending(
     assert draft.status == LetterStatus.PRINTED
     client.post(
         f"/staff/letters/{draft.pk}/sent/",
-        {"method": "post", "sent_on": "2026-11-23", "next": "queue"},
+        {"method": "post", "sent_on": str(datetime.date.today()), "next": "queue"},
     )
     draft.refresh_from_db()
-    assert draft.status == LetterStatus.SENT and str(draft.sent_on) == "2026-11-23"
+    assert draft.status == LetterStatus.SENT and draft.sent_on == datetime.date.today()
     # Office staff still can't open the letter's page or the case.
     assert client.get(f"/staff/letters/{draft.pk}/").status_code == 404
     assert client.get(f"/staff/cases/{draft.case.reference}/").status_code == 404
@@ -128,7 +134,7 @@ def test_template_editing_with_preview_errors_and_reset(client, head, school):
         {
             "school": school.pk,
             "title": "Reminder",
-            "body": "<p>Dear [[recipient_name]] {% debug %}</p>",
+            "body_text": "Dear [[recipient_name]] {% debug %}",
         },
     )
     assert bad.status_code == 200
@@ -138,12 +144,13 @@ def test_template_editing_with_preview_errors_and_reset(client, head, school):
     from letters.defaults import DEFAULT_TEMPLATES
 
     body = DEFAULT_TEMPLATES["reminder"][1].replace("grateful", "very grateful")
-    ok = client.post(url, {"school": school.pk, "title": "Our reminder", "body": body})
+    html = {"body_format": "html"}
+    ok = client.post(url, {"school": school.pk, "title": "Our reminder", "body_html": body, **html})
     assert ok.status_code == 302
     saved = LetterTemplate.objects.get()
     assert saved.version == 1 and "very grateful" in saved.body
     preview = client.get(url).text
-    assert "Mr A Sample" in preview  # sample data
+    assert "Dear Mr Sample" in preview  # sample data
     client.post(f"{url}reset/", {"school": school.pk})
     assert (
         LetterTemplate.objects.order_by("-version").first().body == DEFAULT_TEMPLATES["reminder"][1]
@@ -155,7 +162,12 @@ def test_template_preview_is_sanitised(client, head, school):
     client.force_login(head)
     page = client.post(
         "/staff/letters/templates/reminder/",
-        {"school": school.pk, "title": "x", "body": "<script>alert(1)</script><p>Hi</p>"},
+        {
+            "school": school.pk,
+            "title": "x",
+            "body_format": "html",
+            "body_html": "<script>alert(1)</script><p>Hi</p>",
+        },
     ).text
     assert "<script>alert(1)</script>" not in page
 
@@ -171,7 +183,12 @@ def test_trust_executive_edits_a_trust_wide_template(client, trust_exec, head, s
     body = DEFAULT_TEMPLATES["reminder"][1].replace("grateful", "most grateful")
     response = client.post(
         "/staff/letters/templates/reminder/",
-        {"trust": school.trust_id, "title": "Trust reminder", "body": body},
+        {
+            "trust": school.trust_id,
+            "title": "Trust reminder",
+            "body_format": "html",
+            "body_html": body,
+        },
     )
     assert response.status_code == 302
     saved = LetterTemplate.objects.get()
@@ -193,7 +210,7 @@ def test_a_batch_left_unassembled_can_be_tried_again(
     services.letter_render(letter_id=draft.pk)
     draft.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        batch = services.batch_create(school=draft.case.school, letters=[draft], actor=office)
+        (batch,) = services.batch_create(school=draft.case.school, letters=[draft], actor=office)
     assert PrintBatch.objects.get(pk=batch.pk).status == PrintBatch.Status.ASSEMBLING
     client.force_login(office)
     assert f"Try again: batch {batch.pk}" in client.get("/staff/letters/").text
