@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "measures",
     "letters",
     "oversight",
+    "records",
     "staffauth",
 ]
 
@@ -448,6 +449,10 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-security-log-trim": {
         "task": "security.tasks.trim_security_logs",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "nightly-disposal-proposals": {
+        "task": "records.tasks.propose_disposals",
+        "schedule": crontab(hour=2, minute=45),
     },
     # Chat exports a parent uploaded but never picked from: deleted within the hour promised.
     "sweep-chat-uploads": {

@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/calendar/", include("schools.staff_urls")),
     path("staff/session/", include("security.urls")),
     path("staff/reports/", include("oversight.urls")),
+    path("staff/records/", include("records.urls")),
     path("staff/", include("incidents.staff_urls")),
     path("", include("incidents.public_urls")),
     path("", include("schools.urls")),

@@ -200,3 +200,73 @@ def test_oversight_access(client, school, other_school, head, dsl, office, trust
             if got != status:
                 failures.append(f"{role} {name}: {got}, expected {status}")
     assert not failures, "\n".join(failures)
+
+
+RECORDS = {
+    # Data protection: SLT of the school and its trust's executives only.
+    "sars": (R, OK, NF, NF, OK, OK),
+    "sar": (R, OK, NF, NF, OK, NF),
+    "retention": (R, OK, NF, NF, OK, OK),
+    "dispose": (R, NA, NA, NA, NA, NA),
+    "hold-release": (R, NA, NA, NA, NA, NA),
+    "breaches": (R, OK, NF, NF, OK, OK),
+    "breach": (R, OK, NF, NF, OK, NF),
+}
+
+
+def test_every_records_url_is_in_the_matrix():
+    assert url_names("records") == set(RECORDS)
+
+
+@pytest.mark.django_db
+def test_records_access(client, school, personas, head):
+    from django.utils import timezone
+
+    from incidents.models import Person
+    from records import services
+    from records.models import DisposalProposal
+
+    person = Person.objects.create(school=school, full_name="Pat Parent")
+    sar = services.sar_register(
+        school=school,
+        person=person,
+        requester_name="Pat Parent",
+        requester_is_subject=True,
+        received_on=datetime.date(2026, 11, 2),
+        identity_checked_on=None,
+        scope="",
+        actor=head,
+    )
+    breach = services.breach_record(
+        school=school, summary="Lost laptop", aware_at=timezone.now(), details="", actor=head
+    )
+    hold = services.hold_place(school=school, kind="police", reason="x", actor=head, person=person)
+    report, _ = submit_report(school)
+    proposal = DisposalProposal.objects.create(
+        case=report.case, rule="case_closure", due_on=datetime.date(2026, 1, 1)
+    )
+    urls = {
+        "sars": reverse("records:sars"),
+        "sar": reverse("records:sar", args=[sar.pk]),
+        "retention": reverse("records:retention"),
+        "dispose": reverse("records:dispose", args=[proposal.pk]),
+        "hold-release": reverse("records:hold-release", args=[hold.pk]),
+        "breaches": reverse("records:breaches"),
+        "breach": reverse("records:breach", args=[breach.pk]),
+    }
+    failures = []
+    for name, expected in RECORDS.items():
+        for role, status in zip(ROLES, expected, strict=True):
+            client.logout()
+            if personas[role]:
+                client.force_login(personas[role])
+            got = client.get(urls[name]).status_code
+            if got != status:
+                failures.append(f"{role} {name}: {got}, expected {status}")
+    # Posting as another school's head changes nothing.
+    client.force_login(personas["other"])
+    assert client.post(urls["hold-release"]).status_code == 404
+    assert client.post(urls["dispose"], {"confirm": "yes"}).status_code == 404
+    hold.refresh_from_db()
+    assert hold.released_on is None
+    assert not failures, "\n".join(failures)

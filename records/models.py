@@ -1,0 +1,234 @@
+"""Subject access requests, legal holds, retention schedules, disposal and breaches.
+
+The clocks themselves (a SAR's month, a breach's 72 hours) are computed in `records.clocks`
+from the dates stored here, so there is one place that knows the rules.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from incidents.models import Case, Person
+from schoolconduct.models import AppendOnlyModel
+from schools.models import School
+
+from . import clocks
+
+
+class SarStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESPONDED = "responded", "Response sent"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SubjectAccessRequest(models.Model):
+    """A request by someone for the personal data the school holds about a person."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="subject_requests")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="subject_requests",
+        help_text="Whose records are asked for.",
+    )
+    requester_name = models.CharField("who asked", max_length=150)
+    requester_is_subject = models.BooleanField(
+        "the person asked for their own records", default=True
+    )
+    received_on = models.DateField()
+    identity_checked_on = models.DateField(
+        null=True, blank=True, help_text="The month runs from this date if it is later."
+    )
+    scope = models.TextField(blank=True, help_text="What was asked for, in the requester's terms.")
+    status = models.CharField(max_length=12, choices=SarStatus, default=SarStatus.OPEN)
+    extension_months = models.PositiveSmallIntegerField(default=0, editable=False)
+    extension_told_on = models.DateField(null=True, blank=True, editable=False)
+    extension_reason = models.TextField(blank=True, editable=False)
+    response_sent_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = "subject access request"
+
+    def __str__(self) -> str:
+        return f"SAR {self.pk} about {self.person}"
+
+    @property
+    def starts_on(self) -> datetime.date:
+        return clocks.sar_start(self.received_on, self.identity_checked_on)
+
+    @property
+    def first_due_on(self) -> datetime.date | None:
+        return clocks.sar_due_on(self.received_on, self.identity_checked_on, 0)
+
+    @property
+    def due_on(self) -> datetime.date | None:
+        return clocks.sar_due_on(self.received_on, self.identity_checked_on, self.extension_months)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SarStatus.OPEN
+
+
+class HoldKind(models.TextChoices):
+    POLICE = "police", "Police investigation"
+    LITIGATION = "litigation", "Litigation"
+    COMPLAINT = "complaint", "Open complaint"
+
+
+class LegalHold(models.Model):
+    """Stops disposal of a case's records (or all of a person's) until it is released.
+
+    An open SAR holds the person's records on its own, without a row here."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="legal_holds")
+    kind = models.CharField(max_length=12, choices=HoldKind)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="legal_holds"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="legal_holds"
+    )
+    reason = models.CharField(max_length=300)
+    placed_on = models.DateField(default=timezone.localdate)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    released_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | models.Q(person__isnull=False),
+                name="legal_hold_case_or_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.reason}"
+
+
+class RetentionSchedule(models.Model):
+    """A school's retention periods (defaults from DOMAIN: closure + 6 years; bans from their
+    end + 6 years; no-action reports kept as long as others unless the school chooses)."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="retention")
+    case_years = models.PositiveSmallIntegerField(
+        "years after a case closes", default=clocks.DEFAULT_CASE_YEARS
+    )
+    ban_years = models.PositiveSmallIntegerField(
+        "years after a bar ends", default=clocks.DEFAULT_BAN_YEARS
+    )
+    no_action_years = models.PositiveSmallIntegerField(
+        "years after a case closed with no action",
+        null=True,
+        blank=True,
+        help_text="Leave empty to keep them as long as other cases.",
+    )
+
+    def __str__(self) -> str:
+        return f"Retention at {self.school}"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Due for disposal"
+    HELD = "held", "Held"
+    DONE = "done", "Disposed of"
+
+
+class DisposalProposal(models.Model):
+    """The nightly job's proposal that a case is due; an administrator confirms it."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="disposal")
+    rule = models.CharField(max_length=40)
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus, default=ProposalStatus.PROPOSED
+    )
+    held_because = models.CharField(max_length=500, blank=True)
+    proposed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case} due {self.due_on}"
+
+    @property
+    def rule_label(self) -> str:
+        return clocks.RULE_LABELS.get(self.rule, self.rule)
+
+
+class DisposalMethod(models.TextChoices):
+    ANONYMISE = "anonymise", "Anonymised (statistics kept)"
+
+
+class DisposalLog(AppendOnlyModel):
+    """What was disposed of, when, by whom, under which rule — never the content."""
+
+    append_only_message = "The disposal log is append-only."
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    case_reference = models.CharField(max_length=20)
+    rule = models.CharField(max_length=40)
+    method = models.CharField(max_length=12, choices=DisposalMethod)
+    disposed_at = models.DateTimeField(default=timezone.now)
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    files_removed = models.PositiveIntegerField(default=0)
+    records_cleared = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-disposed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_reference} ({self.get_method_display()})"
+
+    @property
+    def rule_label(self) -> str:
+        return clocks.RULE_LABELS.get(self.rule, self.rule)
+
+
+class BreachDecision(models.TextChoices):
+    UNDECIDED = "", "Not yet decided"
+    REPORT = "report", "Report to the ICO"
+    NOT_REPORT = "not_report", "Not reportable (no risk)"
+
+
+class Breach(models.Model):
+    """A personal data breach. Every one is logged; the ICO must hear within 72 hours of
+    awareness if there is a risk to people."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="breaches")
+    summary = models.CharField(max_length=200)
+    aware_at = models.DateTimeField(help_text="When the school became aware of it.")
+    details = models.TextField(blank=True)
+    decision = models.CharField(
+        max_length=12, choices=BreachDecision, default=BreachDecision.UNDECIDED, blank=True
+    )
+    decision_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    ico_reference = models.CharField(max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-aware_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def ico_due_at(self) -> datetime.datetime:
+        return clocks.breach_due_at(self.aware_at)

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def propose_disposals() -> int:
+    """Nightly: propose the closed cases whose retention review has come (held ones say why)."""
+    from . import services
+
+    return services.proposals_make(today=timezone.localdate())
