@@ -212,10 +212,9 @@ class Review:
 
 def schedule_for(school: School) -> RetentionSchedule:
     """The school's schedule, or the defaults if it never changed them (not saved)."""
-    try:
-        return school.retention
-    except RetentionSchedule.DoesNotExist:
-        return RetentionSchedule(school=school)
+    return RetentionSchedule.objects.filter(school=school).first() or RetentionSchedule(
+        school=school
+    )
 
 
 def retention_review(case: Case, schedule: RetentionSchedule | None = None) -> Review | None:
