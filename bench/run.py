@@ -342,6 +342,15 @@ def bench_pages(school, head) -> None:
     say()
 
 
+def bench_chat_parse() -> None:
+    """A 50,000-message WhatsApp export, Android and iOS, against the report form's budget."""
+    from bench.chat_parse import measure, report_lines
+
+    for line in report_lines(measure()):
+        say(line)
+    say()
+
+
 def main() -> None:
     school, head, case = setup_data()
     say("# Benchmarks")
@@ -359,6 +368,7 @@ def main() -> None:
     bench_two_workers(letter)
     bench_print_batch(letter, head)
     bench_pages(school, head)
+    bench_chat_parse()
     out = ROOT / "docs" / "benchmarks.md"
     out.write_text("\n".join(lines) + "\n")
     print(f"Wrote {out}")
