@@ -18,6 +18,10 @@ from letters.models import Letter, LetterStatus, PrintBatch
 from tests.factories import PersonFactory, triaged_case
 from tests.helpers import SCREENSHOTS, check_accessibility, nav_to, sign_in
 
+EDITOR_HAS_FOCUS = (
+    "document.activeElement !== null && document.activeElement.closest('.ProseMirror') !== null"
+)
+
 
 def pages_text(data: bytes) -> list[str]:
     return [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages]
@@ -83,8 +87,12 @@ def test_warning_drafted_in_the_editor_then_batched_printed_and_sent(
     page.keyboard.type("Please read this ")
     page.get_by_role("button", name="Bold").click()
     assert page.get_by_role("button", name="Bold").get_attribute("aria-pressed") == "true"
+    # The toolbar hands focus back to the text a moment later: type only once it has it (under
+    # load, keys pressed before that are lost).
+    page.wait_for_function(EDITOR_HAS_FOCUS)
     page.keyboard.type("carefully")
     page.get_by_role("button", name="Bold").click()
+    page.wait_for_function(EDITOR_HAS_FOCUS)
     page.keyboard.type(".")
     # A chip can't be typed into or deleted: the required element stays.
     chip.click()
