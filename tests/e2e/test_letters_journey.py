@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from incidents.models import Meeting, Person, Severity
@@ -17,10 +18,6 @@ from letters.kinds import REQUIRED
 from letters.models import Letter, LetterStatus, PrintBatch
 from tests.factories import PersonFactory, triaged_case
 from tests.helpers import SCREENSHOTS, check_accessibility, nav_to, sign_in
-
-EDITOR_HAS_FOCUS = (
-    "document.activeElement !== null && document.activeElement.closest('.ProseMirror') !== null"
-)
 
 
 def pages_text(data: bytes) -> list[str]:
@@ -89,10 +86,10 @@ def test_warning_drafted_in_the_editor_then_batched_printed_and_sent(
     assert page.get_by_role("button", name="Bold").get_attribute("aria-pressed") == "true"
     # The toolbar hands focus back to the text a moment later: type only once it has it (under
     # load, keys pressed before that are lost).
-    page.wait_for_function(EDITOR_HAS_FOCUS)
+    expect(page.locator(".ProseMirror")).to_be_focused()
     page.keyboard.type("carefully")
     page.get_by_role("button", name="Bold").click()
-    page.wait_for_function(EDITOR_HAS_FOCUS)
+    expect(page.locator(".ProseMirror")).to_be_focused()
     page.keyboard.type(".")
     # A chip can't be typed into or deleted: the required element stays.
     chip.click()
