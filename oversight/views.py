@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from incidents.access import case_schools
 from incidents.staff_forms import leads_for_schools
-from incidents.staff_views import case_staff_required, staff_required
-from schools.access import managed_schools
+from incidents.staff_views import case_staff_required
+from schools.access import managed_schools, staff_required
+from schools.models import School
 
 from . import charts, deadlines, governors, stats
 from .forms import DeadlinesForm, GovernorsReportForm, StatisticsForm
@@ -63,9 +64,15 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_reports(schools: list):
-    ids = {s.pk for s in schools}
-    reports = GovernorsReport.objects.prefetch_related("schools").select_related("made_by")
-    return [r for r in reports if {s.pk for s in r.schools.all()} <= ids]
+    """Filed reports whose every school is one of the user's (in the database, not by loading
+    every report and checking it in Python)."""
+    ids = [s.pk for s in schools]
+    return (
+        GovernorsReport.objects.filter(schools__in=ids)
+        .exclude(schools__in=School.objects.exclude(pk__in=ids))
+        .select_related("made_by")
+        .distinct()
+    )
 
 
 @staff_required

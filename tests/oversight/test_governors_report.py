@@ -139,3 +139,33 @@ def test_an_unknown_term_is_refused_with_a_message(client, head, school):
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     assert not GovernorsReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_trust_wide_report_is_listed_only_for_who_oversees_every_school(
+    client, school, other_school, trust, head, trust_exec
+):
+    other_school.trust = trust
+    other_school.save()
+    both = GovernorsReport.objects.create(
+        scope_key="x",
+        title="Trust-wide report",
+        term_name="T",
+        term_start=D(2026, 9, 1),
+        term_end=D(2026, 12, 18),
+    )
+    both.schools.set([school, other_school])
+    mine = GovernorsReport.objects.create(
+        scope_key="y",
+        title="Willow Park report",
+        term_name="T",
+        term_start=D(2026, 9, 1),
+        term_end=D(2026, 12, 18),
+    )
+    mine.schools.set([school])
+    client.force_login(head)
+    listed = {r.title for r in client.get(reverse("oversight:governors")).context["reports"]}
+    assert listed == {"Willow Park report"}
+    client.force_login(trust_exec)
+    listed = {r.title for r in client.get(reverse("oversight:governors")).context["reports"]}
+    assert listed == {"Willow Park report", "Trust-wide report"}
