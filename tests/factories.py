@@ -313,3 +313,26 @@ REPORTER = {
     "reporter_email": "priya.shah@example.com",
     "reporter_phone": "07700 900123",
 }
+
+# What staff type on the draft form: the same, with dates and times as the form's fields take
+# them and without the dates a bar records (letters take those from the bar, never from what
+# is typed). The letters tests' `draft` fixture uses it.
+DETAILS = {
+    **{
+        name: value
+        for name, value in LETTER_DETAILS.items()
+        if name not in {"representation_deadline", "start_date", "review_date"}
+    },
+    "response_deadline": "2026-12-05",
+    "meeting_date": "2026-12-01",
+    "meeting_time": "15:30",
+}
+
+# What the procedure recorded for the case (the bar and the restriction): the letters take
+# these dates from here, never from what is typed.
+RECORDED = {
+    "representation_deadline": "11 December 2026",
+    "start_date": "23 November 2026",
+    "end_date": "22 February 2027",
+    "review_date": "26 February 2027",
+}

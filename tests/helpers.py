@@ -1,14 +1,18 @@
 """Helpers shared by test modules (no test module imports another's): services a test needs,
-waiting for a real worker, the resolver's URL names, the accessibility check."""
+waiting for a real worker, settings read in a fresh process, codes from an authenticator app,
+the resolver's URL names, the accessibility check."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pyotp
 import pytest
 from django.db import OperationalError
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -18,6 +22,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 ROLES = ["anon", "slt", "dsl", "office", "trust", "other"]
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "var/screenshots"))
 PHONE_WIDTH = 360  # the narrowest phone staff pages are checked at
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery staple"  # every persona's (tests.factories.UserFactory)
 
 
 def require_service(name: str, available: bool, why: str) -> None:
@@ -53,6 +59,83 @@ def wait_for(condition, seconds: float = 60) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError("timed out waiting for the worker")
+
+
+# Settings as production reads them, in a fresh process (settings are read once, at start).
+PROD_ENV = {
+    "SCHOOLCONDUCT_ENV": "production",
+    "SECRET_KEY": "k" * 30 + "Q7!x" * 10,
+    "FOLLOW_UP_CODE_KEY": "f" * 30 + "Z9?w" * 10,
+    "ALLOWED_HOSTS": "conduct.school.example",
+    "SITE_URL": "https://conduct.school.example",
+    "DATABASE_URL": "sqlite:////tmp/schoolconduct-prod-check.sqlite3",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run `code` after django.setup() in a new process with only `env` of our variables."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "SCHOOLCONDUCT_ENV",
+            "DEBUG",
+            "SECRET_KEY",
+            "FOLLOW_UP_CODE_KEY",
+            "ALLOWED_HOSTS",
+            "SITE_URL",
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+        }
+    }
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "schoolconduct.settings"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def settings_value(name: str, env: dict[str, str]) -> str:
+    result = run_django(f"from django.conf import settings; print(repr(settings.{name}))", env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def add_totp(user) -> pyotp.TOTP:
+    """Give the user an authenticator app (and recovery codes) as allauth stores them."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    secret = pyotp.random_base32()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return pyotp.TOTP(secret)
+
+
+def fresh_code(totp: pyotp.TOTP) -> str:
+    """The current code, with at least 5 seconds of its 30 left: no test fails because the
+    code changed between typing and sending it."""
+    left = totp.interval - time.time() % totp.interval
+    if left < 5:
+        time.sleep(left + 0.1)
+    return totp.now()
+
+
+def recovery_codes(user) -> list[str]:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    return RecoveryCodes(
+        Authenticator.objects.get(user=user, type="recovery_codes")
+    ).get_unused_codes()
 
 
 def url_names(namespace: str) -> set[str]:
@@ -105,5 +188,5 @@ def sign_in(page, base: str, username: str) -> None:
     """Sign a persona in through the real sign-in page (browser journeys)."""
     page.goto(f"{base}/staff/sign-in/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

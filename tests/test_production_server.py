@@ -22,13 +22,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import require_service
+from tests.helpers import PASSWORD, require_service
 
 pytestmark = pytest.mark.e2e  # slow (collectstatic, a server): runs once, with the browser journeys
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "conduct.school.example"
-PASSWORD = "correct horse battery staple"
 
 
 def free_port() -> int:

@@ -5,55 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PROD_ENV = {
-    "SCHOOLCONDUCT_ENV": "production",
-    "SECRET_KEY": "k" * 30 + "Q7!x" * 10,
-    "FOLLOW_UP_CODE_KEY": "f" * 30 + "Z9?w" * 10,
-    "ALLOWED_HOSTS": "conduct.school.example",
-    "SITE_URL": "https://conduct.school.example",
-    "DATABASE_URL": "sqlite:////tmp/schoolconduct-prod-check.sqlite3",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
-}
-
-
-def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "DJANGO_SETTINGS_MODULE",
-            "SCHOOLCONDUCT_ENV",
-            "DEBUG",
-            "SECRET_KEY",
-            "FOLLOW_UP_CODE_KEY",
-            "ALLOWED_HOSTS",
-            "SITE_URL",
-            "DATABASE_URL",
-            "CELERY_BROKER_URL",
-        }
-    }
-    clean.update(env)
-    clean["DJANGO_SETTINGS_MODULE"] = "schoolconduct.settings"
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); " + code],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def settings_value(name: str, env: dict[str, str]) -> str:
-    result = run_django(f"from django.conf import settings; print(repr(settings.{name}))", env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+from tests.helpers import PROD_ENV, ROOT, run_django, settings_value
 
 
 def test_production_is_the_default_and_needs_a_secret_key():

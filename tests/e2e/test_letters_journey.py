@@ -205,7 +205,7 @@ def test_letter_pages_on_a_phone_and_the_template_editor(
     live_server, browser, school, head, office
 ):
     from letters import services
-    from tests.letters.conftest import DETAILS
+    from tests.factories import DETAILS
 
     parent = Person.objects.create(
         school=school, title="Mrs", full_name="Amy Johnson", address="2 Lane", postcode="AB1 2CD"
@@ -258,7 +258,7 @@ def test_letter_pages_on_a_phone_and_the_template_editor(
 @pytest.mark.django_db(transaction=True)
 def test_without_javascript_the_plain_editor_still_works(live_server, browser, school, head):
     from letters import services
-    from tests.letters.conftest import DETAILS
+    from tests.factories import DETAILS
 
     parent = Person.objects.create(school=school, full_name="Amy Johnson", address="2 Lane")
     case = triaged_case(school, head, person=parent)

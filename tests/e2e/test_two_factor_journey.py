@@ -6,10 +6,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from tests.helpers import check_accessibility
-from tests.staffauth.conftest import fresh_code
-
-PASSWORD = "correct horse battery staple"
+from tests.helpers import PASSWORD, check_accessibility, fresh_code
 
 
 @pytest.fixture

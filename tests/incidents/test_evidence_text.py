@@ -27,7 +27,7 @@ from ..images import text_screenshot, upload
 def tesseract():
     import shutil
 
-    from ..conftest import require_service
+    from ..helpers import require_service
 
     require_service("Tesseract", bool(shutil.which("tesseract")), "apt-get install tesseract-ocr")
 

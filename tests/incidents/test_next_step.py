@@ -7,9 +7,7 @@ import pytest
 
 from incidents import workflow
 from incidents.next_step import case_panel
-from tests.factories import submit_report
-
-from .test_workflow import triage
+from tests.factories import submit_report, triage
 
 
 @pytest.fixture

@@ -4,32 +4,7 @@ import pytest
 
 from letters import services
 from measures.models import BanStage, ContactRestriction, SiteBan
-from tests.factories import REPORTER, PersonFactory, triaged_case
-
-DETAILS = {
-    "conduct_summary": "A message called a named teacher “useless” and “a liar”.",
-    "impact": "The teacher was upset; about forty parents saw it.",
-    "change_required": "Remove the message and raise concerns with the school directly.",
-    "response_deadline": "2026-12-05",
-    "meeting_date": "2026-12-01",
-    "meeting_time": "15:30",
-    "meeting_place": "The head teacher's office",
-    "meeting_attendees": "Mrs Carter (head)",
-    "meeting_purpose": "To talk about the message and how to raise concerns.",
-    "reasons": "Repeated abusive messages about staff after a warning.",
-    "proposed_scope": "The school site and grounds, at all times.",
-    "duration": "Three months",
-    "decision_maker": "The chair of governors",
-    "child_arrangements": "Your child may be dropped off and collected at the main gate by "
-    "another adult you nominate.",
-    "why_immediate": "Staff were threatened at the gate.",
-    "representations_summary": "We received your letter of 10 December and considered it.",
-    "review_outcome": "The bar will continue.",
-    "conditions": "No contact with staff at the gate.",
-    "contact_point": "the school business manager, Mrs Price",
-    "outcome_summary": "We have looked into your report and taken the action we consider "
-    "appropriate.",
-}
+from tests.factories import DETAILS, REPORTER, PersonFactory, triaged_case
 
 
 @pytest.fixture
@@ -65,16 +40,6 @@ def draft(case, head, parent):
         delivery_method="post",
         person=parent,
     )
-
-
-# What the procedure recorded for the case (the bar and the restriction): the letters take
-# these dates from here, never from what is typed.
-RECORDED = {
-    "representation_deadline": "11 December 2026",
-    "start_date": "23 November 2026",
-    "end_date": "22 February 2027",
-    "review_date": "26 February 2027",
-}
 
 
 @pytest.fixture

@@ -20,9 +20,7 @@ from letters import placeholders, services
 from letters.kinds import FIELDS, REQUIRED
 from letters.rendering import letter_pdf
 from letters.values import normalise_entered
-from tests.factories import submit_report
-
-from .conftest import DETAILS, RECORDED
+from tests.factories import DETAILS, RECORDED, submit_report
 
 # Where the PDFs read here are also written as PNGs, to look at them as the parent would.
 PNG_DIR = Path(os.environ.get("LETTER_PNGS", "var/letters"))

@@ -10,9 +10,8 @@ from pypdf import PdfReader
 
 from letters import services
 from letters.rendering import letter_pdf
+from tests.factories import DETAILS
 from tests.images import image_bytes, upload
-
-from .conftest import DETAILS
 
 
 def images_on_first_page(data: bytes) -> int:

@@ -15,8 +15,7 @@ from pypdf import PdfReader
 
 from letters import services
 from letters.models import Letter, LetterStatus, PrintBatch
-
-from .conftest import DETAILS
+from tests.factories import DETAILS
 
 
 def ready(case, head, parent, method="post", **details) -> Letter:

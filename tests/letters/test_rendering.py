@@ -12,8 +12,7 @@ from letters import services
 from letters.kinds import TO_REPORTER, LetterKind
 from letters.rendering import html_to_pdf, letter_pdf
 from letters.values import normalise_entered
-
-from .conftest import DETAILS, RECORDED, REPORTER
+from tests.factories import DETAILS, RECORDED, REPORTER
 
 
 def pdf_text(data: bytes) -> str:

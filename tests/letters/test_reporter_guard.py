@@ -13,9 +13,7 @@ from incidents.models import Person
 from incidents.workflow import cases_merge
 from letters import services
 from letters.kinds import FIELDS
-from tests.factories import submit_report, triaged_case
-
-from .conftest import DETAILS
+from tests.factories import DETAILS, submit_report, triaged_case
 
 SUMMARY = FIELDS["conduct_summary"].label
 

@@ -7,8 +7,7 @@ import datetime
 import pytest
 
 from letters.models import Letter, LetterStatus, LetterTemplate, PrintBatch
-
-from .conftest import DETAILS
+from tests.factories import DETAILS
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tests.test_settings import settings_value
+from tests.helpers import settings_value
 
 START = timezone.make_aware(datetime.datetime(2026, 11, 30, 9, 0, 0))
 

@@ -8,8 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from staffauth.models import SecondFactorReset
-
-from .conftest import add_totp
+from tests.helpers import add_totp
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_settings import PROD_ENV, run_django, settings_value
+from tests.helpers import PROD_ENV, run_django, settings_value
 
 
 def test_production_requires_two_factors_and_refuses_to_switch_them_off():

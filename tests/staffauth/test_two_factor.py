@@ -8,7 +8,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 
-from .conftest import PASSWORD, add_totp, fresh_code, recovery_codes
+from tests.helpers import PASSWORD, add_totp, fresh_code, recovery_codes
 
 pytestmark = pytest.mark.django_db
 
