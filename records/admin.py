@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from schoolconduct.admin import ReadOnlyAdmin
+
 from .models import (
     Breach,
     DisposalLog,
@@ -46,19 +48,10 @@ class DisposalProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisposalLog)
-class DisposalLogAdmin(admin.ModelAdmin):
+class DisposalLogAdmin(ReadOnlyAdmin):
     """Append-only: shown, never changed or deleted."""
 
     list_display = ["case_reference", "school", "rule", "method", "disposed_at", "disposed_by"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Breach)

@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from schoolconduct.admin import ReadOnlyAdmin
+
 from . import services
 from .models import LockoutRelease
 
@@ -41,16 +43,7 @@ admin.site.register(AccessAttempt, RecordedAccessAttemptAdmin)
 
 
 @admin.register(LockoutRelease)
-class LockoutReleaseAdmin(admin.ModelAdmin):
+class LockoutReleaseAdmin(ReadOnlyAdmin):
     list_display = ["released_at", "username", "ip_address", "failures", "released_by_name"]
     search_fields = ["username", "ip_address", "released_by_name"]
     date_hierarchy = "released_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -5,21 +5,11 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
+from schoolconduct.admin import ReadOnlyAdmin, ReadOnlyMixin
 from schools.admin import StaffUserAdmin
 
 from .models import SchoolSignIn, SecondFactorReset
 from .services import second_factor_reset
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SchoolSignIn)
@@ -29,7 +19,7 @@ class SchoolSignInAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecondFactorReset)
-class SecondFactorResetAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SecondFactorResetAdmin(ReadOnlyAdmin):
     """The log of lost-device resets: read-only, nothing can be added, changed or deleted."""
 
     list_display = ("at", "actor", "user", "removed", "reason")
