@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,16 +46,27 @@ def _pdf_response(data: bytes, filename: str, *, inline: bool = False) -> HttpRe
     return response
 
 
+T = TypeVar("T")
+
+
 def _attempt(
-    request: HttpRequest, step: Callable[[], object], done: str, level: int = messages.SUCCESS
+    request: HttpRequest,
+    step: Callable[[], T],
+    done: str | Callable[[T], str],
+    level: int = messages.SUCCESS,
 ) -> None:
-    """Run one service call: its `LetterError`, or `done` (at `level`), becomes the message."""
+    """Run one service call: its `LetterError`, or `done` (at `level`), becomes the message.
+    `done` may be worked out from what the call returned (how many letters it moved)."""
     try:
-        step()
+        result = step()
     except services.LetterError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.add_message(request, level, done)
+        messages.add_message(request, level, done(result) if callable(done) else done)
+
+
+def _letters(count: int) -> str:
+    return f"{count} letter{'s' if count != 1 else ''}"
 
 
 def _managed_letter(request: HttpRequest, pk: int) -> Letter:
@@ -409,11 +421,10 @@ def batch_create(request: HttpRequest) -> HttpResponse:
             messages.error(request, error.messages[0])
         else:
             for batch in batches:
-                count = len(batch.letter_ids)
                 messages.success(
                     request,
                     f"Print batch {batch.pk} ({batch.get_delivery_method_display().lower()}) "
-                    f"with {count} letter{'s' if count != 1 else ''} created.",
+                    f"with {_letters(len(batch.letter_ids))} created.",
                 )
     return redirect("letters:queue")
 
@@ -422,16 +433,11 @@ def batch_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
-    try:
-        count = services.batch_cancel(batch=batch, actor=request.user)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            f"Batch {batch.pk} cancelled: {count} letter{'s' if count != 1 else ''} back in "
-            "“Ready to print”.",
-        )
+    _attempt(
+        request,
+        lambda: services.batch_cancel(batch=batch, actor=request.user),
+        lambda count: f"Batch {batch.pk} cancelled: {_letters(count)} back in “Ready to print”.",
+    )
     return redirect("letters:queue")
 
 
@@ -443,17 +449,13 @@ def batch_sent(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Give the date the batch was sent.")
         return redirect("letters:queue")
-    try:
-        count = services.batch_mark_sent(
+    _attempt(
+        request,
+        lambda: services.batch_mark_sent(
             batch=batch, actor=request.user, sent_on=form.cleaned_data["sent_on"]
-        )
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            f"Batch {batch.pk}: {count} letter{'s' if count != 1 else ''} recorded as sent.",
-        )
+        ),
+        lambda count: f"Batch {batch.pk}: {_letters(count)} recorded as sent.",
+    )
     return redirect("letters:queue")
 
 
@@ -485,12 +487,11 @@ def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_printed(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, pk)
-    try:
-        count = services.batch_mark_printed(batch=batch, actor=request.user)
-    except services.LetterError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"{count} letter{'s' if count != 1 else ''} marked as printed.")
+    _attempt(
+        request,
+        lambda: services.batch_mark_printed(batch=batch, actor=request.user),
+        lambda count: f"{_letters(count)} marked as printed.",
+    )
     return redirect("letters:queue")
 
 

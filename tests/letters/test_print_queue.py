@@ -236,3 +236,31 @@ def test_two_people_batching_at_once_cannot_both_take_a_letter(case, head, paren
     assert len(made) == 1 and len(refused) == 1, results
     assert PrintBatch.objects.count() == 1
     assert Letter.objects.filter(batch=made[0][0], status=LetterStatus.BATCHED).count() == 3
+
+
+@pytest.mark.django_db
+def test_each_batch_step_says_how_many_letters_it_moved(client, case, head, parent, office):
+    letters = [ready(case, head, parent) for _ in range(2)]
+    client.force_login(office)
+    ids = [lt.pk for lt in letters]
+    created = client.post("/staff/letters/batches/", {"letters": ids}, follow=True).text
+    batch = PrintBatch.objects.get()
+    assert f"Print batch {batch.pk} (post) with 2 letters created." in created
+    assert services.batch_assemble(batch_id=batch.pk)
+    printed = client.post(f"/staff/letters/batches/{batch.pk}/printed/", follow=True).text
+    assert "2 letters marked as printed." in printed
+    sent = client.post(
+        f"/staff/letters/batches/{batch.pk}/sent/",
+        {"sent_on": timezone.localdate().isoformat()},
+        follow=True,
+    ).text
+    assert f"Batch {batch.pk}: 2 letters recorded as sent." in sent
+    # A step the batch has passed: the service's reason, and no count.
+    again = client.post(f"/staff/letters/batches/{batch.pk}/printed/", follow=True).text
+    assert "marked as printed." not in again and "alert-danger" in again
+    # One letter: no plural.
+    one = ready(case, head, parent)
+    client.post("/staff/letters/batches/", {"letters": [one.pk]})
+    single = PrintBatch.objects.latest("pk")
+    cancelled = client.post(f"/staff/letters/batches/{single.pk}/cancel/", follow=True).text
+    assert f"Batch {single.pk} cancelled: 1 letter back in “Ready to print”." in cancelled
