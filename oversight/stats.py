@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -104,6 +104,19 @@ def _per_school(rows, school_index: dict[int, int], labels: dict) -> list[Row]:
         if key in counts:
             counts[key][school_index[school_id]] += n
     return [Row(str(labels[key]), counts[key]) for key in labels]
+
+
+def _count_per_school(rows: QuerySet, school_index: dict[int, int]) -> list[int]:
+    """How many of `rows` each school has, in the schools' order (one query)."""
+    counts = [0] * len(school_index)
+    for school_id, n in (
+        rows.filter(school_id__in=list(school_index))
+        .values_list("school_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[school_index[school_id]] = n
+    return counts
 
 
 def buckets_for(bucket: str, period: Period, school_ids: list[int]) -> list[Period]:
@@ -353,22 +366,10 @@ def figures(
     repeat_people, in_period = _repeat_conduct(school_ids, school_index, period, cases)
 
     bars_q, restrictions_q = in_force_on(min(period.end, timezone.localdate()))
-    bars = [0] * n
-    for school_id, count in (
-        SiteBan.objects.filter(bars_q, school_id__in=school_ids)
-        .values_list("school_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        bars[school_index[school_id]] = count
-    restrictions = [0] * n
-    for school_id, count in (
-        ContactRestriction.objects.filter(restrictions_q, school_id__in=school_ids)
-        .values_list("school_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        restrictions[school_index[school_id]] = count
+    bars = _count_per_school(SiteBan.objects.filter(bars_q), school_index)
+    restrictions = _count_per_school(
+        ContactRestriction.objects.filter(restrictions_q), school_index
+    )
 
     return Figures(
         schools=schools,

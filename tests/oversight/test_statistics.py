@@ -182,3 +182,26 @@ def test_query_count_does_not_grow_with_cases(
         with django_assert_max_num_queries(26):
             client.get(reverse("oversight:statistics"))
     assert Case.objects.count() == n
+
+
+@pytest.mark.django_db
+def test_bars_and_restrictions_in_force_at_the_period_end_each_school_its_own(
+    school, head, other_school, other_head, autumn
+):
+    from measures.models import BanStage
+    from tests.factories import ContactRestrictionFactory, SiteBanFactory
+
+    end = autumn.end
+    with _at(D(2026, 11, 9)):
+        ours, theirs = triaged_case(school, head), triaged_case(other_school, other_head)
+    started = D(2026, 11, 10)
+    SiteBanFactory(case=ours, starts_on=started, ends_on=end)  # its last day: in force
+    SiteBanFactory(case=ours, starts_on=started)
+    SiteBanFactory(case=ours, stage=BanStage.LIFTED, starts_on=started, lifted_on=end)
+    SiteBanFactory(case=theirs, starts_on=end + datetime.timedelta(days=1))  # not yet
+    ContactRestrictionFactory(case=theirs, starts_on=started, ended_on=end)  # ended that day
+    ContactRestrictionFactory(case=theirs, starts_on=started, ended_on=end + D.resolution)
+    with _at(D(2026, 12, 21)):
+        fig = stats.figures(schools=[school, other_school], period=autumn, bucket="half_term")
+    assert fig.bars_in_force == [2, 0]
+    assert fig.restrictions_in_force == [0, 1]
