@@ -154,68 +154,53 @@ SLT = frozenset({MANAGE})
 AFTER_DECISION = frozenset({CaseStatus.ACTION, CaseStatus.MONITORING})
 K = CaseEvent.Kind
 
+
+def _measure_action(
+    name: str,
+    label: str,
+    *,
+    sources: frozenset[str] = WITH_MEASURES,
+    event: str = K.BAN,
+    offered: Offer = Offer.OBJECT,
+    who: frozenset[str] = SLT,
+    **rules: Any,
+) -> Transition:
+    """A case-table entry for a bar or restriction action. None of them moves the case's
+    status (target None): the bar's or restriction's own stage table does that part. Most
+    are offered beside a bar or restriction, at the stages that table allows."""
+    return Transition(
+        name=name,
+        label=label,
+        sources=sources,
+        target=None,
+        who=who,
+        event=event,
+        offered=offered,
+        **rules,
+    )
+
+
 MEASURE_TRANSITIONS = [
-    Transition(
-        name="ban_notice",
-        label="Notice of intention to bar",
-        sources=AFTER_DECISION,
-        target=None,
-        who=SLT,
-        event=K.BAN,
+    _measure_action(
+        "ban_notice", "Notice of intention to bar", sources=AFTER_DECISION, offered=Offer.CASE
     ),
-    Transition(
-        name="ban_temporary",
-        label="Temporary bar with immediate effect",
-        sources=WITH_MEASURES,
-        target=None,
-        who=SLT,
-        event=K.BAN,
-    ),
-    Transition(
-        name="ban_representations",
-        label="Record representations",
-        sources=WITH_MEASURES,
-        target=None,
-        who=SLT,
-        event=K.BAN,
-        offered=Offer.OBJECT,
-    ),
-    Transition(
-        name="ban_decide",
-        label="Decide on the bar",
-        sources=WITH_MEASURES,
-        target=None,
+    _measure_action("ban_temporary", "Temporary bar with immediate effect", offered=Offer.CASE),
+    _measure_action("ban_representations", "Record representations"),
+    _measure_action(
+        "ban_decide",
+        "Decide on the bar",
         who=frozenset({BAN_DECIDER}),
-        event=K.BAN,
-        offered=Offer.OBJECT,
         denied=_not_the_decider,
     ),
-    Transition(
-        name="ban_review",
-        label="Review the bar",
-        sources=WITH_MEASURES,
-        target=None,
-        who=SLT,
-        event=K.BAN,
-        offered=Offer.OBJECT,
-    ),
-    Transition(
-        name="restriction_start",
-        label="Restrict contact",
+    _measure_action("ban_review", "Review the bar"),
+    _measure_action(
+        "restriction_start",
+        "Restrict contact",
         sources=AFTER_DECISION,
-        target=None,
-        who=SLT,
         event=K.RESTRICTION,
+        offered=Offer.CASE,
     ),
-    Transition(
-        name="restriction_review",
-        label="Review the contact restriction",
-        sources=WITH_MEASURES,
-        target=None,
-        who=SLT,
-        event=K.RESTRICTION,
-        offered=Offer.OBJECT,
-    ),
+    _measure_action("restriction_review", "Review the contact restriction", event=K.RESTRICTION),
 ]
 
 
