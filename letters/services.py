@@ -445,6 +445,17 @@ def _step(letter: Letter, step: str, actor) -> list[str]:
         raise LetterError(str(error)) from None
 
 
+def _take_step(letter: Letter, step: str, actor, summary: str, **changes: Any) -> None:
+    """Take a status step on a locked letter with the fields that go with it (who printed it,
+    its batch …): save only those and the step's own, and write `summary` on the case's
+    chronology in the same transaction."""
+    fields = _step(letter, step, actor)
+    for name, value in changes.items():
+        setattr(letter, name, value)
+    letter.save(update_fields=[*fields, *changes])
+    _record(letter, actor, step, summary)
+
+
 def letter_update_draft(
     *,
     letter: Letter,
@@ -589,14 +600,13 @@ def letters_mark_printed(*, letters: list[Letter], actor) -> int:
                 continue
             if not step_allowed(locked, "printed"):
                 continue
-            fields = _step(locked, "printed", actor)
-            locked.printed_at, locked.printed_by = timezone.now(), actor
-            locked.save(update_fields=[*fields, "printed_at", "printed_by"])
-            _record(
+            _take_step(
                 locked,
-                actor,
                 "printed",
+                actor,
                 f"{locked.get_kind_display()}{_to_whom(locked)} printed",
+                printed_at=timezone.now(),
+                printed_by=actor,
             )
             count += 1
     return count
@@ -668,17 +678,16 @@ def _letter_mark_sent(*, letter: Letter, actor, method: str, sent_on: datetime.d
 
 
 def _mark_sent(letter: Letter, actor, method: str, sent_on: datetime.date) -> None:
-    fields = _step(letter, "sent", actor)
-    letter.sent_method, letter.sent_on = method, sent_on
-    letter.sent_at, letter.sent_by = timezone.now(), actor
-    letter.save(update_fields=[*fields, "sent_method", "sent_on", "sent_at", "sent_by"])
-    _record(
+    _take_step(
         letter,
-        actor,
         "sent",
+        actor,
         f"{letter.get_kind_display()}{_to_whom(letter)} "
-        f"sent ({SendMethod(method).label.lower()}, "
-        f"{_date(sent_on)})",
+        f"sent ({SendMethod(method).label.lower()}, {_date(sent_on)})",
+        sent_method=method,
+        sent_on=sent_on,
+        sent_at=timezone.now(),
+        sent_by=actor,
     )
 
 
@@ -836,15 +845,13 @@ def batch_create(
                 letter_ids=[lt.pk for lt in group],
             )
             for letter in group:
-                fields = _step(letter, "batched", actor)
-                letter.batch = batch
-                letter.save(update_fields=[*fields, "batch"])
-                _record(
+                _take_step(
                     letter,
-                    actor,
                     "batched",
+                    actor,
                     f"{letter.get_kind_display()} to {letter.recipient_name} put in print "
                     f"batch {batch.pk}",
+                    batch=batch,
                 )
             enqueue_on_commit(
                 assemble_batch, batch.pk, fallback="use “Try again” on the print queue."
@@ -873,15 +880,13 @@ def batch_cancel(*, batch: PrintBatch, actor) -> int:
             .select_related("case")
         )
         for letter in letters:
-            fields = _step(letter, "unbatched", actor)
-            letter.batch = None
-            letter.save(update_fields=[*fields, "batch"])
-            _record(
+            _take_step(
                 letter,
-                actor,
                 "unbatched",
+                actor,
                 f"{letter.get_kind_display()} to {letter.recipient_name} back in the print "
                 f"queue: batch {locked.pk} cancelled",
+                batch=None,
             )
         locked.status = PrintBatch.Status.CANCELLED
         locked.cancelled_at, locked.cancelled_by = timezone.now(), actor

@@ -264,3 +264,38 @@ def test_each_batch_step_says_how_many_letters_it_moved(client, case, head, pare
     single = PrintBatch.objects.latest("pk")
     cancelled = client.post(f"/staff/letters/batches/{single.pk}/cancel/", follow=True).text
     assert f"Batch {single.pk} cancelled: 1 letter back in “Ready to print”." in cancelled
+
+
+@pytest.mark.django_db
+def test_each_batch_step_is_saved_with_its_fields_and_written_on_the_chronology(
+    case, head, parent, office
+):
+    letter = ready(case, head, parent)
+    (first,) = services.batch_create(school=case.school, letters=[letter], actor=office)
+    services.batch_cancel(batch=first, actor=office)
+    letter.refresh_from_db()
+    assert letter.batch is None and letter.status == LetterStatus.READY
+    (second,) = services.batch_create(school=case.school, letters=[letter], actor=office)
+    assert services.batch_assemble(batch_id=second.pk)
+    assert services.batch_mark_printed(batch=second, actor=office) == 1
+    day = timezone.localdate()
+    assert services.batch_mark_sent(batch=second, actor=office, sent_on=day) == 1
+    letter.refresh_from_db()
+    assert (letter.status, letter.batch, letter.printed_by, letter.sent_by) == (
+        LetterStatus.SENT,
+        second,
+        office,
+        office,
+    )
+    assert letter.printed_at is not None and letter.sent_at is not None
+    assert (letter.sent_method, letter.sent_on) == ("post", day)
+    about = f"{letter.get_kind_display()} to Mr Jason Turner"
+    steps = case.events.filter(kind="letter").exclude(data__step__in=["drafted", "approved"])
+    steps = steps.order_by("pk")
+    assert [(e.data["step"], e.summary, e.actor) for e in steps] == [
+        ("batched", f"{about} put in print batch {first.pk}", office),
+        ("unbatched", f"{about} back in the print queue: batch {first.pk} cancelled", office),
+        ("batched", f"{about} put in print batch {second.pk}", office),
+        ("printed", f"{about} printed", office),
+        ("sent", f"{about} sent (post, {day:%-d %B %Y})", office),
+    ]
