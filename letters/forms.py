@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.forms.widgets import DateTimeBaseInput
 from django.utils import timezone
 
 from incidents.models import Case, Person, Report
@@ -13,6 +14,12 @@ from schoolconduct.formats import parse_date, parse_time
 from . import placeholders
 from .kinds import FIELDS, TO_REPORTER, entered_fields
 from .models import SendMethod
+
+# A date or time value: its form field, and the browser's picker with the format it reads.
+_PICKERS: dict[str, tuple[type[forms.Field], type[DateTimeBaseInput], str]] = {
+    "date": (forms.DateField, forms.DateInput, "%Y-%m-%d"),
+    "time": (forms.TimeField, forms.TimeInput, "%H:%M"),
+}
 
 
 def _detail_field(name: str, *, recorded: str = "") -> forms.Field:
@@ -32,19 +39,13 @@ def _detail_field(name: str, *, recorded: str = "") -> forms.Field:
             ),
             widget=forms.TextInput(attrs=attrs),
         )
-    if field.type == "date":
-        return forms.DateField(
+    if field.type in _PICKERS:
+        field_class, input_class, input_format = _PICKERS[field.type]
+        return field_class(
             label=field.label,
             help_text=field.help,
             required=False,
-            widget=forms.DateInput(attrs={**attrs, "type": "date"}, format="%Y-%m-%d"),
-        )
-    if field.type == "time":
-        return forms.TimeField(
-            label=field.label,
-            help_text=field.help,
-            required=False,
-            widget=forms.TimeInput(attrs={**attrs, "type": "time"}, format="%H:%M"),
+            widget=input_class(attrs={**attrs, "type": field.type}, format=input_format),
         )
     widget: forms.Widget = (
         forms.Textarea(attrs={**attrs, "rows": 3})

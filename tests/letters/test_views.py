@@ -219,3 +219,45 @@ def test_a_batch_left_unassembled_can_be_tried_again(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/staff/letters/batches/{batch.pk}/retry/")
     assert PrintBatch.objects.get(pk=batch.pk).status == PrintBatch.Status.READY
+
+
+@pytest.mark.django_db
+def test_dates_and_times_are_typed_in_the_browsers_pickers(client, head, case):
+    import lxml.html
+
+    client.force_login(head)
+    page = client.get(f"/staff/letters/case/{case.reference}/new/meeting_invitation/")
+    assert page.status_code == 200
+    form = lxml.html.fromstring(page.content)
+    date, time = (form.get_element_by_id(f"id_{name}") for name in ("meeting_date", "meeting_time"))
+    assert (date.get("type"), date.get("data-detail-field")) == ("date", "meeting_date")
+    assert (time.get("type"), time.get("data-detail-field")) == ("time", "meeting_time")
+    bad = client.post(
+        f"/staff/letters/case/{case.reference}/new/meeting_invitation/",
+        {"meeting_date": "next Tuesday", "meeting_time": "half three"},
+    )
+    assert "Enter a valid date." in bad.text and "Enter a valid time." in bad.text
+    # What was typed stays in the form, as typed.
+    again = lxml.html.fromstring(bad.content)
+    assert again.get_element_by_id("id_meeting_date").get("value") == "next Tuesday"
+    assert again.get_element_by_id("id_meeting_time").get("value") == "half three"
+
+
+@pytest.mark.django_db
+def test_a_drafts_stored_date_and_time_come_back_in_the_pickers_format(client, head, case):
+    import lxml.html
+
+    from letters import services
+
+    letter = services.letter_draft(
+        case=case,
+        kind="meeting_invitation",
+        actor=head,
+        details=DETAILS,
+        delivery_method="post",
+        person=case.persons.first(),
+    )
+    client.force_login(head)
+    form = lxml.html.fromstring(client.get(f"/staff/letters/{letter.pk}/").content)
+    assert form.get_element_by_id("id_meeting_date").get("value") == "2026-12-01"
+    assert form.get_element_by_id("id_meeting_time").get("value") == "15:30"
