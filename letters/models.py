@@ -10,16 +10,18 @@ from django.db import models
 from django.utils import timezone
 
 from incidents.models import Case, Person, Report
-from schoolconduct.models import ImmutableRecordError
+from schoolconduct.models import ImmutableRecordError, WriteOnceModel
 from schoolconduct.storage import private_storage
 from schools.models import School, Trust
 
 from .kinds import TO_REPORTER, LetterKind
 
 
-class LetterTemplate(models.Model):
+class LetterTemplate(WriteOnceModel):
     """One version of a school's (or a trust's) template for a kind. Never edited: saving a
     change writes a new version."""
+
+    append_only_message = "Templates are versioned: save a new version instead."
 
     kind = models.CharField(max_length=30, choices=LetterKind)
     school = models.ForeignKey(
@@ -55,11 +57,6 @@ class LetterTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableRecordError("Templates are versioned: save a new version instead.")
-        super().save(*args, **kwargs)
 
 
 class LetterStatus(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -16,32 +16,41 @@ class ImmutableRecordError(Exception):
     chronology, an issued letter)."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise ImmutableRecordError(self.model.append_only_message)
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableRecordError(self.model.append_only_message)
-
-
-class AppendOnlyModel(models.Model):
-    """Rows are written once and never updated or deleted: the chronology, the access log.
-    (On PostgreSQL a trigger enforces it too, see incidents migration 0003.)"""
+class WriteOnceModel(models.Model):
+    """A row is written once and never saved again (a template version, a recorded unlock);
+    deleting it is left to the model. `append_only_error` is what a second save raises."""
 
     append_only_message = "This record is append-only."
-
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_error: ClassVar[type[Exception]] = ImmutableRecordError
 
     class Meta:
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise ImmutableRecordError(self.append_only_message)
+            raise self.append_only_error(self.append_only_message)
         super().save(*args, **kwargs)
 
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise self.model.append_only_error(self.model.append_only_message)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise self.model.append_only_error(self.model.append_only_message)
+
+
+class AppendOnlyModel(WriteOnceModel):
+    """Rows are written once and never updated or deleted: the chronology, the access log.
+    (On PostgreSQL a trigger enforces it too, see incidents migration 0003.)"""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableRecordError(self.append_only_message)
+        raise self.append_only_error(self.append_only_message)
 
 
 class Notification(models.Model):

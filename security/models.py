@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
+from schoolconduct.models import WriteOnceModel
 
-class LockoutRelease(models.Model):
+
+class LockoutRelease(WriteOnceModel):
     """An administrator unlocked a username from an address: who, when, which pair.
 
     Append-only: the admin offers no change or delete, and `save` refuses updates; rows go
     only when their retention ends (`security_logs_trim`).
     """
+
+    append_only_message = "A recorded unlock is never changed."
+    append_only_error = ValueError
 
     released_at = models.DateTimeField(db_index=True)
     released_by = models.ForeignKey(
@@ -32,8 +35,3 @@ class LockoutRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip_address} unlocked by {self.released_by_name}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("A recorded unlock is never changed.")
-        super().save(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from schoolconduct.models import AppendOnlyModel
 from schools.models import School, Trust
 
 
@@ -86,15 +87,7 @@ class SchoolSignIn(models.Model):
             raise ValidationError({"app": "The issuer (server_url) must be an https:// address."})
 
 
-class AppendOnlyLogQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("The second-factor reset log is append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("The second-factor reset log is append-only.")
-
-
-class SecondFactorReset(models.Model):
+class SecondFactorReset(AppendOnlyModel):
     """An administrator removed a user's second factors (a lost phone or key). Append-only:
     PostgreSQL refuses UPDATE and DELETE on the table (migration 0001)."""
 
@@ -114,7 +107,8 @@ class SecondFactorReset(models.Model):
     removed = models.CharField(max_length=200, help_text="What was removed, e.g. 'totp, webauthn'.")
     reason = models.CharField(max_length=300, blank=True)
 
-    objects = AppendOnlyLogQuerySet.as_manager()
+    append_only_message = "The second-factor reset log is append-only."
+    append_only_error = PermissionError
 
     class Meta:
         ordering = ["-at"]
@@ -122,11 +116,3 @@ class SecondFactorReset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d %b %Y %H:%M} {self.actor} reset {self.user}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("The second-factor reset log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("The second-factor reset log is append-only.")

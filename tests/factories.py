@@ -24,6 +24,8 @@ from schools.models import (
     Trust,
     TrustMembership,
 )
+from security.models import LockoutRelease
+from staffauth.models import SecondFactorReset
 
 
 class TrustFactory(factory.django.DjangoModelFactory):
@@ -336,3 +338,29 @@ RECORDED = {
     "end_date": "22 February 2027",
     "review_date": "26 February 2027",
 }
+
+
+class LockoutReleaseFactory(factory.django.DjangoModelFactory):
+    """A sign-in lockout an administrator lifted (recorded by security.services)."""
+
+    class Meta:
+        model = LockoutRelease
+
+    released_at = factory.LazyFunction(timezone.now)
+    released_by = factory.SubFactory(UserFactory)
+    released_by_name = factory.LazyAttribute(lambda o: o.released_by.username)
+    username = "head"
+    ip_address = "203.0.113.5"
+    failures = 3
+
+
+class SecondFactorResetFactory(factory.django.DjangoModelFactory):
+    """An administrator's reset of a user's second factors (a lost phone)."""
+
+    class Meta:
+        model = SecondFactorReset
+
+    actor = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory)
+    removed = "totp"
+    reason = "Phone lost; identity checked in person"
