@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -304,6 +305,14 @@ def figures(
             .order_by()
         )
 
+    def by_triage(key: str, choices: type[models.TextChoices]) -> list[Row]:
+        """Cases by what triage set (a case merged into another is not counted twice)."""
+        return _per_school(
+            grouped(Case, case_scope & Q(merged_into__isnull=True), key),
+            school_index,
+            {**dict(choices.choices), "": "Not yet triaged"},
+        )
+
     groups = {
         g.pk: f"{g.name} ({g.school.name})" if len(schools) > 1 else g.name
         for g in Group.objects.filter(school__in=schools).select_related("school")
@@ -338,24 +347,8 @@ def figures(
             "Cases by rule of the code broken",
             _per_school(rule_rows, school_index, {t: t for t in rule_titles}),
         ),
-        Breakdown(
-            "nature",
-            "Cases by nature of the conduct",
-            _per_school(
-                grouped(Case, case_scope & Q(merged_into__isnull=True), "nature"),
-                school_index,
-                {**dict(Nature.choices), "": "Not yet triaged"},
-            ),
-        ),
-        Breakdown(
-            "severity",
-            "Cases by severity",
-            _per_school(
-                grouped(Case, case_scope & Q(merged_into__isnull=True), "severity"),
-                school_index,
-                {**dict(Severity.choices), "": "Not yet triaged"},
-            ),
-        ),
+        Breakdown("nature", "Cases by nature of the conduct", by_triage("nature", Nature)),
+        Breakdown("severity", "Cases by severity", by_triage("severity", Severity)),
         Breakdown("outcome", "Cases by outcome decided", outcome_rows),
     ]
     # Drop rows that are empty everywhere (a group with no reports, an unused channel).
