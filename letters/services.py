@@ -976,11 +976,8 @@ def batch_mark_printed(*, batch: PrintBatch, actor) -> int:
         count = letters_mark_printed(
             letters=list(locked.letters.select_related("case")), actor=actor
         )
-        locked.status, locked.printed_at, locked.printed_by = (
-            PrintBatch.Status.PRINTED,
-            timezone.now(),
-            actor,
-        )
+        locked.status = PrintBatch.Status.PRINTED
+        locked.printed_at, locked.printed_by = timezone.now(), actor
         locked.save(update_fields=["status", "printed_at", "printed_by"])
     return count
 
@@ -997,11 +994,8 @@ def batch_mark_sent(*, batch: PrintBatch, actor, sent_on: datetime.date) -> int:
                 letter=letter, actor=actor, method=locked.delivery_method, sent_on=sent_on
             )
             count += 1
-        locked.status, locked.sent_at, locked.sent_by = (
-            PrintBatch.Status.SENT,
-            timezone.now(),
-            actor,
-        )
+        locked.status = PrintBatch.Status.SENT
+        locked.sent_at, locked.sent_by = timezone.now(), actor
         locked.save(update_fields=["status", "sent_at", "sent_by"])
     return count
 
