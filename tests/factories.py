@@ -1,18 +1,46 @@
-"""factory_boy factories for the whole suite."""
+"""factory_boy factories for every model of the app, and the builders tests share (a submitted
+report, a triaged case, what staff type on a letter)."""
 
 from __future__ import annotations
 
 import datetime
 
 import factory
+from allauth.socialaccount.models import SocialApp
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from incidents import workflow
-from incidents.models import ChildRisk, Person
+from incidents.evidence import evidence_store, inspect_image
+from incidents.models import (
+    AccessLog,
+    Case,
+    CaseEvent,
+    ChatExcerpt,
+    ChildRisk,
+    Evidence,
+    ExcerptMessage,
+    Meeting,
+    Message,
+    Person,
+    ReferenceCounter,
+    Referral,
+    Report,
+    SensitiveName,
+)
 from incidents.services import ReportDetails, report_submit
-from letters.models import LetterTemplate
-from measures.models import BanStage, ContactRestriction, SiteBan
+from letters.models import Letter, LetterTemplate, PrintBatch, Signature
+from measures.models import BanReview, BanStage, ContactRestriction, SiteBan
+from oversight.models import CalendarFeed, GovernorsReport
+from records.models import (
+    Breach,
+    DisposalLog,
+    DisposalProposal,
+    LegalHold,
+    RetentionSchedule,
+    SubjectAccessRequest,
+)
+from schoolconduct.models import Notification
 from schools.models import (
     Group,
     InsetDay,
@@ -25,7 +53,9 @@ from schools.models import (
     TrustMembership,
 )
 from security.models import LockoutRelease
-from staffauth.models import SecondFactorReset
+from staffauth.models import SchoolSignIn, SecondFactorReset
+
+from .images import png_upload
 
 
 class TrustFactory(factory.django.DjangoModelFactory):
@@ -364,3 +394,352 @@ class SecondFactorResetFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     removed = "totp"
     reason = "Phone lost; identity checked in person"
+
+
+# --- made through the services (a report, a letter, a batch, evidence) ------------------------
+# These rows need what only their service writes (a reference, a snapshot, a sealed file), so
+# their factories call it; the other arguments are the service's own.
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A parent's report, saved by `report_submit` (its case is `report.case`). Any other
+    keyword is a field of the report form (`report_details`)."""
+
+    class Meta:
+        model = Report
+
+    school = factory.SubFactory(SchoolFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, school, **details):
+        report, _ = submit_report(school, **details)
+        return report
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A new case, opened by a parent's report (`triaged_case` goes on to triage)."""
+
+    class Meta:
+        model = Case
+
+    school = factory.SubFactory(SchoolFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, school, **details):
+        return ReportFactory(school=school, **details).case
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """A screenshot on `case`, inspected and stored as staff upload it."""
+
+    class Meta:
+        model = Evidence
+
+    case = None  # required
+    upload = factory.LazyFunction(png_upload)
+    actor = None
+
+    @classmethod
+    def _create(cls, model_class, *, case, upload, actor):
+        (evidence,) = evidence_store(case=case, items=[inspect_image(upload)], actor=actor)
+        return evidence
+
+
+class LetterFactory(factory.django.DjangoModelFactory):
+    """A letter drafted by `actor` on `case` through `letters.services.letter_draft` (the
+    snapshot every letter has), to the case's first person unless `person` is given.
+    `LetterFactory(..., ready=True)`: approved and its PDF made, ready for the print queue."""
+
+    class Meta:
+        model = Letter
+        skip_postgeneration_save = True  # an approved letter refuses a second save
+
+    case = None  # required: a triaged case
+    actor = None  # required: who drafts (and approves) it
+    kind = "reminder"
+    details = factory.LazyFunction(lambda: dict(LETTER_DETAILS))
+    delivery_method = "post"
+    person = factory.LazyAttribute(lambda o: o.case.persons.first())
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from letters import services
+
+        return services.letter_draft(**kwargs)
+
+    @factory.post_generation
+    def ready(letter, create, extracted, **kwargs):
+        from letters import services
+
+        if create and extracted:
+            services.letter_approve(letter=letter, actor=letter.created_by)
+            assert services.letter_render(letter_id=letter.pk)
+            letter.refresh_from_db()
+
+
+class PrintBatchFactory(factory.django.DjangoModelFactory):
+    """A print batch of ready `letters` (one delivery method), made by `batch_create`."""
+
+    class Meta:
+        model = PrintBatch
+
+    letters = None  # required: ready letters of one school, sent the same way
+    actor = factory.SubFactory(UserFactory)
+    cover_sheet = False
+
+    @classmethod
+    def _create(cls, model_class, *, letters, actor, cover_sheet):
+        from letters import services
+
+        (batch,) = services.batch_create(
+            school=letters[0].case.school, letters=letters, actor=actor, cover_sheet=cover_sheet
+        )
+        return batch
+
+
+# --- written directly ------------------------------------------------------------------------
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An outbox row about `target` (a case, a letter)."""
+
+    class Meta:
+        model = Notification
+
+    kind = "lead_assigned"
+    dedupe_key = factory.Sequence(lambda n: f"test:{n}")
+    target = None  # required
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A message on a report's follow-up page (from the reporter unless `direction` says)."""
+
+    class Meta:
+        model = Message
+
+    report = None  # required
+    case = factory.LazyAttribute(lambda o: o.report.case)
+    direction = Message.Direction.FROM_REPORTER
+    body = "There is more: they posted again this morning."
+
+
+class CaseEventFactory(factory.django.DjangoModelFactory):
+    """A chronology line written directly (steps write theirs through the workflow)."""
+
+    class Meta:
+        model = CaseEvent
+
+    case = None  # required
+    kind = CaseEvent.Kind.NOTE
+    summary = "Spoke to the class teacher"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    case = None  # required
+    kind = Meeting.Kind.SENIOR_LEADER
+    held_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    notes = "We talked about the message and how to raise concerns."
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    case = None  # required
+    kind = Referral.Kind.POLICE
+    made_on = factory.LazyFunction(timezone.localdate)
+    made_by = factory.SubFactory(UserFactory)
+
+
+class AccessLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessLog
+
+    user = factory.SubFactory(UserFactory)
+    case = None
+    action = "view_case"
+
+
+class SensitiveNameFactory(factory.django.DjangoModelFactory):
+    """A name the school asks to be suggested for redaction in screenshots' text."""
+
+    class Meta:
+        model = SensitiveName
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"Pupil Name{n}")
+
+
+class ChatExcerptFactory(factory.django.DjangoModelFactory):
+    """The kept part of a chat export attached to a report."""
+
+    class Meta:
+        model = ChatExcerpt
+
+    report = None  # required
+    platform = "whatsapp"
+    file_name = "WhatsApp Chat with Year 3 Parents.txt"
+    messages_in_export = 40
+
+
+class ExcerptMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExcerptMessage
+
+    excerpt = factory.SubFactory(ChatExcerptFactory)
+    position = factory.Sequence(lambda n: n)
+    sent_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    sender = "Pat Parent"
+    text = "Pat says the teacher is useless"
+    kind = "text"
+
+
+class BanReviewFactory(factory.django.DjangoModelFactory):
+    """A review of a confirmed bar, written directly (the procedure's `ban_review` action
+    writes it with the chronology line)."""
+
+    class Meta:
+        model = BanReview
+
+    ban = None  # required
+    reviewed_on = factory.LazyFunction(timezone.localdate)
+    outcome = BanReview.Outcome.CONTINUE
+    notes = "No change in conduct yet."
+    reviewed_by = factory.SubFactory(UserFactory)
+
+
+class SignatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Signature
+
+    user = factory.SubFactory(UserFactory)
+    image = factory.django.ImageField(filename="signature.png", width=300, height=80)
+
+
+class GovernorsReportFactory(factory.django.DjangoModelFactory):
+    """A filed governors' report for `schools` (no PDF unless `pdf` is given)."""
+
+    class Meta:
+        model = GovernorsReport
+        skip_postgeneration_save = True
+
+    scope_key = factory.Sequence(str)
+    title = "Autumn term 2026"
+    term_name = "Autumn term 2026"
+    term_start = datetime.date(2026, 9, 3)
+    term_end = datetime.date(2026, 12, 18)
+
+    @factory.post_generation
+    def schools(report, create, extracted, **kwargs):
+        if create and extracted:
+            report.schools.set(extracted)
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarFeed
+
+    user = factory.SubFactory(UserFactory)
+    token_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class SubjectAccessRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubjectAccessRequest
+
+    school = factory.SubFactory(SchoolFactory)
+    person = factory.SubFactory(PersonFactory, school=factory.SelfAttribute("..school"))
+    requester_name = factory.LazyAttribute(lambda o: o.person.full_name)
+    received_on = factory.LazyFunction(timezone.localdate)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class LegalHoldFactory(factory.django.DjangoModelFactory):
+    """A legal hold: nothing it covers is disposed of while it stands."""
+
+    class Meta:
+        model = LegalHold
+
+    school = factory.SubFactory(SchoolFactory)
+    kind = "police"
+    # A hold covers a case or a person (the database requires one): a person by default.
+    case = None
+    person = factory.SubFactory(PersonFactory, school=factory.SelfAttribute("..school"))
+    reason = "Police investigation, reference 123/26"
+    placed_by = factory.SubFactory(UserFactory)
+
+
+class RetentionScheduleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RetentionSchedule
+        django_get_or_create = ("school",)
+
+    school = factory.SubFactory(SchoolFactory)
+
+
+class DisposalProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DisposalProposal
+
+    case = None  # required
+    rule = "case_closure"
+    due_on = factory.LazyFunction(timezone.localdate)
+
+
+class DisposalLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DisposalLog
+
+    school = factory.SubFactory(SchoolFactory)
+    case_reference = factory.Sequence(lambda n: f"WPS-2020-{n:04d}")
+    rule = "case_closure"
+    method = "anonymise"
+    disposed_by = factory.SubFactory(UserFactory)
+
+
+class BreachFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Breach
+
+    school = factory.SubFactory(SchoolFactory)
+    summary = "A letter went to the wrong address"
+    aware_at = factory.LazyFunction(timezone.now)
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class SocialAppFactory(factory.django.DjangoModelFactory):
+    """A school's own OpenID Connect sign-in app (django-allauth's)."""
+
+    class Meta:
+        model = SocialApp
+
+    provider = "openid_connect"
+    provider_id = factory.Sequence(lambda n: f"app-{n}")
+    name = "Willow Park (Microsoft 365)"
+    client_id = "client"
+    secret = "secret"
+    settings = factory.LazyFunction(lambda: {"server_url": "https://login.example/tenant/v2.0"})
+
+
+class SchoolSignInFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchoolSignIn
+
+    app = factory.SubFactory(SocialAppFactory)
+    school = factory.SubFactory(SchoolFactory)
+    email_domain = "school.example"
+
+
+class ReferenceCounterFactory(factory.django.DjangoModelFactory):
+    """The next case reference number of a school and year (`reference_next` keeps it)."""
+
+    class Meta:
+        model = ReferenceCounter
+        django_get_or_create = ("school", "year")
+
+    school = factory.SubFactory(SchoolFactory)
+    year = 2026
