@@ -282,6 +282,31 @@ def triage(case, head, *, person=None, **triage_params):
     return case
 
 
+def temporarily_barred_case(school, head, **person_fields):
+    """A triaged case about threats at the gate: a site ban decided, then a temporary bar
+    imposed by `head` on the person concerned (Mr Jason Turner, with `person_fields`)."""
+    from incidents.models import Nature, Outcome
+    from measures import procedure
+
+    parent = Person(**{"full_name": "Mr Jason Turner", **person_fields})
+    case = triaged_case(school, head, person=parent, nature=Nature.THREATS)
+    workflow.case_decide(
+        case, head, actions=[Outcome.SITE_BAN], rationale="Threats", escalation_reason="Risk"
+    )
+    procedure.ban_temporary_impose(
+        case,
+        head,
+        person=case.persons.get(),
+        immediate_risk_reason="Threatened a teacher at the gate",
+        reasons="Threats",
+        scope="Whole site",
+        duration="Three months",
+        child_arrangements="Met at the gate",
+        decision_maker=head,
+    )
+    return case
+
+
 # The report form of the demo school the `school` fixture makes.
 REPORT_URL = "/s/willow-park/report/"
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from incidents import workflow
-from incidents.models import Person
-from letters import services as letter_services
-from tests.factories import LETTER_DETAILS, submit_report, triaged_case
+from tests.factories import LetterFactory, PersonFactory, submit_report, triaged_case
 from tests.helpers import PHONE_WIDTH, check_accessibility, nav_to, sign_in
 
 LONG = "Averyveryverylongwordwithoutanyspacesthatwouldpushthepagesidewaysonaphone " * 3
@@ -42,18 +40,11 @@ def _pages(case, flagged, letter) -> list[tuple[str, str]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_staff_page_fits_a_phone(live_server, phone, school, head, dsl, office):
-    person = Person.objects.create(
+    person = PersonFactory(
         school=school, full_name="Mr Jason Turner", address="14 Orchard Close\nAshford Green"
     )
     case = triaged_case(school, head, person=person, report_kwargs={"content": LONG})
-    letter = letter_services.letter_draft(
-        case=case,
-        kind="reminder",
-        actor=head,
-        details=LETTER_DETAILS,
-        delivery_method="post",
-        person=person,
-    )
+    letter = LetterFactory(case=case, actor=head)
     workflow.case_note_add(case, head, text=LONG)
     report, _ = submit_report(school, child_at_risk="yes", child_risk_details="A child named")
     flagged = report.case

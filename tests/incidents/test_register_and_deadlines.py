@@ -208,22 +208,11 @@ class time_machine_at:
 def test_letters_approved_but_not_sent_are_reminded(
     school, head, time_machine, eager_tasks, django_capture_on_commit_callbacks
 ):
-    from letters import services
-    from tests.factories import LETTER_DETAILS
+    from tests.factories import LetterFactory
 
     time_machine.move_to(datetime.datetime(2026, 11, 16, 9, 0, tzinfo=datetime.UTC))
     person = PersonFactory(school=school, full_name="A Parent", address="1 Road")
-    case = triaged_case(school, head, person=person)
-    letter = services.letter_draft(
-        case=case,
-        kind="reminder",
-        actor=head,
-        details=LETTER_DETAILS,
-        delivery_method="post",
-        person=person,
-    )
-    services.letter_approve(letter=letter, actor=head)
-    services.letter_render(letter_id=letter.pk)
+    LetterFactory(case=triaged_case(school, head, person=person), actor=head, ready=True)
     time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_reminders")

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from letters import services
-from tests.factories import LETTER_DETAILS, PersonFactory, triaged_case
+from tests.factories import LetterFactory, PersonFactory, PrintBatchFactory, triaged_case
 from tests.helpers import ROLES, url_names
 
 R, NF, NA, OK = 302, 404, 405, 200
@@ -46,19 +46,8 @@ def test_every_letters_url_is_in_the_matrix():
 
 def ready_letter(school, head):
     person = PersonFactory(school=school, full_name="A Parent", address="1 Road")
-    case = triaged_case(school, head, person=person)
-    letter = services.letter_draft(
-        case=case,
-        kind="reminder",
-        actor=head,
-        details=LETTER_DETAILS,
-        delivery_method="post",
-        person=person,
-    )
-    services.letter_approve(letter=letter, actor=head)
-    services.letter_render(letter_id=letter.pk)
-    letter.refresh_from_db()
-    (batch,) = services.batch_create(school=school, letters=[letter], actor=head)
+    letter = LetterFactory(case=triaged_case(school, head, person=person), actor=head, ready=True)
+    batch = PrintBatchFactory(letters=[letter], actor=head)
     services.batch_assemble(batch_id=batch.pk)
     return letter, batch
 

@@ -7,32 +7,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from incidents import workflow
-from incidents.models import Nature, Outcome, Person
 from measures import procedure
 from schools.models import BanDecisionBy
-from tests.factories import triaged_case
+from tests.factories import temporarily_barred_case
 
 
 @pytest.fixture
 def barred_case(school, head):
-    parent = Person(full_name="Mr Jason Turner")
-    case = triaged_case(school, head, person=parent, nature=Nature.THREATS)
-    workflow.case_decide(
-        case, head, actions=[Outcome.SITE_BAN], rationale="Threats", escalation_reason="Risk"
-    )
-    procedure.ban_temporary_impose(
-        case,
-        head,
-        person=case.persons.get(),
-        immediate_risk_reason="Threatened a teacher at the gate",
-        reasons="Threats",
-        scope="Whole site",
-        duration="Three months",
-        child_arrangements="Met at the gate",
-        decision_maker=head,
-    )
-    return case
+    return temporarily_barred_case(school, head)
 
 
 @pytest.mark.django_db

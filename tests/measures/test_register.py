@@ -8,31 +8,13 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from incidents import workflow
-from incidents.models import Nature, Outcome, Person
-from measures import procedure
-from tests.factories import triaged_case
+from tests.factories import temporarily_barred_case
 
 
 @pytest.mark.django_db
 def test_a_temporary_bar_is_listed_until_the_decision(client, school, head, office, time_machine):
     time_machine.move_to(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC))
-    parent = Person(full_name="Mr Jason Turner", children_classes="Year 3")
-    case = triaged_case(school, head, person=parent, nature=Nature.THREATS)
-    workflow.case_decide(
-        case, head, actions=[Outcome.SITE_BAN], rationale="Threats", escalation_reason="Risk"
-    )
-    procedure.ban_temporary_impose(
-        case,
-        head,
-        person=case.persons.get(),
-        immediate_risk_reason="Threatened a teacher at the gate",
-        reasons="Threats",
-        scope="Whole site",
-        duration="Three months",
-        child_arrangements="Met at the gate",
-        decision_maker=head,
-    )
+    temporarily_barred_case(school, head, children_classes="Year 3")
     client.force_login(office)
     row = client.get("/staff/bans/").text.split("Mr Jason Turner")[1].split("</tr>")[0]
     assert "until the decision" in row and "review by" not in row

@@ -13,8 +13,6 @@ from pypdf import PdfReader
 from incidents.models import Person
 from oversight.governors import governors_report_make, governors_reports_due
 from oversight.models import GovernorsReport
-from oversight.periods import Period
-from schools.models import TermDate
 from tests.factories import triaged_case
 
 D = datetime.date
@@ -24,17 +22,6 @@ def _at(day: datetime.date):
     return time_machine.travel(
         datetime.datetime(day.year, day.month, day.day, 10, tzinfo=datetime.UTC), tick=False
     )
-
-
-@pytest.fixture
-def autumn(school):
-    TermDate.objects.create(
-        school=school, name="Autumn 1", starts_on=D(2026, 9, 3), ends_on=D(2026, 10, 23)
-    )
-    TermDate.objects.create(
-        school=school, name="Autumn 2", starts_on=D(2026, 11, 2), ends_on=D(2026, 12, 18)
-    )
-    return Period("Autumn term 2026", D(2026, 9, 3), D(2026, 12, 18))
 
 
 def _text(report: GovernorsReport) -> str:
