@@ -13,7 +13,6 @@ from incidents import workflow
 from incidents.evidence import inspect_image
 from incidents.models import Case, ChatExcerpt, Evidence, ExcerptMessage, Person, Report
 from letters.models import Letter
-from measures.models import SiteBan
 from records import services
 from records.models import (
     DisposalLog,
@@ -24,7 +23,7 @@ from records.models import (
 )
 from records.services import RecordsError
 from schoolconduct.models import Notification
-from tests.factories import triaged_case
+from tests.factories import SiteBanFactory, triaged_case
 from tests.images import png_upload
 
 D = datetime.date
@@ -74,15 +73,10 @@ def test_no_action_cases_sooner_only_if_the_school_chooses(school, head, parent,
 @pytest.mark.django_db
 def test_a_bar_is_kept_six_years_from_its_end(school, head, parent, time_machine):
     case = closed_case(school, head, parent, time_machine)
-    SiteBan.objects.create(
+    SiteBanFactory(
         case=case,
         person=parent,
-        school=school,
         stage="ended",
-        reasons="x",
-        scope="Site",
-        duration="x",
-        child_arrangements="x",
         decision_maker=head,
         notice_on=D(2020, 1, 1),
         representation_deadline=D(2020, 1, 15),
