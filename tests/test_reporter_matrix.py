@@ -22,7 +22,7 @@ from incidents.models import Person
 from letters import services
 from measures.procedure import restriction_start
 from schoolconduct.outbox import notifications_sweep
-from tests.factories import triaged_case
+from tests.factories import LetterFactory, triaged_case
 
 REPORTER = {
     "reporter_name": "Zuleika Fairweather-Quill",
@@ -125,13 +125,8 @@ def world(school, head, dsl, office, personas, eager_tasks):
         "review_date": "1 March 2027",
         "outcome_summary": "We have acted on your report.",
     }
-    to_parent = services.letter_draft(
-        case=case,
-        kind="contact_restriction",
-        actor=head,
-        details=details,
-        delivery_method="post",
-        person=person,
+    to_parent = LetterFactory(
+        case=case, actor=head, kind="contact_restriction", details=details, person=person
     )
     to_reporter = services.letter_draft(
         case=case,

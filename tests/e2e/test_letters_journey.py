@@ -13,10 +13,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from incidents.models import Meeting, Person, Severity
+from incidents.models import Meeting, Severity
 from letters.kinds import REQUIRED
 from letters.models import Letter, LetterStatus, PrintBatch
-from tests.factories import PersonFactory, triaged_case
+from tests.factories import LetterFactory, PersonFactory, triaged_case
 from tests.helpers import SCREENSHOTS, check_accessibility, nav_to, sign_in
 
 
@@ -207,14 +207,14 @@ def test_letter_pages_on_a_phone_and_the_template_editor(
     from letters import services
     from tests.factories import DETAILS
 
-    parent = Person.objects.create(
+    parent = PersonFactory(
         school=school, title="Mrs", full_name="Amy Johnson", address="2 Lane", postcode="AB1 2CD"
     )
     case = triaged_case(school, head, person=parent)
-    letter = services.letter_draft(
+    letter = LetterFactory(
         case=case,
-        kind="warning",
         actor=head,
+        kind="warning",
         details=DETAILS,
         delivery_method="hand",
         person=parent,
@@ -257,19 +257,11 @@ def test_letter_pages_on_a_phone_and_the_template_editor(
 
 @pytest.mark.django_db(transaction=True)
 def test_without_javascript_the_plain_editor_still_works(live_server, browser, school, head):
-    from letters import services
     from tests.factories import DETAILS
 
-    parent = Person.objects.create(school=school, full_name="Amy Johnson", address="2 Lane")
+    parent = PersonFactory(school=school, full_name="Amy Johnson", address="2 Lane")
     case = triaged_case(school, head, person=parent)
-    letter = services.letter_draft(
-        case=case,
-        kind="reminder",
-        actor=head,
-        details=DETAILS,
-        delivery_method="post",
-        person=parent,
-    )
+    letter = LetterFactory(case=case, actor=head, kind="reminder", details=DETAILS, person=parent)
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, java_script_enabled=False
     )

@@ -8,9 +8,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from letters import services
 from letters.rendering import letter_pdf
-from tests.factories import DETAILS
+from tests.factories import DETAILS, LetterFactory
 from tests.images import image_bytes, upload
 
 
@@ -21,14 +20,7 @@ def images_on_first_page(data: bytes) -> int:
 
 @pytest.mark.django_db
 def test_a_crest_is_checked_stored_clean_and_printed(client, head, school, case, parent):
-    letter = services.letter_draft(
-        case=case,
-        kind="reminder",
-        actor=head,
-        details=DETAILS,
-        delivery_method="post",
-        person=parent,
-    )
+    letter = LetterFactory(case=case, actor=head, kind="reminder", details=DETAILS, person=parent)
     without = images_on_first_page(letter_pdf(letter).data)
     client.force_login(head)
     from PIL import Image, PngImagePlugin

@@ -15,7 +15,7 @@ from incidents import workflow
 from incidents.models import CaseEvent, ImmutableRecordError, Message
 from letters import services
 from letters.models import Letter, LetterStatus, PrintBatch
-from tests.factories import LETTER_DETAILS
+from tests.factories import LETTER_DETAILS, LetterFactory
 from tests.helpers import wait_for
 
 TODAY = datetime.date.today()
@@ -82,14 +82,7 @@ def test_template_version_is_recorded(case, head, parent):
         body=DEFAULT_TEMPLATES["warning"][1],
         actor=head,
     )
-    letter = services.letter_draft(
-        case=case,
-        kind="warning",
-        actor=head,
-        details=LETTER_DETAILS,
-        delivery_method="post",
-        person=parent,
-    )
+    letter = LetterFactory(case=case, actor=head, kind="warning", person=parent)
     assert letter.template_version == 1 and letter.title == "Our warning"
 
 

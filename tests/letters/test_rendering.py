@@ -12,7 +12,7 @@ from letters import services
 from letters.kinds import TO_REPORTER, LetterKind
 from letters.rendering import html_to_pdf, letter_pdf
 from letters.values import normalise_entered
-from tests.factories import DETAILS, RECORDED, REPORTER
+from tests.factories import DETAILS, RECORDED, REPORTER, LetterFactory
 
 
 def pdf_text(data: bytes) -> str:
@@ -86,14 +86,7 @@ def test_a_letter_to_the_parent_may_not_name_the_reporter(case, head, parent):
             delivery_method="post",
             person=parent,
         )
-    draft = services.letter_draft(
-        case=case,
-        kind="warning",
-        actor=head,
-        details=DETAILS,
-        delivery_method="post",
-        person=parent,
-    )
+    draft = LetterFactory(case=case, actor=head, kind="warning", details=DETAILS, person=parent)
     with pytest.raises(services.LetterError, match="never name them"):
         services.letter_update_draft(
             letter=draft,
@@ -158,14 +151,7 @@ def test_the_school_logo_is_in_the_letterhead(case, head, parent):
 
     school = case.school
     school.logo.save("logo.png", ContentFile(image_bytes("PNG", size=(200, 80))), save=True)
-    draft = services.letter_draft(
-        case=case,
-        kind="warning",
-        actor=head,
-        details=DETAILS,
-        delivery_method="post",
-        person=parent,
-    )
+    draft = LetterFactory(case=case, actor=head, kind="warning", details=DETAILS, person=parent)
     pdf = letter_pdf(draft)
     reader = PdfReader(io.BytesIO(pdf.data))
     assert any(page.images for page in reader.pages)
@@ -180,14 +166,7 @@ def test_the_signatory_signature_is_printed(case, head, parent):
 
     signature = Signature(user=head)
     signature.image.save("sig.png", ContentFile(image_bytes("PNG", size=(300, 90))), save=True)
-    letter = services.letter_draft(
-        case=case,
-        kind="warning",
-        actor=head,
-        details=DETAILS,
-        delivery_method="post",
-        person=parent,
-    )
+    letter = LetterFactory(case=case, actor=head, kind="warning", details=DETAILS, person=parent)
     assert letter.signatory == head  # the head teacher signs by default
     reader = PdfReader(io.BytesIO(letter_pdf(letter).data))
     assert sum(len(page.images) for page in reader.pages) == 1
