@@ -164,10 +164,6 @@ def make_everything_due(school, head, time_machine) -> None:
     ContactRestrictionFactory(
         case=report.case,
         person=PersonFactory(school=school, full_name="P"),
-        school=school,
-        contact_point="x",
-        channels="x",
-        reasons="x",
         starts_on=datetime.date(2026, 10, 1),
         review_on=datetime.date(2026, 11, 24),
         created_by=head,

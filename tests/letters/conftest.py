@@ -3,8 +3,15 @@ import datetime
 import pytest
 
 from letters import services
-from measures.models import BanStage, ContactRestriction, SiteBan
-from tests.factories import DETAILS, REPORTER, PersonFactory, triaged_case
+from measures.models import BanStage
+from tests.factories import (
+    DETAILS,
+    REPORTER,
+    ContactRestrictionFactory,
+    PersonFactory,
+    SiteBanFactory,
+    triaged_case,
+)
 
 
 @pytest.fixture
@@ -45,10 +52,9 @@ def draft(case, head, parent):
 @pytest.fixture
 def recorded_bar(case, head, parent):
     """A confirmed bar and a contact restriction, recorded on the case."""
-    SiteBan.objects.create(
+    SiteBanFactory(
         case=case,
         person=parent,
-        school=case.school,
         stage=BanStage.CONFIRMED,
         reasons="Repeated abusive messages about staff after a warning.",
         scope="The school site and grounds, at all times.",
@@ -66,10 +72,9 @@ def recorded_bar(case, head, parent):
         representations_weighed="Head felt the apology was not sincere given prior conduct.",
         decision_reasons="Internal: third warning; staff anxious.",
     )
-    ContactRestriction.objects.create(
+    ContactRestrictionFactory(
         case=case,
         person=parent,
-        school=case.school,
         contact_point="the school business manager, Mrs Price",
         channels="email to the office",
         reasons="Volume of emails to staff.",

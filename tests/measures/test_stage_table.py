@@ -11,7 +11,7 @@ from django.utils import timezone
 from incidents.models import ImmutableRecordError, Person
 from measures import procedure
 from measures.models import BanStage, ContactRestriction, SiteBan
-from tests.factories import triaged_case
+from tests.factories import ContactRestrictionFactory, SiteBanFactory, triaged_case
 
 I, T, C, N, L, E = "intention", "temporary", "confirmed", "not_confirmed", "lifted", "expired"  # noqa: E741
 STAGES = [I, T, C, N, L, E]
@@ -39,15 +39,10 @@ CREATING = {"notice": I, "temporary": T}
 @pytest.fixture
 def bar(school, head):
     case = triaged_case(school, head, person=Person(full_name="Mr Jason Turner"))
-    return SiteBan.objects.create(
+    return SiteBanFactory(
         case=case,
         person=case.persons.get(),
-        school=school,
         stage=BanStage.INTENTION,
-        reasons="Threats",
-        scope="Whole site",
-        duration="3 months",
-        child_arrangements="Gate handover",
         decision_maker=head,
         notice_on=datetime.date(2026, 1, 5),
         representation_deadline=datetime.date(2026, 1, 19),
@@ -104,17 +99,7 @@ def test_a_bars_stage_changes_only_through_the_table(bar):
 
 @pytest.mark.django_db
 def test_a_restriction_ends_only_through_the_table(bar, head):
-    restriction = ContactRestriction.objects.create(
-        case=bar.case,
-        person=bar.person,
-        school=bar.school,
-        contact_point="Mrs Price",
-        channels="Email",
-        reasons="Volume of emails",
-        starts_on=timezone.localdate(),
-        review_on=timezone.localdate() + datetime.timedelta(days=30),
-        created_by=head,
-    )
+    restriction = ContactRestrictionFactory(case=bar.case, person=bar.person, created_by=head)
     restriction.ended_on = timezone.localdate()
     with pytest.raises(ImmutableRecordError, match="ends only"):
         restriction.save()
