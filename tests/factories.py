@@ -472,8 +472,9 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
 
 class LetterFactory(factory.django.DjangoModelFactory):
     """A letter drafted by `actor` on `case` through `letters.services.letter_draft` (the
-    snapshot every letter has), to the case's first person unless `person` is given.
-    `LetterFactory(..., ready=True)`: approved and its PDF made, ready for the print queue."""
+    snapshot every letter has), to the case's first person unless `person` is given, or
+    with `to_reporter=True` to the reporter of its first report. `ready=True`: approved and
+    its PDF made, ready to print or send."""
 
     class Meta:
         model = Letter
@@ -485,6 +486,17 @@ class LetterFactory(factory.django.DjangoModelFactory):
     details = factory.LazyFunction(lambda: dict(LETTER_DETAILS))
     delivery_method = "post"
     person = factory.LazyAttribute(lambda o: o.case.persons.first())
+    report = None
+
+    class Params:
+        # The acknowledgement to the person who reported, on their follow-up page.
+        to_reporter = factory.Trait(
+            kind="acknowledgement",
+            details=factory.LazyFunction(dict),
+            delivery_method="follow_up",
+            person=None,
+            report=factory.LazyAttribute(lambda o: o.case.reports.first()),
+        )
 
     @classmethod
     def _create(cls, model_class, **kwargs):

@@ -160,28 +160,14 @@ def test_every_oversight_url_is_in_the_matrix():
 
 
 @pytest.mark.django_db
-def test_oversight_access(client, school, other_school, head, dsl, office, trust_exec, other_head):
+def test_oversight_access(client, school, other_school, personas):
     from django.core.files.base import ContentFile
 
-    from oversight.models import GovernorsReport
+    from tests.factories import GovernorsReportFactory
 
-    report = GovernorsReport.objects.create(
-        scope_key=str(school.pk),
-        title="R",
-        term_name="T",
-        term_start="2026-09-01",
-        term_end="2026-12-18",
-    )
-    report.schools.set([school])
+    report = GovernorsReportFactory(scope_key=str(school.pk), schools=[school])
     report.pdf.save("r.pdf", ContentFile(b"%PDF-1.7 test"))
-    users = {
-        "anon": None,
-        "slt": head,
-        "dsl": dsl,
-        "office": office,
-        "trust": trust_exec,
-        "other": other_head,
-    }
+    users = personas
     urls = {
         "statistics": reverse("oversight:statistics"),
         "governors": reverse("oversight:governors"),

@@ -295,16 +295,9 @@ def test_a_letter_to_the_reporter_is_reminded_to_someone_who_can_open_it(world, 
     from incidents.models import Case
 
     case = world["case"]
-    to_reporter = services.letter_draft(
-        case=case,
-        kind="acknowledgement",
-        actor=head,
-        details={},
-        delivery_method="follow_up",
-        report=world["report"],
+    to_reporter = LetterFactory(
+        case=case, actor=head, to_reporter=True, report=world["report"], ready=True
     )
-    services.letter_approve(letter=to_reporter, actor=head)
-    services.letter_render(letter_id=to_reporter.pk)
     workflow.case_reassign(case, head, lead=trust_exec)
     later = timezone.localdate() + datetime.timedelta(days=30)
     due = due_items(cases=Case.objects.filter(pk=case.pk), today=later)

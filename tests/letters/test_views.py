@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from letters.models import Letter, LetterStatus, LetterTemplate, PrintBatch
-from tests.factories import DETAILS
+from tests.factories import DETAILS, LetterFactory
 
 
 @pytest.mark.django_db
@@ -103,19 +103,7 @@ def test_office_prints_a_batch_and_records_sending(
 
 @pytest.mark.django_db
 def test_office_never_sees_drafts_or_reporter_letters(client, head, office, case, draft):
-    from letters import services
-
-    report = case.reports.first()
-    to_reporter = services.letter_draft(
-        case=case,
-        kind="acknowledgement",
-        actor=head,
-        details={},
-        delivery_method="follow_up",
-        report=report,
-    )
-    services.letter_approve(letter=to_reporter, actor=head)
-    services.letter_render(letter_id=to_reporter.pk)
+    to_reporter = LetterFactory(case=case, actor=head, to_reporter=True, ready=True)
     client.force_login(office)
     assert client.get(f"/staff/letters/{draft.pk}/pdf/").status_code == 404
     assert client.get(f"/staff/letters/{to_reporter.pk}/pdf/").status_code == 404
