@@ -335,6 +335,23 @@ def report_form_data(school, **overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
+def phone_report_data(school, **overrides):
+    """What staff post on /staff/cases/log-report/ for a report a parent phoned in."""
+    return {
+        "school": school.pk,
+        "channel": "phone",
+        "group": school.groups.first().pk,
+        "posted_on": "2026-11-20",
+        "content": "A parent rang about a post",
+        "rules_unsure": "on",
+        "child_at_risk": "no",
+        "contact_preference": "phone",
+        "reporter_phone": "0770090000",
+        "website": "",
+        **overrides,
+    }
+
+
 # What staff enter when drafting a letter of any kind.
 LETTER_DETAILS = {
     "conduct_summary": "A message called a named teacher “useless” and “a liar”.",

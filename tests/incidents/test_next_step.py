@@ -7,7 +7,7 @@ import pytest
 
 from incidents import workflow
 from incidents.next_step import case_panel
-from tests.factories import submit_report, triage
+from tests.factories import phone_report_data, submit_report, triage
 
 
 @pytest.fixture
@@ -200,18 +200,7 @@ def test_office_staff_log_a_phoned_concern_but_never_see_the_case(
     assert form.status_code == 200 and other_school.name not in form.text
     response = client.post(
         "/staff/cases/log-report/",
-        {
-            "school": school.pk,
-            "channel": "phone",
-            "group": school.groups.first().pk,
-            "posted_on": "2026-11-20",
-            "content": "A parent rang about a post",
-            "rules_unsure": "on",
-            "child_at_risk": "no",
-            "contact_preference": "phone",
-            "reporter_phone": "0770090000",
-            "website": "",
-        },
+        phone_report_data(school, content="A parent rang about a post"),
     )
     assert response.status_code == 200
     report = Report.objects.get()

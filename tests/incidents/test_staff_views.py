@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from incidents import workflow
 from incidents.models import AccessLog, Case, CaseEvent, CaseStatus, Nature, Report
-from tests.factories import submit_report, triage
+from tests.factories import phone_report_data, submit_report, triage
 from tests.images import png_upload
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -333,18 +333,7 @@ def test_staff_log_a_report_by_phone_and_get_a_code_to_pass_on(client, school, h
     client.force_login(head)
     response = client.post(
         "/staff/cases/log-report/",
-        {
-            "school": school.pk,
-            "channel": "phone",
-            "group": school.groups.first().pk,
-            "posted_on": "2026-11-20",
-            "content": "Reported by phone",
-            "rules_unsure": "on",
-            "child_at_risk": "no",
-            "contact_preference": "phone",
-            "reporter_phone": "0770090000",
-            "website": "",
-        },
+        phone_report_data(school, content="Reported by phone"),
     )
     assert response.status_code == 200
     report = Report.objects.get()
