@@ -109,8 +109,20 @@ class BanChoiceField(forms.ModelChoiceField):
         return f"{obj.person.full_name} — {obj.get_stage_display().lower()}"
 
 
-class BanRepresentationsForm(ActionForm):
+class BanStepForm(ActionForm):
+    """A step on one of the case's bars: the choice offers only the bars at a stage where
+    `ban_action` has a step."""
+
+    ban_action: str
     ban = BanChoiceField(label="Bar", queryset=None, empty_label=None)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        model_choice(self, "ban").queryset = _ban_choices(self.case, self.ban_action)
+
+
+class BanRepresentationsForm(BanStepForm):
+    ban_action = "ban_representations"
     representations = forms.CharField(
         label="Representations received",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -120,10 +132,6 @@ class BanRepresentationsForm(ActionForm):
     weighed = forms.CharField(
         label="How they were weighed", widget=forms.Textarea(attrs={"rows": 3})
     )
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        model_choice(self, "ban").queryset = _ban_choices(self.case, "ban_representations")
 
     def submit(self) -> Effect:
         data = self.cleaned_data
@@ -137,8 +145,8 @@ class BanRepresentationsForm(ActionForm):
         )
 
 
-class BanDecideForm(ActionForm):
-    ban = BanChoiceField(label="Bar", queryset=None, empty_label=None)
+class BanDecideForm(BanStepForm):
+    ban_action = "ban_decide"
     confirm = forms.TypedChoiceField(
         label="Decision",
         coerce=lambda v: v == "confirm",
@@ -165,10 +173,6 @@ class BanDecideForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        model_choice(self, "ban").queryset = _ban_choices(self.case, "ban_decide")
-
     def submit(self) -> Effect:
         data = self.cleaned_data
         return procedure.ban_decide(
@@ -184,8 +188,8 @@ class BanDecideForm(ActionForm):
         )
 
 
-class BanReviewForm(ActionForm):
-    ban = BanChoiceField(label="Bar", queryset=None, empty_label=None)
+class BanReviewForm(BanStepForm):
+    ban_action = "ban_review"
     outcome = forms.ChoiceField(
         widget=forms.RadioSelect,
         choices=[("continue", "Continue"), ("vary", "Vary"), ("lift", "Lift")],
@@ -195,10 +199,6 @@ class BanReviewForm(ActionForm):
     scope = forms.CharField(
         label="New scope (if varied)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        model_choice(self, "ban").queryset = _ban_choices(self.case, "ban_review")
 
     def submit(self) -> Effect:
         data = self.cleaned_data

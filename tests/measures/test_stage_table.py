@@ -110,3 +110,24 @@ def test_a_restriction_ends_only_through_the_table(bar, head):
     assert restriction.ended_on == timezone.localdate() and not restriction.is_active
     with pytest.raises(procedure.WorkflowError, match="not in force"):
         procedure.restriction_review(bar.case, head, restriction=restriction, end=True, notes="x")
+
+
+@pytest.mark.django_db
+def test_each_bar_step_form_offers_only_the_bars_its_step_may_start_from(school, head):
+    from measures.forms import BanDecideForm, BanRepresentationsForm, BanReviewForm
+
+    case = triaged_case(school, head, person=Person(full_name="Mr Jason Turner"))
+    person = case.persons.get()
+    bars = {
+        stage: SiteBanFactory(case=case, person=person, stage=stage)
+        for stage in (BanStage.INTENTION, BanStage.TEMPORARY, BanStage.CONFIRMED, BanStage.LIFTED)
+    }
+    undecided = {bars[BanStage.INTENTION], bars[BanStage.TEMPORARY]}
+    for form_class, offered in (
+        (BanRepresentationsForm, undecided),
+        (BanDecideForm, undecided),
+        (BanReviewForm, {bars[BanStage.CONFIRMED]}),
+    ):
+        form = form_class(case=case, user=head)
+        assert set(form.fields["ban"].queryset) == offered, form_class.__name__
+        assert next(iter(form.fields)) == "ban"
