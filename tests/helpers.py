@@ -138,6 +138,20 @@ def recovery_codes(user) -> list[str]:
     ).get_unused_codes()
 
 
+def access_failures(client, personas, url: str, expected, where: str) -> list[str]:
+    """GET `url` as each persona in the matrices' column order (`ROLES`); a line for every
+    status code that differs from the one `expected` gives that persona."""
+    failures = []
+    for role, status in zip(ROLES, expected, strict=True):
+        client.logout()
+        if personas[role] is not None:
+            client.force_login(personas[role])
+        got = client.get(url).status_code
+        if got != status:
+            failures.append(f"{role} {where}: {got}, expected {status}")
+    return failures
+
+
 def url_names(namespace: str) -> set[str]:
     """Every URL name in a namespace, straight from the resolver."""
     names = set()

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from incidents.evidence import evidence_store, inspect_image
 from tests.factories import TermDateFactory, submit_report
-from tests.helpers import ROLES, url_names
+from tests.helpers import access_failures, url_names
 from tests.images import png_upload
 
 # name: (own-school object statuses by role, other-school object statuses by role)
@@ -91,13 +91,7 @@ def test_access(client, world, name):
             continue
         case, evidence = objects[which]
         url = url_for(name, case, evidence)
-        for role, status in zip(ROLES, expected, strict=True):
-            client.logout()
-            if users[role] is not None:
-                client.force_login(users[role])
-            got = client.get(url).status_code
-            if got != status:
-                failures.append(f"{role} on {which} {url}: {got}, expected {status}")
+        failures += access_failures(client, users, url, expected, f"on {which} {url}")
     assert not failures, "\n".join(failures)
 
 
@@ -128,13 +122,7 @@ def test_calendar_access(client, school, other_head, personas):
     }
     failures = []
     for name, expected in CALENDAR.items():
-        for role, status in zip(ROLES, expected, strict=True):
-            client.logout()
-            if users[role]:
-                client.force_login(users[role])
-            got = client.get(urls[name]).status_code
-            if got != status:
-                failures.append(f"{role} {name}: {got}, expected {status}")
+        failures += access_failures(client, users, urls[name], expected, name)
     # Another school's head cannot delete this school's term.
     client.force_login(other_head)
     assert client.post(urls["delete"]).status_code == 404
@@ -178,13 +166,7 @@ def test_oversight_access(client, school, other_school, personas):
     }
     failures = []
     for name, expected in OVERSIGHT.items():
-        for role, status in zip(ROLES, expected, strict=True):
-            client.logout()
-            if users[role]:
-                client.force_login(users[role])
-            got = client.get(urls[name]).status_code
-            if got != status:
-                failures.append(f"{role} {name}: {got}, expected {status}")
+        failures += access_failures(client, users, urls[name], expected, name)
     assert not failures, "\n".join(failures)
 
 
@@ -242,13 +224,7 @@ def test_records_access(client, school, personas, head):
     }
     failures = []
     for name, expected in RECORDS.items():
-        for role, status in zip(ROLES, expected, strict=True):
-            client.logout()
-            if personas[role]:
-                client.force_login(personas[role])
-            got = client.get(urls[name]).status_code
-            if got != status:
-                failures.append(f"{role} {name}: {got}, expected {status}")
+        failures += access_failures(client, personas, urls[name], expected, name)
     # Posting as another school's head changes nothing.
     client.force_login(personas["other"])
     assert client.post(urls["hold-release"]).status_code == 404

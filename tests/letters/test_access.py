@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from letters import services
 from tests.factories import LetterFactory, PersonFactory, PrintBatchFactory, triaged_case
-from tests.helpers import ROLES, url_names
+from tests.helpers import access_failures, url_names
 
 R, NF, NA, OK = 302, 404, 405, 200
 # fmt: off
@@ -78,11 +78,5 @@ def test_letters_access(client, school, other_school, head, other_head, personas
         if expected is None:
             continue
         url = url_for(name, *objects[which])
-        for role, status in zip(ROLES, expected, strict=True):
-            client.logout()
-            if users[role] is not None:
-                client.force_login(users[role])
-            got = client.get(url).status_code
-            if got != status:
-                failures.append(f"{role} on {which} {url}: {got}, expected {status}")
+        failures += access_failures(client, users, url, expected, f"on {which} {url}")
     assert not failures, "\n".join(failures)
