@@ -11,12 +11,12 @@ from schools.models import Role
 
 from .factories import (
     GroupFactory,
-    MembershipFactory,
     RuleFactory,
     SchoolFactory,
     TrustFactory,
     TrustMembershipFactory,
     UserFactory,
+    staff_member,
 )
 from .helpers import IN_CI, redis_available, redis_url, require_service
 
@@ -78,30 +78,22 @@ def other_school(db):
 
 @pytest.fixture
 def head(school):
-    user = UserFactory(username="head", first_name="Helen", last_name="Carter")
-    MembershipFactory(user=user, school=school, role=Role.SLT, is_head_teacher=True)
-    return user
+    return staff_member(school, Role.SLT, "head", "Helen Carter", is_head_teacher=True)
 
 
 @pytest.fixture
 def slt(school):
-    user = UserFactory(username="deputy", first_name="Dan", last_name="Deputy")
-    MembershipFactory(user=user, school=school, role=Role.SLT)
-    return user
+    return staff_member(school, Role.SLT, "deputy", "Dan Deputy")
 
 
 @pytest.fixture
 def dsl(school):
-    user = UserFactory(username="dsl", first_name="David", last_name="Okafor")
-    MembershipFactory(user=user, school=school, role=Role.DSL)
-    return user
+    return staff_member(school, Role.DSL, "dsl", "David Okafor")
 
 
 @pytest.fixture
 def office(school):
-    user = UserFactory(username="office", first_name="Olivia", last_name="Price")
-    MembershipFactory(user=user, school=school, role=Role.OFFICE)
-    return user
+    return staff_member(school, Role.OFFICE, "office", "Olivia Price")
 
 
 @pytest.fixture
@@ -113,9 +105,7 @@ def trust_exec(trust):
 
 @pytest.fixture
 def other_head(other_school):
-    user = UserFactory(username="otherhead", first_name="Olga", last_name="Other")
-    MembershipFactory(user=user, school=other_school, role=Role.SLT, is_head_teacher=True)
-    return user
+    return staff_member(other_school, Role.SLT, "otherhead", "Olga Other", is_head_teacher=True)
 
 
 @pytest.fixture

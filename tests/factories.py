@@ -126,6 +126,15 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.SLT
 
 
+def staff_member(school, role, username: str, name: str, **membership):
+    """A member of staff of `school` in `role` (a `Membership`), signing in as `username`
+    with the personas' password; `name` is "First Last"."""
+    first_name, last_name = name.split(" ", 1)
+    user = UserFactory(username=username, first_name=first_name, last_name=last_name)
+    MembershipFactory(user=user, school=school, role=role, **membership)
+    return user
+
+
 class TrustMembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TrustMembership
