@@ -204,17 +204,7 @@ def params_for(action: str, case: Case, school, head, slt):
         }
     if action == "restriction_review":
         person = PersonFactory(school=case.school, full_name="Restricted Parent")
-        restriction = ContactRestrictionFactory(
-            case=case,
-            person=person,
-            school=case.school,
-            contact_point="Mrs Price",
-            channels="Email",
-            reasons="x",
-            starts_on=timezone.localdate(),
-            review_on=timezone.localdate() + datetime.timedelta(days=30),
-            created_by=head,
-        )
+        restriction = ContactRestrictionFactory(case=case, person=person, created_by=head)
         return {
             "restriction": restriction,
             "end": False,

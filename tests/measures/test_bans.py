@@ -375,12 +375,7 @@ def test_every_bar_stage_and_step(school, head, parent, stage, step, time_machin
     ban = SiteBanFactory(
         case=case,
         person=parent,
-        school=school,
         stage=stage,
-        reasons="x",
-        scope="Site",
-        duration="x",
-        child_arrangements="x",
         decision_maker=head,
         notice_on=today - datetime.timedelta(days=20),
         representation_deadline=today - datetime.timedelta(days=5),
