@@ -235,16 +235,7 @@ def test_dates_and_times_are_typed_in_the_browsers_pickers(client, head, case):
 def test_a_drafts_stored_date_and_time_come_back_in_the_pickers_format(client, head, case):
     import lxml.html
 
-    from letters import services
-
-    letter = services.letter_draft(
-        case=case,
-        kind="meeting_invitation",
-        actor=head,
-        details=DETAILS,
-        delivery_method="post",
-        person=case.persons.first(),
-    )
+    letter = LetterFactory(case=case, actor=head, kind="meeting_invitation", details=DETAILS)
     client.force_login(head)
     form = lxml.html.fromstring(client.get(f"/staff/letters/{letter.pk}/").content)
     assert form.get_element_by_id("id_meeting_date").get("value") == "2026-12-01"
