@@ -5,6 +5,13 @@ Pillow fully decodes it as a JPEG, PNG or WebP within a pixel limit and nothing 
 markup (SVG, HTML, script — a "polyglot" that is both an image and a web page). The original is
 kept byte for byte, sealed with its SHA-256, for SLT/DSL only; what every page shows is a clean
 copy re-encoded from the decoded pixels: upright, no EXIF or GPS, nothing appended.
+
+The checks that refuse a file run in the parent's request (`inspect_image`): type, size, pixel
+count, decompression bombs, a full decode and the container's end. Re-encoding is slow (most of
+a report's time with photos), so it runs afterwards in a task (`incidents.tasks.clean_evidence`,
+queued when the report commits): until it has, the evidence is "processing" and staff see that
+instead of a picture; then the OCR task reads the clean copy. A task that fails is retried, and
+a last failure is shown to staff with a button to try again.
 """
 
 from __future__ import annotations
@@ -62,15 +69,23 @@ TOO_MANY = "You can attach up to 5 screenshots."
 
 @dataclass(frozen=True)
 class InspectedImage:
-    """A decoded, accepted upload: its original bytes and a clean re-encoded copy."""
+    """A decoded, accepted upload: its original bytes, as sent (the clean copy comes later)."""
 
     original_name: str
     original: bytes
     original_sha256: str
     content_type: str
     extension: str
-    clean: bytes
-    clean_sha256: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class CleanCopy:
+    """An image re-encoded from its pixels alone: upright, no metadata, nothing appended."""
+
+    data: bytes
+    sha256: str
     width: int
     height: int
 
@@ -81,7 +96,7 @@ def _display_name(name: str) -> str:
 
 
 def inspect_image(upload: UploadedFile) -> InspectedImage:
-    """Decode and clean one upload, or raise ValidationError with a message a parent understands."""
+    """Check one upload, or raise ValidationError with a message a parent understands."""
     name = _display_name(upload.name or "")
     if upload.size is not None and upload.size > MAX_BYTES:
         raise ValidationError(TOO_BIG.format(name=name), code="too_big")
@@ -114,7 +129,7 @@ def inspect_image(upload: UploadedFile) -> InspectedImage:
                     raise ValidationError(TOO_MANY_PIXELS.format(name=name), code="too_many_pixels")
                 probe.load()  # a full decode: truncated or malformed files fail here
                 _check_container_end(fmt, data, name)
-                clean, width, height = _clean_copy(probe, fmt)
+                width, height = probe.size
     except ValidationError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
@@ -129,8 +144,6 @@ def inspect_image(upload: UploadedFile) -> InspectedImage:
         original_sha256=hashlib.sha256(data).hexdigest(),
         content_type=content_type,
         extension=extension,
-        clean=clean,
-        clean_sha256=hashlib.sha256(clean).hexdigest(),
         width=width,
         height=height,
     )
@@ -152,6 +165,20 @@ def _check_container_end(fmt: str, data: bytes, name: str) -> None:
         return
     if trailing.strip(b"\x00"):
         raise ValidationError(MARKUP.format(name=name), code="polyglot")
+
+
+def clean_copy(data: bytes) -> CleanCopy:
+    """Re-encode an accepted image (`inspect_image` passed it) from its decoded pixels. Raises
+    what Pillow raises if the bytes are not such an image after all."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in _FORMATS or image.width * image.height > MAX_PIXELS:
+                raise ValueError(f"not an accepted image ({image.format}, {image.size})")
+            image.load()
+            clean, width, height = _clean_copy(image, image.format)
+    return CleanCopy(clean, hashlib.sha256(clean).hexdigest(), width, height)
 
 
 def _clean_copy(image: Image.Image, fmt: str) -> tuple[bytes, int, int]:
@@ -218,34 +245,22 @@ def inspect_upload(upload: UploadedFile) -> InspectedImage | InspectedDocument:
     return inspect_image(upload)
 
 
-def evidence_files(inspected: InspectedImage) -> tuple[ContentFile, ContentFile]:
-    """The original and clean copy as files with random names (nothing of the upload's name)."""
-    stem = uuid.uuid4().hex
-    return (
-        ContentFile(inspected.original, name=f"{stem}{inspected.extension}"),
-        ContentFile(inspected.clean, name=f"{stem}{inspected.extension}"),
-    )
-
-
 def evidence_store(*, case, items, report=None, message=None, actor=None) -> list:
-    """Save inspected uploads as Evidence rows (files into private storage)."""
-    from .models import Evidence, OcrStatus
+    """Save inspected uploads as Evidence rows (the originals into private storage). Each
+    image's clean copy is made by a task queued when the transaction commits."""
+    from .models import CleanStatus, Evidence, OcrStatus
 
     rows = []
     for item in items:
+        original = ContentFile(item.original, name=f"{uuid.uuid4().hex}{item.extension}")
         if isinstance(item, InspectedImage):
-            original, clean = evidence_files(item)
             extra = {
                 "kind": Evidence.Kind.IMAGE,
+                "clean_status": CleanStatus.PROCESSING,
                 "ocr_status": OcrStatus.PENDING,
-                "clean": clean,
-                "clean_sha256": item.clean_sha256,
-                "width": item.width,
-                "height": item.height,
             }
         else:
-            original = ContentFile(item.original, name=f"{uuid.uuid4().hex}{item.extension}")
-            extra = {"kind": Evidence.Kind.DOCUMENT}
+            extra = {"kind": Evidence.Kind.DOCUMENT, "clean_status": CleanStatus.READY}
         row = Evidence(
             case=case,
             report=report,
@@ -260,9 +275,112 @@ def evidence_store(*, case, items, report=None, message=None, actor=None) -> lis
         )
         row.save()
         rows.append(row)
-        if row.kind == Evidence.Kind.IMAGE:
-            evidence_read_text_later(row.pk)
+        if row.kind == Evidence.Kind.IMAGE and evidence_clean_later(row.pk):
+            row.refresh_from_db(fields=CLEAN_FIELDS)  # made already, in this process
     return rows
+
+
+CLEAN_FIELDS = ["clean", "clean_sha256", "width", "height", "clean_status", "clean_error"]
+
+
+def evidence_clean_later(evidence_id: int) -> bool:
+    """Queue the clean copy of an image. With a broker: once the row is committed (a worker
+    must find it). With none (the embedded default runs tasks in-process): now, in this
+    process, so the page that follows already shows the picture. True if it ran already."""
+    from schoolconduct.tasks import enqueue, enqueue_on_commit
+
+    from .tasks import clean_evidence
+
+    fallback = "the evidence sweep queues it again"
+    if clean_evidence.app.conf.task_always_eager:
+        return enqueue(clean_evidence, evidence_id, fallback=fallback)
+    enqueue_on_commit(clean_evidence, evidence_id, fallback=fallback)
+    return False
+
+
+def evidence_clean(evidence_id: int) -> str:
+    """Make the clean copy of one image from its sealed original, then queue its OCR.
+
+    Safe to run twice (a copy already made is left alone) and after disposal (nothing to do).
+    Raises if the original can't be read or re-encoded: the task retries, then records it.
+    """
+    from .models import CleanStatus, Evidence
+
+    row = Evidence.objects.filter(pk=evidence_id, kind=Evidence.Kind.IMAGE).first()
+    if row is None or not row.original or row.clean_status == CleanStatus.READY:
+        return row.clean_status if row else ""
+    with row.original.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != row.original_sha256:
+        raise ValueError("the stored original does not match its seal (SHA-256)")
+    copy = clean_copy(data)
+    stem = row.original.name.rsplit("/", 1)[-1]
+    name = row.clean.field.storage.save(
+        row.clean.field.generate_filename(row, stem), ContentFile(copy.data)
+    )
+    updated = (
+        Evidence.objects.filter(pk=evidence_id)
+        .exclude(clean_status=CleanStatus.READY)
+        .exclude(original="")
+        .update(
+            clean=name,
+            clean_sha256=copy.sha256,
+            width=copy.width,
+            height=copy.height,
+            clean_status=CleanStatus.READY,
+            clean_error="",
+        )
+    )
+    if not updated:  # made meanwhile by another run, or the evidence was disposed of
+        row.clean.field.storage.delete(name)
+        return CleanStatus.READY
+    evidence_read_text_later(evidence_id)
+    return CleanStatus.READY
+
+
+def evidence_clean_failed(evidence_id: int, error: BaseException, *, final: bool) -> None:
+    """Record why making a clean copy failed: staff see it once the retries are used up."""
+    from .models import CleanStatus, Evidence
+
+    logger.warning("Clean copy of evidence %s failed (final: %s): %s", evidence_id, final, error)
+    changes = {"clean_error": f"{type(error).__name__}: {error}"[:200]}
+    if final:
+        changes["clean_status"] = CleanStatus.FAILED
+    Evidence.objects.filter(pk=evidence_id).exclude(clean_status=CleanStatus.READY).update(
+        **changes
+    )
+
+
+def evidence_clean_retry(evidence) -> bool:
+    """Staff's "Try again" on a failed clean copy: queue it once more."""
+    from .models import CleanStatus, Evidence
+
+    updated = Evidence.objects.filter(pk=evidence.pk, clean_status=CleanStatus.FAILED).update(
+        clean_status=CleanStatus.PROCESSING, clean_error=""
+    )
+    if updated:
+        evidence_clean_later(evidence.pk)
+    return bool(updated)
+
+
+def evidence_clean_sweep(older_than_minutes: int = 10) -> int:
+    """Queue again every image still processing after a while (its task was lost: the broker
+    was down when the report was saved, or a worker died)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from .models import CleanStatus, Evidence
+
+    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
+    ids = list(
+        Evidence.objects.filter(clean_status=CleanStatus.PROCESSING, uploaded_at__lt=cutoff)
+        .exclude(original="")
+        .values_list("pk", flat=True)[:500]
+    )
+    for evidence_id in ids:
+        evidence_clean_later(evidence_id)
+    return len(ids)
 
 
 def evidence_read_text_later(evidence_id: int) -> None:

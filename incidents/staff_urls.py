@@ -44,6 +44,11 @@ urlpatterns = [
         "evidence/<int:pk>/read-again/", staff_views.evidence_read_again, name="evidence-read-again"
     ),
     path("evidence/<int:pk>/redaction/", staff_views.evidence_redaction, name="evidence-redaction"),
+    path(
+        "evidence/<int:pk>/clean-again/",
+        staff_views.evidence_clean_again,
+        name="evidence-clean-again",
+    ),
     # Sign-in (password then a second factor, a passkey, or the school's own account) and
     # the invitation: an administrator sends a set-password link, and accepting it leads on to
     # setting up a second factor.

@@ -26,6 +26,7 @@ from .access import (
     report_log_schools,
     roles_for,
 )
+from .evidence import evidence_clean_retry
 from .filters import CaseFilter
 from .forms import ReportForm
 from .identity import ReporterIdentity
@@ -346,6 +347,9 @@ def evidence_view(request: HttpRequest, pk: int) -> FileResponse:
     if _case_visit(request, evidence.case, extend=False):
         _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
     if evidence.kind == Evidence.Kind.IMAGE:
+        # Never the original in its place: until the task has made the clean copy, nothing.
+        if not evidence.ready or not evidence.clean:
+            raise Http404("This picture is still being prepared.")
         return _file_response(evidence.clean, evidence, attachment=False)
     return _file_response(evidence.original, evidence, attachment=True)
 
@@ -413,6 +417,16 @@ def evidence_read_again(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _managed_evidence(request, pk)
     if services.evidence_text_read_again(evidence=evidence):
         messages.info(request, "The text will be read again in a moment.")
+    return _back_to_evidence(evidence)
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def evidence_clean_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """Try again to make the clean copy of a picture whose task failed."""
+    evidence = _managed_evidence(request, pk)
+    if evidence_clean_retry(evidence):
+        messages.info(request, "The picture will be prepared again in a moment.")
     return _back_to_evidence(evidence)
 
 
