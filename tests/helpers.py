@@ -107,3 +107,52 @@ def sign_in(page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
+
+
+class S3Bucket:
+    """A bucket on the tests' local S3 server, and what is in it."""
+
+    def __init__(self, endpoint: str, name: str) -> None:
+        import boto3
+
+        self.endpoint, self.name = endpoint, name
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            region_name="eu-west-2",
+        )
+
+    @classmethod
+    def create(cls, endpoint: str) -> S3Bucket:
+        import uuid
+
+        bucket = cls(endpoint, f"schoolconduct-{uuid.uuid4().hex[:12]}")
+        bucket.client.create_bucket(
+            Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+        return bucket
+
+    def options(self) -> dict[str, str]:
+        """schoolconduct.storage.s3_options' arguments for this bucket (without the prefix)."""
+        return {
+            "bucket": self.name,
+            "endpoint_url": self.endpoint,
+            "access_key": "test",
+            "secret_key": "test",
+            "region": "eu-west-2",
+        }
+
+    def keys(self, prefix: str = "") -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.name, Prefix=prefix
+        )
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+    def is_private(self, key: str) -> bool:
+        grants = self.client.get_object_acl(Bucket=self.name, Key=key)["Grants"]
+        return all("URI" not in grant["Grantee"] for grant in grants)  # no AllUsers, no group
