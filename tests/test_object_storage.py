@@ -20,10 +20,15 @@ from pypdf import PdfReader
 from incidents.models import CleanStatus, Evidence, OcrStatus
 from letters import services as letters
 from letters.models import LetterStatus
-from tests.factories import REPORT_URL, PersonFactory, report_form_data, triaged_case
+from tests.factories import (
+    LETTER_DETAILS,
+    REPORT_URL,
+    PersonFactory,
+    report_form_data,
+    triaged_case,
+)
 from tests.helpers import require_service
 from tests.images import image_bytes, jpeg_with_gps_and_rotation, upload
-from tests.letters.conftest import DETAILS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +107,7 @@ def test_letters_and_print_batches_are_filed_in_the_bucket(
         case=case,
         kind="reminder",
         actor=head,
-        details=DETAILS,
+        details=LETTER_DETAILS,
         delivery_method="post",
         person=parent,
     )

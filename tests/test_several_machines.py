@@ -56,7 +56,7 @@ from incidents.models import Case
 from letters import services
 from schools.models import School
 from tests.factories import PersonFactory, triage
-from tests.letters.conftest import DETAILS
+from tests.factories import LETTER_DETAILS as DETAILS
 from django.contrib.auth import get_user_model
 head = get_user_model().objects.get(username="head")
 case = Case.objects.get()
