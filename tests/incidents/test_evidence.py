@@ -183,3 +183,21 @@ def test_report_with_screenshots_stores_sealed_original_and_clean_copy(school, c
             with pytest.raises(ValueError):
                 _ = field.url  # the private storage has no base URL
     assert client.get("/media/" + rows[0].original.name).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [b"<ScRiPt>", b"JAVASCRIPT:alert(1)", b"<SVG/onload=x>", b"<IMG\tsrc=x>", b"<!DocType html>"],
+)
+def test_markup_in_any_case_is_found_inside_a_jpeg(hidden):
+    photo = image_bytes("JPEG")
+    # Hidden in a comment segment right after the start marker, as a polyglot would.
+    comment = b"\xff\xfe" + (len(hidden) + 2).to_bytes(2, "big") + hidden
+    assert refused(photo[:2] + comment + photo[2:], "p.jpg").code == "polyglot"
+
+
+@pytest.mark.parametrize("harmless", [b"<scrip t", b"<imgx", b"<svgx", b"java script:"])
+def test_near_misses_are_not_markup(harmless):
+    photo = image_bytes("JPEG")
+    comment = b"\xff\xfe" + (len(harmless) + 2).to_bytes(2, "big") + harmless
+    assert inspect(photo[:2] + comment + photo[2:], "p.jpg").content_type == "image/jpeg"
