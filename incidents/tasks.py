@@ -23,13 +23,15 @@ CLEAN_RETRY_SECONDS = 5
 def clean_evidence(self, evidence_id: int) -> str:
     """Re-encode one uploaded image into its clean copy, then queue its OCR
     (incidents.evidence.evidence_clean). Retried with a growing pause (a storage or database
-    hiccup); after the last try the evidence shows staff that it failed, and why."""
-    from .evidence import evidence_clean, evidence_clean_failed
+    hiccup) unless the picture itself is damaged; after the last try the evidence shows staff
+    that it failed, and why."""
+    from .evidence import DamagedImage, evidence_clean, evidence_clean_failed
 
     try:
         return evidence_clean(evidence_id)
     except Exception as error:
-        final = self.request.retries >= self.max_retries
+        # A damaged picture stays damaged: no retry. Anything else may pass (storage, DB).
+        final = isinstance(error, DamagedImage) or self.request.retries >= self.max_retries
         evidence_clean_failed(evidence_id, error, final=final)
         if final:
             return "failed"

@@ -201,3 +201,38 @@ def test_near_misses_are_not_markup(harmless):
     photo = image_bytes("JPEG")
     comment = b"\xff\xfe" + (len(harmless) + 2).to_bytes(2, "big") + harmless
     assert inspect(photo[:2] + comment + photo[2:], "p.jpg").content_type == "image/jpeg"
+
+
+def _jpeg_with_thumbnail_segment() -> bytes:
+    """A JPEG whose APP1 segment holds a whole small JPEG (as an EXIF thumbnail does)."""
+    photo, thumbnail = image_bytes("JPEG"), image_bytes("JPEG", size=(16, 16))
+    app1 = b"\xff\xe1" + (len(thumbnail) + 2).to_bytes(2, "big") + thumbnail
+    return photo[:2] + app1 + photo[2:]
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.99])
+def test_a_jpeg_cut_short_is_refused_in_the_request(cut):
+    photo = _jpeg_with_thumbnail_segment()  # the thumbnail's own end marker fools nothing
+    assert inspect(photo, "p.jpg").content_type == "image/jpeg"
+    error = refused(photo[: int(len(photo) * cut)], "p.jpg")
+    assert error.code == "unreadable" and "not a picture we can read" in error.messages[0]
+    assert refused(photo[:-1], "p.jpg").code == "unreadable"  # one byte short of its end
+
+
+def test_a_jpeg_with_a_phones_data_after_its_end_is_accepted():
+    photo = image_bytes("JPEG") + b"\x00\x01phone-maker-trailer"
+    assert inspect(photo, "p.jpg").content_type == "image/jpeg"
+
+
+def test_a_webp_cut_short_is_refused_in_the_request():
+    webp = image_bytes("WEBP")
+    assert refused(webp[:-1], "s.webp").code == "unreadable"
+
+
+def test_a_png_damaged_inside_passes_the_request_and_fails_to_decode():
+    png = bytearray(image_bytes("PNG", size=(400, 400)))
+    start = png.find(b"IDAT") + 20
+    png[start : start + 40] = b"\xff" * 40  # the compressed pixels, not the container
+    result = inspect(bytes(png))  # headers and container are sound: accepted, sealed
+    with pytest.raises(evidence.DamagedImage, match="damaged"):
+        evidence.clean_copy(result.original)

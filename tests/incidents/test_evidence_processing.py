@@ -97,7 +97,9 @@ def test_the_task_makes_an_upright_clean_copy_without_metadata(school, broker_do
         assert picture.size == (100, 300) == (row.width, row.height)
     # Safe to run twice: the same copy, no second file.
     assert evidence_clean(row.pk) == CleanStatus.READY
-    assert row.clean.storage.listdir("evidence/clean")[1] == [row.clean.name.rsplit("/", 1)[1]]
+    stem = row.original.name.rsplit("/", 1)[1].split(".")[0]
+    copies = [n for n in row.clean.storage.listdir("evidence/clean")[1] if n.startswith(stem)]
+    assert copies == [row.clean.name.rsplit("/", 1)[1]]
 
 
 @pytest.mark.django_db
@@ -268,3 +270,29 @@ def test_a_real_worker_retries_a_failing_copy_then_records_the_failure(
     wait_for(lambda: Evidence.objects.get().clean_status == CleanStatus.FAILED, 60)
     assert len(tries) == 4
     assert Evidence.objects.get().clean_error == "OSError: storage unreachable"
+
+
+@pytest.mark.django_db
+def test_a_picture_damaged_inside_fails_at_once_without_retries(
+    school, head, client, eager_tasks, monkeypatch
+):
+    monkeypatch.setattr(tasks, "CLEAN_RETRY_SECONDS", 0)
+    tries: list[int] = []
+    real = evidence_module.evidence_clean
+
+    def counted(evidence_id):
+        tries.append(evidence_id)
+        return real(evidence_id)
+
+    monkeypatch.setattr(evidence_module, "evidence_clean", counted)
+    png = bytearray(png_upload().read())
+    start = png.find(b"IDAT") + 20
+    png[start : start + 40] = b"\xff" * 40
+    report, _ = submit_report(school)
+    [row] = evidence_store(
+        case=report.case, report=report, items=[inspect_image(upload(bytes(png)))]
+    )
+    assert len(tries) == 1
+    assert row.clean_status == CleanStatus.FAILED
+    assert row.clean_error.startswith("DamagedImage: the picture is damaged")
+    assert "damaged and can" in case_page(client, head, row)
