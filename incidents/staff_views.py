@@ -18,6 +18,7 @@ from schools.access import school_from_request, staff_required
 
 from . import chat, chat_views, selectors, services, workflow
 from .access import (
+    CaseAccess,
     case_schools,
     get_case_for_user,
     get_evidence_for_user,
@@ -391,8 +392,14 @@ def evidence_text(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _managed_evidence(request, pk)
     if request.method == "GET":
         _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
+    # A trust executive runs cases without seeing the reporter: a file's name or the text
+    # read from it may name them (they correct the text as they see it).
+    hidden = None
+    if not CaseAccess(case=evidence.case, roles=roles_for(request.user)).can_see_reporter:
+        hidden = ReporterIdentity.of_reports(evidence.case.reports.all(), first_names=True)
+    shown_text = hidden.redact(evidence.text) if hidden and evidence.text else evidence.text
     form = EvidenceTextForm(
-        request.POST if request.method == "POST" else None, initial={"text": evidence.text}
+        request.POST if request.method == "POST" else None, initial={"text": shown_text}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -407,7 +414,7 @@ def evidence_text(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "staff/evidence_text.html",
-        {"evidence": evidence, "case": evidence.case, "form": form},
+        {"evidence": evidence, "case": evidence.case, "form": form, "hidden_reporter": hidden},
     )
 
 
