@@ -9,6 +9,7 @@ import datetime
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -220,3 +221,24 @@ def test_the_environment_switches_storage_to_the_bucket():
     )
     stores = json.loads(result.stdout.strip().splitlines()[-1])
     assert stores["private"]["BACKEND"] == "schoolconduct.storage.PrivateFileSystemStorage"
+
+
+APPS = ["incidents", "letters", "measures", "oversight", "records", "schools", "security"]
+APPS += ["staffauth", "schoolconduct"]
+# Ways of reaching a stored file by a local path instead of through the storage API.
+BY_PATH = re.compile(
+    r"settings\.(?:PRIVATE_)?MEDIA_ROOT|\.path\(|\b(?:pdf|original|clean|logo|image|file)\.path\b"
+    r"|open\(\s*(?:settings|os\.path|Path)"
+)
+
+
+def test_no_application_code_opens_a_stored_file_by_its_local_path():
+    found = []
+    for app in APPS:
+        for source in (ROOT / app).rglob("*.py"):
+            if "migrations" in source.parts or source.name.startswith("settings"):
+                continue
+            for number, line in enumerate(source.read_text().splitlines(), 1):
+                if BY_PATH.search(line):
+                    found.append(f"{source.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == []
