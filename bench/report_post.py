@@ -19,7 +19,6 @@ import os
 import random
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,10 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import free_port, wait_for_port  # noqa: E402
+
 TARGET = 1.5
 PHOTOS = int(os.environ.get("BENCH_REPORT_PHOTOS", "5"))
 
@@ -92,12 +95,6 @@ def multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> tuple[b
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _redis_url() -> str:
     return (
         os.environ.get("CELERY_BROKER_URL")
@@ -141,7 +138,7 @@ def measure(runs: int = 7) -> dict:
         [*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT, capture_output=True
     )
     group, rule = out.stdout.decode().split()[-2:]
-    port = _free_port()
+    port = free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "schoolconduct.wsgi:application"]
     server = subprocess.Popen(  # noqa: S603
         [*gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"],
@@ -151,7 +148,7 @@ def measure(runs: int = 7) -> dict:
         stderr=(tmp / "gunicorn.log").open("wb"),
     )
     try:
-        _wait(port)
+        wait_for_port(port)
         files = [(f"IMG_{n:04d}.JPG", photo(n)) for n in range(PHOTOS)]
         bare, report = [], []
         for run in range(runs + 1):
@@ -186,17 +183,6 @@ def measure(runs: int = 7) -> dict:
         "spread": (min(report) / bare_ms, max(report) / bare_ms),
         "megabytes": sum(len(d) for _, d in files) / 1e6,
     }
-
-
-def _wait(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not start")
 
 
 def _form(port: int) -> tuple[str, str]:
