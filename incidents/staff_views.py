@@ -9,7 +9,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -353,6 +360,17 @@ def evidence_view(request: HttpRequest, pk: int) -> FileResponse:
             raise Http404("This picture is still being prepared.")
         return _file_response(evidence.clean, evidence, attachment=False)
     return _file_response(evidence.original, evidence, attachment=True)
+
+
+@case_staff_required
+@require_safe
+def evidence_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Whether a picture's clean copy is ready (the case page asks while it is processing).
+    Nothing from the evidence itself, so nothing to log."""
+    evidence, _access = get_evidence_for_user(request.user, pk)
+    response = JsonResponse({"status": evidence.clean_status})
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @case_staff_required

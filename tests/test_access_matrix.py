@@ -37,6 +37,7 @@ EXPECTED = {
     "case-action": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence-original": ((R, OK, OK, NF, NF, NF), (R, NF, NF, NF, NF, OK)),
+    "evidence-status": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     # Correcting a screenshot's text and deciding redactions: those who run the case.
     "evidence-text": ((R, OK, NF, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence-read-again": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),

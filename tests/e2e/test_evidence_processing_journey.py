@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from incidents.evidence import evidence_store, inspect_image
+from incidents.evidence import evidence_clean, evidence_store, inspect_image
 from incidents.models import CleanStatus, Evidence, OcrStatus
 from tests.factories import submit_report
 from tests.helpers import check_accessibility, sign_in
@@ -53,3 +53,28 @@ def test_processing_and_failed_pictures_on_the_case_page(
     mended.scroll_into_view_if_needed()
     assert mended.evaluate(LOADED) > 0
     check_accessibility(page, f"evidence-tried-again-{staff_width}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_picture_appears_when_its_copy_is_made_without_a_reload(
+    live_server, page, school, head, broker_down
+):
+    report, _ = submit_report(school)
+    [waiting] = evidence_store(
+        case=report.case, report=report, items=[inspect_image(png_upload("later.png"))]
+    )
+    assert Evidence.objects.get(pk=waiting.pk).clean_status == CleanStatus.PROCESSING
+    sign_in(page, live_server.url, "head")
+    page.goto(f"{live_server.url}/staff/cases/{report.case.reference}/")
+    expect(
+        page.locator(f"#evidence-{waiting.pk} [data-evidence-status=processing]")
+    ).to_be_visible()
+    page.evaluate("() => { window.stillThisPage = true; }")
+
+    evidence_clean(waiting.pk)  # what the worker does
+
+    picture = page.locator(f"#evidence-{waiting.pk} img.evidence-thumb")
+    expect(picture).to_be_visible(timeout=15_000)
+    assert picture.evaluate(LOADED) > 0
+    assert picture.get_attribute("alt") == "Screenshot 1: later.png"
+    assert page.evaluate("() => window.stillThisPage") is True  # no reload

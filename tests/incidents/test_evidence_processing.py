@@ -69,7 +69,7 @@ def test_the_report_keeps_the_photo_processing_and_never_serves_the_original(
 
     page = case_page(client, head, row)
     assert 'data-evidence-status="processing"' in page and "Processing…" in page
-    assert f'src="/staff/evidence/{row.pk}/"' not in page  # no broken image
+    assert f' src="/staff/evidence/{row.pk}/"' not in page  # no broken image
     assert "Read the text again" not in page
     for user in (head, trust_exec):
         client.force_login(user)
@@ -107,7 +107,7 @@ def test_without_a_broker_the_copy_is_made_in_process_at_once(school, head, clie
     row = stored_photo(school)
     assert row.clean_status == CleanStatus.READY and row.clean
     page = case_page(client, head, row)
-    assert f'src="/staff/evidence/{row.pk}/"' in page and "Processing…" not in page
+    assert f' src="/staff/evidence/{row.pk}/"' in page and "Processing…" not in page
     assert client.get(f"/staff/evidence/{row.pk}/").status_code == 200
 
 
@@ -146,7 +146,7 @@ def test_a_failing_copy_is_retried_then_shown_with_try_again(
     page = case_page(client, head, row)
     assert 'data-evidence-status="failed"' in page and "Picture could not be prepared" in page
     assert "OSError: storage unreachable" in page and "Try again" in page
-    assert f'src="/staff/evidence/{row.pk}/"' not in page
+    assert f' src="/staff/evidence/{row.pk}/"' not in page
     assert client.get(f"/staff/evidence/{row.pk}/").status_code == 404
     # The DSL sees it failed; only those who run the case may ask again.
     assert "Try again" not in case_page(client, dsl, row)
@@ -296,3 +296,19 @@ def test_a_picture_damaged_inside_fails_at_once_without_retries(
     assert row.clean_status == CleanStatus.FAILED
     assert row.clean_error.startswith("DamagedImage: the picture is damaged")
     assert "damaged and can" in case_page(client, head, row)
+
+
+@pytest.mark.django_db
+def test_the_case_page_can_ask_whether_a_picture_is_ready(
+    school, head, other_head, client, broker_down
+):
+    row = stored_photo(school)
+    page = case_page(client, head, row)
+    assert f'data-status-url="/staff/evidence/{row.pk}/status/"' in page
+    response = client.get(f"/staff/evidence/{row.pk}/status/")
+    assert response.json() == {"status": "processing"}
+    assert response["Cache-Control"] == "private, no-store"
+    evidence_clean(row.pk)
+    assert client.get(f"/staff/evidence/{row.pk}/status/").json() == {"status": "ready"}
+    client.force_login(other_head)
+    assert client.get(f"/staff/evidence/{row.pk}/status/").status_code == 404
