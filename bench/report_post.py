@@ -141,7 +141,7 @@ def measure(runs: int = 7) -> dict:
     port = free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "schoolconduct.wsgi:application"]
     server = subprocess.Popen(  # noqa: S603
-        [*gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"],
+        [*gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

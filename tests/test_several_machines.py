@@ -158,6 +158,7 @@ def machines(s3_server, tmp_path_factory):
         ports.append(port)
         command = [sys.executable, "-m", "gunicorn", "schoolconduct.wsgi:application"]
         command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"]
+        command += ["--no-control-socket"]  # several gunicorns on one machine
         processes.append(_start(command, env_for(machine), logs / f"{machine}.log"))
     worker = [sys.executable, "-m", "celery", "-A", "schoolconduct", "worker"]
     worker += ["--pool", "solo", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
