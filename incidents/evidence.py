@@ -1,17 +1,19 @@
 """Screenshots from the public: inspect, seal, clean.
 
 Everything a parent uploads is hostile until proven otherwise. An upload is accepted only if
-Pillow fully decodes it as a JPEG, PNG or WebP within a pixel limit and nothing in it looks like
-markup (SVG, HTML, script — a "polyglot" that is both an image and a web page). The original is
-kept byte for byte, sealed with its SHA-256, for SLT/DSL only; what every page shows is a clean
-copy re-encoded from the decoded pixels: upright, no EXIF or GPS, nothing appended.
+Pillow reads it as a JPEG, PNG or WebP within a pixel limit, its container ends where it should
+and nothing in it looks like markup (SVG, HTML, script — a "polyglot" that is both an image and
+a web page). The original is kept byte for byte, sealed with its SHA-256, for SLT/DSL only; what
+every page shows is a clean copy re-encoded from the decoded pixels: upright, no EXIF or GPS,
+nothing appended.
 
-The checks that refuse a file run in the parent's request (`inspect_image`): type, size, pixel
-count, decompression bombs, a full decode and the container's end. Re-encoding is slow (most of
-a report's time with photos), so it runs afterwards in a task (`incidents.tasks.clean_evidence`,
-queued when the report commits): until it has, the evidence is "processing" and staff see that
-instead of a picture; then the OCR task reads the clean copy. A task that fails is retried, and
-a last failure is shown to staff with a button to try again.
+The checks that refuse a file run in the parent's request (`inspect_image`) from the bytes and
+headers alone: size, type, pixel count (decompression bombs), markup and the container's end (a
+file cut short). Decoding and re-encoding take a fifth of a second or more per photo, so they run
+afterwards in a task (`incidents.tasks.clean_evidence`, queued when the report commits): until
+it has, the evidence is "processing" and staff see that instead of a picture; then the OCR task
+reads the clean copy. A task that fails is retried, and a last failure (or a picture damaged
+inside, found by the full decode) is shown to staff with a button to try again.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ TOO_MANY = "You can attach up to 5 screenshots."
 
 @dataclass(frozen=True)
 class InspectedImage:
-    """A decoded, accepted upload: its original bytes, as sent (the clean copy comes later)."""
+    """A checked, accepted upload: its original bytes as sent and its size from the header (the
+    clean copy comes later, from the task)."""
 
     original_name: str
     original: bytes
