@@ -441,6 +441,14 @@ class OcrStatus(models.TextChoices):
     FAILED = "failed", "Text not extracted"
 
 
+class CleanStatus(models.TextChoices):
+    """An image's clean copy is made by a task after the upload (incidents.evidence)."""
+
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Could not be prepared"
+
+
 class Evidence(models.Model):
     """A file: the sealed original (SLT/DSL only) and, for images, a clean re-encoded copy."""
 
@@ -463,6 +471,9 @@ class Evidence(models.Model):
     content_type = models.CharField(max_length=50)
     clean = models.FileField(storage=private_storage, upload_to="evidence/clean/", blank=True)
     clean_sha256 = models.CharField(max_length=64, blank=True)
+    # Until the clean copy exists no page shows the image (and never the original instead).
+    clean_status = models.CharField(max_length=10, choices=CleanStatus, default=CleanStatus.READY)
+    clean_error = models.CharField(max_length=200, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -494,6 +505,11 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def ready(self) -> bool:
+        """A document, or an image whose clean copy has been made."""
+        return self.clean_status == CleanStatus.READY
 
     @property
     def text(self) -> str:

@@ -19,6 +19,7 @@ from .models import (
     CaseEvent,
     Channel,
     ChildRisk,
+    CleanStatus,
     Evidence,
     Message,
     OcrStatus,
@@ -265,6 +266,7 @@ def evidence_text_read_again(*, evidence: Evidence) -> bool:
     """Queue OCR again for an image whose text was not extracted. False if already read."""
     updated = (
         Evidence.objects.filter(pk=evidence.pk, kind=Evidence.Kind.IMAGE)
+        .filter(clean_status=CleanStatus.READY)  # the clean copy's task queues it itself
         .exclude(ocr_status=OcrStatus.DONE)
         .update(ocr_status=OcrStatus.PENDING, ocr_error="")
     )

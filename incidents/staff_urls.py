@@ -39,11 +39,17 @@ urlpatterns = [
     path("cases/<str:reference>/<slug:action>/", staff_views.case_action, name="case-action"),
     path("evidence/<int:pk>/", staff_views.evidence_view, name="evidence"),
     path("evidence/<int:pk>/original/", staff_views.evidence_original, name="evidence-original"),
+    path("evidence/<int:pk>/status/", staff_views.evidence_status, name="evidence-status"),
     path("evidence/<int:pk>/text/", staff_views.evidence_text, name="evidence-text"),
     path(
         "evidence/<int:pk>/read-again/", staff_views.evidence_read_again, name="evidence-read-again"
     ),
     path("evidence/<int:pk>/redaction/", staff_views.evidence_redaction, name="evidence-redaction"),
+    path(
+        "evidence/<int:pk>/clean-again/",
+        staff_views.evidence_clean_again,
+        name="evidence-clean-again",
+    ),
     # Sign-in (password then a second factor, a passkey, or the school's own account) and
     # the invitation: an administrator sends a set-password link, and accepting it leads on to
     # setting up a second factor.

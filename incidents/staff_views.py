@@ -9,7 +9,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -18,6 +25,7 @@ from schools.access import school_from_request, staff_required
 
 from . import chat, chat_views, selectors, services, workflow
 from .access import (
+    CaseAccess,
     case_schools,
     get_case_for_user,
     get_evidence_for_user,
@@ -26,6 +34,7 @@ from .access import (
     report_log_schools,
     roles_for,
 )
+from .evidence import evidence_clean_retry
 from .filters import CaseFilter
 from .forms import ReportForm
 from .identity import ReporterIdentity
@@ -346,8 +355,22 @@ def evidence_view(request: HttpRequest, pk: int) -> FileResponse:
     if _case_visit(request, evidence.case, extend=False):
         _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
     if evidence.kind == Evidence.Kind.IMAGE:
+        # Never the original in its place: until the task has made the clean copy, nothing.
+        if not evidence.ready or not evidence.clean:
+            raise Http404("This picture is still being prepared.")
         return _file_response(evidence.clean, evidence, attachment=False)
     return _file_response(evidence.original, evidence, attachment=True)
+
+
+@case_staff_required
+@require_safe
+def evidence_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Whether a picture's clean copy is ready (the case page asks while it is processing).
+    Nothing from the evidence itself, so nothing to log."""
+    evidence, _access = get_evidence_for_user(request.user, pk)
+    response = JsonResponse({"status": evidence.clean_status})
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @case_staff_required
@@ -387,8 +410,14 @@ def evidence_text(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _managed_evidence(request, pk)
     if request.method == "GET":
         _log(request, AccessLog.Action.VIEW_EVIDENCE, case=evidence.case, evidence=evidence)
+    # A trust executive runs cases without seeing the reporter: a file's name or the text
+    # read from it may name them (they correct the text as they see it).
+    hidden = None
+    if not CaseAccess(case=evidence.case, roles=roles_for(request.user)).can_see_reporter:
+        hidden = ReporterIdentity.of_reports(evidence.case.reports.all(), first_names=True)
+    shown_text = hidden.redact(evidence.text) if hidden and evidence.text else evidence.text
     form = EvidenceTextForm(
-        request.POST if request.method == "POST" else None, initial={"text": evidence.text}
+        request.POST if request.method == "POST" else None, initial={"text": shown_text}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -403,7 +432,7 @@ def evidence_text(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "staff/evidence_text.html",
-        {"evidence": evidence, "case": evidence.case, "form": form},
+        {"evidence": evidence, "case": evidence.case, "form": form, "hidden_reporter": hidden},
     )
 
 
@@ -413,6 +442,16 @@ def evidence_read_again(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _managed_evidence(request, pk)
     if services.evidence_text_read_again(evidence=evidence):
         messages.info(request, "The text will be read again in a moment.")
+    return _back_to_evidence(evidence)
+
+
+@case_staff_required
+@require_http_methods(["POST"])
+def evidence_clean_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """Try again to make the clean copy of a picture whose task failed."""
+    evidence = _managed_evidence(request, pk)
+    if evidence_clean_retry(evidence):
+        messages.info(request, "The picture will be prepared again in a moment.")
     return _back_to_evidence(evidence)
 
 

@@ -15,6 +15,39 @@ def send_reminders() -> int:
     return deadlines.reminders_send()
 
 
+# The pause before each retry of a clean copy grows: 5 s, 15 s, 45 s.
+CLEAN_RETRY_SECONDS = 5
+
+
+@shared_task(bind=True, max_retries=3, soft_time_limit=120, time_limit=150)
+def clean_evidence(self, evidence_id: int) -> str:
+    """Re-encode one uploaded image into its clean copy, then queue its OCR
+    (incidents.evidence.evidence_clean). Retried with a growing pause (a storage or database
+    hiccup) unless the picture itself is damaged; after the last try the evidence shows staff
+    that it failed, and why."""
+    from .evidence import DamagedImage, evidence_clean, evidence_clean_failed
+
+    try:
+        return evidence_clean(evidence_id)
+    except Exception as error:
+        # A damaged picture stays damaged: no retry. Anything else may pass (storage, DB).
+        final = isinstance(error, DamagedImage) or self.request.retries >= self.max_retries
+        evidence_clean_failed(evidence_id, error, final=final)
+        if final:
+            return "failed"
+        raise self.retry(
+            exc=error, countdown=CLEAN_RETRY_SECONDS * 3**self.request.retries
+        ) from error
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def sweep_evidence() -> int:
+    """Every 10 minutes: queue again the clean copies whose task was lost."""
+    from .evidence import evidence_clean_sweep
+
+    return evidence_clean_sweep()
+
+
 @shared_task(
     autoretry_for=(OperationalError,),
     retry_backoff=5,

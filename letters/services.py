@@ -769,7 +769,7 @@ def school_letter_settings_save(
     """
     from django.core.exceptions import ValidationError
 
-    from incidents.evidence import inspect_image
+    from incidents.evidence import UNREADABLE, DamagedImage, clean_copy, inspect_image
 
     fields = ["letter_queue_target_days"]
     clean_file = None
@@ -778,7 +778,12 @@ def school_letter_settings_save(
             inspected = inspect_image(logo)
         except ValidationError as error:
             raise LetterError(error.messages) from None
-        clean_file = ContentFile(inspected.clean, name=f"{uuid.uuid4().hex}{inspected.extension}")
+        # A crest is small and rare: decoded and re-encoded here, in the request.
+        try:
+            clean = clean_copy(inspected.original).data
+        except DamagedImage:
+            raise LetterError([UNREADABLE.format(name=inspected.original_name)]) from None
+        clean_file = ContentFile(clean, name=f"{uuid.uuid4().hex}{inspected.extension}")
     with transaction.atomic():
         locked = School.objects.select_for_update().get(pk=school.pk)
         locked.letter_queue_target_days = target_days

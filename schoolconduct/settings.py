@@ -183,14 +183,44 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # Evidence and other private files: never under MEDIA_URL, only served by permission-checked
-# views. Several web and worker nodes share it (a shared volume, or S3 through django-storages).
+# views (schoolconduct.storage). One box: local folders. Several web and worker machines:
+# S3-compatible object storage (STORAGE_S3_BUCKET), which then holds every uploaded file — the
+# schools' logos too, under their own prefix, since the worker draws them into letters.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+STORAGE_S3_BUCKET = env.str("STORAGE_S3_BUCKET", default="")
+if STORAGE_S3_BUCKET:
+    from .storage import s3_options
+
+    _s3 = {
+        "bucket": STORAGE_S3_BUCKET,
+        "endpoint_url": env.str("STORAGE_S3_ENDPOINT_URL", default=""),
+        "access_key": env.str("STORAGE_S3_ACCESS_KEY_ID", default=""),
+        "secret_key": env.str("STORAGE_S3_SECRET_ACCESS_KEY", default=""),
+        "region": env.str("STORAGE_S3_REGION", default=""),
+        "addressing_style": env.str("STORAGE_S3_ADDRESSING_STYLE", default=""),
+    }
+    _prefix = env.str("STORAGE_S3_PREFIX", default="").strip("/")
+    _FILES = {
+        # Logos: private objects too; the admin's link to one is a URL signed for a minute.
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_options(**_s3, prefix=f"{_prefix}/media".lstrip("/")),
+        },
+        "private": {
+            "BACKEND": "schoolconduct.storage.PrivateS3Storage",
+            "OPTIONS": s3_options(**_s3, prefix=f"{_prefix}/private".lstrip("/")),
+        },
+    }
+else:
+    _FILES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "schoolconduct.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "schoolconduct.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
+    **_FILES,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -457,6 +487,11 @@ CELERY_BEAT_SCHEDULE = {
     # Chat exports a parent uploaded but never picked from: deleted within the hour promised.
     "sweep-chat-uploads": {
         "task": "incidents.tasks.sweep_chat_uploads",
+        "schedule": 10 * 60,
+    },
+    # Screenshots whose clean copy is still "processing" after ten minutes (a lost task).
+    "sweep-evidence": {
+        "task": "incidents.tasks.sweep_evidence",
         "schedule": 10 * 60,
     },
     "governors-reports": {

@@ -178,3 +178,52 @@ def celery_worker_on_redis(monkeypatch):
         yield app
     app.conf.task_always_eager, app.conf.broker_url = saved
     _reset_pools(app)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A local S3-compatible server (moto's), on a free port, for the whole run."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """Every stored file on a fresh bucket of the local S3 server, as STORAGE_S3_BUCKET
+    configures production: private_storage(), default storage and every FileField. Yields
+    the bucket (tests.helpers.S3Bucket) to look inside it."""
+    from django.apps import apps
+    from django.db.models import FileField
+
+    from schoolconduct.storage import s3_options
+
+    from .helpers import S3Bucket
+
+    bucket = S3Bucket.create(s3_server)
+    options = {**bucket.options(), "addressing_style": "path"}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_options(**options, prefix="media"),
+        },
+        "private": {
+            "BACKEND": "schoolconduct.storage.PrivateS3Storage",
+            "OPTIONS": s3_options(**options, prefix="private"),
+        },
+    }
+    # A FileField given a callable storage called it once, at import: point it at the bucket.
+    swapped = []
+    for model in apps.get_models():
+        for field in model._meta.local_fields:
+            if isinstance(field, FileField) and getattr(field, "_storage_callable", None):
+                swapped.append((field, field.storage))
+                field.storage = field._storage_callable()
+    yield bucket
+    for field, storage in swapped:
+        field.storage = storage

@@ -204,3 +204,142 @@ def sign_in(page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+class S3Bucket:
+    """A bucket on the tests' local S3 server, and what is in it."""
+
+    def __init__(self, endpoint: str, name: str) -> None:
+        import boto3
+
+        self.endpoint, self.name = endpoint, name
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            region_name="eu-west-2",
+        )
+
+    @classmethod
+    def create(cls, endpoint: str) -> S3Bucket:
+        import uuid
+
+        bucket = cls(endpoint, f"schoolconduct-{uuid.uuid4().hex[:12]}")
+        bucket.client.create_bucket(
+            Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+        return bucket
+
+    def options(self) -> dict[str, str]:
+        """schoolconduct.storage.s3_options' arguments for this bucket (without the prefix)."""
+        return {
+            "bucket": self.name,
+            "endpoint_url": self.endpoint,
+            "access_key": "test",
+            "secret_key": "test",
+            "region": "eu-west-2",
+        }
+
+    def keys(self, prefix: str = "") -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.name, Prefix=prefix
+        )
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+    def is_private(self, key: str) -> bool:
+        grants = self.client.get_object_acl(Bucket=self.name, Key=key)["Grants"]
+        return all("URI" not in grant["Grantee"] for grant in grants)  # no AllUsers, no group
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
+class HttpResponse:
+    def __init__(self, status: int, headers, body: bytes) -> None:
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+
+class HttpSession:
+    """Just enough of a browser over real HTTP to a server on 127.0.0.1: cookies, CSRF
+    headers, forms and multipart uploads."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes = b"", headers=None) -> HttpResponse:
+        import http.client
+        from http.cookies import SimpleCookie
+
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        origin = f"http://127.0.0.1:{self.port}"
+        sent = {
+            "Host": f"127.0.0.1:{self.port}",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "Origin": origin,
+            "Referer": origin + path,
+            **(headers or {}),
+        }
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        connection.close()
+        return HttpResponse(response.status, response.headers, data)
+
+    def get(self, path: str) -> HttpResponse:
+        return self.request("GET", path)
+
+    def post_multipart(self, path: str, fields: dict, files: dict) -> HttpResponse:
+        import uuid
+
+        boundary = uuid.uuid4().hex
+        parts = []
+        for name, value in fields.items():
+            for item in value if isinstance(value, list) else [value]:
+                parts.append(
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                    f"{'' if item is None else item}\r\n".encode()
+                )
+        for name, (filename, content_type, data) in files.items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
+                + data
+                + b"\r\n"
+            )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        kind = f"multipart/form-data; boundary={boundary}"
+        return self.request("POST", path, body, {"Content-Type": kind})
+
+    def sign_in(self, username: str, password: str) -> HttpResponse:
+        import re
+
+        page = self.get("/staff/sign-in/").text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        fields = {"csrfmiddlewaretoken": token, "username": username, "password": password}
+        return self.post_multipart("/staff/sign-in/", fields, files={})

@@ -37,9 +37,11 @@ EXPECTED = {
     "case-action": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence-original": ((R, OK, OK, NF, NF, NF), (R, NF, NF, NF, NF, OK)),
+    "evidence-status": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     # Correcting a screenshot's text and deciding redactions: those who run the case.
     "evidence-text": ((R, OK, NF, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence-read-again": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
+    "evidence-clean-again": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "evidence-redaction": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "login": ((OK, R, R, R, R, R), None),
     "logout": ((NA, NA, NA, NA, NA, NA), None),
@@ -70,7 +72,7 @@ def url_for(name: str, case, evidence) -> str:
 
 
 @pytest.fixture
-def world(school, other_school, personas):
+def world(school, other_school, personas, eager_tasks):
     objects = {}
     for key, where in (("own", school), ("other", other_school)):
         report, _ = submit_report(where, child_at_risk="yes", child_risk_details="x")

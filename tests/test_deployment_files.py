@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSE_ONLY = {"POSTGRES_PASSWORD", "REDIS_PASSWORD"}
+COMPOSE_ONLY = {"POSTGRES_PASSWORD", "REDIS_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"}
 
 
 def compose() -> dict:
@@ -30,10 +30,46 @@ def settings_names() -> set[str]:
 
 def test_compose_has_the_production_services():
     services = compose()["services"]
-    assert set(services) == {"proxy", "web", "worker", "beat", "db", "redis"}
+    assert set(services) == {
+        *("proxy", "migrate", "web", "worker", "beat", "db", "redis", "minio", "minio-init")
+    }
     assert "gunicorn" in services["web"]["command"]
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
+
+
+def test_compose_shows_the_scaled_layout():
+    """Two web containers behind the proxy, one beat, the schema migrated once before any web
+    starts, and every file in the object store: no app container shares a folder."""
+    services = compose()["services"]
+    assert services["web"]["deploy"]["replicas"] == 2
+    assert "deploy" not in services["beat"]  # exactly one beat, ever
+    assert nginx_upstream() == ["web:8000"]  # the proxy resolves web to every container
+    assert (
+        "migrate" in services["migrate"]["command"] and "migrate" not in services["web"]["command"]
+    )
+    assert services["migrate"]["restart"] == "no"
+    assert services["web"]["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"}
+    }
+    assert services["migrate"]["depends_on"]["minio-init"] == {
+        "condition": "service_completed_successfully"
+    }
+    for name in ("migrate", "web", "worker", "beat"):
+        service = services[name]
+        assert "volumes" not in service, f"{name} keeps files of its own"
+        env = service["environment"]
+        assert env["STORAGE_S3_BUCKET"] == "schoolconduct"
+        assert env["STORAGE_S3_ENDPOINT_URL"] == "http://minio:9000"
+        assert (
+            env["STORAGE_S3_SECRET_ACCESS_KEY"] == "${MINIO_ROOT_PASSWORD:?set MINIO_ROOT_PASSWORD}"
+        )
+    minio = services["minio"]
+    assert "ports" not in minio and minio["volumes"] == ["objects:/data"]
+    assert minio["environment"]["MINIO_ROOT_PASSWORD"].startswith("${MINIO_ROOT_PASSWORD:?")
+    bucket = services["minio-init"]["entrypoint"]
+    assert "mc mb --ignore-existing store/schoolconduct" in bucket
+    assert "mc anonymous set none store/schoolconduct" in bucket  # never a public bucket
 
 
 def test_only_the_proxy_publishes_ports_and_web_trusts_exactly_it():
@@ -51,6 +87,11 @@ def test_only_the_proxy_publishes_ports_and_web_trusts_exactly_it():
 def nginx_conf() -> str:
     text = (ROOT / "deploy" / "nginx.conf").read_text()
     return "\n".join(line.split("#", 1)[0] for line in text.splitlines())  # drop comments
+
+
+def nginx_upstream() -> list[str]:
+    block = re.search(r"upstream schoolconduct_web \{([^}]*)\}", nginx_conf())[1]
+    return re.findall(r"^\s*server\s+(\S+?)[;\s]", block, re.MULTILINE)
 
 
 def nginx_directives(name: str) -> list[str]:

@@ -18,11 +18,13 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from incidents import workflow
-from incidents.models import Person
+from incidents.evidence import evidence_store, inspect_image
+from incidents.models import Evidence, Person
 from letters import services
 from measures.procedure import restriction_start
 from schoolconduct.outbox import notifications_sweep
 from tests.factories import LetterFactory, triaged_case
+from tests.images import png_upload
 
 REPORTER = {
     "reporter_name": "Zuleika Fairweather-Quill",
@@ -60,6 +62,9 @@ EXPECTED = {
     "register-pdf": (R, OK_N, OK_N, OK_N, OK_N, OK_N),
     "statistics": (R, OK_N, NF, NF, OK_N, OK_N),
     "deadlines-calendar": (R, OK_N, OK_N, NF, OK_N, OK_N),
+    # A screenshot whose file name and text name the reporter; one still being processed.
+    "evidence-text": (R, OK_Y, NF, NF, OK_N, NF),
+    "evidence-text-processing": (R, OK_Y, NF, NF, OK_N, NF),
 }
 
 
@@ -146,6 +151,10 @@ def world(school, head, dsl, office, personas, eager_tasks):
     )
     [batch] = services.batch_create(school=school, letters=[to_parent], actor=office)
     services.batch_assemble(batch_id=batch.pk)
+    named = inspect_image(png_upload("Zuleika Fairweather-Quill's screenshot.png"))
+    shot, waiting = evidence_store(case=case, report=report, items=[named, named])
+    Evidence.objects.filter(pk=shot.pk).update(ocr_status="done", ocr_text="Zuleika: look")
+    Evidence.objects.filter(pk=waiting.pk).update(clean="", clean_status="processing")
     ref = case.reference
     urls = {
         "dashboard": "/staff/",
@@ -168,6 +177,8 @@ def world(school, head, dsl, office, personas, eager_tasks):
         "register-pdf": "/staff/bans/?format=pdf",
         "statistics": "/staff/reports/",
         "deadlines-calendar": "/staff/reports/deadlines/",
+        "evidence-text": f"/staff/evidence/{shot.pk}/text/",
+        "evidence-text-processing": f"/staff/evidence/{waiting.pk}/text/",
     }
     return {"case": case, "report": report, "urls": urls, "users": personas, "batch": batch}
 

@@ -190,7 +190,7 @@ def test_prefill_leaves_out_the_reporters_own_messages(school, client):
 
 
 @pytest.mark.django_db
-def test_only_pictures_attached_to_kept_messages_are_kept(school, client):
+def test_only_pictures_attached_to_kept_messages_are_kept(school, client, eager_tasks):
     chat_text = (
         (CORPUS / "ios/attached.txt").read_bytes()
         + "".join(f"[14/03/2026, 20:{i:02d}:00] Tom Brown: later {i}\n" for i in range(10)).encode()

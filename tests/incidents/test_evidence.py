@@ -33,7 +33,7 @@ def test_accepts_png_jpeg_and_webp():
         result = inspect(image_bytes(fmt))
         assert result.content_type == ctype
         assert result.original_sha256 == hashlib.sha256(result.original).hexdigest()
-        assert Image.open(io.BytesIO(result.clean)).format == fmt
+        assert Image.open(io.BytesIO(evidence.clean_copy(result.original).data)).format == fmt
 
 
 def test_svg_with_script_is_refused():
@@ -113,11 +113,12 @@ def test_jpeg_gps_exif_is_removed_and_the_copy_is_upright():
         assert img.getexif().get_ifd(0x8825)  # the original really has GPS
     result = inspect(original, "photo.jpg")
     assert result.original == original  # the sealed original is byte for byte
-    with Image.open(io.BytesIO(result.clean)) as clean:
+    copy = evidence.clean_copy(result.original)
+    with Image.open(io.BytesIO(copy.data)) as clean:
         assert not clean.getexif()
         assert "exif" not in clean.info
-        assert clean.size == (100, 300)  # rotated upright by its orientation tag
-    assert b"PhoneMaker" not in result.clean
+        assert clean.size == (100, 300) == (copy.width, copy.height)  # upright by its tag
+    assert b"PhoneMaker" not in copy.data
 
 
 def test_clean_png_has_no_text_chunks():
@@ -128,7 +129,7 @@ def test_clean_png_has_no_text_chunks():
     out = io.BytesIO()
     Image.new("RGB", (50, 50)).save(out, format="PNG", pnginfo=info)
     result = inspect(out.getvalue())
-    assert b"secret-location" not in result.clean
+    assert b"secret-location" not in evidence.clean_copy(result.original).data
 
 
 @pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_each_bad_file_is_named_in_the_error(school, client):
 
 
 @pytest.mark.django_db
-def test_report_with_screenshots_stores_sealed_original_and_clean_copy(school, client):
+def test_report_with_screenshots_stores_sealed_original_and_clean_copy(school, client, eager_tasks):
     data = report_form_data(school)
     gps = jpeg_with_gps_and_rotation()
     data["screenshots"] = [png_upload("chat.png"), upload(gps, "IMG_0001.JPG", "image/jpeg")]
@@ -182,3 +183,56 @@ def test_report_with_screenshots_stores_sealed_original_and_clean_copy(school, c
             with pytest.raises(ValueError):
                 _ = field.url  # the private storage has no base URL
     assert client.get("/media/" + rows[0].original.name).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [b"<ScRiPt>", b"JAVASCRIPT:alert(1)", b"<SVG/onload=x>", b"<IMG\tsrc=x>", b"<!DocType html>"],
+)
+def test_markup_in_any_case_is_found_inside_a_jpeg(hidden):
+    photo = image_bytes("JPEG")
+    # Hidden in a comment segment right after the start marker, as a polyglot would.
+    comment = b"\xff\xfe" + (len(hidden) + 2).to_bytes(2, "big") + hidden
+    assert refused(photo[:2] + comment + photo[2:], "p.jpg").code == "polyglot"
+
+
+@pytest.mark.parametrize("harmless", [b"<scrip t", b"<imgx", b"<svgx", b"java script:"])
+def test_near_misses_are_not_markup(harmless):
+    photo = image_bytes("JPEG")
+    comment = b"\xff\xfe" + (len(harmless) + 2).to_bytes(2, "big") + harmless
+    assert inspect(photo[:2] + comment + photo[2:], "p.jpg").content_type == "image/jpeg"
+
+
+def _jpeg_with_thumbnail_segment() -> bytes:
+    """A JPEG whose APP1 segment holds a whole small JPEG (as an EXIF thumbnail does)."""
+    photo, thumbnail = image_bytes("JPEG"), image_bytes("JPEG", size=(16, 16))
+    app1 = b"\xff\xe1" + (len(thumbnail) + 2).to_bytes(2, "big") + thumbnail
+    return photo[:2] + app1 + photo[2:]
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.99])
+def test_a_jpeg_cut_short_is_refused_in_the_request(cut):
+    photo = _jpeg_with_thumbnail_segment()  # the thumbnail's own end marker fools nothing
+    assert inspect(photo, "p.jpg").content_type == "image/jpeg"
+    error = refused(photo[: int(len(photo) * cut)], "p.jpg")
+    assert error.code == "unreadable" and "not a picture we can read" in error.messages[0]
+    assert refused(photo[:-1], "p.jpg").code == "unreadable"  # one byte short of its end
+
+
+def test_a_jpeg_with_a_phones_data_after_its_end_is_accepted():
+    photo = image_bytes("JPEG") + b"\x00\x01phone-maker-trailer"
+    assert inspect(photo, "p.jpg").content_type == "image/jpeg"
+
+
+def test_a_webp_cut_short_is_refused_in_the_request():
+    webp = image_bytes("WEBP")
+    assert refused(webp[:-1], "s.webp").code == "unreadable"
+
+
+def test_a_png_damaged_inside_passes_the_request_and_fails_to_decode():
+    png = bytearray(image_bytes("PNG", size=(400, 400)))
+    start = png.find(b"IDAT") + 20
+    png[start : start + 40] = b"\xff" * 40  # the compressed pixels, not the container
+    result = inspect(bytes(png))  # headers and container are sound: accepted, sealed
+    with pytest.raises(evidence.DamagedImage, match="damaged"):
+        evidence.clean_copy(result.original)

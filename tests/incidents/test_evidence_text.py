@@ -154,6 +154,11 @@ def test_office_staff_see_neither_excerpt_nor_text(school, office, client):
 # --- OCR -------------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _clean_copies_in_process(eager_tasks):
+    """Screenshots' clean copies are made by a task: here in-process, whatever the broker."""
+
+
 def screenshot_evidence(school, lines=SCREENSHOT_LINES):
     image = inspect_image(upload(text_screenshot(lines), "chat.png"))
     report, _ = submit_report(school, images=[image])

@@ -161,7 +161,9 @@ def test_a_new_action_in_the_table_appears_disabled_with_its_reason(head, case):
 
 
 @pytest.mark.django_db
-def test_one_opened_the_case_per_visit_not_per_page_and_thumbnail(client, school, head):
+def test_one_opened_the_case_per_visit_not_per_page_and_thumbnail(
+    client, school, head, eager_tasks
+):
     from incidents.evidence import evidence_store, inspect_image
     from incidents.models import AccessLog
     from tests.images import png_upload

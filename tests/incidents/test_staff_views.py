@@ -309,7 +309,7 @@ def test_merge_in_several_reports_from_the_case_page(client, school, head, case)
 
 
 @pytest.mark.django_db
-def test_evidence_clean_copy_and_logged_original(client, school, head, trust_exec):
+def test_evidence_clean_copy_and_logged_original(client, school, head, trust_exec, eager_tasks):
     report, _ = submit_report(school)
     from incidents.evidence import evidence_store, inspect_image
 

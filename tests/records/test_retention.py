@@ -166,7 +166,9 @@ def test_hold_needs_a_reason_that_is_not_only_spaces(school, head, parent):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_disposal_anonymises_removes_files_and_logs_no_content(school, head, parent, time_machine):
+def test_disposal_anonymises_removes_files_and_logs_no_content(
+    school, head, parent, time_machine, eager_tasks
+):
     case, proposal = _due(school, head, parent, time_machine, images=[inspect_image(png_upload())])
     evidence = Evidence.objects.get(case=case)
     letter = Letter.objects.create(
