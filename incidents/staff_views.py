@@ -27,7 +27,7 @@ from .access import (
     roles_for,
 )
 from .filters import CaseFilter
-from .forms import ReportForm
+from .forms import StaffReportForm
 from .identity import ReporterIdentity
 from .models import AccessLog, Channel, Evidence, Outcome, SensitiveName, Target
 from .next_step import case_panel
@@ -472,9 +472,9 @@ def report_log(request: HttpRequest) -> HttpResponse:
     chat_draft = chat.chat_draft(state=chat_state, pictures=request.method == "POST")
     channel = request.POST.get("channel", Channel.PHONE)
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, school=school)
+        form = StaffReportForm(request.POST, request.FILES, school=school)
     else:
-        form = ReportForm(school=school, initial=chat_draft.prefill() if chat_draft else None)
+        form = StaffReportForm(school=school, initial=chat_draft.prefill() if chat_draft else None)
     channel_choices = [c for c in Channel.choices if c[0] != Channel.ONLINE]
     if request.method == "POST" and chat_state and chat_draft is None:
         form.add_error(None, "The chat messages are no longer here: attach the export again.")
