@@ -297,7 +297,16 @@ class StaffReportForm(ReportForm):
         self.fields["posted_on"].label = "When did it happen?"
         self.fields["posted_on"].error_messages["required"] = "Enter the date it happened"
         self.fields["content"].label = "What was posted, said or done?"
+        self.fields["content"].help_text = (
+            "The words used if they are known, or a description of what happened. Please "
+            "avoid naming children unless it is needed to understand what happened."
+        )
         self.fields["content"].error_messages["required"] = "Say what was posted, said or done"
+        self.fields["poster_description"].label = "Who was it? (optional)"
+        self.fields[
+            "poster_description"
+        ].help_text = "Their name or how they are known, as far as the person reporting knows."
+        self.fields["child_at_risk"].label = "Does it suggest a child is at risk of harm?"
 
     def clean(self):
         data = super().clean() or {}

@@ -81,7 +81,7 @@ FIELDS: dict[str, Field] = {
     "legal_note": Field("Possible offences (only where the severity calls for it)", derived=True),
     # Entered when drafting, written to the recipient.
     "conduct_summary": Field(
-        "What was posted, in summary (written to the parent)",
+        "What happened, in summary (written to the parent)",
         "The facts, calmly and briefly. Don't name the person who reported it or any child.",
         entered=True,
         multiline=True,

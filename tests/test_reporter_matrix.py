@@ -22,7 +22,7 @@ from incidents.models import Person
 from letters import services
 from measures.procedure import restriction_start
 from schoolconduct.outbox import notifications_sweep
-from tests.factories import triaged_case
+from tests.factories import submit_report, triaged_case
 
 REPORTER = {
     "reporter_name": "Zuleika Fairweather-Quill",
@@ -151,6 +151,15 @@ def world(school, head, dsl, office, personas, eager_tasks):
     )
     [batch] = services.batch_create(school=school, letters=[to_parent], actor=office)
     services.batch_assemble(batch_id=batch.pk)
+    # An incident at a place staff described by the reporter's home, logged with the staff
+    # witness and merged into the case: the place is hidden like the rest of the report.
+    gate, _ = submit_report(
+        school,
+        conduct="in_person",
+        conduct_place="outside Ms Fairweather-Quill's house",
+        witness=head,
+    )
+    workflow.cases_merge(target=case, sources=[gate.case], actor=head)
     ref = case.reference
     urls = {
         "dashboard": "/staff/",

@@ -62,6 +62,7 @@ def test_an_incident_at_the_gate_needs_no_group_and_names_the_staff_witness(
     assert "Where and how" in page and "In person: at the school gate" in page
     assert f'Staff witness</dt><dd class="col-sm-9">{slt.get_full_name()}' in page
     assert ">Group</dt>" not in page
+    assert "{#" not in page  # no template comment leaks onto the page
 
 
 @pytest.mark.django_db
