@@ -58,10 +58,8 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "<p>[[meeting_note]]</p>"
         "<p>I am writing to remind you of our code of conduct for parents, in person and in "
         "parents' WhatsApp and social media groups, which helps keep our school community "
-        "friendly and safe for everyone.</p>"
-        + _FACTS
-        + "<p>I would be grateful if you would follow the code in future.</p>"
-        "<p>[[remove_request]]</p>"
+        "friendly and safe for everyone.</p>" + _FACTS + "<p>[[remove_request]]</p>"
+        "<p>I would be grateful if you would follow the code in future.</p>"
         "<p>If you have a concern about the school, please raise it with us directly — with "
         "your child's class teacher first, or by contacting the school office on "
         "[[school_phone]] or [[school_email]].</p>"

@@ -4,6 +4,9 @@ received it; the case page and its chronology say so. The public form stays a po
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -172,3 +175,25 @@ def test_the_database_refuses_an_in_person_report_without_a_place_or_two_witness
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             Report.objects.create(**{**base, "reference": f"X-{n}", **broken})
+
+
+@pytest.mark.django_db
+def test_the_case_list_filters_by_where_it_happened_and_the_csv_says_how(client, school, head):
+    post, _ = submit_report(school)
+    gate, _ = submit_report(school, conduct="in_person", conduct_place="outside Priya Shah's house")
+    call, _ = submit_report(school, conduct="phone_call")
+    client.force_login(head)
+    listed = client.get("/staff/cases/", {"conduct": "in_person"}).context["page"]
+    assert [c.pk for c in listed] == [gate.case.pk]
+    everything = client.get("/staff/cases/", {"conduct": ""}).context["page"]
+    assert len(everything) == 3
+    body = b"".join(client.get("/staff/cases/export.csv").streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    where = rows[0].index("Where it happened")
+    by_reference = {row[0]: row[where] for row in rows[1:]}
+    assert by_reference == {
+        post.case.reference: "A post in a group",
+        gate.case.reference: "In person",
+        call.case.reference: "A phone call",
+    }
+    assert "Priya" not in body  # the kind only, never the place
