@@ -328,9 +328,10 @@ def _check_general_terms(
         )
     if kind != LetterKind.OUTCOME_TO_REPORTER:
         return
+    own = [*layout, *((name, str(v)) for name, v in _school_values(case.school).items())]
     printed = {
         folded(text[h.start : h.end])
-        for _where, text in layout
+        for _where, text in own
         for h in general_terms.sanction_hits(text)
     }
 

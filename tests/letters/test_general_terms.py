@@ -12,7 +12,7 @@ from incidents.workflow import case_person_add
 from letters import services
 from letters.general_terms import sanction_hits
 from letters.kinds import FIELDS
-from schools.models import Membership
+from schools.models import Membership, School
 from tests.factories import letter_to_parent, outcome_to_reporter, triaged_case
 
 from .conftest import DETAILS
@@ -199,8 +199,10 @@ def test_approval_checks_again_and_the_default_passes(case, head, parent, eager_
 
 
 @pytest.mark.django_db
-def test_a_job_title_in_the_signature_is_not_a_sanction(case, head, eager_tasks):
+def test_the_schools_own_details_are_not_a_sanction(case, head, school, eager_tasks):
+    """A job title in the signature, a school called "… Court" named in the text."""
     Membership.objects.filter(user=head).update(job_title="Head Teacher and Legal Lead")
-    letter = outcome(case, head, DETAILS["outcome_summary"])
+    School.objects.filter(pk=school.pk).update(name="Barwick Court Primary")
+    letter = outcome(case, head, "Barwick Court Primary has looked into your report.")
     services.letter_approve(letter=letter, actor=head)
     assert services.letter_render(letter_id=letter.pk)
