@@ -662,6 +662,7 @@ class CaseEvent(AppendOnlyModel):
         EVIDENCE_TEXT = "evidence_text", "Evidence text corrected"
         REDACTION = "redaction", "Redaction suggestion decided"
         WORDING = "wording", "Wording confirmed for letters"
+        RULES = "rules", "Rules broken recorded"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind)
