@@ -19,6 +19,7 @@ def _pages(case, flagged, letter, gate) -> list[tuple[str, str]]:
     return [
         ("case-gate", f"/staff/cases/{gate.reference}/"),
         ("letters-new-gate", f"/staff/letters/case/{gate.reference}/new/warning/"),
+        ("action-rules", f"/staff/cases/{gate.reference}/rules/"),
         ("dashboard", "/staff/"),
         ("case-list", "/staff/cases/"),
         ("case", f"/staff/cases/{ref}/"),
