@@ -197,3 +197,23 @@ def test_the_case_list_filters_by_where_it_happened_and_the_csv_says_how(client,
         call.case.reference: "A phone call",
     }
     assert "Priya" not in body  # the kind only, never the place
+
+
+@pytest.mark.django_db
+def test_merge_candidates_say_where_an_off_line_incident_happened(client, school, head):
+    gate = {"conduct": "in_person", "conduct_place": "at the school gate"}
+    text = "Shouted at the Year 3 teacher at pick-up"
+    target = submit_report(school, content=text, **gate)[0].case
+    same = submit_report(school, content=text + "!", poster_description="Dad", **gate)[0].case
+    # The same words and day, but by phone: not the same incident.
+    call = submit_report(school, content=text, conduct="phone_call")[0].case
+    client.force_login(head)
+    candidates = client.get(f"/staff/cases/{target.reference}/").context["merge_in_form"]
+    labels = {c.case: c.label for c in candidates.candidates}
+    day = Report.objects.get(case=same).posted_on
+    assert labels[same] == (
+        f"{same.reference} — in person (at the school gate) — on {day:%-d %b %Y} — "
+        f"“{text}!” — by Dad — likely duplicate (same place and day, similar text)"
+    )
+    assert "likely duplicate" not in labels[call]
+    assert labels[call].startswith(f"{call.reference} — a phone call — on ")
