@@ -12,7 +12,7 @@ from django.db.models import Q, When
 from schools.models import Group, Rule, School
 
 from .access import roles_for
-from .models import Case, CaseStatus, Nature, Severity
+from .models import Case, CaseStatus, Conduct, Nature, Severity
 
 
 def _rank(field: str, values: list[str]) -> DbCase:
@@ -60,6 +60,13 @@ class CaseFilter(django_filters.FilterSet):
         field_name="reports__group",
         queryset=Group.objects.none(),
         empty_label="Any",
+        distinct=True,
+    )
+    conduct = django_filters.ChoiceFilter(
+        label="Where it happened",
+        field_name="reports__conduct",
+        choices=Conduct.choices,
+        empty_label="Anywhere",
         distinct=True,
     )
     lead = django_filters.ModelChoiceFilter(queryset=None, empty_label="Anyone")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from schools.models import Group, Rule, School
 
 from . import evidence
-from .models import ChildRisk, ContactPreference, Relationship
+from .models import POSTED_CONDUCT, ChildRisk, Conduct, ContactPreference, Relationship
 from .services import ReportDetails
 
 
@@ -238,6 +240,108 @@ class ReportForm(ScreenshotsAgainMixin, HoneypotMixin, forms.Form):
             reporter_relationship=data["reporter_relationship"],
             contact_preference=data["contact_preference"],
             contact_consent=data["contact_consent"],
+        )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class StaffReportForm(ReportForm):
+    """What staff log for a concern raised by phone, email or in person: the public form's
+    fields, plus where and how the conduct happened — a post, or off-line (in person at a
+    place, a phone call, an email) with no group — and the member of staff who witnessed or
+    received it."""
+
+    conduct = forms.ChoiceField(
+        label="Where and how did it happen?",
+        choices=Conduct.choices,
+        initial=Conduct.GROUP_POST,
+        required=False,  # a form sent without it (an older page) is about a post
+    )
+    conduct_place = forms.CharField(
+        label="Where it happened, or who received it",
+        required=False,
+        max_length=120,
+        help_text="As a letter will say it. In person: “at the school gate”, “at the summer "
+        "fair”. A phone call or an email: who received it, such as “the school office”.",
+    )
+    witness: forms.ModelChoiceField = StaffChoiceField(
+        label="Member of staff who witnessed or received it (optional)",
+        queryset=None,
+        required=False,
+        empty_label="No one / not a user",
+        help_text="They may still sign the letters about it.",
+    )
+    witness_name = forms.CharField(
+        label="…or their name, if they have no account",
+        required=False,
+        max_length=120,
+    )
+
+    field_order = ["conduct", "conduct_place", "witness", "witness_name", "group"]
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, school=school, **kwargs)
+        users = (
+            get_user_model()
+            .objects.filter(memberships__school=school, is_active=True)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+        cast(forms.ModelChoiceField, self.fields["witness"]).queryset = users
+        # A post has a group; an off-line incident has none (checked in clean).
+        self.fields["group"].required = False
+        self.fields["group"].label = "Which group or platform was it posted in? (posts only)"
+        self.fields["posted_on"].label = "When did it happen?"
+        self.fields["posted_on"].error_messages["required"] = "Enter the date it happened"
+        self.fields["content"].label = "What was posted, said or done?"
+        self.fields["content"].help_text = (
+            "The words used if they are known, or a description of what happened. Please "
+            "avoid naming children unless it is needed to understand what happened."
+        )
+        self.fields["content"].error_messages["required"] = "Say what was posted, said or done"
+        self.fields["poster_description"].label = "Who was it? (optional)"
+        self.fields[
+            "poster_description"
+        ].help_text = "Their name or how they are known, as far as the person reporting knows."
+        self.fields["child_at_risk"].label = "Does it suggest a child is at risk of harm?"
+
+    def clean(self):
+        data = super().clean() or {}
+        conduct = data["conduct"] = data.get("conduct") or Conduct.GROUP_POST
+        place = " ".join((data.get("conduct_place") or "").split())
+        data["conduct_place"] = place
+        if conduct in POSTED_CONDUCT:
+            if not data.get("group"):
+                self.add_error("group", "Choose the group or platform it was posted in")
+        else:
+            for name in ("group", "group_other"):
+                self.errors.pop(name, None)
+            data["group"], data["group_other"] = "", ""
+        if conduct == Conduct.IN_PERSON and not place:
+            self.add_error(
+                "conduct_place",
+                "Say where it happened, as a letter will word it: for example “at the school gate”",
+            )
+        name = " ".join((data.get("witness_name") or "").split())
+        data["witness_name"] = name
+        if data.get("witness") and name:
+            self.add_error(
+                "witness_name",
+                "Choose the member of staff from the list or type a name, not both",
+            )
+        return data
+
+    def details(self) -> ReportDetails:
+        data = self.cleaned_data
+        return replace(
+            super().details(),
+            conduct=data["conduct"],
+            conduct_place=data["conduct_place"],
+            witness=data.get("witness"),
+            witness_name=data["witness_name"],
         )
 
 

@@ -200,6 +200,12 @@ def _name_variants(name: str) -> tuple[set[str], set[str], set[str]]:
     return {n for n in names if len(n) >= 3}, distinctive, {f for f in first if len(f) >= 3}
 
 
+def name_forms(name: str) -> set[str]:
+    """The folded spellings of a full name, honorifics left out ("Mrs Helen  Carter" and
+    "helen carter" share one), for telling whether two names are the same person's."""
+    return _name_variants(name)[0] if name and name.strip() else set()
+
+
 class ReporterIdentity:
     """The reporter details of one or more reports, ready to look for in any text."""
 

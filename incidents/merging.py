@@ -31,18 +31,22 @@ class Candidate:
     person: str
     likely_duplicate: bool
     carries_flag: bool
+    is_post: bool = True
 
     @property
     def label(self) -> str:
         parts = [
             self.case.reference,
             self.where,
-            f"posted {self.posted_on:%-d %b %Y}" if self.posted_on else "date not known",
+            (f"{'posted' if self.is_post else 'on'} {self.posted_on:%-d %b %Y}")
+            if self.posted_on
+            else "date not known",
             f"“{self.excerpt}”",
-            f"posted by {self.person}",
+            f"{'posted by' if self.is_post else 'by'} {self.person}",
         ]
         if self.likely_duplicate:
-            parts.append("likely duplicate (same group and day, similar text)")
+            place = "group" if self.is_post else "place"
+            parts.append(f"likely duplicate (same {place} and day, similar text)")
         if self.carries_flag:
             parts.append("SAFEGUARDING FLAG: merging flags this case too")
         return " — ".join(parts)
@@ -53,12 +57,20 @@ def _words(text: str) -> str:
 
 
 def _where(report: Report) -> str:
+    if not report.is_post:
+        # At the gate, on the phone, by email: how, and the place (or who received it).
+        place = report.conduct_place.strip()
+        return report.get_conduct_display().lower() + (f" ({place})" if place else "")
     if report.group is not None:
         return report.group.name
     return report.group_other.strip() or "no group"
 
 
 def _same_place(a: Report, b: Report) -> bool:
+    if a.conduct != b.conduct:
+        return False
+    if not a.is_post:
+        return _words(a.conduct_place) == _words(b.conduct_place)
     if a.group_id or b.group_id:
         return a.group_id == b.group_id
     return _words(a.group_other) == _words(b.group_other) != ""
@@ -103,6 +115,7 @@ def merge_candidates(*, case: Case, candidates: list[Case], user: Any) -> list[C
                 person=clean(first.poster_description.strip()) or "not known",
                 likely_duplicate=likely,
                 carries_flag=candidate.safeguarding_flag and not case.safeguarding_flag,
+                is_post=first.is_post,
             )
         )
     described.sort(key=lambda c: (not c.likely_duplicate, c.case.opened_at))

@@ -348,6 +348,20 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", "In person"
 
 
+class Conduct(models.TextChoices):
+    """Where and how the conduct itself happened (`Channel` is how the report reached us)."""
+
+    GROUP_POST = "group_post", "A post in a group"
+    SOCIAL_MEDIA = "social_media", "Social media"
+    IN_PERSON = "in_person", "In person"
+    PHONE_CALL = "phone_call", "A phone call"
+    EMAIL = "email", "An email"
+
+
+# Conduct that is a post: it has a group (or platform) and a public reporter can describe it.
+POSTED_CONDUCT = frozenset({Conduct.GROUP_POST, Conduct.SOCIAL_MEDIA})
+
+
 class Report(models.Model):
     """What a reporter told the school. Never edited after it is saved."""
 
@@ -358,6 +372,28 @@ class Report(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=20, choices=Channel, default=Channel.ONLINE)
 
+    # Where and how the conduct happened: a post (in `group`), or off-line — in person (at
+    # `conduct_place`), a phone call or an email (to `conduct_place`: who received it).
+    conduct = models.CharField(
+        "where and how it happened", max_length=20, choices=Conduct, default=Conduct.GROUP_POST
+    )
+    conduct_place = models.CharField(
+        "where it happened, or who received it",
+        max_length=120,
+        blank=True,
+        help_text="As letters word it: “at the school gate”, “the school office”.",
+    )
+    # A member of staff who witnessed or received the conduct (a user of the school, or a
+    # name). Not the reporter: the reporter-name guard of letters is not about them.
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="staff witness",
+    )
+    witness_name = models.CharField("staff witness (not a user)", max_length=120, blank=True)
     group = models.ForeignKey(Group, on_delete=models.PROTECT, null=True, blank=True)
     group_other = models.CharField("other group", max_length=120, blank=True)
     posted_on = models.DateField("date posted")
@@ -380,6 +416,17 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["received_at", "pk"]
+        constraints = [
+            # Letters word an in-person incident by its place ("at the school gate").
+            models.CheckConstraint(
+                condition=~models.Q(conduct="in_person") | ~models.Q(conduct_place=""),
+                name="report_in_person_has_place",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(witness__isnull=True) | models.Q(witness_name=""),
+                name="report_one_witness",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -404,6 +451,17 @@ class Report(models.Model):
     @property
     def needs_dsl_alert(self) -> bool:
         return self.child_at_risk in (ChildRisk.YES, ChildRisk.UNSURE)
+
+    @property
+    def is_post(self) -> bool:
+        return self.conduct in POSTED_CONDUCT
+
+    @property
+    def witness_display(self) -> str:
+        """The staff witness's name ("" when none is recorded)."""
+        if self.witness_id is not None and self.witness is not None:
+            return self.witness.get_full_name() or self.witness.get_username()
+        return self.witness_name
 
 
 # --------------------------------------------------------------------------------------------
@@ -620,6 +678,7 @@ class CaseEvent(AppendOnlyModel):
         EVIDENCE_TEXT = "evidence_text", "Evidence text corrected"
         REDACTION = "redaction", "Redaction suggestion decided"
         WORDING = "wording", "Wording confirmed for letters"
+        RULES = "rules", "Rules broken recorded"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind)

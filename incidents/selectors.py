@@ -177,7 +177,7 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
     """The case page's data: a fixed number of queries however many reports or events."""
 
     reports = list(
-        case.reports.select_related("group")
+        case.reports.select_related("group", "witness")
         .prefetch_related(Prefetch("rules", queryset=Rule.objects.order_by("order")))
         .order_by("received_at")
     )

@@ -15,11 +15,13 @@ from . import codes, notifications, ocr, redaction
 from .chat import ExcerptDraft, excerpt_store
 from .evidence import InspectedImage, evidence_read_text_later, evidence_store
 from .models import (
+    POSTED_CONDUCT,
     AccessLog,
     CaseEvent,
     Channel,
     ChildRisk,
     CleanStatus,
+    Conduct,
     Evidence,
     Message,
     OcrStatus,
@@ -52,6 +54,12 @@ class ReportDetails:
     reporter_relationship: str = ""
     contact_preference: str = "follow_up"
     contact_consent: bool = False
+    # Where and how the conduct happened (staff record off-line incidents; the public form
+    # reports posts) and the member of staff who witnessed or received it.
+    conduct: str = Conduct.GROUP_POST
+    conduct_place: str = ""
+    witness: Any = None
+    witness_name: str = ""
 
 
 def reference_next(*, school: School) -> str:
@@ -107,8 +115,12 @@ def report_submit(
             reference=reference,
             followup_code_hash=codes.hash_followup_code(code),
             channel=channel,
-            group=details.group,
-            group_other=details.group_other,
+            conduct=details.conduct,
+            conduct_place=" ".join(details.conduct_place.split()),
+            witness=details.witness,
+            witness_name=" ".join(details.witness_name.split()),
+            group=details.group if details.conduct in POSTED_CONDUCT else None,
+            group_other=details.group_other if details.conduct in POSTED_CONDUCT else "",
             posted_on=details.posted_on,
             posted_time=details.posted_time,
             content=details.content,
@@ -126,6 +138,11 @@ def report_submit(
         report.rules.set(details.rules)
         evidence = evidence_store(case=case, report=report, items=images, actor=actor)
         summary, chat_data = f"Report {reference} received", {}
+        if not report.is_post:
+            where = f" ({report.conduct_place})" if report.conduct_place else ""
+            summary += f": {report.get_conduct_display().lower()}{where}"
+        if report.witness_display:
+            summary += f", witnessed or received by {report.witness_display}"
         if chat is not None:
             kept = excerpt_store(case=case, report=report, draft=chat, actor=actor)
             picked = [m for m in kept if m.picked]
@@ -135,12 +152,12 @@ def report_submit(
                 f"{summary} with {len(picked)} message{'s' if len(picked) != 1 else ''} "
                 f"picked from a WhatsApp chat export ({times})"
             )
-            if len(summary) > 300:
-                summary = summary[:299] + "…"
             chat_data = {
                 "chat_messages_reported": [m.pk for m in picked],
                 "chat_messages_kept": len(kept),
             }
+        if len(summary) > 300:
+            summary = summary[:299] + "…"
         CaseEvent.objects.create(
             case=case,
             kind=CaseEvent.Kind.REPORT_RECEIVED,
@@ -150,6 +167,8 @@ def report_submit(
                 "report": report.pk,
                 "evidence": [e.pk for e in evidence],
                 "channel": channel,
+                "conduct": report.conduct,
+                "witness": report.witness_id,
                 "anonymous": report.is_anonymous,
                 **chat_data,
             },

@@ -475,6 +475,33 @@ class SeverityForm(ActionForm):
         )
 
 
+class RulesForm(ActionForm):
+    rules = forms.ModelMultipleChoiceField(
+        label="Rules of the code broken",
+        queryset=Rule.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one rule of the code of conduct."},
+    )
+    rationale = forms.CharField(
+        label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        model_choice(self, "rules").queryset = Rule.objects.filter(school=self.case.school)
+        chosen = list(self.case.rules.values_list("pk", flat=True))
+        reported = Rule.objects.filter(reports__case=self.case).values_list("pk", flat=True)
+        self.fields["rules"].initial = chosen or list(reported)
+
+    def submit(self) -> Effect:
+        return workflow.case_rules_record(
+            self.case,
+            self.user,
+            rules=self.cleaned_data["rules"],
+            rationale=self.cleaned_data["rationale"],
+        )
+
+
 class AddPersonForm(ActionForm):
     existing = forms.ModelChoiceField(
         label="Someone already on record",
@@ -625,6 +652,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "reopen": ReopenForm,
     "reassign": ReassignForm,
     "severity": SeverityForm,
+    "rules": RulesForm,
     "add_person": AddPersonForm,
     "note": NoteForm,
     "message_reporter": MessageReporterForm,

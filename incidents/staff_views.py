@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import (
     FileResponse,
     Http404,
@@ -36,9 +37,9 @@ from .access import (
 )
 from .evidence import evidence_clean_retry
 from .filters import CaseFilter
-from .forms import ReportForm
+from .forms import StaffReportForm
 from .identity import ReporterIdentity
-from .models import AccessLog, Channel, Evidence, Outcome, SensitiveName, Target
+from .models import AccessLog, Channel, Conduct, Evidence, Outcome, Report, SensitiveName, Target
 from .next_step import case_panel
 from .staff_forms import (
     ACTION_FORMS,
@@ -150,6 +151,12 @@ def _outcome(case) -> str:
     return " — ".join(part for part in (decided, case.outcome) if part)
 
 
+def _conducts(case) -> str:
+    """The CSV's "where it happened": each way the case's conduct happened, once."""
+    kinds = dict.fromkeys(Conduct(r.conduct).label for r in case.reports.all())
+    return "; ".join(kinds)
+
+
 @case_staff_required
 @require_safe
 def case_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -165,12 +172,16 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
         "Lead",
         "Opened",
         "Reports",
+        "Where it happened",
         "Outcome",
     ]
+    # How each case's conduct happened (a post, in person …): the kinds only, never the place,
+    # which may name someone (the export carries no reporter details).
+    conducts = Prefetch("reports", queryset=Report.objects.only("case_id", "conduct"))
 
     def rows():
         yield writer.writerow(header)
-        for case in case_filter.qs.iterator(chunk_size=500):
+        for case in case_filter.qs.prefetch_related(conducts).iterator(chunk_size=500):
             yield writer.writerow(
                 [
                     _cell(v)
@@ -183,6 +194,7 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
                         case.lead.get_full_name() if case.lead else "",
                         case.opened_at.strftime("%Y-%m-%d %H:%M"),
                         case.report_count,
+                        _conducts(case),
                         _outcome(case),
                     )
                 ]
@@ -511,9 +523,9 @@ def report_log(request: HttpRequest) -> HttpResponse:
     chat_draft = chat.chat_draft(state=chat_state, pictures=request.method == "POST")
     channel = request.POST.get("channel", Channel.PHONE)
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, school=school)
+        form = StaffReportForm(request.POST, request.FILES, school=school)
     else:
-        form = ReportForm(school=school, initial=chat_draft.prefill() if chat_draft else None)
+        form = StaffReportForm(school=school, initial=chat_draft.prefill() if chat_draft else None)
     channel_choices = [c for c in Channel.choices if c[0] != Channel.ONLINE]
     if request.method == "POST" and chat_state and chat_draft is None:
         form.add_error(None, "The chat messages are no longer here: attach the export again.")

@@ -9,6 +9,11 @@ Proportionate by default: possible offences appear only through [[legal_note]], 
 empty unless the kind and the case's severity call for it, and a warning after a meeting opens
 by recalling that meeting ([[meeting_note]], empty when none is recorded). A paragraph that
 holds only an empty field is left out of the letter.
+
+Where and how it happened is one field, [[incident]], worded from the reports: a post ("in a
+message posted in Year 3 parents (WhatsApp) on 3 December 2026"), or not ("on 30 November 2026
+at the school gate", "in a phone call to the school office on …"); so the fixed text never
+assumes a post, and asking for a post to be removed is [[remove_request]], empty otherwise.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ _ACCESSIBLE = (
     "arrange it.</p>"
 )
 _FACTS = (
-    "<p>This concerns what was posted in [[group_name]] on [[incident_date]]. In summary:</p>"
+    "<p>This letter is about your conduct [[incident]]. In summary:</p>"
     "<blockquote>[[conduct_summary]]</blockquote>"
-    "<p>This is contrary to our code of conduct for parents' groups, in particular: "
+    "<p>This is contrary to our code of conduct for parents, in particular: "
     "[[rules_breached]].</p>"
 )
 
@@ -31,9 +36,8 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     LetterKind.ACKNOWLEDGEMENT: (
         "We have received your report",
         "<p>Dear [[salutation]],</p>"
-        "<p>Thank you for telling us about what was posted in [[group_name]] on "
-        "[[incident_date]]. We have received your report and a senior member of staff will "
-        "look into it.</p>"
+        "<p>Thank you for telling us about what happened [[incident]]. We have received "
+        "your report and a senior member of staff will look into it.</p>"
         "<h3>What happens next</h3>"
         "<p>We will consider what you have told us and may contact you if we need more "
         "information. You can check progress, read any messages from us and add information "
@@ -49,26 +53,23 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "complaints procedure.</p>" + _ACCESSIBLE,
     ),
     LetterKind.REMINDER: (
-        "Our code of conduct for parents' groups",
+        "Our code of conduct for parents",
         "<p>Dear [[salutation]],</p>"
         "<p>[[meeting_note]]</p>"
-        "<p>I am writing to remind you of our code of conduct for parents' WhatsApp and social "
-        "media groups, which helps keep these groups friendly and safe for everyone.</p>"
-        + _FACTS
-        + "<p>I would be grateful if you would remove the message, if you have not already "
-        "done so, and follow the code in future.</p>"
+        "<p>I am writing to remind you of our code of conduct for parents, in person and in "
+        "parents' WhatsApp and social media groups, which helps keep our school community "
+        "friendly and safe for everyone.</p>" + _FACTS + "<p>[[remove_request]]</p>"
+        "<p>I would be grateful if you would follow the code in future.</p>"
         "<p>If you have a concern about the school, please raise it with us directly — with "
         "your child's class teacher first, or by contacting the school office on "
-        "[[school_phone]] or [[school_email]]. Group chats are not the place to resolve "
-        "concerns, and we cannot see or respond to them there.</p>"
+        "[[school_phone]] or [[school_email]].</p>"
         "<p>Thank you for your support in keeping our school community a positive one.</p>"
         + _ACCESSIBLE,
     ),
     LetterKind.MEETING_INVITATION: (
         "Invitation to a meeting",
         "<p>Dear [[salutation]],</p>"
-        "<p>I would like to invite you to a meeting to discuss what was posted in "
-        "[[group_name]] on [[incident_date]].</p>"
+        "<p>I would like to invite you to a meeting to discuss the conduct described below.</p>"
         + _FACTS
         + "<ul><li><strong>Date:</strong> [[meeting_date]]</li>"
         "<li><strong>Time:</strong> [[meeting_time]]</li>"
@@ -80,11 +81,11 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "and we will arrange another time.</p>" + _ACCESSIBLE,
     ),
     LetterKind.WARNING: (
-        "Formal warning about conduct in a parents' group",
+        "Formal warning about your conduct",
         "<p>Dear [[salutation]],</p>"
         "<p>[[meeting_note]]</p>"
-        "<p>I am writing to you formally because our code of conduct for parents' groups has "
-        "not been followed.</p>" + _FACTS + "<h3>The impact</h3><p>[[impact]]</p>"
+        "<p>I am writing to you formally because our code of conduct for parents has not "
+        "been followed.</p>" + _FACTS + "<h3>The impact</h3><p>[[impact]]</p>"
         "<h3>What we ask of you</h3><p>[[change_required]]</p>"
         "<p>[[legal_note]]</p>"
         "<h3>What may happen next</h3>"
@@ -170,8 +171,7 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     LetterKind.CONTACT_RESTRICTION: (
         "How you may contact the school",
         "<p>Dear [[salutation]],</p>"
-        "<p>I am writing about how you contact the school, following what was posted in a "
-        "parents' group.</p>"
+        "<p>I am writing about how you contact the school.</p>"
         + _FACTS
         + "<p>From now on, please contact the school only through [[contact_point]]. They will "
         "make sure your messages reach the right person and that you receive a reply.</p>"

@@ -62,17 +62,26 @@ FIELDS: dict[str, Field] = {
     "recipient_name": Field("Recipient's full name"),
     "salutation": Field("Greeting name (e.g. Mr Johnson)"),
     "delivery_method": Field("How the letter is delivered"),
-    "incident_date": Field("Date of the posts (every post on the case)"),
-    "group_name": Field("Group or platform"),
+    "incident": Field(
+        "Where, when and how it happened",
+        "From the reports: “in a message posted in Year 3 parents (WhatsApp) on 3 December "
+        "2026”, “on 30 November 2026 at the school gate”, “in a phone call to the school "
+        "office on …”.",
+    ),
+    "incident_date": Field("Date of the incident (every one on the case)"),
+    "group_name": Field("Group or platform (posts only)"),
     "rules_breached": Field("Code of conduct rules breached"),
     "signatory_name": Field("Signatory's name"),
     "signatory_title": Field("Signatory's job title"),
     "reporter_name": Field("Reporter's name", reporter_only=True),
     "meeting_note": Field("The meeting we held with you (when one is recorded)", derived=True),
+    "remove_request": Field(
+        "Asking for a post to be removed (only when the incident was a post)", derived=True
+    ),
     "legal_note": Field("Possible offences (only where the severity calls for it)", derived=True),
     # Entered when drafting, written to the recipient.
     "conduct_summary": Field(
-        "What was posted, in summary (written to the parent)",
+        "What happened, in summary (written to the parent)",
         "The facts, calmly and briefly. Don't name the person who reported it or any child.",
         entered=True,
         multiline=True,
@@ -134,10 +143,10 @@ FIELDS: dict[str, Field] = {
 # and an authorised signatory (docs/letters.md). The letterhead and address block come from
 # the PDF layout; the rest are fields.
 COMMON = ["letter_date", "case_reference", "recipient_name", "delivery_method", "signatory_name"]
-FACTS = ["incident_date", "group_name", "conduct_summary", "rules_breached"]
+FACTS = ["incident", "conduct_summary", "rules_breached"]
 
 REQUIRED: dict[str, list[str]] = {
-    LetterKind.ACKNOWLEDGEMENT: [*COMMON, "incident_date", "group_name"],
+    LetterKind.ACKNOWLEDGEMENT: [*COMMON, "incident"],
     LetterKind.REMINDER: [*COMMON, *FACTS],
     LetterKind.MEETING_INVITATION: [
         *COMMON,
@@ -226,6 +235,17 @@ def _plain(text: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
+# A template written before letters said where an incident happened names the group and the
+# date instead of [[incident]]: that still states the facts of a post, never of an incident at
+# the gate, on the phone or by email (no group to name).
+OLDER_INCIDENT = ("group_name", "incident_date")
+
+
+def states_incident_the_older_way(body: str, values: dict[str, str]) -> bool:
+    """The text names the group and the date of a post instead of using [[incident]]."""
+    return all(f"[[{n}]]" in body and (values.get(n) or "").strip() for n in OLDER_INCIDENT)
+
+
 def checklist(kind: str, body: str, values: dict[str, str]) -> list[tuple[str, str, bool, bool]]:
     """The kind's required elements for the editor's checklist: (field, label, present,
     printed by the layout). An element is present when it has a value and the text uses its
@@ -237,5 +257,7 @@ def checklist(kind: str, body: str, values: dict[str, str]) -> list[tuple[str, s
         value = " ".join((values.get(name) or "").split())
         layout = is_layout(name)
         present = bool(value) and (layout or f"[[{name}]]" in body or value in plain)
+        if name == "incident" and not present:
+            present = states_incident_the_older_way(body, values)
         items.append((name, FIELDS[name].label, present, layout))
     return items

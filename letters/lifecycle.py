@@ -17,6 +17,7 @@ from incidents.models import Case, CaseStatus
 from incidents.wording import unconfirmed_wording
 from incidents.workflow import MANAGE, OFFICE, case_letter_record, lado_hold, may
 from schools.access import sees_reporter
+from schools.models import Rule
 
 from .models import Letter, LetterStatus
 
@@ -121,6 +122,11 @@ def letters_blocked_reason(case: Case, *, to_reporter: bool) -> str:
         return (
             "Letters to the parent are on hold: this is an allegation against a member of "
             "staff, and the LADO referral and the LADO's decision come first."
+        )
+    if not (case.rules.exists() or Rule.objects.filter(reports__case=case).exists()):
+        return (
+            "No rule of the code of conduct is recorded as broken on this case, and a letter "
+            "to the parent names the rule: use “Record the rules broken” on the case page first."
         )
     return ""
 

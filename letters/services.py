@@ -13,6 +13,7 @@ import html
 import io
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import nh3
@@ -22,8 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from incidents.identity import ReporterIdentity, html_paragraphs
-from incidents.models import Case, Person, Report
+from incidents.identity import ReporterIdentity, folded, html_paragraphs, name_forms
+from incidents.models import Case, Person, Relationship, Report
 from incidents.workflow import WorkflowError, case_reporter_message
 from schoolconduct import outbox
 from schoolconduct.formats import long_date
@@ -32,9 +33,16 @@ from schoolconduct.tasks import enqueue_on_commit
 from schools.models import Role, School
 from schools.selectors import school_head_teachers
 
-from . import placeholders, values
+from . import general_terms, placeholders, values
 from .defaults import DEFAULT_TEMPLATES
-from .kinds import FIELDS, REQUIRED, TO_REPORTER, LetterKind, checklist
+from .kinds import (
+    FIELDS,
+    REQUIRED,
+    TO_REPORTER,
+    LetterKind,
+    checklist,
+    states_incident_the_older_way,
+)
 from .lifecycle import (
     STEPS,
     LetterStepError,
@@ -156,6 +164,8 @@ def sample_values(*, school: School, kind: str) -> dict[str, str]:
             "recipient_name": "Mr Alex Sample",
             "salutation": "Mr Sample",
             "delivery_method": "Post",
+            "incident": "in a message posted in Year 3 parents (WhatsApp) on "
+            + _date(today - datetime.timedelta(days=3)),
             "incident_date": _date(today - datetime.timedelta(days=3)),
             "group_name": "Year 3 parents (WhatsApp)",
             "rules_breached": "No abusive or personal comments",
@@ -193,16 +203,31 @@ def _signatory_title(user, school: School) -> str:
 
 
 def _reporter_identity(
-    case: Case, *, recipient: str = "", to_report: Report | None = None
+    case: Case, *, recipient: str = "", to_report: Report | None = None, signatory: str = ""
 ) -> ReporterIdentity:
     """Every reporter of the case the letter is not addressed to — all of them for a letter
     to the parent; the others for a letter to one reporter (two parents who reported the same
     post never learn of each other). A surname the recipient shares is not refused on its own
-    (their full name still is)."""
-    reports = case.reports.all()
-    if to_report is not None:
-        reports = reports.exclude(pk=to_report.pk)
-    return ReporterIdentity.of_reports(reports, except_names=[recipient])
+    (their full name still is).
+
+    The guard is about the parent who reported: a member of staff who reported (relationship
+    "member of staff") is not refused for signing the letter — their name as the signatory's
+    is no sign of who reported. A staff witness is never a reporter (`Report.witness`)."""
+    reports = list(case.reports.exclude(pk=to_report.pk) if to_report else case.reports.all())
+    signs = name_forms(signatory) if signatory.strip() else set()
+    names = [
+        r.reporter_name
+        for r in reports
+        if not (
+            r.reporter_relationship == Relationship.STAFF and name_forms(r.reporter_name) & signs
+        )
+    ]
+    return ReporterIdentity(
+        names=names,
+        emails=[r.reporter_email for r in reports],
+        phones=[r.reporter_phone for r in reports],
+        except_names=[recipient],
+    )
 
 
 def _letter_parts(title: str, body_html: str, address: str = "") -> list[tuple[str, str]]:
@@ -218,33 +243,148 @@ def _letter_parts(title: str, body_html: str, address: str = "") -> list[tuple[s
     return parts
 
 
+# Where a value printed by the layout (not the body) is, in words a head teacher knows.
+LAYOUT_WHERE = {
+    "signatory_name": "the signatory's name",
+    "signatory_title": "the signatory's job title",
+    "recipient_name": "the recipient's name",
+    "school_name": "the letterhead (the school's name)",
+    "school_address": "the letterhead (the school's address)",
+    "school_phone": "the letterhead (the school's phone)",
+    "school_email": "the letterhead (the school's email)",
+}
+
+
+def _value_parts(merge_values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The merge values as (where, text): layout fields by where they print, the others by
+    their label."""
+    return [
+        (LAYOUT_WHERE.get(name) or f"“{FIELDS[name].label}”", str(value))
+        for name, value in merge_values.items()
+        if name in FIELDS
+    ]
+
+
+def _used_parts(body: str, merge_values: dict[str, Any], title: str) -> list[tuple[str, str]]:
+    """The values the text uses (by their label), then the merged text itself."""
+    used = {k: v for k, v in merge_values.items() if f"[[{k}]]" in body}
+    return _value_parts(used) + _letter_parts(title, placeholders.merge(body, merge_values))
+
+
+def _layout_parts(letter: Letter) -> list[tuple[str, str]]:
+    """What the PDF's layout prints beside the body: the letterhead, the address block, the
+    signature."""
+    values = {**_school_values(letter.case.school), **letter_values(letter)}
+    values |= {
+        "recipient_name": letter.recipient_name,
+        "signatory_name": letter.signatory_name,
+        "signatory_title": letter.signatory_title,
+    }
+    parts = [(where, str(values.get(name, ""))) for name, where in LAYOUT_WHERE.items()]
+    return [*parts, ("the recipient's address", letter.recipient_address)]
+
+
+def _first_hit(find, parts: list[tuple[str, str]]):
+    """The first (where, text, hit) that `find` finds in the parts, or None."""
+    for where, text in parts:
+        hits = find(text)
+        if hits:
+            return where, text, hits[0]
+    return None
+
+
 def _check_no_reporter(identity: ReporterIdentity, parts: list[tuple[str, str]]) -> None:
     """Refuse (LetterError) if any part names the reporter, saying where and quoting it."""
-    for where, text in parts:
-        hits = identity.find(text)
-        if hits:
-            hit = hits[0]
-            raise LetterError(
-                f"The reporter's {hit.what} appears in {where}: “{hit.quote(text)}”. "
-                "Letters to anyone but the reporter must never name them: take it out "
-                "and save again."
-            )
+    found = _first_hit(identity.find, parts)
+    if found:
+        where, text, hit = found
+        raise LetterError(
+            f"The reporter's {hit.what} appears in {where}: “{hit.quote(text)}”. "
+            "Letters to anyone but the reporter must never name them: take it out "
+            "and save again."
+        )
 
 
-def _check_pdf_no_reporter(letter: Letter, identity: ReporterIdentity) -> None:
-    """Render the letter as it will print and check the text pypdf extracts from it: the
-    letterhead, address block and signature are checked too, as the printer will see them."""
+def _check_general_terms(
+    case: Case,
+    kind: str,
+    recipient: str,
+    parts: list[tuple[str, str]],
+    layout: Sequence[tuple[str, str]] = (),
+) -> None:
+    """A letter to the reporter names neither the parent the case is about nor (the outcome)
+    the action taken: refuse (LetterError) saying where, quoting it. `layout`: the school's
+    own details the PDF prints (a job title such as "Legal Lead" is not a statement about
+    the other parent)."""
+    if kind not in TO_REPORTER:
+        return
+    found = _first_hit(general_terms.other_parent(case, recipient=recipient).find, parts)
+    if found:
+        where, text, hit = found
+        raise LetterError(
+            f"The {hit.what} of the parent the case is about appears in {where}: "
+            f"“{hit.quote(text)}”. A letter to the reporter speaks in general terms and never "
+            "names the other parent: take it out and save again."
+        )
+    if kind != LetterKind.OUTCOME_TO_REPORTER:
+        return
+    own = [*layout, *((name, str(v)) for name, v in _school_values(case.school).items())]
+    printed = {
+        folded(text[h.start : h.end])
+        for _where, text in own
+        for h in general_terms.sanction_hits(text)
+    }
+
+    def sanctions(text: str) -> list:
+        return [
+            h
+            for h in general_terms.sanction_hits(text)
+            if folded(text[h.start : h.end]) not in printed
+        ]
+
+    found = _first_hit(sanctions, parts)
+    if found:
+        where, text, hit = found
+        raise LetterError(
+            f"“{text[hit.start : hit.end]}” in {where} says what was done about the other "
+            f"parent: “{hit.quote(text)}”. The outcome letter to the reporter speaks in general "
+            "terms (for example “we have taken the action we consider appropriate”) and never "
+            "states a warning, a bar, a restriction, the police or legal steps: reword it and "
+            "save again."
+        )
+
+
+def _pdf_pages(letter: Letter) -> list[tuple[str, str]]:
+    """The letter rendered as it will print, as (where, text) per page (pypdf's reading)."""
     from pypdf import PdfReader
 
     from .rendering import letter_pdf
 
     reader = PdfReader(io.BytesIO(letter_pdf(letter).data))
-    _check_no_reporter(
-        identity,
-        [
-            (f"the rendered PDF, page {n}", page.extract_text() or "")
-            for n, page in enumerate(reader.pages, start=1)
-        ],
+    return [
+        (f"the rendered PDF, page {n}", page.extract_text() or "")
+        for n, page in enumerate(reader.pages, start=1)
+    ]
+
+
+def _check_pdf(letter: Letter, identity: ReporterIdentity) -> None:
+    """Check the text pypdf extracts from the letter as it will print: the letterhead, address
+    block and signature are checked too, as the printer will see them. A refusal names the
+    part of the layout that holds the name ("the signatory's name (the rendered PDF, page
+    1)")."""
+    pages = _pdf_pages(letter)
+    found = _first_hit(identity.find, pages) if identity else None
+    if found:
+        page, text, hit = found
+        part = _first_hit(identity.find, _layout_parts(letter))
+        where = f"{part[0]} ({page})" if part else page
+        raise LetterError(
+            f"The reporter's {hit.what} appears in {where}: “{hit.quote(text)}”. "
+            "Letters to anyone but the reporter must never name them: take it out "
+            "and save again."
+        )
+    _check_general_terms(
+        letter.case, letter.kind, letter.recipient_name, pages, layout=_layout_parts(letter)
     )
 
 
@@ -324,13 +464,30 @@ def letter_draft(
             f"A {kind.label.lower()} needs: " + ", ".join(_missing_label(n) for n in missing) + "."
         )
     body = placeholders.without_sign_off(body)
+    if (
+        "incident" in REQUIRED[kind]
+        and "[[incident]]" not in body
+        and not states_incident_the_older_way(body, merge_values)
+    ):
+        raise LetterError(
+            "The school's template for this letter does not say where and how it happened "
+            "([[incident]]): it was written for a post in a group, and this incident was not "
+            "one. Add “Where, when and how it happened” to the template (Letter templates) or "
+            "reset it to the default, then draft the letter again."
+        )
+    parts = _value_parts(merge_values) + _letter_parts(
+        title, placeholders.merge(body, merge_values), address
+    )
     _check_no_reporter(
         _reporter_identity(
-            case, recipient=recipient_name, to_report=report if to_reporter else None
+            case,
+            recipient=recipient_name,
+            to_report=report if to_reporter else None,
+            signatory=merge_values["signatory_name"],
         ),
-        [(f"“{FIELDS[k].label}”", v) for k, v in merge_values.items() if k in FIELDS]
-        + _letter_parts(title, placeholders.merge(body, merge_values), address),
+        parts,
     )
+    _check_general_terms(case, kind, recipient_name, _used_parts(body, merge_values, title))
     with transaction.atomic():
         letter = Letter.objects.create(
             case=case,
@@ -486,10 +643,18 @@ def letter_update_draft(
             errors += error.messages
     if errors:
         raise LetterError(errors)
+    parts = _value_parts(context) + _letter_parts(title, placeholders.merge(clean, context))
     _check_no_reporter(
-        _reporter_identity(letter.case, recipient=letter.recipient_name, to_report=letter.report),
-        [(f"“{FIELDS[k].label}”", str(v)) for k, v in context.items() if k in FIELDS]
-        + _letter_parts(title, placeholders.merge(clean, context)),
+        _reporter_identity(
+            letter.case,
+            recipient=letter.recipient_name,
+            to_report=letter.report,
+            signatory=letter.signatory_name,
+        ),
+        parts,
+    )
+    _check_general_terms(
+        letter.case, letter.kind, letter.recipient_name, _used_parts(clean, context, title)
     )
     letter.title, letter.body_html, letter.context = title.strip(), clean, context
     letter.save(update_fields=["title", "body_html", "context"])
@@ -517,13 +682,18 @@ def letter_approve(*, letter: Letter, actor) -> Letter:
         # The draft's text with its values, merged once and for good.
         merged = placeholders.merge(locked.body_html, letter_values(locked))
         identity = _reporter_identity(
-            locked.case, recipient=locked.recipient_name, to_report=locked.report
+            locked.case,
+            recipient=locked.recipient_name,
+            to_report=locked.report,
+            signatory=locked.signatory_name,
         )
-        _check_no_reporter(identity, _letter_parts(locked.title, merged, locked.recipient_address))
+        parts = _letter_parts(locked.title, merged, locked.recipient_address)
+        _check_no_reporter(identity, parts)
+        _check_general_terms(locked.case, locked.kind, locked.recipient_name, parts)
         locked.body_html = merged
-        if identity:
+        if identity or locked.to_reporter:
             # What the printer will see: letterhead, address block and signature included.
-            _check_pdf_no_reporter(locked, identity)
+            _check_pdf(locked, identity)
         locked.approved_by, locked.approved_at = actor, timezone.now()
         locked.save(update_fields=[*fields, "approved_by", "approved_at", "context", "body_html"])
         _record(

@@ -13,7 +13,16 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import Case, Meeting, Nature, Person, Severity
+from incidents.models import (
+    POSTED_CONDUCT,
+    Case,
+    Conduct,
+    Meeting,
+    Nature,
+    Person,
+    Report,
+    Severity,
+)
 from measures.models import ContactRestriction, SiteBan
 from schoolconduct.formats import long_date, parse_date, parse_time, short_time
 
@@ -38,40 +47,113 @@ _NATURE: dict[str, str] = {
 }
 
 
+# The same, said of the parent, for an incident that was not a post.
+_SPOKEN: dict[str, str] = {
+    Nature.CRITICISM: "criticised the school",
+    Nature.ABUSIVE: "made abusive or personal comments",
+    Nature.THREATS: "used threatening or intimidating language",
+    Nature.HARASSMENT: "acted in a way that formed part of a pattern of unwanted contact",
+    Nature.DEFAMATION: "made serious claims about a person that we believe to be untrue",
+    Nature.CONFIDENTIALITY: "shared information that was private",
+}
+
+
 def join_dates(dates: list[datetime.date]) -> str:
     """ "3 December 2026", or "3 December 2026 and 5 December 2026", or "1, 3 and 5 …"."""
-    texts = [long_date(d) for d in sorted(set(dates))]
-    if len(texts) <= 1:
-        return "".join(texts)
-    return ", ".join(texts[:-1]) + " and " + texts[-1]
+    return _join([long_date(d) for d in sorted(set(dates))])
+
+
+def _group_text(case: Case, report: Report) -> str:
+    """The group or platform of a post, as letters name it: the school's own group, or the
+    words staff confirmed for one the parent named (never the parent's own words: a letter is
+    refused while they are unconfirmed, letters_blocked_reason)."""
+    if report.group is not None:
+        return f"{report.group.name} ({report.group.get_platform_display()})"
+    if report.group_other and case.group_wording:
+        return case.group_wording
+    return ""
+
+
+# Words that already start a place as a letter words it ("outside the school office").
+_PLACE_WORDS = ("at ", "in ", "on ", "outside ", "near ", "by ", "during ", "inside ", "opposite ")
+
+
+def _place(place: str) -> str:
+    """ "the school gate" → "at the school gate"; "outside the office" stays as it is."""
+    place = " ".join(place.split())
+    return place if place.lower().startswith(_PLACE_WORDS) else f"at {place}"
+
+
+def incident_phrase(conduct: str, where: str, dates: list[datetime.date]) -> str:
+    """Where, when and how something happened, to follow "your conduct …" or "what happened
+    …" in a sentence: "in a message posted in Year 3 parents (WhatsApp) on 3 December 2026",
+    "on 30 November 2026 at the school gate", "in a phone call to the school office on …"."""
+    when = join_dates(dates)
+    several = len(set(dates)) > 1
+    if conduct == Conduct.IN_PERSON:
+        return f"on {when} {_place(where)}" if where else f"on {when}"
+    if conduct in (Conduct.PHONE_CALL, Conduct.EMAIL):
+        what = {
+            Conduct.PHONE_CALL: ("a phone call", "phone calls"),
+            Conduct.EMAIL: ("an email", "emails"),
+        }[Conduct(conduct)][several]
+        return f"in {what} to {where or 'the school'} on {when}"
+    if conduct == Conduct.SOCIAL_MEDIA:
+        return f"in {'posts' if several else 'a post'} on {where or 'social media'} on {when}"
+    messages = "messages" if several else "a message"
+    return (
+        f"in {messages} posted in {where} on {when}" if where else f"in {messages} posted on {when}"
+    )
 
 
 def case_values(case: Case) -> dict[str, str]:
-    """The facts: every post's date (a merged case has several), the groups (as staff
-    confirmed them), the rules."""
-    reports = list(case.reports.select_related("group").order_by("posted_on", "received_at"))
+    """The facts: where, when and how each incident happened (a merged case has several),
+    every date, the groups of the posts (as staff confirmed them), the rules."""
+    reports = list(case.reports.select_related("group").order_by("posted_on", "received_at", "pk"))
     rules = list(case.rules.all()) or [rule for report in reports for rule in report.rules.all()]
     titles = list(dict.fromkeys(rule.title for rule in rules))
+    # One phrase per place and way ("in messages posted in Year 3 on 3 and 5 December …").
+    incidents: dict[tuple[str, str], list[datetime.date]] = {}
     groups = []
     for report in reports:
-        if report.group is not None:
-            groups.append(f"{report.group.name} ({report.group.get_platform_display()})")
-        elif report.group_other and case.group_wording:
-            # Never the parent's own words: only what staff confirmed at triage (a letter is
-            # refused while they are unconfirmed: letters_blocked_reason).
-            groups.append(case.group_wording)
+        where = _group_text(case, report) if report.is_post else report.conduct_place
+        if report.is_post and where:
+            groups.append(where)
+        incidents.setdefault((report.conduct, where), []).append(report.posted_on)
+    phrases = [
+        incident_phrase(conduct, where, dates) for (conduct, where), dates in incidents.items()
+    ]
     groups = list(dict.fromkeys(groups))
     return {
         "case_reference": case.reference,
+        "incident": _join(phrases),
         "incident_date": join_dates([r.posted_on for r in reports if r.posted_on]),
         "group_name": " and ".join(groups),
         "rules_breached": "; ".join(titles),
     }
 
 
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def case_is_posts(case: Case) -> bool:
+    """Every incident on the case is a post (in a group or on social media)."""
+    return not case.reports.exclude(conduct__in=POSTED_CONDUCT).exists()
+
+
 def derived_values(case: Case, kind: str, person: Person | None) -> dict[str, str]:
     """Sentences worked out from the case: the meeting held, the possible offences."""
-    values = {"meeting_note": "", "legal_note": ""}
+    values = {"meeting_note": "", "legal_note": "", "remove_request": ""}
+    if case_is_posts(case):
+        several = case.reports.count() > 1
+        values["remove_request"] = (
+            f"Please remove the {'messages' if several else 'message'} if "
+            f"{'they are' if several else 'it is'} still visible. Group chats and social media "
+            "are not the place to resolve concerns: we cannot see or respond to them there."
+        )
     meetings = Meeting.objects.filter(case=case)
     if person is not None:
         meetings = meetings.filter(Q(person=person) | Q(person__isnull=True))
@@ -126,26 +208,51 @@ def suggestions(case: Case, kind: str) -> dict[str, str]:
     """A neutral first wording for each field written to the recipient; the head edits it."""
     today = timezone.localdate()
     several = case.reports.count() > 1
-    posts = "messages" if several else "message"
-    nature = _NATURE.get(case.nature, "was contrary to our code of conduct")
     values = {
-        "conduct_summary": f"The {posts} {nature}.",
-        "impact": (
-            f"The {posts} caused real upset to the people {'they were' if several else 'it was'} "
-            "about, and made the group a less welcoming place for other families."
-        ),
-        "change_required": (
-            f"Please remove the {posts} if still visible, follow our code of conduct in future, "
-            "and bring any concern about the school to us directly rather than to the group."
-        ),
         "response_deadline": (today + datetime.timedelta(days=14)).isoformat(),
-        "meeting_purpose": (
-            f"To talk with you about the {posts} and how concerns can be raised with the school."
-        ),
         "outcome_summary": (
             "We have looked into your report and taken the action we consider appropriate."
         ),
     }
+    if case_is_posts(case):
+        posts = "messages" if several else "message"
+        nature = _NATURE.get(case.nature, "was contrary to our code of conduct")
+        values |= {
+            "conduct_summary": f"The {posts} {nature}.",
+            "impact": (
+                f"The {posts} caused real upset to the people "
+                f"{'they were' if several else 'it was'} about, and made the group a less "
+                "welcoming place for other families."
+            ),
+            "change_required": (
+                f"Please remove the {posts} if still visible, follow our code of conduct in "
+                "future, and bring any concern about the school to us directly rather than to "
+                "the group."
+            ),
+            "meeting_purpose": (
+                f"To talk with you about the {posts} and how concerns can be raised with the "
+                "school."
+            ),
+        }
+    else:
+        # At the gate, on the phone, by email: "On 30 November 2026 at the school gate, you …".
+        incident = case_values(case)["incident"]
+        spoken = _SPOKEN.get(case.nature, "acted in a way that was contrary to our code of conduct")
+        values |= {
+            "conduct_summary": f"{incident[:1].upper()}{incident[1:]}, you {spoken}.",
+            "impact": (
+                "This caused real upset to the people it was directed at, and to others who "
+                "saw or heard it."
+            ),
+            "change_required": (
+                "Please follow our code of conduct in future, and bring any concern about the "
+                "school to us calmly and directly."
+            ),
+            "meeting_purpose": (
+                "To talk with you about what happened and how concerns can be raised with the "
+                "school."
+            ),
+        }
     ban = SiteBan.objects.filter(case=case).order_by("-created_at", "-pk").first()
     if ban is not None:
         values["reasons"] = ban.reasons

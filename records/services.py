@@ -380,7 +380,13 @@ def _dispose_locked(proposal: DisposalProposal, *, actor: Any) -> DisposalLog | 
             reporter_name="",
             reporter_email="",
             reporter_phone="",
+            witness=None,
+            witness_name="",
         ),
+        # Where it happened may name a home or a person; an in-person report keeps a place.
+        "places": Report.objects.filter(case=case)
+        .exclude(conduct_place="")
+        .update(conduct_place=ANONYMISED),
         "messages": Message.objects.filter(case=case).update(body=ANONYMISED),
         "meetings": Meeting.objects.filter(case=case).update(
             notes=ANONYMISED, attendees="", place=""

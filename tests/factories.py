@@ -806,3 +806,33 @@ class ReferenceCounterFactory(factory.django.DjangoModelFactory):
 
     school = factory.SubFactory(SchoolFactory)
     year = 2026
+
+
+def letter_to_parent(case, head, person, kind="warning", details=None, **values):
+    """A draft letter of `kind` to `person`, by post, with `details` (LETTER_DETAILS unless
+    given) and `values` on top."""
+    from letters.services import letter_draft
+
+    return letter_draft(
+        case=case,
+        kind=kind,
+        actor=head,
+        details={**(LETTER_DETAILS if details is None else details), **values},
+        delivery_method="post",
+        person=person,
+    )
+
+
+def outcome_to_reporter(case, head, summary: str, *, report=None):
+    """A draft outcome letter to the reporter of `report` (the case's first report), for the
+    follow-up page."""
+    from letters.services import letter_draft
+
+    return letter_draft(
+        case=case,
+        kind="outcome_to_reporter",
+        actor=head,
+        details={"outcome_summary": summary},
+        delivery_method="follow_up",
+        report=report or case.reports.first(),
+    )

@@ -23,7 +23,7 @@ from incidents.models import Evidence, Person
 from letters import services
 from measures.procedure import restriction_start
 from schoolconduct.outbox import notifications_sweep
-from tests.factories import LetterFactory, triaged_case
+from tests.factories import LetterFactory, submit_report, triaged_case
 from tests.images import png_upload
 
 REPORTER = {
@@ -155,6 +155,15 @@ def world(school, head, dsl, office, personas, eager_tasks):
     shot, waiting = evidence_store(case=case, report=report, items=[named, named])
     Evidence.objects.filter(pk=shot.pk).update(ocr_status="done", ocr_text="Zuleika: look")
     Evidence.objects.filter(pk=waiting.pk).update(clean="", clean_status="processing")
+    # An incident at a place staff described by the reporter's home, logged with the staff
+    # witness and merged into the case: the place is hidden like the rest of the report.
+    gate, _ = submit_report(
+        school,
+        conduct="in_person",
+        conduct_place="outside Ms Fairweather-Quill's house",
+        witness=head,
+    )
+    workflow.cases_merge(target=case, sources=[gate.case], actor=head)
     ref = case.reference
     urls = {
         "dashboard": "/staff/",

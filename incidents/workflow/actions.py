@@ -524,6 +524,20 @@ def case_severity_change(case: Case, actor, *, severity: str, rationale: str) ->
     )
 
 
+@action("rules")
+def case_rules_record(case: Case, actor, *, rules, rationale: str = "") -> Effect:
+    """The rules of the code of conduct the case breaks (after triage: triage records them
+    first), as letters to the parent name them."""
+    rules = list(rules)
+    if not rules:
+        raise WorkflowError("Choose at least one rule of the code of conduct.")
+    if any(rule.school_id != case.school_id for rule in rules):
+        raise WorkflowError("Choose rules of this school's code of conduct.")
+    case.rules.set(rules)
+    titles = "; ".join(rule.title for rule in rules)
+    return Effect(f"Rules broken: {titles}"[:300], rationale, {"rules": [r.pk for r in rules]}, [])
+
+
 @action("add_person")
 def case_person_add(case: Case, actor, *, person: Person) -> Effect:
     if person.pk is None:

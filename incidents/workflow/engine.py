@@ -323,6 +323,16 @@ CASE_TRANSITIONS = [
         event=K.REASSIGNED,
     ),
     Transition(
+        # The rules of the code a case breaks, after triage (every letter to the parent
+        # names one: a case triaged without any can still get its letters).
+        name="rules",
+        label="Record the rules broken",
+        sources=OPEN - {CaseStatus.NEW},
+        target=None,
+        who=SLT,
+        event=K.RULES,
+    ),
+    Transition(
         name="severity",
         label="Change the severity",
         sources=OPEN - {CaseStatus.NEW},

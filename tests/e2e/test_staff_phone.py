@@ -12,9 +12,12 @@ from tests.helpers import PHONE_WIDTH, check_accessibility, nav_to, sign_in
 LONG = "Averyveryverylongwordwithoutanyspacesthatwouldpushthepagesidewaysonaphone " * 3
 
 
-def _pages(case, flagged, letter) -> list[tuple[str, str]]:
+def _pages(case, flagged, letter, gate) -> list[tuple[str, str]]:
     ref = case.reference
     return [
+        ("case-gate", f"/staff/cases/{gate.reference}/"),
+        ("letters-new-gate", f"/staff/letters/case/{gate.reference}/new/warning/"),
+        ("action-rules", f"/staff/cases/{gate.reference}/rules/"),
         ("dashboard", "/staff/"),
         ("case-list", "/staff/cases/"),
         ("case", f"/staff/cases/{ref}/"),
@@ -50,6 +53,17 @@ def test_every_staff_page_fits_a_phone(live_server, phone, school, head, dsl, of
     flagged = report.case
     for n in range(3):
         submit_report(school, content=f"Report {n} {LONG}")
+    # An incident at the gate, with a long place and the staff witness.
+    gate = triaged_case(
+        school,
+        head,
+        person=person,
+        report_kwargs={
+            "conduct": "in_person",
+            "conduct_place": f"at the school gate {LONG}"[:120],
+            "witness": dsl,
+        },
+    )
 
     page = phone
     sign_in(page, live_server.url, "head")
@@ -58,7 +72,7 @@ def test_every_staff_page_fits_a_phone(live_server, phone, school, head, dsl, of
     nav_to(page, "Cases")
     assert page.get_by_role("heading", name="Cases").first.is_visible()
     failures = []
-    for name, url in _pages(case, flagged, letter):
+    for name, url in _pages(case, flagged, letter, gate):
         response = page.goto(f"{live_server.url}{url}")
         assert response.status, url
         if response.status != 200:

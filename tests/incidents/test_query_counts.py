@@ -88,6 +88,7 @@ EXPECTED_QUERIES = {
     #   guard: a bar or restriction pending or in force (2, asked twice: once for the actions
     #   open now and once for the next-step panel's "not possible yet" reasons)
     "case": 29,
-    # + schools for the filter, access-log insert, the rows (one chunked query)
-    "export": 7,
+    # + schools for the filter, access-log insert, the rows (one chunked query) and how each
+    #   case's conduct happened (one query per chunk of rows)
+    "export": 8,
 }

@@ -21,7 +21,7 @@ LETTERS_MD = Path(__file__).resolve().parents[2] / "docs" / "letters.md"
 DOMAIN_ELEMENTS = {
     "acknowledgement to reporter": (
         LetterKind.ACKNOWLEDGEMENT,
-        {"receipt": ["incident_date", "group_name"]},
+        {"receipt": ["incident"]},
     ),
     "reminder of the code": (LetterKind.REMINDER, {"the rule": ["rules_breached"]}),
     "invitation to meeting (senior leader / trust executive)": (

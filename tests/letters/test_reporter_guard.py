@@ -151,7 +151,7 @@ def test_approval_checks_the_text_of_the_rendered_pdf(school, head, parent, eage
     with pytest.raises(services.LetterError) as refused:
         services.letter_approve(letter=letter, actor=head)
     assert str(refused.value).startswith(
-        "The reporter's name appears in the rendered PDF, page 1: “"
+        "The reporter's name appears in the signatory's name (the rendered PDF, page 1): “"
     )
     assert "Helen Carter" in str(refused.value)
     letter.refresh_from_db()
