@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0011_proc_report_conduct'),
+        ('incidents', '0012_proc_report_conduct'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0010_letters_person_title'),
+        ('incidents', '0011_scale_evidence_clean_status'),
         ('schools', '0005_letters_queue_target'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
