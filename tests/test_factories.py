@@ -38,7 +38,7 @@ def test_every_model_of_the_app_has_a_factory():
 
 
 @pytest.mark.django_db
-def test_each_factory_makes_a_row(school, head, eager_tasks):
+def test_each_factory_makes_a_row(school, head):
     case = f.triaged_case(school, head, person=f.PersonFactory(school=school, address="1 Road"))
     report = case.reports.get()
     ban = f.SiteBanFactory(case=case)
