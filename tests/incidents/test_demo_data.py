@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from incidents.models import Report
 from schools.models import Group, Membership, Role, Rule, School, Trust, TrustMembership
 from schools.services import DEFAULT_RULES
 
@@ -30,6 +31,9 @@ def test_demo_data_creates_trust_schools_rules_groups_and_staff(capsys):
     assert Membership.objects.get(user__username="dsl").role == Role.DSL
     assert Membership.objects.get(user__username="office").role == Role.OFFICE
     assert TrustMembership.objects.filter(user__username="trust").exists()
+    # One sample incident happened at the school gate, witnessed by the office.
+    gate = Report.objects.get(conduct="in_person")
+    assert gate.conduct_place == "at the school gate" and gate.witness.username == "office"
     out = capsys.readouterr().out
     assert "schoolconduct-demo" in out and "head" in out
 

@@ -115,7 +115,7 @@ class Command(BaseCommand):
 
     def _sample_reports(self, school: School) -> None:
         """A few example reports, once, so the staff dashboard has something to show."""
-        from incidents.models import ChildRisk, Report
+        from incidents.models import Channel, ChildRisk, Conduct, Report
         from incidents.services import ReportDetails, report_submit
 
         if Report.objects.filter(school=school).exists():
@@ -171,6 +171,30 @@ class Command(BaseCommand):
                     child_risk_details=details,
                 ),
             )
+        # Not every incident is a post: one at the school gate, witnessed by the office.
+        office = get_user_model().objects.filter(username="office").first()
+        report_submit(
+            school=school,
+            images=[],
+            channel=Channel.IN_PERSON,
+            actor=office,
+            details=ReportDetails(
+                group=None,
+                group_other="",
+                posted_on=today - timedelta(days=1),
+                posted_time=None,
+                content="Shouted at the Year 3 teacher at pick-up, in front of the children, "
+                "that she is useless.",
+                rules=[r for t, r in rules.items() if t.startswith("No threats")],
+                rules_unsure=False,
+                poster_description="A dad at pick-up",
+                child_at_risk=ChildRisk.NO,
+                child_risk_details="",
+                conduct=Conduct.IN_PERSON,
+                conduct_place="at the school gate",
+                witness=office,
+            ),
+        )
 
     def _user(self, User, username: str, first: str, last: str):
         user, created = User.objects.get_or_create(
