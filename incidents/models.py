@@ -604,6 +604,7 @@ class CaseEvent(AppendOnlyModel):
         EVIDENCE_TEXT = "evidence_text", "Evidence text corrected"
         REDACTION = "redaction", "Redaction suggestion decided"
         WORDING = "wording", "Wording confirmed for letters"
+        TASK = "task", "Task"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind)

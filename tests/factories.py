@@ -8,6 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from casetasks.models import CaseTask
 from incidents import workflow
 from incidents.models import ChildRisk, Person
 from incidents.services import ReportDetails, report_submit
@@ -177,6 +178,19 @@ class ContactRestrictionFactory(factory.django.DjangoModelFactory):
     starts_on = factory.LazyFunction(timezone.localdate)
     review_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
     created_by = factory.SubFactory(UserFactory)
+
+
+class CaseTaskFactory(factory.django.DjangoModelFactory):
+    """A task written directly (the task tests give them through the workflow action)."""
+
+    class Meta:
+        model = CaseTask
+
+    case = None  # required
+    title = "Phone the parent"
+    assigned_to = None  # required: someone who may open the case
+    created_by = factory.LazyAttribute(lambda o: o.assigned_to)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3))
 
 
 class LetterTemplateFactory(factory.django.DjangoModelFactory):

@@ -107,3 +107,13 @@ def sign_in(page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
+
+
+def frozen_at(day, hour: int = 9):
+    """time-machine standing still at `hour` (UTC) on `day`."""
+    import datetime
+
+    import time_machine
+
+    moment = datetime.datetime(day.year, day.month, day.day, hour, tzinfo=datetime.UTC)
+    return time_machine.travel(moment, tick=False)
