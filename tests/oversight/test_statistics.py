@@ -13,22 +13,10 @@ from incidents.models import Case, Person
 from incidents.workflow import case_decide, case_triage
 from oversight import stats
 from oversight.periods import Period
-from schools.models import TermDate
 from tests.factories import GroupFactory, submit_report, triaged_case
 
 D = datetime.date
 AUTUMN = Period("Autumn term 2026", D(2026, 9, 3), D(2026, 12, 18))
-
-
-@pytest.fixture
-def autumn(school):
-    TermDate.objects.create(
-        school=school, name="Autumn 1", starts_on=D(2026, 9, 3), ends_on=D(2026, 10, 23)
-    )
-    TermDate.objects.create(
-        school=school, name="Autumn 2", starts_on=D(2026, 11, 2), ends_on=D(2026, 12, 18)
-    )
-    return AUTUMN
 
 
 def _at(day: datetime.date, hour: int = 10):
