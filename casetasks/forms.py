@@ -18,6 +18,10 @@ from .services import TITLE_MAX, assignees_for, case_task_add
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs: dict[str, Any] | None = None):
+        # A date input reads and shows ISO dates, whatever the site's display format.
+        super().__init__(attrs, format="%Y-%m-%d")
+
 
 class TaskAddForm(ActionForm):
     title = forms.CharField(
@@ -35,7 +39,9 @@ class TaskAddForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        model_choice(self, "assigned_to").queryset = assignees_for(self.case)
+        assignee = model_choice(self, "assigned_to")
+        assignee.queryset = assignees_for(self.case)
+        assignee.empty_label = "Choose who it is for"
         today = timezone.localdate()
         self.fields["due_on"].widget.attrs["min"] = today.isoformat()
         self.fields["due_on"].initial = today + datetime.timedelta(days=7)

@@ -314,3 +314,10 @@ def test_done_tasks_leave_the_calendar(client, case, head, slt):
     case_task_done(case, slt, task=task.result)
     client.force_login(head)
     assert "Collect statements" not in client.get(reverse("oversight:deadlines")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_form_suggests_a_week_ahead_and_refuses_dates_before_today(client, case, head):
+    client.force_login(head)
+    html = client.get(add_url(case)).content.decode()
+    assert 'type="date"' in html and 'value="2026-12-08"' in html and 'min="2026-12-01"' in html
