@@ -223,6 +223,9 @@ def governors_report_build(report_id: int) -> bool:
 # A report still waiting this long was never picked up (the broker was down): the daily job
 # queues it again.
 STUCK_AFTER = datetime.timedelta(minutes=30)
+# A build still running this long after it was asked for was interrupted (the task's hard
+# time limit is eleven minutes).
+INTERRUPTED_AFTER = datetime.timedelta(hours=1)
 
 
 def governors_reports_due(today: datetime.date | None = None) -> int:
@@ -234,11 +237,18 @@ def governors_reports_due(today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     from .tasks import build_report
 
+    Status = GovernorsReport.Status
     stuck = GovernorsReport.objects.filter(
-        status=GovernorsReport.Status.QUEUED, made_at__lt=timezone.now() - STUCK_AFTER
+        status=Status.QUEUED, made_at__lt=timezone.now() - STUCK_AFTER
     )
     for pk in stuck.values_list("pk", flat=True):
         enqueue(build_report, pk, fallback="tomorrow's daily job will try again.")
+    # A build the worker never finished (it was killed past its time limit): say so, so the
+    # page stops showing it as in progress and offers to ask again.
+    GovernorsReport.objects.filter(
+        status__in=[Status.FIGURES, Status.RENDERING],
+        made_at__lt=timezone.now() - INTERRUPTED_AFTER,
+    ).update(status=Status.FAILED, error="Interrupted", finished_at=timezone.now())
     made = 0
     for school in School.objects.filter(is_active=True).select_related("trust"):
         try:

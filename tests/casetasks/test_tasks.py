@@ -321,3 +321,23 @@ def test_the_form_suggests_a_week_ahead_and_refuses_dates_before_today(client, c
     client.force_login(head)
     html = client.get(add_url(case)).content.decode()
     assert 'type="date"' in html and 'value="2026-12-08"' in html and 'min="2026-12-01"' in html
+
+
+@pytest.mark.django_db
+def test_the_case_page_asks_the_same_number_of_queries_for_one_task_or_many(
+    client, case, head, slt, trust_exec
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(head)
+    url = reverse("staff:case-detail", args=[case.reference])
+    counts = []
+    for n in (1, 12):
+        for i in range(n):
+            CaseTaskFactory(case=case, assigned_to=(slt, trust_exec, head)[i % 3])
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]

@@ -110,6 +110,22 @@ def test_broker_down_the_request_still_succeeds_and_the_daily_job_queues_it_agai
     assert queued == [report.pk]
 
 
+@pytest.mark.django_db
+def test_a_build_interrupted_for_an_hour_is_marked_failed_by_the_daily_job(school, head, autumn):
+    report = governors.governors_report_request(schools=[school], term=autumn, actor=head)
+    GovernorsReport.objects.filter(pk=report.pk).update(
+        status=S.RENDERING, made_at=timezone.now() - datetime.timedelta(minutes=59)
+    )
+    governors.governors_reports_due()
+    assert GovernorsReport.objects.get(pk=report.pk).status == S.RENDERING
+    GovernorsReport.objects.filter(pk=report.pk).update(
+        made_at=timezone.now() - datetime.timedelta(minutes=61)
+    )
+    governors.governors_reports_due()
+    report.refresh_from_db()
+    assert (report.status, report.error) == (S.FAILED, "Interrupted")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_builds_the_report_asked_for_on_the_page(client, school, head, request):
     TermDate.objects.create(
