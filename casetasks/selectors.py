@@ -43,8 +43,8 @@ def dashboard_panel(user: Any) -> dict[str, Any] | None:
 
 def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     """The case page's tasks (templates/casetasks/_case_tasks.html): open ones first, each
-    marked when its assignee can no longer open the case, and whether this user may mark it
-    done. Two queries."""
+    marked when its assignee can no longer open the case, whether this user may mark it
+    done, and who it may be given to instead. Two queries."""
     tasks = list(
         CaseTask.objects.filter(case=case)
         .select_related("assigned_to", "done_by")
@@ -53,14 +53,20 @@ def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     if not tasks:
         return {"case_tasks": []}
     runs_case = roles_for(user).manages(case.school)
-    still_allowed = set(assignees_for(case).values_list("pk", flat=True))
+    assignees = list(assignees_for(case))
+    still_allowed = {u.pk for u in assignees}
     for task in tasks:
         task.assignee_lost = task.assigned_to_id not in still_allowed
         task.may_finish = task.done_at is None and (
             runs_case or task.assigned_to_id == getattr(user, "pk", None)
         )
     tasks.sort(key=lambda t: (t.done_at is not None, t.due_on, t.pk))
-    return {"case_tasks": tasks, "today": timezone.localdate()}
+    return {
+        "case_tasks": tasks,
+        "today": timezone.localdate(),
+        # Who an open task may be given to instead (SLT and trust executives, open case).
+        "task_assignees": assignees if runs_case and case.is_open else [],
+    }
 
 
 def task_deadlines(window: Window) -> Iterable[Due]:

@@ -1,8 +1,8 @@
-"""Tasks on a case: the two workflow actions (give a colleague a task, mark it done), who may
-be given one, the titles as others may read them, and the daily reminder through the one
-outbox.
+"""Tasks on a case: the workflow actions (give a colleague a task, give it to someone else,
+mark it done), who may be given one, the titles as others may read them, and the daily
+reminder through the one outbox.
 
-Both steps are case actions (`incidents.workflow.action`): they run under the case's row lock
+Every step is a case action (`incidents.workflow.action`): they run under the case's row lock
 and write their chronology line in the same transaction as the change.
 """
 
@@ -56,6 +56,16 @@ TRANSITIONS = [
     ),
     # Offered beside each open task (case page, dashboard). The table lets anyone who may be
     # given a task try; the action itself lets only the task's assignee or SLT finish it.
+    # Offered beside each open task on the case page (its assignee left, or is away).
+    Transition(
+        name="task_reassign",
+        label="Give a task to someone else",
+        sources=OPEN,
+        target=None,
+        who=frozenset({MANAGE}),
+        event=CaseEvent.Kind.TASK,
+        offered=Offer.ELSEWHERE,
+    ),
     Transition(
         name="task_done",
         label="Mark a task done",
@@ -108,12 +118,7 @@ def case_task_add(
         raise WorkflowError("Give the date the task is due.")
     if due_on < timezone.localdate():
         raise WorkflowError("The due date can't be in the past.")
-    if assigned_to is None:
-        raise WorkflowError("Choose who the task is for.")
-    if not (assigned_to.is_active and may_open_case(assigned_to, case)):
-        raise WorkflowError(
-            f"{person_name(assigned_to)} can't open this case, so can't be given a task on it."
-        )
+    _may_be_given(assigned_to, case)
     hits = ReporterIdentity.of_reports(case.reports.all()).find(title)
     if hits:
         raise WorkflowError(
@@ -130,14 +135,48 @@ def case_task_add(
     )
 
 
-@action("task_done")
-def case_task_done(case: Case, actor: Any, *, task: CaseTask) -> Effect:
-    """Mark a task done: its assignee, or anyone who runs the case (SLT, trust executive)."""
+def _may_be_given(assignee: Any, case: Case) -> None:
+    if assignee is None:
+        raise WorkflowError("Choose who the task is for.")
+    if not (assignee.is_active and may_open_case(assignee, case)):
+        raise WorkflowError(
+            f"{person_name(assignee)} can't open this case, so can't be given a task on it."
+        )
+
+
+def _open_task(case: Case, task: CaseTask) -> CaseTask:
+    """The task, locked, if it is on this case and not done yet."""
     locked = CaseTask.objects.select_for_update().filter(pk=task.pk, case=case).first()
     if locked is None:
         raise WorkflowError("That task is not on this case.")
     if locked.done_at is not None:
         raise WorkflowError("This task is already done.")
+    return locked
+
+
+@action("task_reassign")
+def case_task_reassign(case: Case, actor: Any, *, task: CaseTask, assigned_to: Any) -> Effect:
+    """Give an open task to someone else who may open the case (SLT, trust executives)."""
+    locked = _open_task(case, task)
+    _may_be_given(assigned_to, case)
+    if assigned_to.pk == locked.assigned_to_id:
+        raise WorkflowError(f"The task is already {person_name(assigned_to)}'s.")
+    before = locked.assigned_to
+    locked.assigned_to = assigned_to
+    locked.save(update_fields=["assigned_to"])
+    task.assigned_to = assigned_to
+    return Effect(
+        summary=f"Task given to {person_name(assigned_to)} instead of {person_name(before)}: "
+        f"{locked.title}",
+        data={"task": locked.pk, "step": "reassigned"},
+        result=locked,
+    )
+
+
+@action("task_done")
+def case_task_done(case: Case, actor: Any, *, task: CaseTask) -> Effect:
+    """Mark a task done: its assignee, or anyone who runs the case (SLT, trust executive)."""
+    locked = _open_task(case, task)
     if locked.assigned_to_id != actor.pk and not may(actor, case.school, {MANAGE}):
         raise WorkflowError(
             "Only the person the task is for, or a senior leader, can mark it done."

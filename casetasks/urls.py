@@ -6,4 +6,5 @@ from . import views
 
 urlpatterns = [
     path("tasks/<int:pk>/done/", views.task_done, name="task-done"),
+    path("tasks/<int:pk>/reassign/", views.task_reassign, name="task-reassign"),
 ]

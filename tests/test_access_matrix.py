@@ -41,10 +41,11 @@ EXPECTED = {
     "evidence-text": ((R, OK, NF, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence-read-again": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "evidence-redaction": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
-    # Marking a task done (POST only). Who may be given a task and finish it is in
-    # tests/casetasks/test_access.py: SLT, trust executives and — on a safeguarding case —
-    # the DSL; never office staff, who can't open cases.
+    # Marking a task done and giving it to someone else (POST only). Who may be given a task
+    # is TASKS and ASSIGNABLE below: SLT, trust executives and — on a safeguarding case — the
+    # DSL; never office staff, who can't open cases.
     "task-done": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
+    "task-reassign": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "login": ((OK, R, R, R, R, R), None),
     "logout": ((NA, NA, NA, NA, NA, NA), None),
     "password-reset": ((OK, OK, OK, OK, OK, OK), None),
@@ -66,7 +67,7 @@ def url_for(name: str, case, evidence) -> str:
         kwargs = {"reference": case.reference, "action": "note"}
     elif name.startswith("evidence"):
         kwargs = {"pk": evidence.pk}
-    elif name in ("sensitive-name-remove", "task-done"):
+    elif name in ("sensitive-name-remove", "task-done", "task-reassign"):
         kwargs = {"pk": 1}
     elif name == "password-reset-confirm":
         kwargs = {"uidb64": "MQ", "token": "set-password"}
@@ -175,6 +176,7 @@ def test_oversight_access(client, school, other_school, head, dsl, office, trust
         term_name="T",
         term_start="2026-09-01",
         term_end="2026-12-18",
+        status=GovernorsReport.Status.DONE,
     )
     report.schools.set([school])
     report.pdf.save("r.pdf", ContentFile(b"%PDF-1.7 test"))

@@ -123,3 +123,15 @@ def test_an_inactive_assignee_is_not_reminded(
     slt.save()
     [email] = run_daily(DUE, django_capture_on_commit_callbacks)
     assert email.bcc == [head.email]
+
+
+@pytest.mark.django_db
+def test_a_task_given_to_someone_else_reminds_them(
+    task, head, trust_exec, eager_tasks, django_capture_on_commit_callbacks
+):
+    from casetasks.services import case_task_reassign
+
+    with at(DUE):
+        case_task_reassign(task.case, head, task=task, assigned_to=trust_exec)
+    [email] = run_daily(DUE, django_capture_on_commit_callbacks)
+    assert email.bcc == [trust_exec.email]

@@ -11,7 +11,12 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from casetasks.models import CaseTask
-from casetasks.services import assignees_for, case_task_add, case_task_done
+from casetasks.services import (
+    assignees_for,
+    case_task_add,
+    case_task_done,
+    case_task_reassign,
+)
 from incidents.access import may_open_case
 from incidents.workflow import WorkflowError
 from oversight.deadlines import feed_create
@@ -341,3 +346,55 @@ def test_the_case_page_asks_the_same_number_of_queries_for_one_task_or_many(
             client.get(url)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+# --- giving a task to someone else ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_slt_gives_a_task_to_someone_else_from_the_case_page(client, case, head, slt, trust_exec):
+    task = case_task_add(case, head, title="Phone the parent", assigned_to=slt, due_on=TODAY)
+    task = task.result
+    Membership.objects.filter(user=slt).delete()  # the deputy has left
+    client.force_login(head)
+    html = client.get(reverse("staff:case-detail", args=[case.reference])).content.decode()
+    assert '<details class="mt-2" open>' in html  # offered at once for a lost assignee
+    url = reverse("staff:task-reassign", args=[task.pk])
+    response = client.post(url, {"assigned_to": trust_exec.pk})
+    assert response.status_code == 302 and response["Location"].endswith("#case-tasks")
+    task.refresh_from_db()
+    assert task.assigned_to == trust_exec
+    event = case.events.order_by("-pk").first()
+    assert event.summary == "Task given to Tom Ashworth instead of Dan Deputy: Phone the parent"
+    assert event.data == {"task": task.pk, "step": "reassigned"}
+
+
+@pytest.mark.django_db
+def test_a_task_is_given_only_to_someone_who_may_open_the_case(
+    client, school, case, head, slt, office, dsl, other_head
+):
+    task = case_task_add(case, head, title="Call", assigned_to=slt, due_on=TODAY).result
+    client.force_login(head)
+    url = reverse("staff:task-reassign", args=[task.pk])
+    for chosen, says in (
+        (office.pk, "can&#x27;t open this case"),
+        (other_head.pk, "can&#x27;t open this case"),
+        (slt.pk, "already Dan Deputy&#x27;s"),
+        ("", "Choose who the task is for"),
+        ("x", "Choose who the task is for"),
+        (999999, "Choose who the task is for"),
+    ):
+        response = client.post(url, {"assigned_to": chosen}, follow=True)
+        assert says in response.content.decode()
+    task.refresh_from_db()
+    assert task.assigned_to == slt
+    # Only those who run the case give tasks away: not the DSL, not another school.
+    flagged, _ = submit_report(school, child_at_risk="yes", child_risk_details="x")
+    theirs = case_task_add(flagged.case, head, title="Check", assigned_to=dsl, due_on=TODAY)
+    with pytest.raises(WorkflowError, match="permission"):
+        case_task_reassign(flagged.case, dsl, task=theirs.result, assigned_to=head)
+    client.force_login(other_head)
+    assert client.post(url, {"assigned_to": other_head.pk}).status_code == 404
+    case_task_done(case, slt, task=task)
+    with pytest.raises(WorkflowError, match="already done"):
+        case_task_reassign(case, head, task=task, assigned_to=head)

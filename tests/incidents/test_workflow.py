@@ -68,6 +68,7 @@ EXPECTED = {
     "restriction_start":     (X,   X,            S,      S,         X),
     "restriction_review":    (X,   S,            S,      S,         X),
     "task_add":              (S,   S,            S,      S,         X),
+    "task_reassign":         (S,   S,            S,      S,         X),
     "task_done":             (S,   S,            S,      S,         S),
 }
 # fmt: on
@@ -100,6 +101,7 @@ EVENT = {
     "restriction_start": "restriction",
     "restriction_review": "restriction",
     "task_add": "task",
+    "task_reassign": "task",
     "task_done": "task",
 }
 
@@ -228,6 +230,8 @@ def params_for(action: str, case: Case, school, head, slt):
         }
     if action == "task_done":
         return {"task": CaseTaskFactory(case=case, assigned_to=head, created_by=head)}
+    if action == "task_reassign":
+        return {"task": CaseTaskFactory(case=case, assigned_to=head), "assigned_to": slt}
     if action == "merge":
         target, _ = submit_report(school)
         return {"target": target.case}
