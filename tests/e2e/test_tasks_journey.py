@@ -5,6 +5,8 @@ the background task has filed it. Every page checked with axe."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -60,3 +62,39 @@ def test_a_task_given_done_and_the_governors_report(
         page.get_by_role("link", name="Download").click()
     assert download.value.suggested_filename.startswith("governors-report-")
     assert GovernorsReport.objects.get().status == GovernorsReport.Status.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_governors_page_shows_a_report_once_the_worker_files_it(
+    live_server, desktop, school, head
+):
+    """The list updates itself while a report is being made: no reload by the reader."""
+    from oversight import governors
+    from oversight.periods import Period
+    from schools.models import TermDate
+
+    TermDate.objects.create(
+        school=school,
+        name="Autumn 1",
+        starts_on=datetime.date(2026, 9, 3),
+        ends_on=datetime.date(2026, 10, 23),
+    )
+    term = Period("Autumn term 2026", datetime.date(2026, 9, 3), datetime.date(2026, 10, 23))
+    # Asked for with no worker running (the broker takes it; nothing builds it yet).
+    report = GovernorsReport.objects.create(
+        scope_key=str(school.pk),
+        title=governors.report_title([school], term),
+        term_name=term.name,
+        term_start=term.start,
+        term_end=term.end,
+        made_by=head,
+    )
+    report.schools.set([school])
+    page = desktop
+    sign_in(page, live_server.url, "head")
+    page.goto(f"{live_server.url}/staff/reports/governors/")
+    expect(page.get_by_text("Waiting to start…")).to_be_visible()
+    check_accessibility(page, "tasks-05-governors-waiting")
+    assert governors.governors_report_build(report.pk)  # what the worker does
+    expect(page.get_by_role("link", name="Download")).to_be_visible(timeout=15000)
+    expect(page.get_by_text("Waiting to start…")).to_have_count(0)
