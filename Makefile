@@ -37,8 +37,8 @@ test-e2e: venv ## Run only the browser journeys
 	bash scripts/system-deps.sh browser oidc
 	$(PY) -m pytest tests/e2e
 
-lint: venv ## ruff; mypy on incidents, measures, letters and records; import layers; djlint on templates
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents measures letters records && $(VENV)/bin/lint-imports --no-cache && $(VENV)/bin/djlint templates --lint
+lint: venv ## ruff; mypy on incidents, measures, letters, records and casetasks; import layers; djlint on templates
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy incidents measures letters records casetasks && $(VENV)/bin/lint-imports --no-cache && $(VENV)/bin/djlint templates --lint
 
 format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

@@ -42,18 +42,44 @@ REMINDER = "deadline_reminder"
 
 @dataclass(frozen=True)
 class Due:
+    """One deadline: most are about a case; a few are about a register's entry (a subject
+    access request, a breach), which names its own reference, page and school instead."""
+
     kind: str
     label: str
-    case: Case
+    case: Case | None
     due_on: datetime.date
     key: str
-    to: tuple[str, ...]  # "lead", "head", "dsl"
+    # Who the daily job reminds ("lead", "head", "dsl"). Empty: the app that owns it sends
+    # its own reminder (a task to its assignee, a SAR or breach to the head teachers).
+    to: tuple[str, ...]
     # Counted in school days past the term dates the school has entered: an estimate
     # (weekdays less bank holidays) until it adds next year's term dates.
     estimated: bool = False
+    # Shown after the label on staff pages (a task's title and who it is for); never put in
+    # the iCalendar feed or a reminder email.
+    detail: str = ""
+    # For an item that is not about a case: its reference, the path of its page, its school.
+    subject_ref: str = ""
+    subject_path: str = ""
+    subject_school: School | None = None
 
     def overdue(self, today: datetime.date) -> bool:
         return self.due_on < today
+
+    @property
+    def reference(self) -> str:
+        return self.case.reference if self.case is not None else self.subject_ref
+
+    @property
+    def href(self) -> str:
+        if self.case is not None:
+            return reverse("staff:case-detail", kwargs={"reference": self.case.reference})
+        return self.subject_path
+
+    @property
+    def school(self) -> School | None:
+        return self.case.school if self.case is not None else self.subject_school
 
 
 class Calendars:
@@ -70,12 +96,14 @@ class Calendars:
 
 @dataclass(frozen=True)
 class Window:
-    """What a provider is asked about: these cases, today, due on or before `horizon`."""
+    """What a provider is asked about: these cases (and, for registers that are not about a
+    case, these schools — None: none), today, due on or before `horizon`."""
 
     cases: QuerySet[Case]
     today: datetime.date
     horizon: datetime.date
     calendars: Calendars
+    schools: QuerySet[School] | None = None
 
     def due(
         self,
@@ -154,22 +182,28 @@ def due_items(
     today: datetime.date,
     calendars: Calendars | None = None,
     horizon_days: int = HORIZON_DAYS,
+    schools: QuerySet[School] | None = None,
 ) -> list[Due]:
     """Everything every registered provider says is due within `horizon_days` or overdue,
-    for these cases, soonest first (the dashboard looks 5 days ahead, the deadlines calendar
+    for these cases (and the registers of `schools`, if given: subject access requests,
+    breaches), soonest first (the dashboard looks 5 days ahead, the deadlines calendar
     further)."""
     window = Window(
         cases=cases,
         today=today,
         horizon=today + datetime.timedelta(days=horizon_days),
         calendars=calendars or Calendars(),
+        schools=schools,
     )
     items = [due for provider in PROVIDERS for due in provider(window) if due is not None]
-    return sorted(items, key=lambda d: (d.due_on, d.case.reference, d.kind))
+    return sorted(items, key=lambda d: (d.due_on, d.reference, d.kind))
 
 
 def reminder_queue(due: Due) -> bool:
-    """Put one reminder in the outbox unless it is there already; True if this call did."""
+    """Put one reminder in the outbox unless it is there already; True if this call did.
+    An item nobody is named for here (`to` empty) is reminded by the app that owns it."""
+    if not due.to or due.case is None:
+        return False
     row = outbox.notification_queue(
         kind=REMINDER,
         target=due.case,

@@ -679,6 +679,7 @@ class CaseEvent(AppendOnlyModel):
         REDACTION = "redaction", "Redaction suggestion decided"
         WORDING = "wording", "Wording confirmed for letters"
         RULES = "rules", "Rules broken recorded"
+        TASK = "task", "Task"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind)

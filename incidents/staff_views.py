@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from schools.access import school_from_request, staff_required
 
-from . import chat, chat_views, selectors, services, workflow
+from . import chat, chat_views, panels, selectors, services, workflow
 from .access import (
     CaseAccess,
     case_schools,
@@ -97,7 +97,7 @@ def _case_visit(request: HttpRequest, case, *, extend: bool) -> bool:
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     roles = roles_for(request.user)
-    context = {"roles": roles}
+    context = {"roles": roles, "panels": panels.dashboard_panels(request.user)}
     if roles.slt or roles.dsl or roles.trusts:
         context.update(selectors.dashboard_summary(user=request.user))
     return render(request, "staff/dashboard.html", context)

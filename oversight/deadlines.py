@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from incidents.access import cases_visible_to
+from incidents.access import cases_visible_to, managed_schools
 from incidents.deadlines import Due, due_items
 
 from .models import CalendarFeed
@@ -40,13 +39,18 @@ def deadlines_for(
     lead_id: int | None = None,
 ) -> list[Due]:
     """Everything due in the next `weeks` weeks (and everything overdue) on cases `user` may
-    open, optionally for one school or one case lead."""
+    open, optionally for one school or one case lead — and the subject access requests and
+    breaches of the schools whose data protection registers they keep (SLT and trust
+    executives: the same rule as the register's pages), which have no lead."""
     cases = cases_visible_to(user)
+    schools = managed_schools(user)
     if school_id:
         cases = cases.filter(school_id=school_id)
+        schools = schools.filter(pk=school_id)
     if lead_id:
         cases = cases.filter(lead_id=lead_id)
-    return due_items(cases=cases, today=today, horizon_days=7 * weeks)
+        schools = schools.none()
+    return due_items(cases=cases, today=today, horizon_days=7 * weeks, schools=schools)
 
 
 def by_week(items: list[Due], today: datetime.date) -> tuple[list[Due], list[Week]]:
@@ -98,8 +102,9 @@ def feed_user(token: str):
 
 
 def feed_ical(user, *, today: datetime.date) -> bytes:
-    """The user's deadlines as all-day iCalendar events: the kind and the case reference,
-    and a link that needs signing in — nothing else about the case."""
+    """The user's deadlines as all-day iCalendar events: the kind and the case's (or the
+    register entry's) reference, and a link that needs signing in — nothing else: no task
+    title, no name."""
     from icalendar import Calendar, Event
 
     cal = Calendar()
@@ -113,11 +118,9 @@ def feed_ical(user, *, today: datetime.date) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", item.due_on)
         event.add("dtend", item.due_on + datetime.timedelta(days=1))
-        event.add("summary", f"{item.label} — {item.case.reference}")
-        link = settings.SITE_URL + reverse(
-            "staff:case-detail", kwargs={"reference": item.case.reference}
-        )
+        event.add("summary", f"{item.label} — {item.reference}")
+        link = settings.SITE_URL + item.href
         event.add("url", link)
-        event.add("description", f"Sign in to SchoolConduct to see the case: {link}")
+        event.add("description", f"Sign in to SchoolConduct to see it: {link}")
         cal.add_component(event)
     return cal.to_ical()

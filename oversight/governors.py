@@ -2,8 +2,9 @@
 
 The figures of the term beside the previous term and the same term last year, with small
 numbers suppressed (1–4 become "fewer than 5", with secondary suppression) so that no parent
-can be identified; no names, no case text, no references. Rendered through the project's PDF
-engine and filed privately; made on demand or by the daily job once a term has ended.
+can be identified; no names, no case text, no references. Asked for on a page or by the daily job
+once a term has ended, built by a Celery task (`oversight.tasks.build_report`) through the
+project's PDF engine, and filed privately.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from schoolconduct.pdf import file_asset, html_to_pdf
+from schoolconduct.tasks import enqueue, enqueue_on_commit
 from schools.models import School
 
 from . import charts, periods, stats, suppression
@@ -140,47 +142,113 @@ def report_title(schools: list[School], term: periods.Period) -> str:
 
 
 @transaction.atomic
-def governors_report_make(
+def governors_report_request(
     *,
     schools: list[School],
     term: periods.Period,
     actor=None,
     trigger: str = GovernorsReport.Trigger.ON_DEMAND,
 ) -> GovernorsReport:
-    """Render the termly report and file it (a new row each time it is made on demand)."""
-    context = report_context(schools, term)
-    title = report_title(schools, term)
-    context["title"] = title
-    assets = {}
-    logo = file_asset("logo", schools[0].logo) if len(schools) == 1 else None
-    if logo:
-        assets[logo[0]] = logo[1]
-        context["logo_url"] = logo[0]
-    html = render_to_string("oversight/governors_pdf.html", context)
-    pdf = html_to_pdf(html, assets=assets)
+    """File a request for the termly report (a new row each time it is asked for on demand)
+    and queue the task that builds it once this transaction commits. The page shows its
+    progress; the PDF is never made inside a request."""
     report = GovernorsReport.objects.create(
         scope_key=scope_key(schools),
-        title=title,
+        title=report_title(schools, term),
         term_name=term.name,
         term_start=term.start,
         term_end=term.end,
+        term_estimated=term.estimated,
         trigger=trigger,
         made_by=actor,
-        pdf_sha256=pdf.sha256,
-        pages=pdf.pages,
+        status=GovernorsReport.Status.QUEUED,
     )
     report.schools.set(schools)
-    name = f"{hashlib.sha256(f'{report.pk}{pdf.sha256}'.encode()).hexdigest()[:24]}.pdf"
-    report.pdf.save(name, ContentFile(pdf.data), save=False)
-    report.save(update_fields=["pdf"])
+    from .tasks import build_report
+
+    enqueue_on_commit(build_report, report.pk, fallback="the daily job will queue it again.")
     return report
+
+
+def _step(report: GovernorsReport, status: str, **fields) -> None:
+    GovernorsReport.objects.filter(pk=report.pk).update(status=status, **fields)
+
+
+def governors_report_build(report_id: int) -> bool:
+    """Build a requested report (the Celery task's body): claim it, count the figures, draw
+    the PDF, file it. Safe to run twice — only a queued report is claimed. A failure is
+    written on the row for the page to say, and the report can be asked for again. True if
+    this call filed it."""
+    Status = GovernorsReport.Status
+    claimed = GovernorsReport.objects.filter(pk=report_id, status=Status.QUEUED).update(
+        status=Status.FIGURES, error=""
+    )
+    if not claimed:
+        return False
+    report = GovernorsReport.objects.get(pk=report_id)
+    try:
+        schools = list(report.schools.select_related("trust").order_by("name"))
+        term = periods.Period(
+            report.term_name, report.term_start, report.term_end, report.term_estimated
+        )
+        context = report_context(schools, term)
+        context["title"] = report.title
+        _step(report, Status.RENDERING)
+        assets = {}
+        logo = file_asset("logo", schools[0].logo) if len(schools) == 1 else None
+        if logo:
+            assets[logo[0]] = logo[1]
+            context["logo_url"] = logo[0]
+        html = render_to_string("oversight/governors_pdf.html", context)
+        pdf = html_to_pdf(html, assets=assets)
+        name = f"{hashlib.sha256(f'{report.pk}{pdf.sha256}'.encode()).hexdigest()[:24]}.pdf"
+        report.pdf.save(name, ContentFile(pdf.data), save=False)
+    except Exception as exc:
+        logger.exception("Governors' report %s could not be made", report_id)
+        _step(
+            report, Status.FAILED, error=f"{type(exc).__name__}"[:300], finished_at=timezone.now()
+        )
+        return False
+    _step(
+        report,
+        Status.DONE,
+        pdf=report.pdf.name,
+        pdf_sha256=pdf.sha256,
+        pages=pdf.pages,
+        finished_at=timezone.now(),
+    )
+    return True
+
+
+# A report still waiting this long was never picked up (the broker was down): the daily job
+# queues it again.
+STUCK_AFTER = datetime.timedelta(minutes=30)
+# A build still running this long after it was asked for was interrupted (the task's hard
+# time limit is eleven minutes).
+INTERRUPTED_AFTER = datetime.timedelta(hours=1)
 
 
 def governors_reports_due(today: datetime.date | None = None) -> int:
     """The daily job: for every active school whose latest term ended within the last week
-    and has no end-of-term report filed, make one. One school's failure never stops the
-    others; running twice files nothing twice."""
+    and has no end-of-term report filed, ask for one — built by the same task as a report
+    asked for on a page. One school's failure never stops the others; running twice files
+    nothing twice. Reports left waiting (the broker was down) are queued again. Returns how
+    many were asked for."""
     today = today or timezone.localdate()
+    from .tasks import build_report
+
+    Status = GovernorsReport.Status
+    stuck = GovernorsReport.objects.filter(
+        status=Status.QUEUED, made_at__lt=timezone.now() - STUCK_AFTER
+    )
+    for pk in stuck.values_list("pk", flat=True):
+        enqueue(build_report, pk, fallback="tomorrow's daily job will try again.")
+    # A build the worker never finished (it was killed past its time limit): say so, so the
+    # page stops showing it as in progress and offers to ask again.
+    GovernorsReport.objects.filter(
+        status__in=[Status.FIGURES, Status.RENDERING],
+        made_at__lt=timezone.now() - INTERRUPTED_AFTER,
+    ).update(status=Status.FAILED, error="Interrupted", finished_at=timezone.now())
     made = 0
     for school in School.objects.filter(is_active=True).select_related("trust"):
         try:
@@ -195,7 +263,7 @@ def governors_reports_due(today: datetime.date | None = None) -> int:
             ).exists()
             if exists:
                 continue
-            governors_report_make(
+            governors_report_request(
                 schools=[school], term=term, trigger=GovernorsReport.Trigger.END_OF_TERM
             )
             made += 1

@@ -23,6 +23,15 @@ class GovernorsReport(models.Model):
         ON_DEMAND = "on_demand", "Made by a member of staff"
         END_OF_TERM = "end_of_term", "Made by the daily job at the end of the term"
 
+    class Status(models.TextChoices):
+        """Where the report is: asked for, then built by a Celery task (`build_report`)."""
+
+        QUEUED = "queued", "Waiting to start"
+        FIGURES = "figures", "Counting the term's figures"
+        RENDERING = "rendering", "Drawing the PDF"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Could not be made"
+
     schools = models.ManyToManyField(School, related_name="governors_reports")
     scope_key = models.CharField(
         max_length=200,
@@ -32,6 +41,8 @@ class GovernorsReport(models.Model):
     term_name = models.CharField(max_length=60)
     term_start = models.DateField()
     term_end = models.DateField()
+    # Term dates the school had not entered: the report says its dates are estimated.
+    term_estimated = models.BooleanField(default=False)
     trigger = models.CharField(max_length=20, choices=Trigger, default=Trigger.ON_DEMAND)
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -40,6 +51,9 @@ class GovernorsReport(models.Model):
     pdf = models.FileField(storage=_private_storage, upload_to="governors/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     pages = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    error = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-term_start", "-made_at"]
@@ -59,6 +73,10 @@ class GovernorsReport(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.FIGURES, self.Status.RENDERING)
 
 
 class CalendarFeed(models.Model):

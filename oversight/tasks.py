@@ -1,4 +1,5 @@
-"""The daily job's share for oversight: file each school's termly report once a term ends."""
+"""Oversight's Celery tasks: building a governors' report, and the daily job's share — ask
+for each school's termly report once a term ends."""
 
 from __future__ import annotations
 
@@ -10,3 +11,12 @@ def make_governors_reports() -> int:
     from .governors import governors_reports_due
 
     return governors_reports_due()
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def build_report(report_id: int) -> bool:
+    """Build one requested governors' report (ids only; a report already claimed is left;
+    a failure is written on the report, not retried: the page offers to ask again)."""
+    from .governors import governors_report_build
+
+    return governors_report_build(report_id)

@@ -83,13 +83,22 @@ def governors_reports(request: HttpRequest) -> HttpResponse:
     form = GovernorsReportForm(request.POST or None, schools=schools, today=today)
     if request.method == "POST" and form.is_valid():
         chosen, term = form.chosen()
-        report = governors.governors_report_make(schools=chosen, term=term, actor=request.user)
-        messages.success(request, f"“{report.title}” is ready to download.")
+        report = governors.governors_report_request(schools=chosen, term=term, actor=request.user)
+        messages.success(
+            request,
+            f"“{report.title}” is being made. It is listed below, with its progress, and can "
+            "be downloaded here once it is ready.",
+        )
         return redirect("oversight:governors")
+    reports = list(_visible_reports(schools)[:50])
     return render(
         request,
         "oversight/governors.html",
-        {"form": form, "reports": _visible_reports(schools)[:50]},
+        {
+            "form": form,
+            "reports": reports,
+            "in_progress": any(r.in_progress for r in reports),
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -99,7 +108,9 @@ def governors_reports(request: HttpRequest) -> HttpResponse:
 def governors_download(request: HttpRequest, pk: int) -> FileResponse:
     schools = _schools(request)
     report = get_object_or_404(GovernorsReport.objects.prefetch_related("schools"), pk=pk)
-    if not {s.pk for s in report.schools.all()} <= {s.pk for s in schools} or not report.pdf:
+    if not {s.pk for s in report.schools.all()} <= {s.pk for s in schools}:
+        raise Http404("No such report.")
+    if report.status != GovernorsReport.Status.DONE or not report.pdf:
         raise Http404("No such report.")
     name = f"governors-report-{report.term_start:%Y-%m-%d}.pdf"
     return FileResponse(

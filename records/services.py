@@ -37,7 +37,7 @@ from schoolconduct.models import Notification
 from schools.models import School
 from schools.selectors import school_head_teachers
 
-from . import clocks
+from . import anonymise, clocks
 from .models import (
     Breach,
     BreachDecision,
@@ -53,7 +53,7 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-ANONYMISED = "[anonymised]"
+ANONYMISED = anonymise.ANONYMISED
 REMIND_DAYS = 5
 
 
@@ -352,6 +352,10 @@ def _dispose_locked(proposal: DisposalProposal, *, actor: Any) -> DisposalLog | 
         for letter in Letter.objects.filter(case=case)
         if letter.pdf
     ]
+    # Who the case names, read before the reports and people below lose it: the free text
+    # typed about them (the chronology above all) is cleared with it (records.anonymise).
+    people = list(case.persons.all())
+    identity = anonymise.identity_of(case, people)
     cleared = {
         "evidence": Evidence.objects.filter(case=case).update(
             original="",
@@ -396,13 +400,16 @@ def _dispose_locked(proposal: DisposalProposal, *, actor: Any) -> DisposalLog | 
     # The outbox: an email not yet sent about this case or its letters never goes now; the
     # sent ones stay (kind, date, how many — ids only, no content) as the record of what went.
     cleared["notifications"] = _outbox_clear(case)
-    people = list(case.persons.all())
-    for person in people:
-        others = person.cases.exclude(pk=case.pk).exclude(disposal__status=ProposalStatus.DONE)
-        if not others.exists():
-            Person.objects.filter(pk=person.pk).update(
-                full_name=ANONYMISED, address="", postcode="", email="", phone=""
-            )
+    alone = [
+        person
+        for person in people
+        if not person.cases.exclude(pk=case.pk).exclude(disposal__status=ProposalStatus.DONE)
+    ]
+    cleared |= anonymise.free_text_clear(case, identity, people_anonymised=alone)
+    for person in alone:
+        Person.objects.filter(pk=person.pk).update(
+            full_name=ANONYMISED, address="", postcode="", email="", phone=""
+        )
     cleared["people"] = len(people)
     Case.objects.filter(pk=case.pk).update(
         safeguarding_decision="", group_wording="", poster_wording=""

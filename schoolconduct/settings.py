@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "schoolconduct",
     "schools",
     "incidents",
+    "casetasks",
     "measures",
     "letters",
     "oversight",

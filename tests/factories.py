@@ -10,6 +10,7 @@ from allauth.socialaccount.models import SocialApp
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from casetasks.models import CaseTask
 from incidents import workflow
 from incidents.evidence import evidence_store, inspect_image
 from incidents.models import (
@@ -218,6 +219,19 @@ class ContactRestrictionFactory(factory.django.DjangoModelFactory):
     starts_on = factory.LazyFunction(timezone.localdate)
     review_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
     created_by = factory.SubFactory(UserFactory)
+
+
+class CaseTaskFactory(factory.django.DjangoModelFactory):
+    """A task written directly (the task tests give them through the workflow action)."""
+
+    class Meta:
+        model = CaseTask
+
+    case = None  # required
+    title = "Phone the parent"
+    assigned_to = None  # required: someone who may open the case
+    created_by = factory.LazyAttribute(lambda o: o.assigned_to)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3))
 
 
 class LetterTemplateFactory(factory.django.DjangoModelFactory):
@@ -695,6 +709,7 @@ class GovernorsReportFactory(factory.django.DjangoModelFactory):
     term_name = "Autumn term 2026"
     term_start = datetime.date(2026, 9, 3)
     term_end = datetime.date(2026, 12, 18)
+    status = GovernorsReport.Status.DONE
 
     @factory.post_generation
     def schools(report, create, extracted, **kwargs):

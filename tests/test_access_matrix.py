@@ -43,6 +43,11 @@ EXPECTED = {
     "evidence-read-again": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "evidence-clean-again": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "evidence-redaction": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
+    # Marking a task done and giving it to someone else (POST only). Who may be given a task
+    # is TASKS and ASSIGNABLE below: SLT, trust executives and — on a safeguarding case — the
+    # DSL; never office staff, who can't open cases.
+    "task-done": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
+    "task-reassign": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
     "login": ((OK, R, R, R, R, R), None),
     "logout": ((NA, NA, NA, NA, NA, NA), None),
     "password-reset": ((OK, OK, OK, OK, OK, OK), None),
@@ -64,7 +69,7 @@ def url_for(name: str, case, evidence) -> str:
         kwargs = {"reference": case.reference, "action": "note"}
     elif name.startswith("evidence"):
         kwargs = {"pk": evidence.pk}
-    elif name == "sensitive-name-remove":
+    elif name in ("sensitive-name-remove", "task-done", "task-reassign"):
         kwargs = {"pk": 1}
     elif name == "password-reset-confirm":
         kwargs = {"uidb64": "MQ", "token": "set-password"}
@@ -153,9 +158,12 @@ def test_every_oversight_url_is_in_the_matrix():
 def test_oversight_access(client, school, other_school, personas):
     from django.core.files.base import ContentFile
 
+    from oversight.models import GovernorsReport
     from tests.factories import GovernorsReportFactory
 
-    report = GovernorsReportFactory(scope_key=str(school.pk), schools=[school])
+    report = GovernorsReportFactory(
+        scope_key=str(school.pk), schools=[school], status=GovernorsReport.Status.DONE
+    )
     report.pdf.save("r.pdf", ContentFile(b"%PDF-1.7 test"))
     users = personas
     urls = {
@@ -233,4 +241,46 @@ def test_records_access(client, school, personas, head):
     assert client.post(urls["dispose"], {"confirm": "yes"}).status_code == 404
     hold.refresh_from_db()
     assert hold.released_on is None
+    assert not failures, "\n".join(failures)
+
+
+# Tasks on a case. Giving one is a case action (the case action page, SLT and trust
+# executives); being given one and finishing it follow who may open the case.
+# fmt: off
+TASKS = {
+    #                         anon slt  dsl  office trust other
+    "give, own case":        (R,   OK,  NF,  NF,    OK,   NF),
+    "give, flagged case":    (R,   OK,  NF,  NF,    OK,   NF),
+}
+Y_, N_ = True, False
+ASSIGNABLE = {
+    #                         anon slt  dsl  office trust other
+    "own case":              (N_,  Y_,  N_,  N_,    Y_,   N_),
+    "flagged case":          (N_,  Y_,  Y_,  N_,    Y_,   N_),
+}
+# fmt: on
+
+
+@pytest.mark.django_db
+def test_who_gives_and_who_may_be_given_a_task(client, school, personas):
+    from casetasks.services import assignees_for
+
+    plain, _ = submit_report(school)
+    flagged, _ = submit_report(school, child_at_risk="yes", child_risk_details="x")
+    cases = {"own case": plain.case, "flagged case": flagged.case}
+    failures = []
+    for (name, expected), case in zip(TASKS.items(), cases.values(), strict=True):
+        url = reverse("staff:case-action", args=[case.reference, "task_add"])
+        for role, status in zip(ROLES, expected, strict=True):
+            client.logout()
+            if personas[role] is not None:
+                client.force_login(personas[role])
+            got = client.get(url).status_code
+            if got != status:
+                failures.append(f"{role} {name}: {got}, expected {status}")
+    for name, expected in ASSIGNABLE.items():
+        allowed = set(assignees_for(cases[name]))
+        for role, may in zip(ROLES, expected, strict=True):
+            if (personas[role] in allowed) != may:
+                failures.append(f"{role} assignable on {name}: {not may}, expected {may}")
     assert not failures, "\n".join(failures)

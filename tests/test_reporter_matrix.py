@@ -17,6 +17,7 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
+from casetasks.models import CaseTask
 from incidents import workflow
 from incidents.evidence import evidence_store, inspect_image
 from incidents.models import Evidence, Person
@@ -149,6 +150,17 @@ def world(school, head, dsl, office, personas, eager_tasks):
     services.letter_mark_sent(
         letter=to_reporter, actor=head, method="follow_up", sent_on=timezone.localdate()
     )
+    # Tasks whose titles name the reporter (given before a report was merged in — a new one
+    # naming them is refused): on the dashboard's "Your tasks" and due-soon panel, the case
+    # page and the deadlines calendar, hidden from whoever the rule excludes.
+    for assignee in (personas["trust"], dsl):
+        CaseTask.objects.create(
+            case=case,
+            title="Ring Zuleika Fairweather-Quill on 07700 900461",
+            assigned_to=assignee,
+            created_by=head,
+            due_on=timezone.localdate(),
+        )
     [batch] = services.batch_create(school=school, letters=[to_parent], actor=office)
     services.batch_assemble(batch_id=batch.pk)
     named = inspect_image(png_upload("Zuleika Fairweather-Quill's screenshot.png"))

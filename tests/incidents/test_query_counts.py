@@ -76,8 +76,9 @@ EXPECTED_QUERIES = {
     #   new cases, DSL decisions, LADO, bar decisions, bar reviews, bars ending, restriction
     #   reviews, letters approved but not sent (plus two per school whose reports await
     #   triage: its term dates and INSET days), and every school overseen (a row even with
-    #   no cases)
-    "dashboard": 17,
+    #   no cases); tasks due (the deadlines) and "Your tasks" (the reporters of their cases,
+    #   to hide from titles, only when there are any: see tests/casetasks)
+    "dashboard": 19,
     # + schools for the filter, the filter's choices (rules, groups, leads), count, page
     "list": 10,
     # + case, access-log insert, reports, their rules, evidence, kept chat messages, persons,
@@ -86,8 +87,9 @@ EXPECTED_QUERIES = {
     #   new reports to merge in (2) and their reports (to describe them), the session (the visit
     #   is one "opened the case"), the next step's letters already drafted, and the close
     #   guard: a bar or restriction pending or in force (2, asked twice: once for the actions
-    #   open now and once for the next-step panel's "not possible yet" reasons)
-    "case": 29,
+    #   open now and once for the next-step panel's "not possible yet" reasons), the case's
+    #   tasks (and who may still be given one, only when there are any: see tests/casetasks)
+    "case": 30,
     # + schools for the filter, access-log insert, the rows (one chunked query) and how each
     #   case's conduct happened (one query per chunk of rows)
     "export": 8,

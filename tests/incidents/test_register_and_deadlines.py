@@ -256,6 +256,9 @@ def test_due_labels_cover_every_kind():
         "bar_ending",
         "restriction_review",
         "letter_not_sent",
+        "task",
+        "sar",
+        "breach",
     }
 
 

@@ -23,6 +23,7 @@ from incidents.notifications import Kind as NotificationKind
 from incidents.workflow import WorkflowError
 from measures.models import BanStage
 from tests.factories import (
+    CaseTaskFactory,
     ContactRestrictionFactory,
     PersonFactory,
     SiteBanFactory,
@@ -67,6 +68,9 @@ EXPECTED = {
     "ban_review":            (X,   S,            S,      S,         X),
     "restriction_start":     (X,   X,            S,      S,         X),
     "restriction_review":    (X,   S,            S,      S,         X),
+    "task_add":              (S,   S,            S,      S,         X),
+    "task_reassign":         (S,   S,            S,      S,         X),
+    "task_done":             (S,   S,            S,      S,         S),
 }
 # fmt: on
 EVENT = {
@@ -98,6 +102,9 @@ EVENT = {
     "ban_review": "ban",
     "restriction_start": "restriction",
     "restriction_review": "restriction",
+    "task_add": "task",
+    "task_reassign": "task",
+    "task_done": "task",
 }
 
 
@@ -213,6 +220,10 @@ def params_for(action: str, case: Case, school, head, slt):
             "notes": "Still needed",
             "next_review_on": timezone.localdate() + datetime.timedelta(days=60),
         }
+    if action == "task_done":
+        return {"task": CaseTaskFactory(case=case, assigned_to=head, created_by=head)}
+    if action == "task_reassign":
+        return {"task": CaseTaskFactory(case=case, assigned_to=head), "assigned_to": slt}
     if action == "merge":
         target, _ = submit_report(school)
         return {"target": target.case}
@@ -257,6 +268,11 @@ def params_for(action: str, case: Case, school, head, slt):
         "reissue_code": {"report": report, "identity_check": "Called back on known number"},
         "letter": {"summary": "Warning letter printed", "data": {"step": "printed"}},
         "wording": {"poster_wording": "A parent in the group"},
+        "task_add": {
+            "title": "Phone the parent",
+            "assigned_to": slt,
+            "due_on": timezone.localdate(),
+        },
     }[action]
 
 

@@ -12,9 +12,11 @@ from django.urls import reverse
 from incidents.models import Case, Person
 from incidents.workflow import case_decide, case_triage
 from oversight import stats
+from oversight.periods import Period
 from tests.factories import GroupFactory, submit_report, triaged_case
 
 D = datetime.date
+AUTUMN = Period("Autumn term 2026", D(2026, 9, 3), D(2026, 12, 18))
 
 
 def _at(day: datetime.date, hour: int = 10):
