@@ -343,6 +343,8 @@ class HttpSession:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
         fields = {"csrfmiddlewaretoken": token, "username": username, "password": password}
         return self.post_multipart("/staff/sign-in/", fields, files={})
+
+
 def frozen_at(day, hour: int = 9):
     """time-machine standing still at `hour` (UTC) on `day`."""
     import datetime

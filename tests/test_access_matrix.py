@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from incidents.evidence import evidence_store, inspect_image
 from tests.factories import TermDateFactory, submit_report
-from tests.helpers import access_failures, url_names
+from tests.helpers import ROLES, access_failures, url_names
 from tests.images import png_upload
 
 # name: (own-school object statuses by role, other-school object statuses by role)
