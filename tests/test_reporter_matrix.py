@@ -21,6 +21,8 @@ from incidents import workflow
 from incidents.models import Person
 from letters import services
 from measures.procedure import restriction_start
+from records import casefile
+from records.services import sar_register
 from schoolconduct.outbox import notifications_sweep
 from tests.factories import triaged_case
 
@@ -60,7 +62,17 @@ EXPECTED = {
     "register-pdf": (R, OK_N, OK_N, OK_N, OK_N, OK_N),
     "statistics": (R, OK_N, NF, NF, OK_N, OK_N),
     "deadlines-calendar": (R, OK_N, OK_N, NF, OK_N, OK_N),
+    # Case files (records.casefile): made by those who run the case; the reporter is in one
+    # only if someone who may see them chose it, and then only they may download it.
+    "case-file-page": (R, OK_N, NF, NF, OK_N, NF),
+    "case-file-withheld": (R, OK_N, NF, NF, OK_N, NF),
+    "case-file-included": (R, OK_Y, NF, NF, NF, NF),
+    "sar-page": (R, OK_N, NF, NF, OK_N, NF),
+    "disclosure-bundle": (R, OK_N, NF, NF, OK_N, NF),
 }
+
+
+CASE_FILE_ROWS = {"case-file-withheld", "case-file-included", "disclosure-bundle"}
 
 
 def shows_reporter(text: str) -> bool:
@@ -77,7 +89,7 @@ def body_text(response) -> str:
 
 
 @pytest.fixture
-def world(school, head, dsl, office, personas, eager_tasks):
+def world(school, head, dsl, office, personas, eager_tasks, request):
     case = triaged_case(
         school,
         head,
@@ -151,6 +163,34 @@ def world(school, head, dsl, office, personas, eager_tasks):
     )
     [batch] = services.batch_create(school=school, letters=[to_parent], actor=office)
     services.batch_assemble(batch_id=batch.pk)
+    files = {
+        key: casefile.casefile_request(
+            case=case,
+            actor=head,
+            purpose="solicitor",
+            recipient_name="Hart & Co",
+            include_reporter=key == "included",
+            use_redacted=True,
+        )
+        for key in ("withheld", "included")
+    }
+    sar = sar_register(
+        school=school,
+        person=person,
+        requester_name="Jason Turner",
+        requester_is_subject=True,
+        received_on=timezone.localdate(),
+        identity_checked_on=None,
+        scope="",
+        actor=head,
+    )
+    bundle = casefile.sar_bundle_request(sar=sar, actor=head)
+    # The task runs after a commit this test never makes; the PDFs are made only for the rows
+    # that read them (making three PDFs for every row would double this module's time).
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("name") in CASE_FILE_ROWS:
+        for made in (*files.values(), bundle):
+            casefile.casefile_build(made.pk)
     ref = case.reference
     urls = {
         "dashboard": "/staff/",
@@ -173,6 +213,11 @@ def world(school, head, dsl, office, personas, eager_tasks):
         "register-pdf": "/staff/bans/?format=pdf",
         "statistics": "/staff/reports/",
         "deadlines-calendar": "/staff/reports/deadlines/",
+        "case-file-page": f"/staff/records/cases/{ref}/case-file/",
+        "case-file-withheld": f"/staff/records/case-files/{files['withheld'].pk}/download/",
+        "case-file-included": f"/staff/records/case-files/{files['included'].pk}/download/",
+        "sar-page": f"/staff/records/sar/{sar.pk}/",
+        "disclosure-bundle": f"/staff/records/case-files/{bundle.pk}/download/",
     }
     return {"case": case, "report": report, "urls": urls, "users": personas, "batch": batch}
 
