@@ -255,6 +255,9 @@ class CaseFileStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+STALE_AFTER = datetime.timedelta(minutes=10)
+
+
 class CaseFile(models.Model):
     """One PDF made for someone outside the school: a case file (one case) or a subject
     access disclosure bundle (every case that holds the requester's data). Made by a task;
@@ -318,6 +321,12 @@ class CaseFile(models.Model):
     @property
     def for_whom(self) -> str:
         return f"{self.get_purpose_display()}: {self.recipient_name}"
+
+    @property
+    def waited_too_long(self) -> bool:
+        """Still waiting after ten minutes: the task queue was probably down when it was asked
+        for (the request never fails for that); the page says to ask again."""
+        return self.status == CaseFileStatus.QUEUED and timezone.now() - self.made_at > STALE_AFTER
 
 
 class EvidenceRedaction(models.Model):

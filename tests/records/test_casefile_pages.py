@@ -273,3 +273,36 @@ def test_another_school_sees_nothing_of_it(client, sar, case, head, other_head):
     )
     assert CaseFile.objects.count() == 1
     assert REPORTER  # the reporter fixture is the one the world was built with
+
+
+@pytest.mark.django_db(transaction=True)
+def test_disposal_removes_redacted_copies_and_case_files_from_storage(case, head, time_machine):
+    from django.utils import timezone
+
+    from incidents import workflow
+    from records import casefile, redaction
+    from records.models import DisposalProposal
+
+    evidence = case.evidence.get()
+    copy = redaction.evidence_redact(evidence=evidence, regions=[[0, 0, 5, 5]], actor=head)
+    made = casefile.casefile_request(
+        case=case,
+        actor=head,
+        purpose="police",
+        recipient_name="PC Doyle",
+        include_reporter=False,
+        use_redacted=True,
+        phrases="Amelia Rose",
+    )
+    made.refresh_from_db()
+    names = [copy.file.name, made.pdf.name]
+    storage = copy.file.storage
+    assert all(storage.exists(n) for n in names)
+    workflow.case_close(case, head, outcome="Resolved", rationale="Done")
+    time_machine.move_to(timezone.now() + datetime.timedelta(days=6 * 366 + 2))
+    services.proposals_make(today=timezone.localdate())
+    log = services.dispose(DisposalProposal.objects.get(case=case), actor=head)
+    assert not any(storage.exists(n) for n in names)
+    made.refresh_from_db()
+    assert (made.pdf.name, made.phrases, made.recipient_name) == ("", "", "[anonymised]")
+    assert log.records_cleared["redactions"] == 1 and log.records_cleared["case_files"] == 1
