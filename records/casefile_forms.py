@@ -20,7 +20,7 @@ class CaseFileForm(forms.Form):
         error_messages={"required": "Choose who the case file is for."},
     )
     recipient_name = forms.CharField(
-        label="Their name",
+        label="Name of the recipient",
         max_length=150,
         help_text="The officer, firm, panel or person, e.g. “PC Jane Doyle, Kent Police”.",
         error_messages={"required": "Give the name of the person or body it is for."},
@@ -54,6 +54,9 @@ class CaseFileForm(forms.Form):
             del self.fields["reporter"]
         for name in ("recipient_name", "phrases"):
             self.fields[name].widget.attrs["class"] = "form-control"
+        for name in ("purpose", "reporter", "use_redacted"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "form-check-input"
 
     def submit(self, *, case, actor):
         data = self.cleaned_data

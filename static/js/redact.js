@@ -83,6 +83,8 @@
       label.textContent = label.textContent.replace(/^Area \d+/, "Area " + (count + 1));
     });
     copy.querySelectorAll("input").forEach(function (input) { input.removeAttribute("value"); input.value = ""; });
+    var clear = copy.querySelector(".js-clear");
+    if (clear) clear.textContent = "Clear area " + (count + 1);
     tbody.appendChild(copy);
     total.value = String(count + 1);
     return copy;
