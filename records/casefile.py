@@ -492,10 +492,43 @@ def casefile_pdf(case_file: CaseFile) -> tuple[bytes, int]:
     writer.append(PdfReader(io.BytesIO(pdf.data)))
     for data in letter_pdfs:
         writer.append(PdfReader(io.BytesIO(data)))
+    _stamp_letters(writer, first=pdf.pages, running=_running_title(case_file, records))
+    for record in records:
+        for row in record.letters:
+            if row.get("page"):
+                writer.add_outline_item(
+                    title=f"Letter: {row['title']}", page_number=row["page"] - 1
+                )
     writer.add_metadata({"/Title": str(case_file)})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue(), len(writer.pages)
+
+
+def _running_title(case_file: CaseFile, records: list[CaseRecord]) -> str:
+    if case_file.is_bundle:
+        return f"Subject access disclosure, SAR {case_file.sar_id}"
+    return f"Case file {records[0].case.reference}" if records else "Case file"
+
+
+def _stamp_letters(writer, *, first: int, running: str) -> None:
+    """Number the appended letters' pages as pages of the file, in a line above their own
+    letterhead (the letters themselves are left exactly as filed underneath)."""
+    from pypdf import PdfReader
+
+    total = len(writer.pages)
+    if total <= first:
+        return
+    stamps = html_to_pdf(
+        render_to_string(
+            "records/casefile_stamp.html",
+            {"running": running, "numbers": range(first + 1, total + 1), "total": total},
+        )
+    )
+    for page, stamp in zip(
+        writer.pages[first:], PdfReader(io.BytesIO(stamps.data)).pages, strict=True
+    ):
+        page.merge_page(stamp)
 
 
 def casefile_build(case_file_id: int) -> bool:

@@ -78,8 +78,14 @@ def test_a_case_file_has_contents_every_section_and_the_hashes(case, head, keep_
     assert found, contents
     with letter.pdf.open("rb") as f:
         filed = PdfReader(io.BytesIO(f.read()))
-    assert flat(pages[int(found.group(1)) - 1]) == flat(filed.pages[0].extract_text())
-    assert len(pages) == int(found.group(1)) - 1 + len(filed.pages)
+    start = int(found.group(1))
+    assert flat(filed.pages[0].extract_text()) in flat(pages[start - 1])
+    assert len(pages) == start - 1 + len(filed.pages)
+    with case_file.pdf.open("rb") as f:
+        outline = PdfReader(io.BytesIO(f.read())).outline
+    assert [o.title for o in outline if not isinstance(o, list)][-1] == "Letter: Formal warning"
+    # Its pages are numbered as pages of the file too, above the letter as filed.
+    assert f"Case file {case.reference} · page {start} of {len(pages)}" in pages[start - 1]
     # Hashes: the original as received and the clean copy shown, both correct.
     evidence = case.evidence.get()
     with evidence.original.open("rb") as f:
