@@ -19,9 +19,11 @@ the document is laid out twice: the second time knowing where the letters start)
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import io
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from incidents import chat
 from incidents.access import managed_schools, roles_for
 from incidents.identity import ReporterIdentity
 from incidents.models import (
@@ -39,6 +42,7 @@ from incidents.models import (
     Case,
     CaseEvent,
     Evidence,
+    ExcerptMessage,
     Meeting,
     Message,
     Referral,
@@ -199,6 +203,7 @@ class CaseRecord:
     reports: list[dict[str, Any]]
     images: list[dict[str, Any]]
     documents: list[dict[str, Any]]
+    chat: list[dict[str, Any]]
     events: list[dict[str, Any]]
     meetings: list[dict[str, Any]]
     messages: list[dict[str, Any]]
@@ -216,7 +221,9 @@ def _redactor(case_file: CaseFile, cases: list[Case]) -> redaction.TextRedactor:
     phrases = redaction.phrases_from(case_file.phrases) + redaction.confirmed_suggestions(evidence)
     identities = []
     if not case_file.include_reporter:
-        identities.append(ReporterIdentity.of_reports(reports, first_names=True))
+        # As the form gave it and as their chat export showed them.
+        lines = ExcerptMessage.objects.filter(excerpt__report__case__in=cases, from_reporter=True)
+        identities.append(chat.reporter_identity(reports=reports, chat_lines=list(lines)))
     sar = case_file.sar
     if sar is not None:
         # Other parents on these cases, and the names the school lists as sensitive (pupils,
@@ -237,6 +244,16 @@ def _redactor(case_file: CaseFile, cases: list[Case]) -> redaction.TextRedactor:
             )
         )
     return redaction.TextRedactor(phrases=phrases, identities=identities)
+
+
+_SHORT_DATE = re.compile(r"\b(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4})\b")
+_MONTHS = {m[:3]: m for m in calendar.month_name if m}
+
+
+def _long_dates(text: str) -> str:
+    """ "30 Nov 2026" as "30 November 2026": the file writes dates one way (chronology lines
+    were written by the code of the day, some with short months)."""
+    return _SHORT_DATE.sub(lambda m: f"{int(m[1])} {_MONTHS[m[2]]} {m[3]}", text)
 
 
 def _dt(value) -> str:
@@ -344,11 +361,12 @@ def _case_record(
             assets[url] = (data, content_type)
             row["src"] = url
         images.append(row)
+    chat_lines = _chat_lines(case_file, case, hide)
     events = [
         {
             "when": _dt(e.created_at),
             "who": e.actor.get_full_name() if e.actor else "System",
-            "what": hide(e.summary),
+            "what": _long_dates(hide(e.summary)),
             "status": (
                 f"{e.get_from_status_display() or '—'} → {e.get_to_status_display()}"
                 if e.to_status
@@ -384,8 +402,51 @@ def _case_record(
         for r in Referral.objects.filter(case=case).order_by("made_on", "pk")
     ]
     return CaseRecord(
-        case, anchor, summary, reports, images, documents, events, meetings, messages, referrals
+        case,
+        anchor,
+        summary,
+        reports,
+        images,
+        documents,
+        chat_lines,
+        events,
+        meetings,
+        messages,
+        referrals,
     )
+
+
+def _chat_lines(
+    case_file: CaseFile, case: Case, hide: redaction.TextRedactor
+) -> list[dict[str, Any]]:
+    """The kept messages of chat exports: the reporter's own lines say "The reporter" unless
+    they are included; in a disclosure bundle every sender but the requester is redacted."""
+    subject = (
+        ReporterIdentity(names=[case_file.sar.person.full_name])
+        if case_file.sar is not None
+        else None
+    )
+    rows = []
+    lines = ExcerptMessage.objects.filter(excerpt__report__case=case).order_by(
+        "excerpt__created_at", "excerpt_id", "position"
+    )
+    for line in lines:
+        if line.from_reporter and not case_file.include_reporter:
+            sender = chat.REPORTER_LABEL
+        elif subject is not None and not subject.find(line.sender):
+            sender = redaction.REDACTED
+        else:
+            sender = hide(line.sender)
+        rows.append(
+            {
+                "when": _dt(line.sent_at),
+                "sender": sender or "—",
+                "text": hide(line.text) or f"({line.kind})",
+                "picked": line.picked,
+                "edited": line.edited,
+            }
+        )
+    return rows
 
 
 def _letters(case_file: CaseFile, case: Case) -> tuple[list[dict[str, Any]], list[bytes]]:
@@ -419,8 +480,22 @@ def _letters(case_file: CaseFile, case: Case) -> tuple[list[dict[str, Any]], lis
     return rows, pdfs
 
 
+def _person_details(person) -> list[tuple[str, str]]:
+    """What the school holds about the requester themselves, field by field."""
+    return [
+        ("Name", person.full_name),
+        ("Address", ", ".join(person.address.splitlines()) or "—"),
+        ("Postcode", person.postcode or "—"),
+        ("Email", person.email or "—"),
+        ("Phone", person.phone or "—"),
+        ("Children's classes", person.children_classes or "—"),
+        ("School", person.school.name),
+        ("Recorded since", _dt(person.created_at)),
+    ]
+
+
 def _sections(records: list[CaseRecord], bundle: bool) -> list[Section]:
-    sections = []
+    sections = [Section("person", "Your details as the school holds them")] if bundle else []
     for record in records:
         prefix = f"{record.anchor}-"
         if bundle:
@@ -463,8 +538,10 @@ def casefile_pdf(case_file: CaseFile) -> tuple[bytes, int]:
         letter_pdfs += pdfs
         records.append(record)
     _progress(case_file, 65, "Laying out the pages")
+    person = case_file.sar.person if case_file.sar is not None else None
     context = {
         "case_file": case_file,
+        "person": _person_details(person) if person is not None else None,
         "records": records,
         "sections": _sections(records, case_file.is_bundle),
         "made_at": _dt(case_file.made_at),

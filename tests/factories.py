@@ -376,3 +376,42 @@ def case_with_everything(school, head, *, image: bytes, person=None):
     letters.letter_mark_sent(letter=letter, actor=head, method="hand", sent_on=timezone.localdate())
     case.refresh_from_db()
     return case
+
+
+def chat_kept(case) -> None:
+    """Two kept chat messages on the case's report: one by Jason Turner (picked), one the
+    reporter said was theirs ("Priya S")."""
+    from incidents.models import ChatExcerpt, ExcerptMessage
+
+    excerpt = ChatExcerpt.objects.create(
+        report=case.reports.get(), platform="whatsapp", file_name="chat.txt", messages_in_export=40
+    )
+    lines = [
+        ("Jason Turner", "Ms Shah is a liar and everyone knows it", False, True),
+        ("Priya S", "Please stop, Jason.", True, False),
+    ]
+    for position, (sender, text, mine, picked) in enumerate(lines):
+        ExcerptMessage.objects.create(
+            excerpt=excerpt,
+            position=position,
+            sent_at=timezone.now(),
+            sender=sender,
+            text=text,
+            kind="text",
+            picked=picked,
+            from_reporter=mine,
+        )
+
+
+def case_file_ask(case, user, **overrides):
+    """Ask for a case file through the real service: for the police, reporter withheld,
+    redacted images, unless `overrides` say otherwise."""
+    from records import casefile
+
+    values = {
+        "purpose": "police",
+        "recipient_name": "PC Jane Doyle, Kent Police",
+        "include_reporter": False,
+        "use_redacted": True,
+    } | overrides
+    return casefile.casefile_request(case=case, actor=user, **values)

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.evidence import evidence_store, inspect_image
-from tests.factories import TermDateFactory, submit_report
+from tests.factories import TermDateFactory, case_file_ask, submit_report
 from tests.helpers import ROLES, url_names
 from tests.images import png_upload
 
@@ -236,6 +236,7 @@ def test_records_access(client, school, personas, head):
     from incidents.models import Person
     from records import casefile, redaction, services
     from records.models import DisposalProposal
+    from tests.factories import case_file_ask
 
     person = Person.objects.create(school=school, full_name="Pat Parent")
     sar = services.sar_register(
@@ -257,14 +258,7 @@ def test_records_access(client, school, personas, head):
         case=report.case, report=report, items=[inspect_image(png_upload())]
     )
     copy = redaction.evidence_redact(evidence=evidence, regions=[[0, 0, 5, 5]], actor=head)
-    case_file = casefile.casefile_request(
-        case=report.case,
-        actor=head,
-        purpose="police",
-        recipient_name="PC Doyle",
-        include_reporter=False,
-        use_redacted=True,
-    )
+    case_file = case_file_ask(report.case, head)
     casefile.casefile_build(case_file.pk)
     proposal = DisposalProposal.objects.create(
         case=report.case, rule="case_closure", due_on=datetime.date(2026, 1, 1)

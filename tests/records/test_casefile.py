@@ -8,12 +8,13 @@ import io
 import re
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from incidents.models import AccessLog, CaseEvent
 from records import casefile, redaction
 from records.models import CaseFile
-from tests.factories import REPORTER, case_with_everything
+from tests.factories import REPORTER, case_file_ask, case_with_everything, chat_kept
 from tests.images import image_bytes
 
 SECTIONS = [
@@ -45,14 +46,7 @@ def case(school, head, eager_tasks):
     return case_with_everything(school, head, image=image_bytes("PNG", size=(320, 200)))
 
 
-def make(case, user, **kwargs) -> CaseFile:
-    values = {
-        "purpose": "police",
-        "recipient_name": "PC Jane Doyle, Kent Police",
-        "include_reporter": False,
-        "use_redacted": True,
-    } | kwargs
-    return casefile.casefile_request(case=case, actor=user, **values)
+make = case_file_ask
 
 
 @pytest.mark.django_db(transaction=True)
@@ -97,6 +91,8 @@ def test_a_case_file_has_contents_every_section_and_the_hashes(case, head, keep_
     assert f"CleancopySHA-256:{clean}" in text
     assert f"SHA-256:{letter.pdf_sha256}" in text
     # The rest of the record is there.
+    held = timezone.localtime(case.meetings.get().held_at)
+    assert f"Meetingwithaseniorleaderon{held:%-d%B%Y}" in text  # "30 Nov" written out
     for expected in ("CAD4471", "MrTurneragreedtodeletethepost", "Seniorleader"):
         assert expected.lower() in text.lower()
 
@@ -194,3 +190,13 @@ def keep_pdf():
                 out.write(f.read())
 
     return save
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kept_chat_messages_are_in_with_the_reporter_as_chosen(case, head):
+    chat_kept(case)
+    withheld = flat("".join(pdf_pages(make(case, head))))
+    assert "JasonTurner▶Ms[redacted]isaliarandeveryoneknowsit" in withheld
+    assert "Thereporter" in withheld and "PriyaS" not in withheld
+    included = flat("".join(pdf_pages(make(case, head, include_reporter=True))))
+    assert "PriyaSPleasestop,Jason." in included

@@ -15,7 +15,13 @@ from pypdf import PdfReader
 from incidents.models import AccessLog, CaseEvent, Evidence
 from records import services
 from records.models import CaseFile, EvidenceRedaction
-from tests.factories import REPORTER, PersonFactory, case_with_everything
+from tests.factories import (
+    REPORTER,
+    PersonFactory,
+    case_file_ask,
+    case_with_everything,
+    chat_kept,
+)
 
 WIDTH, HEIGHT = 320, 200
 
@@ -221,6 +227,7 @@ def bundle_text(bundle: CaseFile) -> str:
 def test_a_disclosure_bundle_redacts_third_parties_and_is_approved_before_release(
     client, sar, case, head, slt, trust_exec
 ):
+    chat_kept(case)
     client.force_login(head)
     response = client.post(reverse("records:sar-bundle", args=[sar.pk]), {"phrases": "Amelia"})
     assert response.status_code == 302
@@ -231,7 +238,12 @@ def test_a_disclosure_bundle_redacts_third_parties_and_is_approved_before_releas
     assert "Subject access disclosure" in text and "Mr Jason Turner" in text
     for third in ("priya", "shah", "900123", "okonkwo", "gwendolyn", "amelia"):
         assert third not in lowered, third
-    assert "[redacted]sawthepost" in "".join(text.split())
+    flat = "".join(text.split())
+    assert "[redacted]sawthepost" in flat
+    # Their own details, and their own chat message under their name; other senders hidden.
+    assert "Address14OrchardClose" in flat
+    assert "JasonTurner▶Ms[redacted]isaliar" in flat
+    assert "Thereporter" in flat
     # The warning letter to Mr Turner is his; it is there as filed.
     assert "Formal warning about conduct" in text
     page = client.get(reverse("records:sar", args=[sar.pk])).text
@@ -280,20 +292,12 @@ def test_disposal_removes_redacted_copies_and_case_files_from_storage(case, head
     from django.utils import timezone
 
     from incidents import workflow
-    from records import casefile, redaction
+    from records import redaction
     from records.models import DisposalProposal
 
     evidence = case.evidence.get()
     copy = redaction.evidence_redact(evidence=evidence, regions=[[0, 0, 5, 5]], actor=head)
-    made = casefile.casefile_request(
-        case=case,
-        actor=head,
-        purpose="police",
-        recipient_name="PC Doyle",
-        include_reporter=False,
-        use_redacted=True,
-        phrases="Amelia Rose",
-    )
+    made = case_file_ask(case, head, phrases="Amelia Rose")
     made.refresh_from_db()
     names = [copy.file.name, made.pdf.name]
     storage = copy.file.storage

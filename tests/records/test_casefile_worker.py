@@ -11,7 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from records.models import CaseFile
-from tests.factories import case_with_everything
+from tests.factories import case_file_ask, case_with_everything
 from tests.helpers import wait_for
 from tests.images import image_bytes
 
@@ -51,18 +51,9 @@ def test_a_real_worker_makes_the_case_file_and_the_page_follows_it(
 def test_with_the_broker_down_it_waits_and_the_page_polls_its_progress(
     client, school, head, eager_tasks, request
 ):
-    from records import casefile
-
     case = case_with_everything(school, head, image=image_bytes("PNG"))
     request.getfixturevalue("broker_down")
-    case_file = casefile.casefile_request(
-        case=case,
-        actor=head,
-        purpose="other",
-        recipient_name="Ofsted",
-        include_reporter=False,
-        use_redacted=True,
-    )
+    case_file = case_file_ask(case, head, purpose="other", recipient_name="Ofsted")
     assert CaseFile.objects.get().status == "queued"  # asked for; nothing lost
     CaseFile.objects.filter(pk=case_file.pk).update(
         status="building", progress=65, progress_label="Laying out the pages"
