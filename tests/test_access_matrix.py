@@ -236,7 +236,6 @@ def test_records_access(client, school, personas, head):
     from incidents.models import Person
     from records import casefile, redaction, services
     from records.models import DisposalProposal
-    from tests.factories import case_file_ask
 
     person = Person.objects.create(school=school, full_name="Pat Parent")
     sar = services.sar_register(
