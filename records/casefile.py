@@ -312,10 +312,10 @@ def _case_record(
     for report in case.reports.select_related("group").order_by("received_at", "pk"):
         if case_file.include_reporter:
             reporter = [
-                ("Name", report.reporter_name or "Not given (anonymous)"),
-                ("Email", report.reporter_email or "—"),
-                ("Phone", report.reporter_phone or "—"),
-                ("Relationship", report.get_reporter_relationship_display() or "—"),
+                ("Who reported", report.reporter_name or "Not given (anonymous)"),
+                ("Their email", report.reporter_email or "—"),
+                ("Their phone", report.reporter_phone or "—"),
+                ("Their relationship", report.get_reporter_relationship_display() or "—"),
             ]
         else:
             reporter = [("Who reported", WITHHELD)]
