@@ -469,13 +469,18 @@ def _letters(case_file: CaseFile, case: Case) -> tuple[list[dict[str, Any]], lis
         elif not letter.pdf:
             row["left_out"] = "Its PDF is no longer held."
         else:
-            with letter.pdf.open("rb") as f:
-                data = f.read()
             from pypdf import PdfReader
+            from pypdf.errors import PdfReadError
 
-            row["pages"] = len(PdfReader(io.BytesIO(data)).pages)
-            row["recipient"] = letter.recipient_name
-            pdfs.append(data)
+            try:
+                with letter.pdf.open("rb") as f:
+                    data = f.read()
+                row["pages"] = len(PdfReader(io.BytesIO(data)).pages)
+            except (OSError, PdfReadError):
+                logger.warning("Letter %s's PDF could not be read for a case file", letter.pk)
+                row["left_out"] = "Its filed PDF could not be read; ask the school for a copy."
+            else:
+                pdfs.append(data)
         rows.append(row)
     return rows, pdfs
 

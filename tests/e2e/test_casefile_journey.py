@@ -93,3 +93,45 @@ def test_head_makes_the_governors_report_and_a_redacted_case_file(
     phone.goto(f"{live_server.url}/staff/records/evidence/{copy.evidence_id}/redact/")
     expect(phone.locator(".redact-canvas")).to_be_visible()
     check_accessibility(phone, "casefile-05-redact")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_disclosure_bundle_is_made_read_approved_and_released(
+    live_server, desktop, phone, school, head, slt, eager_tasks
+):
+    import datetime
+
+    from records import services
+
+    case = case_with_everything(school, head, image=image_bytes("PNG"))
+    sar = services.sar_register(
+        school=school,
+        person=case.persons.get(),
+        requester_name="Jason Turner",
+        requester_is_subject=True,
+        received_on=datetime.date.today(),
+        identity_checked_on=None,
+        scope="Everything you hold about me",
+        actor=head,
+    )
+    page = desktop
+    sign_in(page, live_server.url, "deputy")
+    page.goto(f"{live_server.url}/staff/records/sar/{sar.pk}/")
+    page.get_by_label("Other names or phrases to hide").fill("Amelia Rose")
+    page.get_by_role("button", name="Make the bundle").click()
+    link = page.get_by_role("link", name="Download the PDF")
+    expect(link).to_be_visible(timeout=60_000)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(downloaded(page, link))).pages)
+    assert "Subject access disclosure" in text and "priya" not in text.lower()
+    assert "Amelia" not in text
+    page.get_by_role("button", name="Approve for release").click()
+    expect(page.get_by_text("Tick the box to say you have read the whole bundle.")).to_be_visible()
+    page.get_by_label("I have read the whole bundle").check()
+    page.get_by_role("button", name="Approve for release").click()
+    expect(page.get_by_text("Approved by Dan Deputy on")).to_be_visible()
+    page.get_by_role("button", name="Record that it was released to Jason Turner").click()
+    expect(page.get_by_text("Released to Jason Turner by Dan Deputy on")).to_be_visible()
+    check_accessibility(page, "casefile-06-sar-bundle")
+    sign_in(phone, live_server.url, "head")
+    phone.goto(f"{live_server.url}/staff/records/sar/{sar.pk}/")
+    check_accessibility(phone, "casefile-07-sar-bundle")

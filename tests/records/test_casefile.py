@@ -200,3 +200,13 @@ def test_kept_chat_messages_are_in_with_the_reporter_as_chosen(case, head):
     assert "Thereporter" in withheld and "PriyaS" not in withheld
     included = flat("".join(pdf_pages(make(case, head, include_reporter=True))))
     assert "PriyaSPleasestop,Jason." in included
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_letter_whose_filed_pdf_is_gone_is_listed_not_fatal(case, head):
+    letter = case.letters.get()
+    letter.pdf.storage.delete(letter.pdf.name)
+    case_file = make(case, head)
+    case_file.refresh_from_db()
+    assert case_file.status == "ready"
+    assert "Its filed PDF could not be read" in "".join(pdf_pages(case_file))

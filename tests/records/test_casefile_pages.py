@@ -310,3 +310,20 @@ def test_disposal_removes_redacted_copies_and_case_files_from_storage(case, head
     made.refresh_from_db()
     assert (made.pdf.name, made.phrases, made.recipient_name) == ("", "", "[anonymised]")
     assert log.records_cleared["redactions"] == 1 and log.records_cleared["case_files"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_case_file_page_costs_the_same_queries_however_many_files(client, case, head):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(head)
+    url = reverse("records:case-file", args=[case.reference])
+    counts = []
+    for _ in range(2):
+        case_file_ask(case, head)
+        client.get(url)  # the session's visit and caches settle
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1], counts
