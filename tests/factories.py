@@ -415,3 +415,20 @@ def case_file_ask(case, user, **overrides):
         "use_redacted": True,
     } | overrides
     return casefile.casefile_request(case=case, actor=user, **values)
+
+
+def sar_from_turner(case, head):
+    """An open subject access request from Mr Jason Turner (the person concerned of
+    `case_with_everything`), received today, identity not yet checked."""
+    from records import services
+
+    return services.sar_register(
+        school=case.school,
+        person=case.persons.get(full_name="Mr Jason Turner"),
+        requester_name="Jason Turner",
+        requester_is_subject=True,
+        received_on=timezone.localdate(),
+        identity_checked_on=None,
+        scope="Everything you hold about me",
+        actor=head,
+    )

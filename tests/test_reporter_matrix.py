@@ -22,9 +22,8 @@ from incidents.models import Person
 from letters import services
 from measures.procedure import restriction_start
 from records import casefile
-from records.services import sar_register
 from schoolconduct.outbox import notifications_sweep
-from tests.factories import triaged_case
+from tests.factories import sar_from_turner, triaged_case
 
 REPORTER = {
     "reporter_name": "Zuleika Fairweather-Quill",
@@ -174,16 +173,7 @@ def world(school, head, dsl, office, personas, eager_tasks, request):
         )
         for key in ("withheld", "included")
     }
-    sar = sar_register(
-        school=school,
-        person=person,
-        requester_name="Jason Turner",
-        requester_is_subject=True,
-        received_on=timezone.localdate(),
-        identity_checked_on=None,
-        scope="",
-        actor=head,
-    )
+    sar = sar_from_turner(case, head)
     bundle = casefile.sar_bundle_request(sar=sar, actor=head)
     # The task runs after a commit this test never makes; the PDFs are made only for the rows
     # that read them (making three PDFs for every row would double this module's time).

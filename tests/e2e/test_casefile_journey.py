@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from records.models import CaseFile, EvidenceRedaction
-from tests.factories import case_with_everything
+from tests.factories import case_with_everything, sar_from_turner
 from tests.helpers import check_accessibility, nav_to, sign_in
 from tests.images import image_bytes
 
@@ -99,21 +99,8 @@ def test_head_makes_the_governors_report_and_a_redacted_case_file(
 def test_a_disclosure_bundle_is_made_read_approved_and_released(
     live_server, desktop, phone, school, head, slt, eager_tasks
 ):
-    import datetime
-
-    from records import services
-
     case = case_with_everything(school, head, image=image_bytes("PNG"))
-    sar = services.sar_register(
-        school=school,
-        person=case.persons.get(),
-        requester_name="Jason Turner",
-        requester_is_subject=True,
-        received_on=datetime.date.today(),
-        identity_checked_on=None,
-        scope="Everything you hold about me",
-        actor=head,
-    )
+    sar = sar_from_turner(case, head)
     page = desktop
     sign_in(page, live_server.url, "deputy")
     page.goto(f"{live_server.url}/staff/records/sar/{sar.pk}/")

@@ -21,6 +21,7 @@ from tests.factories import (
     case_file_ask,
     case_with_everything,
     chat_kept,
+    sar_from_turner,
 )
 
 WIDTH, HEIGHT = 320, 200
@@ -206,16 +207,7 @@ def sar(school, head, case):
 
     workflow.case_person_add(case, head, person=other)
     workflow.case_note_add(case, head, text="Mrs Okonkwo-Blythe saw the post too.")
-    return services.sar_register(
-        school=school,
-        person=case.persons.get(full_name="Mr Jason Turner"),
-        requester_name="Jason Turner",
-        requester_is_subject=True,
-        received_on=datetime.date.today(),
-        identity_checked_on=None,
-        scope="Everything",
-        actor=head,
-    )
+    return sar_from_turner(case, head)
 
 
 def bundle_text(bundle: CaseFile) -> str:
