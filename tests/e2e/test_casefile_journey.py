@@ -122,3 +122,32 @@ def test_a_disclosure_bundle_is_made_read_approved_and_released(
     sign_in(phone, live_server.url, "head")
     phone.goto(f"{live_server.url}/staff/records/sar/{sar.pk}/")
     check_accessibility(phone, "casefile-07-sar-bundle")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_follows_a_case_file_being_made_without_a_reload(
+    live_server, desktop, school, head, eager_tasks
+):
+    from records.casefile import casefile_build
+
+    case = case_with_everything(school, head, image=image_bytes("PNG"))
+    waiting = CaseFile.objects.create(
+        school=school,
+        case=case,
+        purpose="solicitor",
+        recipient_name="Hart & Co",
+        case_ids=[case.pk],
+        made_by=head,
+        status="building",
+        progress=40,
+        progress_label="Gathering the record",
+    )
+    page = desktop
+    sign_in(page, live_server.url, "head")
+    page.goto(f"{live_server.url}/staff/records/cases/{case.reference}/case-file/")
+    expect(page.get_by_text("Being made: gathering the record (40%).")).to_be_visible()
+    # The "reload" hint is for pages without JavaScript.
+    expect(page.get_by_text("Reload this page")).to_be_hidden()
+    CaseFile.objects.filter(pk=waiting.pk).update(status="queued")
+    assert casefile_build(waiting.pk)
+    expect(page.get_by_role("link", name="Download the PDF")).to_be_visible(timeout=15_000)
