@@ -295,12 +295,17 @@ class ReporterIdentity:
 
     def redact(self, text: str, replacement: str = "[reporter's details hidden]") -> str:
         """`text` with every appearance of the reporter replaced."""
-        merged: list[list[int]] = []
-        for start, end in sorted((h.start, h.end) for h in self.find(text)):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        for start, end in reversed(merged):
-            text = text[:start] + replacement + text[end:]
-        return text
+        return spans_replace(text, [(h.start, h.end) for h in self.find(text)], replacement)
+
+
+def spans_replace(text: str, spans: Iterable[tuple[int, int]], replacement: str) -> str:
+    """`text` with each span (start, end) replaced; overlapping spans become one."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        text = text[:start] + replacement + text[end:]
+    return text

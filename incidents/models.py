@@ -680,6 +680,8 @@ class CaseEvent(AppendOnlyModel):
         WORDING = "wording", "Wording confirmed for letters"
         RULES = "rules", "Rules broken recorded"
         TASK = "task", "Task"
+        CASE_FILE = "case_file", "Case file made"
+        EVIDENCE_REDACTED = "evidence_redacted", "Redacted copy of evidence made"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind)
@@ -762,6 +764,9 @@ class AccessLog(AppendOnlyModel):
         DOWNLOAD_ORIGINAL = "download_original", "Downloaded a sealed original"
         EXPORT = "export", "Exported a case list"
         PRINT_CHRONOLOGY = "print_chronology", "Printed the chronology"
+        CASE_FILE = "case_file", "Asked for a case file"
+        CASE_FILE_DOWNLOAD = "case_file_download", "Downloaded a case file"
+        DISCLOSURE = "disclosure", "Released a subject access disclosure"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     case = models.ForeignKey(

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from incidents.models import Case, Person
+from incidents.models import Case, Evidence, Person
 from schoolconduct.models import AppendOnlyModel
+from schoolconduct.storage import private_storage
 from schools.models import School
 
 from . import clocks
@@ -232,3 +233,119 @@ class Breach(models.Model):
     @property
     def ico_due_at(self) -> datetime.datetime:
         return clocks.breach_due_at(self.aware_at)
+
+
+# --------------------------------------------------------------------------------------------
+# Case files, disclosure bundles and redacted copies of evidence
+
+
+class CaseFilePurpose(models.TextChoices):
+    POLICE = "police", "The police"
+    SOLICITOR = "solicitor", "A solicitor"
+    LADO = "lado", "The LADO"
+    COMPLAINTS = "complaints", "A complaints panel"
+    OTHER = "other", "Someone else"
+    SAR = "sar", "The requester (subject access)"
+
+
+class CaseFileStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be made"
+    BUILDING = "building", "Being made"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+STALE_AFTER = datetime.timedelta(minutes=10)
+
+
+class CaseFile(models.Model):
+    """One PDF made for someone outside the school: a case file (one case) or a subject
+    access disclosure bundle (every case that holds the requester's data). Made by a task;
+    the PDF is filed once and never remade in place — a new request makes a new file."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="case_files")
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="case_files"
+    )
+    sar = models.ForeignKey(
+        SubjectAccessRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bundles",
+    )
+    purpose = models.CharField("who it is for", max_length=12, choices=CaseFilePurpose)
+    recipient_name = models.CharField("their name", max_length=150)
+    include_reporter = models.BooleanField(default=False)
+    use_redacted = models.BooleanField(default=True)
+    phrases = models.TextField(blank=True, help_text="Names or phrases hidden in text.")
+    case_ids = models.JSONField(default=list, help_text="The cases it covers (set when made).")
+    status = models.CharField(max_length=10, choices=CaseFileStatus, default=CaseFileStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_label = models.CharField(max_length=80, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    pdf = models.FileField(storage=private_storage, upload_to="casefiles/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | models.Q(sar__isnull=False),
+                name="case_file_case_or_sar",
+            )
+        ]
+
+    def __str__(self) -> str:
+        subject = self.case.reference if self.case is not None else f"SAR {self.sar_id}"
+        return f"{subject} for {self.get_purpose_display().lower()} ({self.recipient_name})"
+
+    @property
+    def is_bundle(self) -> bool:
+        return self.sar_id is not None
+
+    @property
+    def for_whom(self) -> str:
+        return f"{self.get_purpose_display()}: {self.recipient_name}"
+
+    @property
+    def waited_too_long(self) -> bool:
+        """Still waiting after ten minutes: the task queue was probably down when it was asked
+        for (the request never fails for that); the page says to ask again."""
+        return self.status == CaseFileStatus.QUEUED and timezone.now() - self.made_at > STALE_AFTER
+
+
+class EvidenceRedaction(models.Model):
+    """A redacted copy of an evidence image: the clean copy with the marked rectangles filled
+    (not blurred). A new derived file; the sealed original and the clean copy are untouched.
+    The newest one of an image is the one bundles use."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="redactions")
+    regions = models.JSONField(help_text="[[x, y, width, height], …] in the image's pixels.")
+    file = models.FileField(storage=private_storage, upload_to="evidence/redacted/")
+    sha256 = models.CharField(max_length=64)
+    source_sha256 = models.CharField(max_length=64, help_text="The clean copy it was made from.")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Redacted copy of {self.evidence_id} ({len(self.regions)} regions)"

@@ -41,9 +41,11 @@ from . import anonymise, clocks
 from .models import (
     Breach,
     BreachDecision,
+    CaseFile,
     DisposalLog,
     DisposalMethod,
     DisposalProposal,
+    EvidenceRedaction,
     LegalHold,
     ProposalStatus,
     RetentionSchedule,
@@ -356,7 +358,19 @@ def _dispose_locked(proposal: DisposalProposal, *, actor: Any) -> DisposalLog | 
     # typed about them (the chronology above all) is cleared with it (records.anonymise).
     people = list(case.persons.all())
     identity = anonymise.identity_of(case, people)
+    # Redacted copies and case files — a disclosure bundle may cover several cases: any that
+    # covers this one goes — their files, and the names typed to hide in them.
+    redactions = list(EvidenceRedaction.objects.filter(evidence__case=case).exclude(file=""))
+    case_files = [f for f in CaseFile.objects.exclude(pdf="") if case.pk in f.case_ids]
+    stored += [(r.file.storage, r.file.name) for r in redactions]
+    stored += [(f.pdf.storage, f.pdf.name) for f in case_files]
     cleared = {
+        "redactions": EvidenceRedaction.objects.filter(pk__in=[r.pk for r in redactions]).update(
+            file=""
+        ),
+        "case_files": CaseFile.objects.filter(
+            Q(pk__in=[f.pk for f in case_files]) | Q(case=case)
+        ).update(pdf="", recipient_name=ANONYMISED, phrases=""),
         "evidence": Evidence.objects.filter(case=case).update(
             original="",
             clean="",

@@ -10,3 +10,11 @@ def propose_disposals() -> int:
     from . import services
 
     return services.proposals_make(today=timezone.localdate())
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def build_case_file(case_file_id: int) -> bool:
+    """Make a case file or disclosure bundle's PDF (records.casefile.casefile_build)."""
+    from .casefile import casefile_build
+
+    return casefile_build(case_file_id)

@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools.access import managed_schools, staff_required
+from schools.access import managed_schools, roles_for, staff_required
 
 from . import services
+from .casefile_forms import BundleForm
 from .forms import (
     BreachDecideForm,
     BreachForm,
@@ -91,6 +92,9 @@ def sar_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "forms": forms,
             "cases": services.sar_records(sar).filter(school__in=schools),
             "today": timezone.localdate(),
+            "bundles": sar.bundles.select_related("made_by", "approved_by", "released_by"),
+            "bundle_form": BundleForm(),
+            "may_approve": sar.school_id in roles_for(request.user).slt,
         },
     )
 

@@ -851,3 +851,122 @@ def outcome_to_reporter(case, head, summary: str, *, report=None):
         delivery_method="follow_up",
         report=report or case.reports.first(),
     )
+
+
+def case_with_everything(school, head, *, image: bytes, person=None):
+    """A case with something in every section of a case file: a named reporter (REPORTER)
+    whose name staff also typed into a note, a screenshot, a meeting, a message to the
+    reporter, a police referral, and a warning letter sent to the parent (its PDF filed)."""
+    from incidents.evidence import evidence_store, inspect_image
+    from letters import services as letters
+
+    from .images import upload
+
+    person = person or PersonFactory(
+        school=school, full_name="Mr Jason Turner", address="14 Orchard Close", postcode="AG1 4TT"
+    )
+    case = triaged_case(
+        school,
+        head,
+        person=person,
+        report_kwargs={
+            "content": "Mr Turner called Ms Shah a liar in the Year 3 group.",
+            **REPORTER,
+        },
+    )
+    report = case.reports.get()
+    evidence_store(case=case, report=report, items=[inspect_image(upload(image))])
+    workflow.case_note_add(
+        case, head, text="Priya Shah phoned from 07700 900123 about Amelia Rose."
+    )
+    workflow.case_reporter_message(case, head, report=report, body="Thank you, Priya.")
+    workflow.case_meeting_record(
+        case,
+        head,
+        kind="senior_leader",
+        held_at=timezone.now() - datetime.timedelta(days=1),
+        notes="Mr Turner agreed to delete the post.",
+        place="Head's office",
+        attendees="Mrs Carter, Mr Turner",
+        person=person,
+    )
+    workflow.case_refer(
+        case, head, kind="police", made_on=timezone.localdate(), external_reference="CAD 4471"
+    )
+    letter = letters.letter_draft(
+        case=case,
+        kind="warning",
+        actor=head,
+        details={
+            "conduct_summary": "A message called a teacher a liar.",
+            "impact": "Staff were upset.",
+            "change_required": "Remove the message.",
+            "response_deadline": "2026-12-05",
+        },
+        delivery_method="post",
+        person=person,
+    )
+    letters.letter_approve(letter=letter, actor=head)
+    letters.letter_render(letter_id=letter.pk)
+    letter.refresh_from_db()
+    letters.letters_mark_printed(letters=[letter], actor=head)
+    letter.refresh_from_db()
+    letters.letter_mark_sent(letter=letter, actor=head, method="hand", sent_on=timezone.localdate())
+    case.refresh_from_db()
+    return case
+
+
+def chat_kept(case) -> None:
+    """Two kept chat messages on the case's report: one by Jason Turner (picked), one the
+    reporter said was theirs ("Priya S")."""
+    from incidents.models import ChatExcerpt, ExcerptMessage
+
+    excerpt = ChatExcerpt.objects.create(
+        report=case.reports.get(), platform="whatsapp", file_name="chat.txt", messages_in_export=40
+    )
+    lines = [
+        ("Jason Turner", "Ms Shah is a liar and everyone knows it", False, True),
+        ("Priya S", "Please stop, Jason.", True, False),
+    ]
+    for position, (sender, text, mine, picked) in enumerate(lines):
+        ExcerptMessage.objects.create(
+            excerpt=excerpt,
+            position=position,
+            sent_at=timezone.now(),
+            sender=sender,
+            text=text,
+            kind="text",
+            picked=picked,
+            from_reporter=mine,
+        )
+
+
+def case_file_ask(case, user, **overrides):
+    """Ask for a case file through the real service: for the police, reporter withheld,
+    redacted images, unless `overrides` say otherwise."""
+    from records import casefile
+
+    values = {
+        "purpose": "police",
+        "recipient_name": "PC Jane Doyle, Kent Police",
+        "include_reporter": False,
+        "use_redacted": True,
+    } | overrides
+    return casefile.casefile_request(case=case, actor=user, **values)
+
+
+def sar_from_turner(case, head):
+    """An open subject access request from Mr Jason Turner (the person concerned of
+    `case_with_everything`), received today, identity not yet checked."""
+    from records import services
+
+    return services.sar_register(
+        school=case.school,
+        person=case.persons.get(full_name="Mr Jason Turner"),
+        requester_name="Jason Turner",
+        requester_is_subject=True,
+        received_on=timezone.localdate(),
+        identity_checked_on=None,
+        scope="Everything you hold about me",
+        actor=head,
+    )

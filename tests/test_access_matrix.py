@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.evidence import evidence_store, inspect_image
-from tests.factories import TermDateFactory, submit_report
+from tests.factories import TermDateFactory, case_file_ask, submit_report
 from tests.helpers import ROLES, access_failures, url_names
 from tests.images import png_upload
 
@@ -189,6 +189,17 @@ RECORDS = {
     "hold-release": (R, NA, NA, NA, NA, NA),
     "breaches": (R, OK, NF, NF, OK, OK),
     "breach": (R, OK, NF, NF, OK, NF),
+    # Case files, redaction and disclosure bundles: those who run the case (SLT and the
+    # trust's executives); the DSL, office staff and other schools get a 404. The POST-only
+    # steps answer a GET with 405 once signed in (they check access on POST: tests/records).
+    "case-file": (R, OK, NF, NF, OK, NF),
+    "case-file-status": (R, OK, NF, NF, OK, NF),
+    "case-file-download": (R, OK, NF, NF, OK, NF),
+    "redact": (R, OK, NF, NF, OK, NF),
+    "redacted-image": (R, OK, NF, NF, OK, NF),
+    "sar-bundle": (R, NA, NA, NA, NA, NA),
+    "bundle-approve": (R, NA, NA, NA, NA, NA),
+    "bundle-release": (R, NA, NA, NA, NA, NA),
 }
 
 
@@ -201,7 +212,7 @@ def test_records_access(client, school, personas, head):
     from django.utils import timezone
 
     from incidents.models import Person
-    from records import services
+    from records import casefile, redaction, services
     from records.models import DisposalProposal
 
     person = Person.objects.create(school=school, full_name="Pat Parent")
@@ -220,6 +231,12 @@ def test_records_access(client, school, personas, head):
     )
     hold = services.hold_place(school=school, kind="police", reason="x", actor=head, person=person)
     report, _ = submit_report(school)
+    [evidence] = evidence_store(
+        case=report.case, report=report, items=[inspect_image(png_upload())]
+    )
+    copy = redaction.evidence_redact(evidence=evidence, regions=[[0, 0, 5, 5]], actor=head)
+    case_file = case_file_ask(report.case, head)
+    casefile.casefile_build(case_file.pk)
     proposal = DisposalProposal.objects.create(
         case=report.case, rule="case_closure", due_on=datetime.date(2026, 1, 1)
     )
@@ -231,6 +248,14 @@ def test_records_access(client, school, personas, head):
         "hold-release": reverse("records:hold-release", args=[hold.pk]),
         "breaches": reverse("records:breaches"),
         "breach": reverse("records:breach", args=[breach.pk]),
+        "case-file": reverse("records:case-file", args=[report.case.reference]),
+        "case-file-status": reverse("records:case-file-status", args=[case_file.pk]),
+        "case-file-download": reverse("records:case-file-download", args=[case_file.pk]),
+        "redact": reverse("records:redact", args=[evidence.pk]),
+        "redacted-image": reverse("records:redacted-image", args=[copy.pk]),
+        "sar-bundle": reverse("records:sar-bundle", args=[sar.pk]),
+        "bundle-approve": reverse("records:bundle-approve", args=[case_file.pk]),
+        "bundle-release": reverse("records:bundle-release", args=[case_file.pk]),
     }
     failures = []
     for name, expected in RECORDS.items():

@@ -23,8 +23,9 @@ from incidents.evidence import evidence_store, inspect_image
 from incidents.models import Evidence, Person
 from letters import services
 from measures.procedure import restriction_start
+from records import casefile
 from schoolconduct.outbox import notifications_sweep
-from tests.factories import LetterFactory, submit_report, triaged_case
+from tests.factories import LetterFactory, sar_from_turner, submit_report, triaged_case
 from tests.images import png_upload
 
 REPORTER = {
@@ -66,7 +67,17 @@ EXPECTED = {
     # A screenshot whose file name and text name the reporter; one still being processed.
     "evidence-text": (R, OK_Y, NF, NF, OK_N, NF),
     "evidence-text-processing": (R, OK_Y, NF, NF, OK_N, NF),
+    # Case files (records.casefile): made by those who run the case; the reporter is in one
+    # only if someone who may see them chose it, and then only they may download it.
+    "case-file-page": (R, OK_N, NF, NF, OK_N, NF),
+    "case-file-withheld": (R, OK_N, NF, NF, OK_N, NF),
+    "case-file-included": (R, OK_Y, NF, NF, NF, NF),
+    "sar-page": (R, OK_N, NF, NF, OK_N, NF),
+    "disclosure-bundle": (R, OK_N, NF, NF, OK_N, NF),
 }
+
+
+CASE_FILE_ROWS = {"case-file-withheld", "case-file-included", "disclosure-bundle"}
 
 
 def shows_reporter(text: str) -> bool:
@@ -83,7 +94,7 @@ def body_text(response) -> str:
 
 
 @pytest.fixture
-def world(school, head, dsl, office, personas, eager_tasks):
+def world(school, head, dsl, office, personas, eager_tasks, request):
     case = triaged_case(
         school,
         head,
@@ -176,6 +187,25 @@ def world(school, head, dsl, office, personas, eager_tasks):
         witness=head,
     )
     workflow.cases_merge(target=case, sources=[gate.case], actor=head)
+    files = {
+        key: casefile.casefile_request(
+            case=case,
+            actor=head,
+            purpose="solicitor",
+            recipient_name="Hart & Co",
+            include_reporter=key == "included",
+            use_redacted=True,
+        )
+        for key in ("withheld", "included")
+    }
+    sar = sar_from_turner(case, head)
+    bundle = casefile.sar_bundle_request(sar=sar, actor=head)
+    # The task runs after a commit this test never makes; the PDFs are made only for the rows
+    # that read them (making three PDFs for every row would double this module's time).
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("name") in CASE_FILE_ROWS:
+        for made in (*files.values(), bundle):
+            casefile.casefile_build(made.pk)
     ref = case.reference
     urls = {
         "dashboard": "/staff/",
@@ -200,6 +230,11 @@ def world(school, head, dsl, office, personas, eager_tasks):
         "deadlines-calendar": "/staff/reports/deadlines/",
         "evidence-text": f"/staff/evidence/{shot.pk}/text/",
         "evidence-text-processing": f"/staff/evidence/{waiting.pk}/text/",
+        "case-file-page": f"/staff/records/cases/{ref}/case-file/",
+        "case-file-withheld": f"/staff/records/case-files/{files['withheld'].pk}/download/",
+        "case-file-included": f"/staff/records/case-files/{files['included'].pk}/download/",
+        "sar-page": f"/staff/records/sar/{sar.pk}/",
+        "disclosure-bundle": f"/staff/records/case-files/{bundle.pk}/download/",
     }
     return {"case": case, "report": report, "urls": urls, "users": personas, "batch": batch}
 
