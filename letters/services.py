@@ -471,8 +471,8 @@ def letter_draft(
     ):
         raise LetterError(
             "The school's template for this letter does not say where and how it happened "
-            "([[incident]]): it was written for a post in a group, and this incident was not "
-            "one. Add “Where, when and how it happened” to the template (Letter templates) or "
+            "([[incident]]; a template written for posts in a group only works for posts). "
+            "Add “Where, when and how it happened” to the template (Letter templates) or "
             "reset it to the default, then draft the letter again."
         )
     parts = _value_parts(merge_values) + _letter_parts(

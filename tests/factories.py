@@ -35,8 +35,10 @@ from measures.models import BanReview, BanStage, ContactRestriction, SiteBan
 from oversight.models import CalendarFeed, GovernorsReport
 from records.models import (
     Breach,
+    CaseFile,
     DisposalLog,
     DisposalProposal,
+    EvidenceRedaction,
     LegalHold,
     RetentionSchedule,
     SubjectAccessRequest,
@@ -234,6 +236,34 @@ class CaseTaskFactory(factory.django.DjangoModelFactory):
     due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3))
 
 
+class CaseFileFactory(factory.django.DjangoModelFactory):
+    """A case file asked for (queued; `records.casefile.casefile_build` makes its PDF)."""
+
+    class Meta:
+        model = CaseFile
+
+    case = None  # required
+    school = factory.LazyAttribute(lambda o: o.case.school)
+    purpose = "police"
+    recipient_name = "PC Jane Doyle, Kent Police"
+    made_by = factory.SubFactory(UserFactory)
+
+
+class EvidenceRedactionFactory(factory.django.DjangoModelFactory):
+    """A redacted copy of a piece of evidence, written directly (the redaction tests make them
+    through `records.redaction`, which fills the regions in the pixels)."""
+
+    class Meta:
+        model = EvidenceRedaction
+
+    evidence = None  # required
+    regions = factory.LazyFunction(lambda: [[0, 0, 4, 4]])
+    file = factory.django.FileField(filename="redacted.png", data=b"not really a picture")
+    sha256 = "0" * 64
+    source_sha256 = "0" * 64
+    made_by = factory.SubFactory(UserFactory)
+
+
 class LetterTemplateFactory(factory.django.DjangoModelFactory):
     """A school's own version of a letter template (letters themselves are drafted through
     `letters.services.letter_draft`, which takes the snapshot a letter must have)."""
@@ -249,7 +279,7 @@ class LetterTemplateFactory(factory.django.DjangoModelFactory):
     )
     version = factory.Sequence(lambda n: n + 1)
     title = "Reminder of our code of conduct"
-    body = "<p>[[recipient_name]]</p>"
+    body = "<p>[[recipient_name]]</p><p>[[incident]]</p>"
     created_by = factory.SubFactory(UserFactory)
 
 

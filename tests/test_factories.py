@@ -10,6 +10,7 @@ from tests import factories as f
 
 OUR_APPS = {
     "schoolconduct",
+    "casetasks",
     "security",
     "schools",
     "staffauth",
@@ -43,6 +44,7 @@ def test_each_factory_makes_a_row(school, head):
     report = case.reports.get()
     ban = f.SiteBanFactory(case=case)
     letter = f.LetterFactory(case=case, actor=head, ready=True)
+    evidence = f.EvidenceFactory(case=case, actor=head)
     needs = {
         f.EvidenceFactory: {"case": case, "actor": head},
         f.LetterFactory: {"case": case, "actor": head},
@@ -58,6 +60,9 @@ def test_each_factory_makes_a_row(school, head):
         f.LetterTemplateFactory: {"school": school},
         f.ReportFactory: {"school": school},
         f.CaseFactory: {"school": school},
+        f.CaseTaskFactory: {"case": case, "assigned_to": head},
+        f.CaseFileFactory: {"case": case},
+        f.EvidenceRedactionFactory: {"evidence": evidence},
     }
     on_the_case = (f.CaseEventFactory, f.MeetingFactory, f.ReferralFactory)
     for made in (*on_the_case, f.DisposalProposalFactory):

@@ -15,9 +15,7 @@ from incidents.identity import html_to_text
 from letters import services, values
 from letters.kinds import TO_REPORTER, LetterKind
 from letters.rendering import letter_pdf
-from tests.factories import REPORTER, LetterTemplateFactory, letter_to_parent, triaged_case
-
-from .conftest import DETAILS
+from tests.factories import DETAILS, REPORTER, LetterTemplateFactory, letter_to_parent, triaged_case
 
 DAY = datetime.date(2026, 11, 30)
 # (how the case's report was logged, the words every letter must use for it)
@@ -162,6 +160,6 @@ def test_a_template_written_for_posts_serves_a_post_and_says_why_it_cant_serve_t
         return
     with pytest.raises(services.LetterError) as refused:
         to_parent(case, head, parent, "reminder")
-    assert "does not say where and how it happened ([[incident]])" in str(refused.value)
+    assert "does not say where and how it happened ([[incident]]" in str(refused.value)
     assert "reset it to the default" in str(refused.value)
     assert not case.letters.exists()
