@@ -235,7 +235,7 @@ class LetterTemplateFactory(factory.django.DjangoModelFactory):
     )
     version = factory.Sequence(lambda n: n + 1)
     title = "Reminder of our code of conduct"
-    body = "<p>[[recipient_name]]</p>"
+    body = "<p>[[recipient_name]]</p><p>[[incident]]</p>"
     created_by = factory.SubFactory(UserFactory)
 
 

@@ -13,9 +13,7 @@ from letters import services
 from letters.general_terms import sanction_hits
 from letters.kinds import FIELDS
 from schools.models import Membership, School
-from tests.factories import letter_to_parent, outcome_to_reporter, triaged_case
-
-from .conftest import DETAILS
+from tests.factories import DETAILS, letter_to_parent, outcome_to_reporter, triaged_case
 
 OUTCOME = FIELDS["outcome_summary"].label
 

@@ -15,9 +15,7 @@ from incidents.identity import html_to_text
 from letters import services, values
 from letters.kinds import TO_REPORTER, LetterKind
 from letters.rendering import letter_pdf
-from tests.factories import REPORTER, LetterTemplateFactory, letter_to_parent, triaged_case
-
-from .conftest import DETAILS
+from tests.factories import DETAILS, REPORTER, LetterTemplateFactory, letter_to_parent, triaged_case
 
 DAY = datetime.date(2026, 11, 30)
 # (how the case's report was logged, the words every letter must use for it)

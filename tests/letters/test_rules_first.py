@@ -9,9 +9,7 @@ import pytest
 from incidents import workflow
 from incidents.models import CaseEvent
 from incidents.workflow import WorkflowError
-from tests.factories import RuleFactory, letter_to_parent, triaged_case
-
-from .conftest import DETAILS
+from tests.factories import DETAILS, RuleFactory, letter_to_parent, triaged_case
 
 REASON = "No rule of the code of conduct is recorded as broken on this case"
 
