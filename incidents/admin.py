@@ -69,7 +69,16 @@ class ReportAdmin(ReadOnlyAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdmin):
-    list_display = ("case", "kind", "original_name", "uploaded_at", "original_sha256")
+    list_display = (
+        "case",
+        "kind",
+        "original_name",
+        "uploaded_at",
+        "original_sha256",
+        "clean_status",
+    )
+    # A picture whose clean copy failed is found here too (its case page shows why).
+    list_filter = ("clean_status", "kind")
     exclude = ("original", "clean")
 
 

@@ -45,6 +45,12 @@ def test_processing_and_failed_pictures_on_the_case_page(
     expect(broken).to_contain_text("Picture could not be prepared")
     expect(broken).to_contain_text("OSError: storage unreachable")
     check_accessibility(page, f"evidence-processing-{staff_width}")
+    page.goto(f"{live_server.url}/staff/evidence/{waiting.pk}/text/")  # its text page waits too
+    waiting_box = page.locator("[data-evidence-status=processing]")
+    expect(waiting_box).to_contain_text("Processing…")
+    assert waiting_box.get_attribute("data-alt") == "The screenshot"
+    check_accessibility(page, f"evidence-text-processing-{staff_width}")
+    page.goto(f"{live_server.url}/staff/cases/{report.case.reference}/")
 
     broken.get_by_role("button", name="Try again").click()
     expect(page.get_by_text("The picture will be prepared again in a moment.")).to_be_visible()

@@ -312,3 +312,13 @@ def test_the_case_page_can_ask_whether_a_picture_is_ready(
     assert client.get(f"/staff/evidence/{row.pk}/status/").json() == {"status": "ready"}
     client.force_login(other_head)
     assert client.get(f"/staff/evidence/{row.pk}/status/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_pictures_by_whether_their_copy_failed(school, admin_client, eager_tasks):
+    row = stored_photo(school)
+    Evidence.objects.filter(pk=row.pk).update(clean_status=CleanStatus.FAILED)
+    page = admin_client.get("/admin/incidents/evidence/", {"clean_status__exact": "failed"})
+    assert page.status_code == 200 and "Could not be prepared" in page.text
+    empty = admin_client.get("/admin/incidents/evidence/", {"clean_status__exact": "ready"})
+    assert "0 evidence" in empty.text
