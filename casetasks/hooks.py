@@ -19,4 +19,5 @@ def register() -> None:
     panels.dashboard_panel_register("casetasks/_dashboard.html", dashboard_panel)
     deadlines.register(task_deadlines, labels=LABELS)
     deadlines.register_daily(services.tasks_remind)
+    outbox.register(services.GIVEN, compose=services.given_compose)
     outbox.register(services.REMINDER, compose=services.reminder_compose)

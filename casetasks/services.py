@@ -42,7 +42,9 @@ from schools.selectors import school_head_teachers
 from .models import CaseTask
 
 TITLE_MAX = 200
-# The outbox kind of a task's reminder (templates emails/task_reminder*.txt).
+# The outbox kinds of a task's emails (templates emails/<kind>*.txt): "you have been given a
+# task", and the daily reminder.
+GIVEN = "task_given"
 REMINDER = "task_reminder"
 
 TRANSITIONS = [
@@ -128,6 +130,7 @@ def case_task_add(
     task = CaseTask.objects.create(
         case=case, title=title, assigned_to=assigned_to, due_on=due_on, created_by=actor
     )
+    _tell_assignee(task, actor)
     return Effect(
         summary=f"Task for {person_name(assigned_to)}, due {due_on:%-d %B %Y}: {title}",
         data={"task": task.pk, "step": "added", "due_on": due_on.isoformat()},
@@ -142,6 +145,19 @@ def _may_be_given(assignee: Any, case: Case) -> None:
         raise WorkflowError(
             f"{person_name(assignee)} can't open this case, so can't be given a task on it."
         )
+
+
+def _tell_assignee(task: CaseTask, actor: Any) -> None:
+    """Email the assignee that they have a task (not someone who gave it to themselves),
+    through the outbox, once the step commits: once per task and assignee."""
+    if task.assigned_to_id == actor.pk:
+        return
+    outbox.notification_queue(
+        kind=GIVEN,
+        target=task,
+        dedupe_key=f"{GIVEN}:{task.pk}:{task.assigned_to_id}",
+        params={"by": actor.pk, "to": task.assigned_to_id},
+    )
 
 
 def _open_task(case: Case, task: CaseTask) -> CaseTask:
@@ -165,6 +181,7 @@ def case_task_reassign(case: Case, actor: Any, *, task: CaseTask, assigned_to: A
     locked.assigned_to = assigned_to
     locked.save(update_fields=["assigned_to"])
     task.assigned_to = assigned_to
+    _tell_assignee(locked, actor)
     return Effect(
         summary=f"Task given to {person_name(assigned_to)} instead of {person_name(before)}: "
         f"{locked.title}",
@@ -233,6 +250,36 @@ def tasks_remind(today: datetime.date) -> int:
         )
         queued += row is not None
     return queued
+
+
+def given_compose(notification: Notification) -> outbox.Email:
+    """ "You have been given a task": to the person it was given to, if it is still theirs,
+    still open and they may still open the case — the title (reporter hidden), who gave it,
+    the due date, the case reference and a link."""
+    task = CaseTask.objects.select_related("case__school", "assigned_to").get(
+        pk=notification.target_id
+    )
+    assignee = task.assigned_to
+    current = (
+        task.done_at is None
+        and assignee.pk == notification.params.get("to")
+        and assignee.is_active
+        and may_open_case(assignee, task.case)
+    )
+    by = get_user_model().objects.filter(pk=notification.params.get("by")).first()
+    [task] = titles_for_others([task])
+    return outbox.Email(
+        to=[assignee.email] if current and assignee.email else [],
+        context={
+            "title": task.shown_title,
+            "reference": task.case.reference,
+            "school": task.case.school,
+            "due_on": task.due_on,
+            "by": person_name(by) if by else "A colleague",
+            "staff_url": settings.SITE_URL
+            + reverse("staff:case-detail", kwargs={"reference": task.case.reference}),
+        },
+    )
 
 
 def reminder_compose(notification: Notification) -> outbox.Email:

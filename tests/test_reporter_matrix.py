@@ -24,7 +24,7 @@ from incidents.models import Evidence, Person
 from letters import services
 from measures.procedure import restriction_start
 from records import casefile
-from schoolconduct.outbox import notifications_sweep
+from schoolconduct.outbox import notification_queue, notifications_sweep
 from tests.factories import LetterFactory, sar_from_turner, submit_report, triaged_case
 from tests.images import png_upload
 
@@ -164,14 +164,22 @@ def world(school, head, dsl, office, personas, eager_tasks, request):
     # Tasks whose titles name the reporter (given before a report was merged in — a new one
     # naming them is refused): on the dashboard's "Your tasks" and due-soon panel, the case
     # page and the deadlines calendar, hidden from whoever the rule excludes.
+    # Their emails ("you have a task", the reminder) are in the staff emails below.
     for assignee in (personas["trust"], dsl):
-        CaseTask.objects.create(
+        task = CaseTask.objects.create(
             case=case,
             title="Ring Zuleika Fairweather-Quill on 07700 900461",
             assigned_to=assignee,
             created_by=head,
             due_on=timezone.localdate(),
         )
+        for kind, params in (
+            ("task_given", {"by": head.pk, "to": assignee.pk}),
+            ("task_reminder", {"on": timezone.localdate().isoformat()}),
+        ):
+            notification_queue(
+                kind=kind, target=task, dedupe_key=f"{kind}:{task.pk}", params=params
+            )
     [batch] = services.batch_create(school=school, letters=[to_parent], actor=office)
     services.batch_assemble(batch_id=batch.pk)
     named = inspect_image(png_upload("Zuleika Fairweather-Quill's screenshot.png"))
@@ -335,7 +343,8 @@ def test_emails_to_staff_never_carry_the_reporter(world):
     notifications_sweep(older_than=datetime.timedelta(0))
     staff_mail = [m for m in mail.outbox if REPORTER["reporter_email"] not in m.to + m.bcc]
     kinds = {m.subject.split(" ")[0] for m in staff_mail}
-    assert staff_mail and {"New", "URGENT:"} <= kinds
+    assert staff_mail and {"New", "URGENT:", "Task"} <= kinds
+    assert sum(m.subject.startswith("New task") for m in staff_mail) == 2  # trust and DSL
     for message in staff_mail:
         text = message.subject + message.body + " ".join(message.bcc)
         assert not shows_reporter(text), message.subject

@@ -48,7 +48,7 @@ def task(case, head, slt):
 def run_daily(day, capture):
     with at(day), capture(execute=True):
         reminders_send(today=day)
-    return [m for m in mail.outbox if "task" in m.subject.lower()]
+    return [m for m in mail.outbox if m.subject.startswith(("Task due", "Overdue task"))]
 
 
 @pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_done_after_the_reminder_was_queued_sends_nothing(
 
     with at(DUE):
         notifications_sweep(older_than=datetime.timedelta(0))
-    assert not [m for m in mail.outbox if "task" in m.subject.lower()]
+    assert not [m for m in mail.outbox if m.subject.startswith(("Task due", "Overdue task"))]
 
 
 @pytest.mark.django_db
@@ -135,3 +135,49 @@ def test_a_task_given_to_someone_else_reminds_them(
         case_task_reassign(task.case, head, task=task, assigned_to=trust_exec)
     [email] = run_daily(DUE, django_capture_on_commit_callbacks)
     assert email.bcc == [trust_exec.email]
+
+
+# --- "you have been given a task" -----------------------------------------------------------
+
+
+def given_emails():
+    return [m for m in mail.outbox if m.subject.startswith("New task")]
+
+
+@pytest.mark.django_db
+def test_the_assignee_is_told_once_with_the_title_and_no_one_else(
+    case, head, slt, trust_exec, eager_tasks, django_capture_on_commit_callbacks
+):
+    from casetasks.services import case_task_reassign
+
+    with at(D(2026, 12, 1)), django_capture_on_commit_callbacks(execute=True):
+        task = case_task_add(
+            case, head, title="Ask Zuleika about the group", assigned_to=slt, due_on=DUE
+        ).result
+    [email] = given_emails()
+    assert email.bcc == [slt.email]
+    assert email.subject == f"New task — {case.reference}"
+    assert "Helen Carter has given you a task" in email.body
+    assert "due on Thursday 03 December 2026" in email.body
+    assert "Task: Ask [reporter's details hidden] about the group" in email.body
+    assert f"/staff/cases/{case.reference}/" in email.body
+    for trace in ("Zuleika", "Fairweather", "reporter.example", "Private words"):
+        assert trace not in email.subject + email.body
+    # Given to someone else: they are told; a task someone gives themselves tells nobody.
+    with at(D(2026, 12, 1)), django_capture_on_commit_callbacks(execute=True):
+        case_task_reassign(case, head, task=task, assigned_to=trust_exec)
+        case_task_add(case, head, title="Write the letter", assigned_to=head, due_on=DUE)
+    assert [m.bcc for m in given_emails()] == [[slt.email], [trust_exec.email]]
+
+
+@pytest.mark.django_db
+def test_a_task_given_away_or_done_before_the_email_went_tells_nobody(case, head, slt, trust_exec):
+    from casetasks.services import case_task_reassign
+    from schoolconduct.outbox import notifications_sweep
+
+    with at(D(2026, 12, 1)):
+        task = case_task_add(case, head, title="Call", assigned_to=slt, due_on=DUE).result
+        case_task_reassign(case, head, task=task, assigned_to=trust_exec)
+        case_task_done(case, trust_exec, task=task)
+        notifications_sweep(older_than=datetime.timedelta(0))
+    assert given_emails() == []
