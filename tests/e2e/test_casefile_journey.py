@@ -114,9 +114,7 @@ def test_head_makes_the_governors_report_and_a_redacted_case_file(
     # With a finger: a touch drag across the bottom right quarter marks a second area (the
     # first row holds the last copy's area, offered again).
     touch_drag(phone, phone.locator(".redact-canvas"), (0.5, 0.5), (0.99, 0.99))
-    expect(phone.get_by_label("Area 2: from the left")).to_have_value(
-        re.compile(r"^(19\d|20\d)$")
-    )
+    expect(phone.get_by_label("Area 2: from the left")).to_have_value(re.compile(r"^(19\d|20\d)$"))
 
 
 @pytest.mark.django_db(transaction=True)
