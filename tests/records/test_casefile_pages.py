@@ -17,7 +17,9 @@ from records import services
 from records.models import CaseFile, EvidenceRedaction
 from tests.factories import (
     REPORTER,
+    ContactRestrictionFactory,
     PersonFactory,
+    SiteBanFactory,
     case_file_ask,
     case_with_everything,
     chat_kept,
@@ -207,6 +209,9 @@ def sar(school, head, case):
 
     workflow.case_person_add(case, head, person=other)
     workflow.case_note_add(case, head, text="Mrs Okonkwo-Blythe saw the post too.")
+    # Another parent's bar is theirs, not the requester's; his own restriction is his.
+    SiteBanFactory(case=case, person=other, scope="Kept away from the east gate")
+    ContactRestrictionFactory(case=case, person=case.persons.get(full_name="Mr Jason Turner"))
     return sar_from_turner(case, head)
 
 
@@ -236,6 +241,7 @@ def test_a_disclosure_bundle_redacts_third_parties_and_is_approved_before_releas
     assert "Address14OrchardClose" in flat
     assert "JasonTurner▶Ms[redacted]isaliar" in flat
     assert "Thereporter" in flat
+    assert "eastgate" not in flat and "ContactrestrictionPersonMrJasonTurner" in flat
     # The warning letter to Mr Turner is his; it is there as filed.
     assert "Formal warning about conduct" in text
     page = client.get(reverse("records:sar", args=[sar.pk])).text
