@@ -707,12 +707,28 @@ def casefile_build(case_file_id: int) -> bool:
 # Reviewing and releasing a disclosure bundle
 
 
+def may_approve(user: Any, bundle: CaseFile) -> bool:
+    """A senior leader who may read all of it: SLT of the school for a bundle of its own
+    cases; for one that also covers other schools of the trust (which no one school's SLT
+    may read), an executive of the trust."""
+    if not may_download(user, bundle):
+        return False
+    roles = roles_for(user)
+    schools = set(Case.objects.filter(pk__in=bundle.case_ids).values_list("school", flat=True))
+    if schools <= {bundle.school_id}:
+        return bundle.school_id in roles.slt
+    return bundle.school.trust_id is not None and bundle.school.trust_id in roles.trusts
+
+
 def bundle_approve(*, bundle: CaseFile, actor: Any) -> None:
-    """A member of the school's SLT has read the bundle and approves its release."""
+    """A senior leader has read the bundle and approves its release."""
     if not bundle.is_bundle:
         raise CaseFileError("Only a disclosure bundle is approved before release.")
-    if bundle.school_id not in roles_for(actor).slt:
-        raise CaseFileError("A disclosure is approved by a senior leader of the school.")
+    if not may_approve(actor, bundle):
+        raise CaseFileError(
+            "A disclosure is approved by a senior leader of the school (by a trust executive "
+            "when it covers other schools of the trust too)."
+        )
     if bundle.status != CaseFileStatus.READY:
         raise CaseFileError("The bundle is not ready yet: wait until it has been made.")
     if bundle.approved_at is not None:

@@ -325,3 +325,34 @@ def test_the_case_file_page_costs_the_same_queries_however_many_files(client, ca
             assert client.get(url).status_code == 200
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cases_at_a_school_the_user_does_not_run_are_named_as_left_out(
+    client, sar, case, head, trust_exec, trust
+):
+    from incidents import workflow
+    from tests.factories import SchoolFactory, triaged_case
+
+    sister = SchoolFactory(trust=trust, name="Oak Hill Primary", slug="oak-hill")
+    elsewhere = triaged_case(sister, trust_exec)
+    workflow.case_person_add(elsewhere, trust_exec, person=sar.person)
+    client.force_login(head)
+    page = client.get(reverse("records:sar", args=[sar.pk])).text
+    assert "1 more case at other schools holds their data" in page
+    client.post(reverse("records:sar-bundle", args=[sar.pk]))
+    assert CaseFile.objects.get().case_ids == [case.pk]
+    client.force_login(trust_exec)
+    assert 'id="cases-elsewhere"' not in client.get(reverse("records:sar", args=[sar.pk])).text
+    client.post(reverse("records:sar-bundle", args=[sar.pk]))
+    trust_wide = CaseFile.objects.latest("pk")
+    assert trust_wide.case_ids == [case.pk, elsewhere.pk]
+    # No one school's SLT may read all of it: the trust's executive approves it.
+    approve = reverse("records:bundle-approve", args=[trust_wide.pk])
+    client.force_login(head)
+    assert f"file-{trust_wide.pk}" not in client.get(reverse("records:sar", args=[sar.pk])).text
+    assert client.post(approve, {"read": "yes"}).status_code == 404
+    client.force_login(trust_exec)
+    client.post(approve, {"read": "yes"})
+    trust_wide.refresh_from_db()
+    assert trust_wide.approved_by == trust_exec
