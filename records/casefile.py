@@ -51,6 +51,7 @@ from incidents.models import (
 )
 from incidents.services import access_log_write
 from letters.models import Letter
+from measures.models import ContactRestriction, SiteBan
 from schoolconduct.pdf import ASSET_PREFIX, html_to_pdf
 from schoolconduct.tasks import enqueue_on_commit
 
@@ -208,6 +209,7 @@ class CaseRecord:
     meetings: list[dict[str, Any]]
     messages: list[dict[str, Any]]
     referrals: list[dict[str, Any]]
+    measures: list[dict[str, Any]] = field(default_factory=list)
     letters: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -449,6 +451,61 @@ def _chat_lines(
     return rows
 
 
+def _measures(
+    case_file: CaseFile, case: Case, hide: redaction.TextRedactor
+) -> list[dict[str, Any]]:
+    """Site bars and contact restrictions on the case, as recorded (in a disclosure bundle,
+    only the requester's own)."""
+    bans = SiteBan.objects.filter(case=case).select_related("person").order_by("notice_on", "pk")
+    restrictions = ContactRestriction.objects.filter(case=case).select_related("person")
+    if case_file.sar is not None:
+        bans = bans.filter(person=case_file.sar.person_id)
+        restrictions = restrictions.filter(person=case_file.sar.person_id)
+    rows = []
+    for ban in bans:
+        rows.append(
+            {
+                "title": f"Site bar — {ban.get_stage_display().lower()}",
+                "facts": [
+                    ("Person", hide(ban.person.full_name)),
+                    ("Notice given", _d(ban.notice_on)),
+                    ("Representations by", _d(ban.representation_deadline)),
+                    ("In force", f"{_d(ban.starts_on) or '—'} to {_d(ban.ends_on) or '—'}"),
+                    ("Next review", _d(ban.review_on) or "—"),
+                    ("Scope", hide(ban.scope)),
+                    ("Duration", hide(ban.duration)),
+                    ("Reasons", hide(ban.reasons)),
+                    ("Decision", hide(ban.decision_reasons) or "—"),
+                    (
+                        "Lifted",
+                        f"{_d(ban.lifted_on)}: {hide(ban.lift_reason)}" if ban.lifted_on else "—",
+                    ),
+                ],
+            }
+        )
+    for item in restrictions.order_by("starts_on", "pk"):
+        rows.append(
+            {
+                "title": "Contact restriction",
+                "facts": [
+                    ("Person", hide(item.person.full_name)),
+                    ("From", _d(item.starts_on)),
+                    ("Contact only through", hide(item.contact_point)),
+                    ("By", hide(item.channels)),
+                    ("Reasons", hide(item.reasons)),
+                    ("Review", _d(item.review_on)),
+                    (
+                        "Ended",
+                        f"{_d(item.ended_on)}: {hide(item.end_reason)}"
+                        if item.ended_on
+                        else "In force",
+                    ),
+                ],
+            }
+        )
+    return rows
+
+
 def _letters(case_file: CaseFile, case: Case) -> tuple[list[dict[str, Any]], list[bytes]]:
     """The letters sent on the case, each with its filed PDF — or why it is left out."""
     rows, pdfs = [], []
@@ -514,6 +571,7 @@ def _sections(records: list[CaseRecord], bundle: bool) -> list[Section]:
             Section(prefix + "meetings", "Meetings", level),
             Section(prefix + "messages", "Messages with the reporter", level),
             Section(prefix + "referrals", "Referrals", level),
+            Section(prefix + "measures", "Bars and contact restrictions", level),
             Section(prefix + "letters", "Letters sent", level),
         ]
     return sections
@@ -539,6 +597,7 @@ def casefile_pdf(case_file: CaseFile) -> tuple[bytes, int]:
     for number, case in enumerate(cases, start=1):
         _progress(case_file, 10 + 50 * (number - 1) // max(len(cases), 1), "Gathering the record")
         record = _case_record(case_file, case, hide, assets, number)
+        record.measures = _measures(case_file, case, hide)
         record.letters, pdfs = _letters(case_file, case)
         letter_pdfs += pdfs
         records.append(record)
@@ -648,12 +707,28 @@ def casefile_build(case_file_id: int) -> bool:
 # Reviewing and releasing a disclosure bundle
 
 
+def may_approve(user: Any, bundle: CaseFile) -> bool:
+    """A senior leader who may read all of it: SLT of the school for a bundle of its own
+    cases; for one that also covers other schools of the trust (which no one school's SLT
+    may read), an executive of the trust."""
+    if not may_download(user, bundle):
+        return False
+    roles = roles_for(user)
+    schools = set(Case.objects.filter(pk__in=bundle.case_ids).values_list("school", flat=True))
+    if schools <= {bundle.school_id}:
+        return bundle.school_id in roles.slt
+    return bundle.school.trust_id is not None and bundle.school.trust_id in roles.trusts
+
+
 def bundle_approve(*, bundle: CaseFile, actor: Any) -> None:
-    """A member of the school's SLT has read the bundle and approves its release."""
+    """A senior leader has read the bundle and approves its release."""
     if not bundle.is_bundle:
         raise CaseFileError("Only a disclosure bundle is approved before release.")
-    if bundle.school_id not in roles_for(actor).slt:
-        raise CaseFileError("A disclosure is approved by a senior leader of the school.")
+    if not may_approve(actor, bundle):
+        raise CaseFileError(
+            "A disclosure is approved by a senior leader of the school (by a trust executive "
+            "when it covers other schools of the trust too)."
+        )
     if bundle.status != CaseFileStatus.READY:
         raise CaseFileError("The bundle is not ready yet: wait until it has been made.")
     if bundle.approved_at is not None:

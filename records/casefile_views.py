@@ -3,8 +3,8 @@
 Who: the people who run the case — SLT of the school and its trust's executives
 (`StaffRoles.manages`); a DSL, office staff and other schools get a 404. Who reported may be
 included in a case file only by someone for whom `StaffRoles.sees_reporter` holds, and a file
-that includes them is downloadable only by such a person. A disclosure bundle is approved by a
-senior leader of the school (not a trust executive) before it is released.
+that includes them is downloadable only by such a person. A disclosure bundle is approved by
+someone who may read all of it (`casefile.may_approve`) before it is released.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools.access import managed_schools, roles_for, staff_required
+from schools.access import managed_schools, staff_required
 
-from . import services
+from . import casefile, services
 from .casefile_forms import BundleForm
 from .forms import (
     BreachDecideForm,
@@ -91,10 +91,17 @@ def sar_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sar": sar,
             "forms": forms,
             "cases": services.sar_records(sar).filter(school__in=schools),
+            "cases_elsewhere": services.sar_records(sar).exclude(school__in=schools).count(),
             "today": timezone.localdate(),
-            "bundles": sar.bundles.select_related("made_by", "approved_by", "released_by"),
+            # Only those who may read the whole of a bundle see it (casefile.may_download).
+            "bundles": [
+                (b, casefile.may_approve(request.user, b))
+                for b in sar.bundles.select_related(
+                    "made_by", "approved_by", "released_by", "school"
+                )
+                if casefile.may_download(request.user, b)
+            ],
             "bundle_form": BundleForm(),
-            "may_approve": sar.school_id in roles_for(request.user).slt,
         },
     )
 

@@ -27,6 +27,24 @@ def drag(page, locator, start, end) -> None:
     page.mouse.up()
 
 
+def touch_drag(page, locator, start, end) -> None:
+    """Drag a finger across a part of an element (Chromium's touch events, through CDP)."""
+    box = locator.bounding_box()
+
+    def at(fraction):
+        return {
+            "x": box["x"] + box["width"] * fraction[0],
+            "y": box["y"] + box["height"] * fraction[1],
+        }
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at(start)]})
+    for step in range(1, 9):
+        point = [start[i] + (end[i] - start[i]) * step / 8 for i in (0, 1)]
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [at(point)]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
 def downloaded(page, link) -> bytes:
     with page.expect_download() as info:
         link.click()
@@ -93,6 +111,10 @@ def test_head_makes_the_governors_report_and_a_redacted_case_file(
     phone.goto(f"{live_server.url}/staff/records/evidence/{copy.evidence_id}/redact/")
     expect(phone.locator(".redact-canvas")).to_be_visible()
     check_accessibility(phone, "casefile-05-redact")
+    # With a finger: a touch drag across the bottom right quarter marks a second area (the
+    # first row holds the last copy's area, offered again).
+    touch_drag(phone, phone.locator(".redact-canvas"), (0.5, 0.5), (0.99, 0.99))
+    expect(phone.get_by_label("Area 2: from the left")).to_have_value(re.compile(r"^(19\d|20\d)$"))
 
 
 @pytest.mark.django_db(transaction=True)

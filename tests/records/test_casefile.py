@@ -25,6 +25,7 @@ SECTIONS = [
     "Meetings",
     "Messages with the reporter",
     "Referrals",
+    "Bars and contact restrictions",
     "Letters sent",
 ]
 REPORTER_TRACES = ["priya", "shah", "900123", "900 123"]
@@ -210,3 +211,15 @@ def test_a_letter_whose_filed_pdf_is_gone_is_listed_not_fatal(case, head):
     case_file.refresh_from_db()
     assert case_file.status == "ready"
     assert "Its filed PDF could not be read" in "".join(pdf_pages(case_file))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bars_and_restrictions_are_in_as_recorded(case, head):
+    from tests.factories import ContactRestrictionFactory, SiteBanFactory
+
+    person = case.persons.get()
+    SiteBanFactory(case=case, person=person, scope="The playground at drop-off")
+    ContactRestrictionFactory(case=case, person=person, contact_point="Mrs Price, office")
+    text = flat("".join(pdf_pages(make(case, head))))
+    assert "Sitebar—barinforce" in text and "Theplaygroundatdrop-off" in text
+    assert "ContactrestrictionPersonMrJasonTurner" in text and "MrsPrice,office" in text

@@ -17,7 +17,9 @@ from records import services
 from records.models import CaseFile, EvidenceRedaction
 from tests.factories import (
     REPORTER,
+    ContactRestrictionFactory,
     PersonFactory,
+    SiteBanFactory,
     case_file_ask,
     case_with_everything,
     chat_kept,
@@ -207,6 +209,9 @@ def sar(school, head, case):
 
     workflow.case_person_add(case, head, person=other)
     workflow.case_note_add(case, head, text="Mrs Okonkwo-Blythe saw the post too.")
+    # Another parent's bar is theirs, not the requester's; his own restriction is his.
+    SiteBanFactory(case=case, person=other, scope="Kept away from the east gate")
+    ContactRestrictionFactory(case=case, person=case.persons.get(full_name="Mr Jason Turner"))
     return sar_from_turner(case, head)
 
 
@@ -236,6 +241,7 @@ def test_a_disclosure_bundle_redacts_third_parties_and_is_approved_before_releas
     assert "Address14OrchardClose" in flat
     assert "JasonTurner▶Ms[redacted]isaliar" in flat
     assert "Thereporter" in flat
+    assert "eastgate" not in flat and "ContactrestrictionPersonMrJasonTurner" in flat
     # The warning letter to Mr Turner is his; it is there as filed.
     assert "Formal warning about conduct" in text
     page = client.get(reverse("records:sar", args=[sar.pk])).text
@@ -319,3 +325,34 @@ def test_the_case_file_page_costs_the_same_queries_however_many_files(client, ca
             assert client.get(url).status_code == 200
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cases_at_a_school_the_user_does_not_run_are_named_as_left_out(
+    client, sar, case, head, trust_exec, trust
+):
+    from incidents import workflow
+    from tests.factories import SchoolFactory, triaged_case
+
+    sister = SchoolFactory(trust=trust, name="Oak Hill Primary", slug="oak-hill")
+    elsewhere = triaged_case(sister, trust_exec)
+    workflow.case_person_add(elsewhere, trust_exec, person=sar.person)
+    client.force_login(head)
+    page = client.get(reverse("records:sar", args=[sar.pk])).text
+    assert "1 more case at other schools holds their data" in page
+    client.post(reverse("records:sar-bundle", args=[sar.pk]))
+    assert CaseFile.objects.get().case_ids == [case.pk]
+    client.force_login(trust_exec)
+    assert 'id="cases-elsewhere"' not in client.get(reverse("records:sar", args=[sar.pk])).text
+    client.post(reverse("records:sar-bundle", args=[sar.pk]))
+    trust_wide = CaseFile.objects.latest("pk")
+    assert trust_wide.case_ids == [case.pk, elsewhere.pk]
+    # No one school's SLT may read all of it: the trust's executive approves it.
+    approve = reverse("records:bundle-approve", args=[trust_wide.pk])
+    client.force_login(head)
+    assert f"file-{trust_wide.pk}" not in client.get(reverse("records:sar", args=[sar.pk])).text
+    assert client.post(approve, {"read": "yes"}).status_code == 404
+    client.force_login(trust_exec)
+    client.post(approve, {"read": "yes"})
+    trust_wide.refresh_from_db()
+    assert trust_wide.approved_by == trust_exec
