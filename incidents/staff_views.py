@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from schools.access import school_from_request, staff_required
 
-from . import chat, chat_views, selectors, services, workflow
+from . import chat, chat_views, exports, selectors, services, workflow
 from .access import (
     case_schools,
     get_case_for_user,
@@ -26,10 +24,10 @@ from .access import (
     report_log_schools,
     roles_for,
 )
-from .filters import CaseFilter
+from .filters import CaseFilter, filter_options
 from .forms import ReportForm
 from .identity import ReporterIdentity
-from .models import AccessLog, Channel, Evidence, Outcome, SensitiveName, Target
+from .models import AccessLog, CaseExport, Channel, Evidence, Outcome, SensitiveName, Target
 from .next_step import case_panel
 from .staff_forms import (
     ACTION_FORMS,
@@ -39,7 +37,6 @@ from .staff_forms import (
     MergeInForm,
     RedactionDecisionForm,
     SensitiveNameForm,
-    leads_for_schools,
 )
 
 
@@ -94,12 +91,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _case_filter(request: HttpRequest) -> CaseFilter:
-    schools = list(case_schools(request.user))
     return CaseFilter(
         request.GET or None,
         queryset=selectors.case_list(user=request.user),
-        schools=schools,
-        leads=leads_for_schools(schools),
+        options=filter_options(case_schools(request.user)),
         request=request,
     )
 
@@ -108,9 +103,12 @@ def _case_filter(request: HttpRequest) -> CaseFilter:
 @require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
     case_filter = _case_filter(request)
-    page = Paginator(case_filter.qs, 50).get_page(request.GET.get("page"))
+    page = selectors.case_list_page(
+        cases=case_filter.qs, params=request.GET, sort=request.GET.get("sort", "")
+    )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(
         request,
         "staff/case_list.html",
@@ -118,69 +116,61 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filter": case_filter,
             "page": page,
             "query": query.urlencode(),
+            "keyset": not hasattr(page, "paginator"),
         },
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+@case_staff_required
+@require_safe
+def case_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The filtered list as CSV: streamed if small, else built by a task (see exports)."""
+    case_filter = _case_filter(request)
+    cases = case_filter.qs
+    query = request.GET.urlencode()
+    if cases[: exports.INLINE_MAX_ROWS + 1].count() > exports.INLINE_MAX_ROWS:
+        export = exports.export_request(user=request.user, query=query)
+        _log(request, AccessLog.Action.EXPORT, detail=f"queued export {export.pk}: {query}"[:300])
+        return redirect("staff:case-export-status", pk=export.pk)
+    _log(request, AccessLog.Action.EXPORT, detail=query[:300])
+    response = StreamingHttpResponse(
+        exports.stream_csv(cases), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    return response
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
-
-
-def _outcome(case) -> str:
-    """The CSV's outcome: what was decided (the ladder's labels), then how the case closed."""
-    decided = "; ".join(Outcome(a).label for a in case.actions or () if a in Outcome.values)
-    return " — ".join(part for part in (decided, case.outcome) if part)
+def _own_export(request: HttpRequest, pk: int) -> CaseExport:
+    """An export is its requester's alone; anyone else gets a 404."""
+    export = CaseExport.objects.filter(pk=pk, user_id=request.user.pk or 0).first()
+    if export is None:
+        raise Http404("No such export.")
+    return export
 
 
 @case_staff_required
 @require_safe
-def case_export(request: HttpRequest) -> StreamingHttpResponse:
-    case_filter = _case_filter(request)
-    _log(request, AccessLog.Action.EXPORT, detail=request.GET.urlencode()[:300])
-    writer = csv.writer(_Echo())
-    header = [
-        "Reference",
-        "School",
-        "Status",
-        "Severity",
-        "Nature",
-        "Lead",
-        "Opened",
-        "Reports",
-        "Outcome",
-    ]
+def case_export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _own_export(request, pk)
+    exports.export_nudge(export=export)
+    return render(request, "staff/case_export.html", {"export": export})
 
-    def rows():
-        yield writer.writerow(header)
-        for case in case_filter.qs.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        case.reference,
-                        case.school.name,
-                        case.get_status_display(),
-                        case.get_severity_display(),
-                        case.get_nature_display(),
-                        case.lead.get_full_name() if case.lead else "",
-                        case.opened_at.strftime("%Y-%m-%d %H:%M"),
-                        case.report_count,
-                        _outcome(case),
-                    )
-                ]
-            )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+@case_staff_required
+@require_safe
+def case_export_download(request: HttpRequest, pk: int) -> FileResponse:
+    export = _own_export(request, pk)
+    if export.status != CaseExport.Status.READY or not export.file:
+        raise Http404("Not ready.")
+    _log(request, AccessLog.Action.EXPORT, detail=f"downloaded export {export.pk}")
+    response = FileResponse(
+        export.file.open("rb"),
+        content_type="text/csv; charset=utf-8",
+        as_attachment=True,
+        filename=f"cases-{export.created_at:%Y-%m-%d-%H%M}.csv",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

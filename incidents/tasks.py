@@ -15,6 +15,14 @@ def send_reminders() -> int:
     return deadlines.reminders_send()
 
 
+@shared_task(soft_time_limit=600, time_limit=660)
+def build_case_export(export_id: int) -> bool:
+    """Build a large CSV of the case list (see incidents.exports)."""
+    from . import exports
+
+    return exports.export_build(export_id=export_id)
+
+
 @shared_task(
     autoretry_for=(OperationalError,),
     retry_backoff=5,

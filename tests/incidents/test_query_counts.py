@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -51,43 +53,68 @@ def target(school, head):
     return report.case
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("which", ["dashboard", "list", "case", "export"])
-def test_queries_do_not_grow_with_the_data(client, school, head, target, which):
-    url = {
+def url_for(which: str, target) -> str:
+    """The page's address now (a cursor page starts after the newest case)."""
+    from incidents.models import Case
+    from incidents.pagination import cursor_for
+
+    newest = Case.objects.order_by("-opened_at", "-pk").first()
+    return {
         "dashboard": "/staff/",
         "list": "/staff/cases/?sort=-opened",
+        "search": "/staff/cases/?status=action&status=investigating&q=Parent",
+        "deep": f"/staff/cases/?after={quote(cursor_for(newest.opened_at, newest.pk))}",
         "case": f"/staff/cases/{target.reference}/",
         "export": "/staff/cases/export.csv",
+        "queue": "/staff/letters/",
+        "register": "/staff/bans/",
     }[which]
-    client.force_login(head)
+
+
+PAGES = ["dashboard", "list", "search", "deep", "case", "export", "queue", "register"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["head", "trust_exec"])
+@pytest.mark.parametrize("which", PAGES)
+def test_queries_do_not_grow_with_the_data(request, client, school, head, target, which, who):
+    if which == "case" and who == "trust_exec":
+        pytest.skip("the case page is measured for the head teacher")
+    client.force_login(request.getfixturevalue(who))
     grow(school, head, 3, target)
-    client.get(url)  # warm caches (sessions, content types)
-    small, _ = count(client, url)
-    grow(school, head, 27, target)
-    large, sql = count(client, url)
+    client.get(url_for(which, target))  # warm caches (sessions, content types)
+    small, _ = count(client, url_for(which, target))
+    grow(school, head, 27, target)  # ten times as many cases, reports, events, persons
+    large, sql = count(client, url_for(which, target))
     assert small == large, "\n".join(sql)
     assert large == EXPECTED_QUERIES[which], "\n".join(sql)
+    # The target for every staff page is 12 at most; the case page is not there yet.
+    assert large <= (26 if which == "case" else 12), "\n".join(sql)
 
 
-# Every page starts with: session, user, memberships, trust memberships (4).
+# Every page starts with: session, user, the user's school and trust memberships (3).
 EXPECTED_QUERIES = {
-    # + counts by school and status, waiting, mine, safeguarding alerts, and the deadlines:
-    #   new cases, DSL decisions, LADO, bar decisions, bar reviews, bars ending, restriction
-    #   reviews, letters approved but not sent (plus two per school whose reports await
-    #   triage: its term dates and INSET days), and every school overseen (a row even with
-    #   no cases)
-    "dashboard": 17,
-    # + schools for the filter, the filter's choices (rules, groups, leads), count, page
-    "list": 10,
-    # + case, access-log insert, reports, their rules, evidence, kept chat messages, persons,
-    #   history, messages, events, meetings, referrals, access log, case rules, bans,
-    #   restrictions, letters,
-    #   new reports to merge in (2) and their reports (to describe them), the session (the visit
-    #   is one "opened the case"), the next step's letters already drafted, and the close
-    #   guard: a bar or restriction pending or in force (2, asked twice: once for the actions
-    #   open now and once for the next-step panel's "not possible yet" reasons)
-    "case": 29,
-    # + schools for the filter, access-log insert, the rows (one chunked query)
+    # + the user's schools, their calendars (one UNION), counts by school and status with the
+    #   overdue new reports, the first few new / DSL / LADO cases (window functions, with the
+    #   overdue DSL and LADO counts), bars due, restrictions due, letters approved but not
+    #   sent, the cases shown with mine
+    "dashboard": 11,
+    # + the filter's choices (schools, rules, groups, leads: one UNION), count, the page with
+    #   its report counts
+    "list": 6,
+    "search": 6,
+    "deep": 6,
+    # + case, reports, the report and case rules (one UNION), evidence, kept chat messages,
+    #   persons with their other cases, messages, events, meetings, referrals, access log,
+    #   bans, restrictions, letters, new reports to merge in and their reports (to describe
+    #   them), the session (a visit is one "opened the case"), and the close guard: a bar or
+    #   restriction pending or in force (2, asked twice: for the actions open now and for the
+    #   next-step panel's "not possible yet" reasons)
+    "case": 26,
+    # + the filter's choices, "is it small?" (a count bounded by a LIMIT), access-log insert,
+    #   the rows (one chunked query)
     "export": 7,
+    # the letters app's pages, measured as they are
+    "queue": 9,
+    "register": 7,
 }

@@ -188,7 +188,12 @@ def test_every_reminder_kind_fires_once_and_only_once(
     assert len(mail.outbox) == sent
     for message in mail.outbox:
         assert "SECRET" not in message.body and "Priya" not in message.body
-        assert message.subject.startswith("Reminder:")
+        # Every email is a reminder, or (once) the head teachers' request for next year's term
+        # dates: this school's run out within the daily job's six weeks.
+        assert message.subject.startswith("Reminder:") or message.subject == (
+            f"Please add {school.name}'s next term dates"
+        )
+    assert sum(not m.subject.startswith("Reminder:") for m in mail.outbox) <= 1
     lado = next(m for m in mail.outbox if "LADO" in m.subject)
     assert set(lado.bcc) == {head.email, dsl.email}
 
