@@ -199,7 +199,12 @@ class RankedOrderingFilter(django_filters.OrderingFilter):
             for name, values in self.RANKS.items():
                 if any(v.lstrip("-") == name for v in value):
                     qs = qs.annotate(**{f"{name}_rank": _rank(name, values)})
-        return super().filter(qs, value)
+        qs = super().filter(qs, value)
+        if value:
+            # Thousands of cases share a severity or a status: ties go by id, so numbered
+            # pages never show a case twice or skip one.
+            qs = qs.order_by(*qs.query.order_by, "-pk")
+        return qs
 
     def get_ordering_value(self, param: str) -> str:
         ordering = super().get_ordering_value(param)

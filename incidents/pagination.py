@@ -9,7 +9,7 @@ or hand-edited one that does not parse gives the first page, never an error.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -46,6 +46,8 @@ class KeysetPage:
     next_cursor: str = ""
     previous_cursor: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # A cursor was given but could not be read (hand-edited, cut short): the first page.
+    refused: bool = False
 
     def __iter__(self):
         return iter(self.object_list)
@@ -81,6 +83,8 @@ def keyset_page(
     row more to know whether there is a next page); `count` is the caller's."""
     forward = parse_cursor(after)
     backward = None if forward else parse_cursor(before)
+    # A cursor given but unreadable (hand-edited, cut short) gives the first page, said so.
+    refused = bool(after or before) and not (forward or backward)
     sign = "-" if descending else ""
     order = (f"{sign}{field_name}", f"{sign}pk")
     reverse = ("" if descending else "-") + field_name, ("" if descending else "-") + "pk"
@@ -99,19 +103,29 @@ def keyset_page(
         rows = list(queryset.filter(seek(backward, behind)).order_by(*reverse)[: per_page + 1])
         more_before = len(rows) > per_page
         rows = rows[:per_page][::-1]
-        page = KeysetPage(rows, count, per_page)
-        if rows:
-            page.next_cursor = cursor_for(getattr(rows[-1], field_name), rows[-1].pk)
-            if more_before:
-                page.previous_cursor = cursor_for(getattr(rows[0], field_name), rows[0].pk)
-        return page
-    base = queryset.filter(seek(forward, beyond)) if forward else queryset
-    rows = list(base.order_by(*order)[: per_page + 1])
-    more_after = len(rows) > per_page
-    rows = rows[:per_page]
-    page = KeysetPage(rows, count, per_page)
+        more_after = True
+    else:
+        base = queryset.filter(seek(forward, beyond)) if forward else queryset
+        rows = list(base.order_by(*order)[: per_page + 1])
+        more_after = len(rows) > per_page
+        rows = rows[:per_page]
+        more_before = bool(forward)
+    if not rows and (forward or backward):
+        # Nothing on that side of the cursor (a link from before the list changed, or one
+        # made up): the first page, said so, rather than an empty page with no way back.
+        return replace(
+            keyset_page(
+                queryset,
+                field_name=field_name,
+                descending=descending,
+                per_page=per_page,
+                count=count,
+            ),
+            refused=True,
+        )
+    page = KeysetPage(rows, count, per_page, refused=refused)
     if rows and more_after:
         page.next_cursor = cursor_for(getattr(rows[-1], field_name), rows[-1].pk)
-    if rows and forward:
+    if rows and more_before:
         page.previous_cursor = cursor_for(getattr(rows[0], field_name), rows[0].pk)
     return page

@@ -89,6 +89,8 @@ def bar_chart(
         labels = list(reversed(labels))
     chart.x_labels = labels
     for i, name in enumerate(series):
-        values = [row.counts[i] for row in breakdown.rows]
+        # A zero draws no bar: None skips it (and its tooltip), which with a trust's twenty
+        # schools is most of the work — each group and rule belongs to one school only.
+        values = [row.counts[i] or None for row in breakdown.rows]
         chart.add(name, list(reversed(values)) if horizontal else values)
     return _finish(chart.render(is_unicode=True), title=breakdown.title, nonce=nonce)

@@ -3,6 +3,7 @@ waiting for a real worker, the resolver's URL names, the accessibility check."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 import time
@@ -107,3 +108,17 @@ def sign_in(page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
+
+
+class time_machine_at:
+    """Within the block the clock says 09:00 UTC on the date given; after it, 07:00 on
+    23 November 2026 (the deadline tests' day)."""
+
+    def __init__(self, machine, *date):
+        self.machine, self.date = machine, date
+
+    def __enter__(self):
+        self.machine.move_to(datetime.datetime(*self.date, 9, 0, tzinfo=datetime.UTC))
+
+    def __exit__(self, *exc):
+        self.machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from django.db import connection
@@ -17,10 +17,14 @@ from incidents import deadlines, workflow
 from incidents.models import Case, Person
 from incidents.pagination import cursor_for, parse_cursor
 from incidents.selectors import DUE_ROWS, dashboard_summary
-from tests.factories import GroupFactory, submit_report
-
-from .test_register_and_deadlines import make_everything_due, time_machine_at
-from .test_workflow import triage
+from tests.factories import (
+    GroupFactory,
+    make_everything_due,
+    report_with_chat,
+    submit_report,
+    triage,
+)
+from tests.helpers import time_machine_at
 
 
 def make_cases(school, n: int, *, when=None) -> list[Case]:
@@ -108,18 +112,82 @@ def test_oldest_first_pages_by_cursor_too(client, school, head):
         "2026-13-01T00:00+00:00~1",
     ],
 )
-def test_a_bad_cursor_gives_the_first_page(client, school, head, cursor):
+def test_a_bad_cursor_gives_the_first_page_and_says_so(client, school, head, cursor):
     make_cases(school, 3)
     client.force_login(head)
-    response = client.get(f"/staff/cases/?after={quote(cursor)}&before={quote(cursor)}")
-    assert response.status_code == 200
-    assert len(references(response.text)) == 3
+    for which in ("after", "before"):
+        response = client.get(f"/staff/cases/?status=new&{which}={quote(cursor)}")
+        assert response.status_code == 200
+        assert len(references(response.text)) == 3
+        # An empty cursor is no cursor: nothing to explain.
+        assert (OUT_OF_DATE in response.text) is bool(cursor)
+
+
+OUT_OF_DATE = "That page link is out of date or could not be read, so this is the first page."
+
+
+@pytest.mark.django_db
+def test_a_cursor_beyond_either_end_gives_the_first_page_not_an_empty_one(client, school, head):
+    make_cases(school, 3)
+    client.force_login(head)
+    long_ago = quote(cursor_for(datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC), 1))
+    far_ahead = quote(cursor_for(datetime.datetime(2990, 1, 1, tzinfo=datetime.UTC), 1))
+    for url in (f"/staff/cases/?after={long_ago}", f"/staff/cases/?before={far_ahead}"):
+        page = client.get(url).text
+        assert len(references(page)) == 3 and OUT_OF_DATE in page
+
+
+@pytest.mark.django_db
+def test_exactly_one_page_has_no_pages_and_one_more_makes_a_last_page_of_one(client, school, head):
+    make_cases(school, 50)
+    client.force_login(head)
+    page = client.get("/staff/cases/").text
+    assert len(references(page)) == 50 and next_link(page) is None and "Pages" not in page
+    make_cases(school, 1)
+    first = client.get("/staff/cases/").text
+    last = client.get(f"/staff/cases/?after={next_link(first)}").text
+    assert len(references(last)) == 1
+    assert next_link(last) is None  # the last page: no Next
+    assert "First" in last and "Previous" in last
+    back = client.get(f"/staff/cases/?before={next_link(last, 'before')}").text
+    assert references(back) == references(first) and "Previous" not in back
+
+
+@pytest.mark.django_db
+def test_a_cursor_naming_a_case_gone_from_the_list_carries_on_after_where_it_was(
+    client, school, other_school, head
+):
+    """A bookmarked page whose last case is no longer in the list (disposed of, or out of the
+    user's sight) still continues from the same place in the list."""
+    same_moment = timezone.now() - datetime.timedelta(days=1)
+    make_cases(school, 30, when=same_moment)  # ties on the date too
+    make_cases(school, 30)
+    client.force_login(head)
+    first = client.get("/staff/cases/").text
+    cursor = next_link(first)
+    expected_next = references(client.get(f"/staff/cases/?after={cursor}").text)
+    _when, pk = parse_cursor(unquote(cursor))
+    Case.objects.filter(pk=pk).update(school=other_school)
+    page = client.get(f"/staff/cases/?after={cursor}").text
+    assert OUT_OF_DATE not in page
+    assert references(page) == expected_next
 
 
 def test_cursor_round_trip_keeps_microseconds_and_zone():
     when = datetime.datetime(2026, 3, 29, 1, 30, 0, 123456, tzinfo=datetime.UTC)
     assert parse_cursor(cursor_for(when, 42)) == (when, 42)
     assert parse_cursor("2026-03-29T01:30:00~42") is None  # no time zone: refused
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["severity", "-severity", "status", "-status"])
+def test_numbered_pages_in_a_sort_with_ties_show_every_case_once(client, school, head, sort):
+    cases = make_cases(school, 55)
+    Case.objects.filter(pk__in=[c.pk for c in cases[::2]]).update(severity="high")
+    client.force_login(head)
+    seen = references(client.get(f"/staff/cases/?sort={sort}").text)
+    seen += references(client.get(f"/staff/cases/?sort={sort}&page=2").text)
+    assert sorted(seen) == sorted(c.reference for c in cases)
 
 
 @pytest.mark.django_db
@@ -203,8 +271,6 @@ def test_search_in_kept_chat_messages_cannot_confirm_a_guess_at_the_reporter(
     """The chat and screenshot parts of the search are under the same reporter rule as the
     report text: the trust executive may find the case by what was posted, not by the
     reporter's name (Priya Shah, who reported, is also a sender in her chat)."""
-    from .test_evidence_text import report_with_chat
-
     reference = report_with_chat(school).case.reference
     client.force_login(trust_exec)
     assert references(client.get("/staff/cases/?q=after+school").text) == [reference]

@@ -102,6 +102,21 @@ def test_repeat_conduct_counts_people_with_more_than_one_case(school, head, autu
 
 
 @pytest.mark.django_db
+def test_repeat_conduct_counts_cases_up_to_the_end_of_the_period_only(school, head, autumn):
+    before = Person.objects.create(school=school, full_name="Bea Before")
+    later = Person.objects.create(school=school, full_name="Lee Later")
+    with _at(D(2026, 5, 10)):  # two cases last summer: a repeat, none in the period
+        triaged_case(school, head, person=before)
+        triaged_case(school, head, person=before)
+        triaged_case(school, head, person=later)
+    with _at(autumn.end + datetime.timedelta(days=1)):  # the day after: not counted yet
+        triaged_case(school, head, person=later)
+    fig = stats.figures(schools=[school], period=autumn)
+    assert fig.repeat_people == [1]
+    assert fig.repeat_people_in_period == [0]
+
+
+@pytest.mark.django_db
 def test_trust_view_compares_schools_side_by_side(
     client, school, other_school, trust, trust_exec, head
 ):
@@ -178,7 +193,7 @@ def test_query_count_does_not_grow_with_cases(
         client.get(reverse("oversight:statistics"))  # warm the session
         # session, user, roles (2), school list, groups, term dates (forms and buckets),
         # reports and cases over time, groups/channel/rules/nature/severity, calendars (2),
-        # clocks, repeat people (2), bars, restrictions.
+        # clocks, repeat people, bars, restrictions.
         with django_assert_max_num_queries(26):
             client.get(reverse("oversight:statistics"))
     assert Case.objects.count() == n
