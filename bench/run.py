@@ -177,6 +177,11 @@ def spread(values: list[float], fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(min(values))}–{fmt.format(max(values))}"
 
 
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages: how busy the shared machine was."""
+    return " / ".join(f"{n:.1f}" for n in os.getloadavg())
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
@@ -972,9 +977,10 @@ def main() -> int:
     say("# Benchmarks")
     say()
     say(
-        f"Written by `make bench` on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores shared "
-        f"with other work, database: {VENDOR}. Every figure sits beside a baseline measured in "
-        "the same run, interleaved with it; the ratios are what to compare."
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} "
+        f"cores shared with other work (load average {load_average()} at the start), database: "
+        f"{VENDOR}. Every figure sits beside a baseline measured in the same run, interleaved "
+        "with it; the ratios are what to compare, the absolute times move with the load."
     )
     say()
     made = prepare()
@@ -1007,6 +1013,8 @@ def main() -> int:
         bench_two_workers(letter)
         bench_print_batch(letter, head)
         bench_chat_parse()
+    say(f"Load average at the end: {load_average()}.")
+    say()
     say("## Targets missed")
     say()
     say("\n".join(f"- {m}" for m in misses) if misses else "None.")

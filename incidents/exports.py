@@ -8,14 +8,17 @@ is ever exported, and every cell is made safe for spreadsheets (no formulas).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import json
 import logging
 import tempfile
 from collections.abc import Iterator
 from types import SimpleNamespace
 
 from django.core.files import File
-from django.db.models import CharField, Func, QuerySet
+from django.db.models import CharField, Func, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -88,9 +91,22 @@ class MinuteText(Func):
 
 
 def export_rows(cases: QuerySet[Case]) -> Iterator[list[str]]:
-    """The CSV rows (header first) for these cases: plain tuples from the database."""
+    """The CSV rows (header first) for these cases: plain text from the database (the lead's
+    name joined and the decided actions as JSON text there, so no row goes through a field's
+    converter), labels looked up here."""
+    text: TextField = TextField()
     rows = (
-        cases.annotate(export_reports=report_count(), export_opened=MinuteText("opened_at"))
+        cases.annotate(
+            export_reports=Cast(report_count(), text),
+            export_opened=MinuteText("opened_at"),
+            export_lead=Concat(
+                Coalesce("lead__first_name", Value("")),
+                Value(" "),
+                Coalesce("lead__last_name", Value("")),
+                output_field=text,
+            ),
+            export_actions=Cast("actions", text),
+        )
         .order_by("-opened_at", "-pk")
         .values_list(
             "reference",
@@ -98,11 +114,10 @@ def export_rows(cases: QuerySet[Case]) -> Iterator[list[str]]:
             "status",
             "severity",
             "nature",
-            "lead__first_name",
-            "lead__last_name",
+            "export_lead",
             "export_opened",
             "export_reports",
-            "actions",
+            "export_actions",
             "outcome",
         )
     )
@@ -113,23 +128,23 @@ def export_rows(cases: QuerySet[Case]) -> Iterator[list[str]]:
         status,
         severity,
         nature,
-        first,
-        last,
+        lead,
         opened,
         n,
         actions,
         closed,
-    ) in rows.iterator(chunk_size=5000):
+    ) in rows.iterator(chunk_size=10_000):
         yield [
             cell(reference),
             cell(school),
             STATUS.get(status, status),
             SEVERITY.get(severity, severity),
             NATURE.get(nature, nature),
-            cell(f"{first or ''} {last or ''}".strip()),
+            cell(lead.strip()),
             opened,
-            str(n),
-            cell(outcome(actions, closed)),
+            n,
+            # Most cases have no decision yet: parse the JSON only when there is one.
+            cell(outcome(json.loads(actions), closed) if actions and actions != "[]" else closed),
         ]
 
 
@@ -169,7 +184,10 @@ def export_build(*, export_id: int) -> bool:
         )
         cases = case_filter.qs
         total = cases.count()
-        CaseExport.objects.filter(pk=export.pk).update(rows_total=total)
+        export.school_ids = [pk for pk, _name in case_filter.options.schools]
+        CaseExport.objects.filter(pk=export.pk).update(
+            rows_total=total, school_ids=export.school_ids
+        )
         with tempfile.TemporaryFile() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             writer = csv.writer(text)
@@ -187,7 +205,9 @@ def export_build(*, export_id: int) -> bool:
         export.rows_total = done - 1
         export.status = CaseExport.Status.READY
         export.finished_at = timezone.now()
-        export.save(update_fields=["file", "rows_done", "rows_total", "status", "finished_at"])
+        export.save(
+            update_fields=["file", "rows_done", "rows_total", "status", "finished_at", "school_ids"]
+        )
     except Exception as error:
         logger.exception("Export %s failed", export_id)
         CaseExport.objects.filter(pk=export_id).update(
@@ -224,3 +244,19 @@ def export_nudge(*, export: CaseExport) -> None:
     waited = (timezone.now() - export.created_at).total_seconds()
     if export.status == CaseExport.Status.QUEUED and waited > REQUEUE_AFTER:
         enqueue(build_case_export, export.pk, fallback="the page will try again")
+
+
+# A built CSV is a copy of the case list: it is kept only long enough to be downloaded.
+KEEP_HOURS = 24
+
+
+def exports_sweep(now: datetime.datetime | None = None) -> int:
+    """Delete exports (their files and rows) made more than `KEEP_HOURS` ago."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(hours=KEEP_HOURS)
+    removed = 0
+    for export in CaseExport.objects.filter(created_at__lt=cutoff).only("pk", "file"):
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+        removed += 1
+    return removed

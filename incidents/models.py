@@ -737,6 +737,9 @@ class CaseExport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_exports"
     )
     query = models.CharField(max_length=2000, blank=True, help_text="The list's filters.")
+    # The schools whose cases the file may hold (the requester's when it was built): the
+    # download is refused once the requester no longer sees every one of them.
+    school_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_done = models.PositiveIntegerField(default=0)

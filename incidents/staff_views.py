@@ -162,6 +162,9 @@ def case_export_download(request: HttpRequest, pk: int) -> FileResponse:
     export = _own_export(request, pk)
     if export.status != CaseExport.Status.READY or not export.file:
         raise Http404("Not ready.")
+    # Built for the schools the requester saw then: not once they no longer see them all.
+    if not set(export.school_ids) <= set(case_schools(request.user).values_list("pk", flat=True)):
+        raise Http404("No such export.")
     _log(request, AccessLog.Action.EXPORT, detail=f"downloaded export {export.pk}")
     response = FileResponse(
         export.file.open("rb"),

@@ -466,6 +466,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.sweep_chat_uploads",
         "schedule": 10 * 60,
     },
+    # Built CSVs of the case list: deleted a day after they were asked for.
+    "sweep-case-exports": {
+        "task": "incidents.tasks.sweep_case_exports",
+        "schedule": 60 * 60,
+    },
     "governors-reports": {
         "task": "oversight.tasks.make_governors_reports",
         "schedule": crontab(hour=6, minute=30),

@@ -64,6 +64,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('query', models.CharField(blank=True, help_text="The list's filters.", max_length=2000)),
+                ('school_ids', models.JSONField(blank=True, default=list)),
                 ('status', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Being built'), ('ready', 'Ready to download'), ('failed', 'Failed')], default='queued', max_length=10)),
                 ('rows_total', models.PositiveIntegerField(blank=True, null=True)),
                 ('rows_done', models.PositiveIntegerField(default=0)),

@@ -140,3 +140,44 @@ def test_the_export_follows_the_list_access_rule(school, other_school, head, oth
         row[0].startswith(other_school.reference_prefix)
         for row in list(csv.reader(io.StringIO(text)))[1:]
     )
+
+
+@pytest.mark.django_db
+def test_a_built_export_is_not_downloaded_once_its_owner_no_longer_sees_its_schools(
+    client, school, head
+):
+    from schools.models import Membership
+
+    make_cases(school, 2)
+    export = CaseExport.objects.create(user=head)
+    exports.export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.school_ids == [school.pk]
+    client.force_login(head)
+    assert client.get(f"/staff/exports/{export.pk}/download/").status_code == 200
+    # Head teacher of another school now (kept a case role, so the page itself still opens).
+    other = school.__class__.objects.create(
+        name="Next School", slug="next", reference_prefix="NXT", trust=school.trust
+    )
+    Membership.objects.filter(user=head, school=school).update(school=other)
+    assert client.get(f"/staff/exports/{export.pk}/download/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_exports_are_deleted_a_day_after_they_were_asked_for(school, head):
+    make_cases(school, 1)
+    kept, gone = (CaseExport.objects.create(user=head) for _ in range(2))
+    for export in (kept, gone):
+        exports.export_build(export_id=export.pk)
+    now = timezone.now()
+    day = datetime.timedelta(hours=exports.KEEP_HOURS)
+    CaseExport.objects.filter(pk=kept.pk).update(created_at=now - day)  # exactly a day: kept
+    CaseExport.objects.filter(pk=gone.pk).update(
+        created_at=now - day - datetime.timedelta(seconds=1)
+    )
+    gone.refresh_from_db()
+    storage, name = gone.file.storage, gone.file.name
+    assert storage.exists(name)
+    assert exports.exports_sweep(now=now) == 1
+    assert list(CaseExport.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not storage.exists(name)

@@ -10,7 +10,20 @@ from django.test.utils import CaptureQueriesContext
 
 from incidents import workflow
 from incidents.evidence import evidence_store, inspect_image
-from tests.factories import PersonFactory, submit_report, triage
+from measures.models import BanStage
+from schools.models import Role
+from tests.factories import (
+    GroupFactory,
+    MembershipFactory,
+    PersonFactory,
+    RuleFactory,
+    SchoolFactory,
+    UserFactory,
+    autumn_and_spring_terms,
+    make_ban,
+    submit_report,
+    triage,
+)
 from tests.images import png_upload
 
 
@@ -90,6 +103,40 @@ def test_queries_do_not_grow_with_the_data(request, client, school, head, target
     assert large == EXPECTED_QUERIES[which], "\n".join(sql)
     # The target for every staff page is 12 at most; the case page is not there yet.
     assert large <= (26 if which == "case" else 12), "\n".join(sql)
+
+
+def add_school(trust) -> None:
+    """One more school in the trust, with its own rules, groups, head teacher, term dates
+    (its own calendar), a few cases and a bar awaiting its decision."""
+    school = SchoolFactory(trust=trust)
+    RuleFactory(school=school)
+    GroupFactory(school=school)
+    head = UserFactory()
+    MembershipFactory(user=head, school=school, role=Role.SLT, is_head_teacher=True)
+    autumn_and_spring_terms(school)
+    grow(school, head, 2)
+    make_ban(school, head, stage=BanStage.INTENTION, starts_on=None, review_on=None)
+
+
+TRUST_PAGES = [*(p for p in PAGES if p != "case"), "statistics"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("which", TRUST_PAGES)
+def test_a_trusts_pages_ask_the_same_whatever_the_number_of_schools(
+    client, trust, school, head, trust_exec, target, which
+):
+    client.force_login(trust_exec)
+    grow(school, head, 2, target)
+    url = "/staff/reports/" if which == "statistics" else None
+    client.get(url or url_for(which, target))  # warm caches (sessions, content types)
+    one, _ = count(client, url or url_for(which, target))
+    for _ in range(3):
+        add_school(trust)
+    four, sql = count(client, url or url_for(which, target))
+    assert one == four, "\n".join(sql)
+    if which != "statistics":
+        assert four == EXPECTED_QUERIES[which], "\n".join(sql)
 
 
 # Every page starts with: session, user, the user's school and trust memberships (3).
