@@ -397,6 +397,10 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["received_at", "pk"]
+        indexes = [
+            # Statistics and the governors' report count a period's reports per school.
+            models.Index(fields=["school", "received_at"], name="report_school_received"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

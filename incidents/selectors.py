@@ -172,14 +172,16 @@ def dashboard_summary(*, user) -> dict:
 
     # Query 2: the first few of each kind — new (per school, oldest first), awaiting a DSL,
     # awaiting a LADO referral — as plain values, with how many of the last two are overdue.
+    led = is_open & Q(lead=user)
     first = (
         visible.filter(
-            Q(status=CaseStatus.NEW) | needs_dsl | (needs_lado & Q(lado_due__lte=horizon))
+            Q(status=CaseStatus.NEW) | needs_dsl | (needs_lado & Q(lado_due__lte=horizon)) | led
         )
         .annotate(
             is_new=ExpressionWrapper(Q(status=CaseStatus.NEW), output_field=BooleanField()),
             is_dsl=ExpressionWrapper(needs_dsl, output_field=BooleanField()),
             is_lado=ExpressionWrapper(needs_lado, output_field=BooleanField()),
+            is_mine=ExpressionWrapper(led, output_field=BooleanField()),
         )
         .annotate(
             new_rank=Window(
@@ -197,6 +199,11 @@ def dashboard_summary(*, user) -> dict:
                 partition_by=[F("is_lado")],
                 order_by=[F("lado_due").asc(), F("pk").asc()],
             ),
+            mine_rank=Window(
+                RowNumber(),
+                partition_by=[F("is_mine")],
+                order_by=[F("opened_at").desc(), F("pk").desc()],
+            ),
             late_dsl=Window(Count("pk", filter=dsl_overdue)),
             late_lado=Window(Count("pk", filter=needs_lado & Q(lado_due__lt=today))),
         )
@@ -204,6 +211,7 @@ def dashboard_summary(*, user) -> dict:
             Q(is_new=True, new_rank__lte=DUE_ROWS)
             | Q(is_dsl=True, dsl_rank__lte=DUE_ROWS)
             | Q(is_lado=True, lado_rank__lte=DUE_ROWS)
+            | Q(is_mine=True, mine_rank__lte=DASHBOARD_ROWS)
         )
         .order_by()
         .values_list(
@@ -214,15 +222,19 @@ def dashboard_summary(*, user) -> dict:
             "is_new",
             "is_dsl",
             "is_lado",
+            "is_mine",
             "late_dsl",
             "late_lado",
         )
     )
     school_by_id = {s.pk: s for s in schools}
     new_rows, dsl_rows, lado_rows = [], [], []
+    mine: set[int] = set()
     late = 0
-    for pk, school_id, opened_at, lado_due, is_new, is_dsl, is_lado, late_dsl, late_lado in first:
-        late = late_dsl + late_lado  # the same on every row
+    for pk, school_id, opened_at, lado_due, is_new, is_dsl, is_lado, is_mine, *lates in first:
+        late = sum(lates)  # the overdue DSL and LADO counts: the same on every row
+        if is_mine:
+            mine.add(pk)
         opened = timezone.localtime(opened_at).date()
         if is_new and school_id in school_by_id:
             try:
@@ -260,17 +272,15 @@ def dashboard_summary(*, user) -> dict:
     if len(candidates) > DUE_ROWS:
         edge = candidates[DUE_ROWS - 1][0]
         candidates = [c for c in candidates if c[0] <= edge]
-    # Query 4: the cases the lists show, and my open cases.
-    mine = visible.filter(is_open, lead=user).order_by("-opened_at").values("pk")[:DASHBOARD_ROWS]
-    wanted = {pk for _due, _kind, pk in candidates}
+    # Query 4: the cases the lists show, and my open cases (found by query 2), by id.
+    wanted = mine | {pk for _due, _kind, pk in candidates}
     wanted |= {pk for _start, pk, _due in new_rows[:DASHBOARD_ROWS]}
     wanted |= {pk for _start, pk, _due in dsl_rows[:DASHBOARD_ROWS]}
     wanted |= {pk for _start, pk, _due in lado_rows}
     cases = {
         case.pk: case
-        for case in visible.filter(Q(pk__in=wanted) | Q(pk__in=mine))
+        for case in visible.filter(pk__in=wanted)
         .select_related("school", "lead")
-        .annotate(is_mine=ExpressionWrapper(Q(pk__in=mine), output_field=BooleanField()))
         .order_by()  # sorted here: the database would walk the date index to find them
     }
     # Triage is counted in school days: past the term dates entered, the date is an estimate.
@@ -296,7 +306,7 @@ def dashboard_summary(*, user) -> dict:
         "by_school": by_school if len(by_school) > 1 or roles.trusts else {},
         "waiting": waiting,
         "mine": sorted(
-            (c for c in cases.values() if c.is_mine),
+            (c for c in cases.values() if c.pk in mine),
             key=lambda c: (c.opened_at, c.pk),
             reverse=True,
         ),

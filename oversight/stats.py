@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from incidents.models import Case, Channel, Nature, Outcome, Report, Severity
+from incidents.models import Case, Channel, Nature, Outcome, Person, Report, Severity
 from measures.models import IN_FORCE_BAN_STAGES, BanStage, ContactRestriction, SiteBan
 from schools.calendar import SchoolCalendar
 from schools.models import Group, InsetDay, School, TermDate
@@ -233,24 +233,28 @@ def _repeat_conduct(
     many of them had a case opened in the period."""
     end = _period_q("opened_at", Period("", datetime.date(1900, 1, 1), period.end))
     # One grouped query over the case–person links (each link is unique): who has more than
-    # one case by the end of the period, and how many of theirs were opened in the period.
-    rows = (
+    # one case by the end of the period, and whether one of theirs was opened in the period;
+    # then the schools of just those people.
+    repeat = dict(
         Case.persons.through.objects.filter(
             Q(case__school_id__in=school_ids, case__merged_into__isnull=True)
             & Q(**{f"case__{k}": v for k, v in end.children})
         )
-        .values("person_id", "person__school_id")
+        .values("person_id")
         .annotate(n=Count("case_id"), in_period=Count("case_id", filter=Q(case__in=cases)))
         .filter(n__gt=1)
-        .values_list("person__school_id", "in_period")
+        .values_list("person_id", "in_period")
         .order_by()
+    )
+    schools_of = (
+        Person.objects.filter(pk__in=list(repeat)).values_list("pk", "school_id") if repeat else []
     )
     n = len(school_ids)
     people, in_period = [0] * n, [0] * n
-    for school_id, opened_in_period in rows:
+    for pk, school_id in schools_of:
         if school_id in school_index:
             people[school_index[school_id]] += 1
-            if opened_in_period:
+            if repeat[pk]:
                 in_period[school_index[school_id]] += 1
     return people, in_period
 

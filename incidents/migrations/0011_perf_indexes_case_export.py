@@ -1,4 +1,5 @@
-"""Indexes for the staff list at 100,000 cases: its order per school and trust-wide, and
+"""Indexes for the staff list at 100,000 cases: its order per school and trust-wide, a
+period's reports per school (statistics), and
 trigram indexes for the name and text search (PostgreSQL only; SQLite scans instead).
 And CaseExport: large CSVs of the list, built by a task."""
 
@@ -97,6 +98,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='case',
             index=models.Index(condition=models.Q(('lado_due__isnull', False)), fields=['lado_due'], name='case_lado_due'),
+        ),
+        migrations.AddIndex(
+            model_name='report',
+            index=models.Index(fields=['school', 'received_at'], name='report_school_received'),
         ),
         migrations.AddField(
             model_name='caseexport',
