@@ -254,6 +254,7 @@ class CaseFilter(django_filters.FilterSet):
     )
     sort = RankedOrderingFilter(
         label="Sort by",
+        empty_label="Newest first",
         widget=QuickSelect,
         fields=(
             ("opened_at", "opened"),
