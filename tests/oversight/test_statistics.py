@@ -197,3 +197,21 @@ def test_query_count_does_not_grow_with_cases(
         with django_assert_max_num_queries(26):
             client.get(reverse("oversight:statistics"))
     assert Case.objects.count() == n
+
+
+def test_a_trusts_chart_of_rows_each_of_one_school_draws_one_bar_a_row():
+    from oversight import charts
+
+    schools = ["North", "South", "East"]
+    per_school = stats.Breakdown(
+        "group",
+        "Reports by group",
+        [stats.Row("Year 1 (North)", [3, 0, 0]), stats.Row("Year 1 (South)", [0, 2, 0])],
+    )
+    svg = charts.bar_chart(per_school, schools)
+    assert svg.count('class="rect reactive') == 2  # not six
+    assert "North</text>" not in svg  # no legend of schools: the labels say whose
+    # A row with figures in two schools keeps the schools side by side, with their legend.
+    shared = stats.Breakdown("rule", "Cases by rule", [stats.Row("Be kind", [3, 2, 0])])
+    side_by_side = charts.bar_chart(shared, schools)
+    assert side_by_side.count('class="rect reactive') == 2 and "North</text>" in side_by_side
