@@ -17,8 +17,8 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
-from incidents import workflow
-from incidents.models import Person
+from incidents import exports, workflow
+from incidents.models import CaseExport, Person
 from letters import services
 from measures.procedure import restriction_start
 from schoolconduct.outbox import notifications_sweep
@@ -43,6 +43,9 @@ EXPECTED = {
     "dashboard": (R, OK_N, OK_N, OK_N, OK_N, OK_N),
     "case-list": (R, OK_N, OK_N, NF, OK_N, OK_N),
     "case-export": (R, OK_N, OK_N, NF, OK_N, OK_N),
+    # A long list's CSV, built in the background for the head teacher: theirs alone.
+    "case-export-status": (R, OK_N, NF, NF, NF, NF),
+    "case-export-download": (R, OK_N, NF, NF, NF, NF),
     "case-page": (R, OK_Y, OK_Y, NF, OK_N, NF),
     "chronology-print": (R, OK_Y, OK_Y, NF, OK_N, NF),
     "case-letters": (R, OK_Y, NF, NF, OK_N, NF),
@@ -151,11 +154,15 @@ def world(school, head, dsl, office, personas, eager_tasks):
     )
     [batch] = services.batch_create(school=school, letters=[to_parent], actor=office)
     services.batch_assemble(batch_id=batch.pk)
+    export = CaseExport.objects.create(user=head)
+    exports.export_build(export_id=export.pk)
     ref = case.reference
     urls = {
         "dashboard": "/staff/",
         "case-list": "/staff/cases/",
         "case-export": "/staff/cases/export.csv",
+        "case-export-status": f"/staff/exports/{export.pk}/",
+        "case-export-download": f"/staff/exports/{export.pk}/download/",
         "case-page": f"/staff/cases/{ref}/",
         "chronology-print": f"/staff/cases/{ref}/chronology/",
         "case-letters": f"/staff/letters/case/{ref}/",
