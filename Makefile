@@ -46,8 +46,9 @@ format: venv ## Apply ruff's fixes and formatting
 migrations-check: venv ## Fail if a model change has no migration
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
-bench: venv ## Measure letters, print batches and staff pages; writes docs/benchmarks.md
-	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) bench/run.py
+bench: venv ## Load-test staff pages, search, CSV, report form, letters (PostgreSQL if DATABASE_URL); writes docs/benchmarks.md
+	bash scripts/system-deps.sh pdf bench
+	$(PY) bench/run.py
 
 ci: lint migrations-check test ## What CI runs on one configuration
 

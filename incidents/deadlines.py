@@ -83,10 +83,14 @@ class Due:
 
 
 class Calendars:
-    """Each school's calendar, loaded once (two queries a school) however many cases."""
+    """Each school's calendar, loaded once (two queries a school) however many cases — or
+    all of them in one query with `preload`."""
 
     def __init__(self) -> None:
         self._loaded: dict[int, SchoolCalendar] = {}
+
+    def preload(self, schools: list[School]) -> None:
+        self._loaded.update(SchoolCalendar.for_schools(schools))
 
     def __call__(self, school: School) -> SchoolCalendar:
         if school.pk not in self._loaded:
@@ -197,6 +201,33 @@ def due_items(
     )
     items = [due for provider in PROVIDERS for due in provider(window) if due is not None]
     return sorted(items, key=lambda d: (d.due_on, d.reference, d.kind))
+
+
+def due(kind: str, case: Case, due_on: datetime.date, *, estimated: bool = False) -> Due:
+    """The item for a case-level deadline (triage, DSL decision, LADO referral); `estimated`
+    as in `Window.due` (a school-day date past the school's term dates)."""
+    to = {"triage": ("head",), "dsl_decision": ("dsl", "head"), "lado": ("head", "dsl")}[kind]
+    return Due(kind, KIND_LABELS[kind], case, due_on, f"case:{case.pk}", to, estimated)
+
+
+def last_overdue_start(
+    due_on: Callable[[datetime.date], datetime.date], before: datetime.date
+) -> datetime.date | None:
+    """The latest start date whose deadline `due_on(start)` falls before `before`, or None.
+
+    Deadlines only move later as the start does, so everything that started on or before
+    this date is due before `before`: the dashboard counts those in SQL instead of loading
+    each case. Looks back at most a year (past that, everything counts)."""
+    day = before - datetime.timedelta(days=1)
+    oldest = before - datetime.timedelta(days=366)
+    while day >= oldest:
+        try:
+            if due_on(day) < before:
+                return day
+        except ValueError:  # no term dates far enough ahead: not countable from here
+            return None
+        day -= datetime.timedelta(days=1)
+    return oldest
 
 
 def reminder_queue(due: Due) -> bool:

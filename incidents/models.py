@@ -255,6 +255,23 @@ class Case(models.Model):
         indexes = [
             # The dashboard's "by status, newest first" list per school.
             models.Index(fields=["school", "status", "-opened_at"], name="case_school_status"),
+            # The case list's order, for one school and for a whole trust: page 1 and every
+            # keyset page read 50 index entries instead of sorting every row.
+            models.Index(fields=["school", "-opened_at", "-id"], name="case_school_opened"),
+            models.Index(fields=["-opened_at", "-id"], name="case_opened"),
+            # The dashboard: my open cases, and the few cases awaiting a DSL decision or a
+            # LADO referral (partial indexes: small, and only those rows).
+            models.Index(fields=["lead", "-opened_at"], name="case_lead_opened"),
+            models.Index(
+                fields=["opened_at"],
+                condition=models.Q(safeguarding_flag=True, safeguarding_decided_at__isnull=True),
+                name="case_awaiting_dsl",
+            ),
+            models.Index(
+                fields=["lado_due"],
+                condition=models.Q(lado_due__isnull=False),
+                name="case_lado_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -426,6 +443,10 @@ class Report(models.Model):
                 condition=models.Q(witness__isnull=True) | models.Q(witness_name=""),
                 name="report_one_witness",
             ),
+        ]
+        indexes = [
+            # Statistics and the governors' report count a period's reports per school.
+            models.Index(fields=["school", "received_at"], name="report_school_received"),
         ]
 
     def __str__(self) -> str:
@@ -785,3 +806,44 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display()} {self.at:%d %b %Y %H:%M}"
+
+
+class CaseExport(models.Model):
+    """A large CSV of the case list, built by a task into private storage for the member of
+    staff who asked for it (and only them). Holds no reporter identity, like the list."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_exports"
+    )
+    query = models.CharField(max_length=2000, blank=True, help_text="The list's filters.")
+    # The schools whose cases the file may hold (the requester's when it was built): the
+    # download is refused once the requester no longer sees every one of them.
+    school_ids = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(storage=private_storage, upload_to="exports/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Case export {self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.READY:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

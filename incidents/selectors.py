@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from schools.calendar import add_working_days
 from schools.models import Rule
 
 from . import chat, deadlines
@@ -25,6 +39,8 @@ from .models import (
     Referral,
     Report,
 )
+
+ONE_DAY = datetime.timedelta(days=1)
 
 # What a reporter is told about their case: general terms only, derived from its status.
 REPORTER_STATUS = {
@@ -84,57 +100,224 @@ def followup_context(*, report: Report) -> dict:
 # Staff reads
 
 
-def dashboard_summary(*, user) -> dict:
-    """Everything the dashboard shows, in a fixed number of queries whatever the data size."""
+# How many rows each list on the dashboard shows.
+DASHBOARD_ROWS = 20
+DUE_ROWS = 30
 
+
+def _local_day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def dashboard_summary(*, user) -> dict:
+    """Everything the dashboard shows, in a fixed number of queries (ten at most, with the
+    sign-in's four) and a bounded number of rows, whatever the data size.
+
+    The deadline panel shows the soonest `DUE_ROWS` items. Each kind's deadline only moves
+    later as its start date does, so the database is asked for the first few of each kind
+    (per school where the school's calendar decides) and for exact overdue counts, using a
+    per-school cut-off date worked out from the calendars — never for every waiting case.
+    """
     visible = cases_visible_to(user)
     roles = roles_for(user)
     today = timezone.localdate()
-    # Query 1: counts per school and status.
-    counts = list(
-        visible.values("school__name", "status").annotate(n=Count("pk")).order_by("school__name")
+    horizon = today + datetime.timedelta(days=deadlines.HORIZON_DAYS)
+    schools = list(case_schools(user))
+    calendars = deadlines.Calendars()
+    calendars.preload(schools)
+
+    def triage_due(school):
+        return lambda day: calendars(school).add_school_days(day, school.triage_target_days)
+
+    # Started on or before these days = overdue today (SQL counts them).
+    triage_cutoffs = {s.pk: deadlines.last_overdue_start(triage_due(s), today) for s in schools}
+    dsl_cutoff = deadlines.last_overdue_start(lambda d: add_working_days(d, 1), today)
+    triage_overdue = Q(pk__in=[])
+    for school_id, cutoff in triage_cutoffs.items():
+        if cutoff is not None:
+            triage_overdue |= Q(
+                school_id=school_id, opened_at__lt=_local_day_start(cutoff + ONE_DAY)
+            )
+    no_lado_referral = ~Exists(Referral.objects.filter(case=OuterRef("pk"), kind="lado"))
+    is_open = ~Q(status=CaseStatus.CLOSED)
+    needs_dsl = Q(safeguarding_flag=True, safeguarding_decided_at__isnull=True) & is_open
+    needs_lado = is_open & Q(lado_due__isnull=False) & no_lado_referral
+    dsl_overdue = needs_dsl & (
+        Q(opened_at__lt=_local_day_start(dsl_cutoff + ONE_DAY)) if dsl_cutoff else Q(pk__in=[])
     )
+    # Query 1: counts per school and status, with the overdue new reports (an index-only
+    # scan of (school, status, opened_at)).
+    counts = list(
+        visible.values("school_id", "status")
+        .annotate(
+            n=Count("pk"),
+            late_triage=Count("pk", filter=Q(status=CaseStatus.NEW) & triage_overdue),
+        )
+        .order_by()
+    )
+    names = {s.pk: s.name for s in schools}
     # Every school the user oversees has a row, those with no cases too (a trust sees at a
-    # glance which schools have reported nothing).
+    # glance which schools have reported nothing); `schools` is in name order.
     by_school: dict[str, dict[str, int]] = {
-        name: dict.fromkeys(CaseStatus.values, 0)
-        for name in case_schools(user).values_list("name", flat=True)
+        s.name: dict.fromkeys(CaseStatus.values, 0) for s in schools
     }
     totals: dict[str, int] = dict.fromkeys(CaseStatus.values, 0)
-    for row in counts:
-        by_school.setdefault(row["school__name"], dict.fromkeys(CaseStatus.values, 0))
-        by_school[row["school__name"]][row["status"]] = row["n"]
+    overdue_count = 0
+    for row in sorted(counts, key=lambda r: names.get(r["school_id"], "")):
+        name = names.get(row["school_id"], "")
+        by_school.setdefault(name, dict.fromkeys(CaseStatus.values, 0))
+        by_school[name][row["status"]] = row["n"]
         totals[row["status"]] += row["n"]
-    base = visible.select_related("school", "lead")
-    # Query 2: new reports waiting for triage (oldest first).
-    waiting_cases = list(base.filter(status=CaseStatus.NEW).order_by("opened_at")[:20])
-    calendars = deadlines.Calendars()
-    waiting = []
-    for case in waiting_cases:
-        triage_by = deadlines.triage_due_on(case, calendars)
-        waiting.append((case, triage_by, triage_by < today))
-    # Query 3: my open cases.
-    mine = list(
-        base.exclude(status=CaseStatus.CLOSED).filter(lead=user).order_by("-opened_at")[:20]
+        overdue_count += row["late_triage"]
+
+    # Query 2: the first few of each kind — new (per school, oldest first), awaiting a DSL,
+    # awaiting a LADO referral — as plain values, with how many of the last two are overdue.
+    led = is_open & Q(lead=user)
+    first = (
+        visible.filter(
+            Q(status=CaseStatus.NEW) | needs_dsl | (needs_lado & Q(lado_due__lte=horizon)) | led
+        )
+        .annotate(
+            is_new=ExpressionWrapper(Q(status=CaseStatus.NEW), output_field=BooleanField()),
+            is_dsl=ExpressionWrapper(needs_dsl, output_field=BooleanField()),
+            is_lado=ExpressionWrapper(needs_lado, output_field=BooleanField()),
+            is_mine=ExpressionWrapper(led, output_field=BooleanField()),
+        )
+        .annotate(
+            new_rank=Window(
+                RowNumber(),
+                partition_by=[F("school_id"), F("is_new")],
+                order_by=[F("opened_at").asc(), F("pk").asc()],
+            ),
+            dsl_rank=Window(
+                RowNumber(),
+                partition_by=[F("is_dsl")],
+                order_by=[F("opened_at").asc(), F("pk").asc()],
+            ),
+            lado_rank=Window(
+                RowNumber(),
+                partition_by=[F("is_lado")],
+                order_by=[F("lado_due").asc(), F("pk").asc()],
+            ),
+            mine_rank=Window(
+                RowNumber(),
+                partition_by=[F("is_mine")],
+                order_by=[F("opened_at").desc(), F("pk").desc()],
+            ),
+            late_dsl=Window(Count("pk", filter=dsl_overdue)),
+            late_lado=Window(Count("pk", filter=needs_lado & Q(lado_due__lt=today))),
+        )
+        .filter(
+            Q(is_new=True, new_rank__lte=DUE_ROWS)
+            | Q(is_dsl=True, dsl_rank__lte=DUE_ROWS)
+            | Q(is_lado=True, lado_rank__lte=DUE_ROWS)
+            | Q(is_mine=True, mine_rank__lte=DASHBOARD_ROWS)
+        )
+        .order_by()
+        .values_list(
+            "pk",
+            "school_id",
+            "opened_at",
+            "lado_due",
+            "is_new",
+            "is_dsl",
+            "is_lado",
+            "is_mine",
+            "late_dsl",
+            "late_lado",
+        )
     )
-    # Query 4: safeguarding alerts without a DSL decision.
-    alerts = list(
-        base.filter(safeguarding_flag=True, safeguarding_decided_at__isnull=True)
-        .exclude(status=CaseStatus.CLOSED)
-        .order_by("opened_at")[:20]
+    school_by_id = {s.pk: s for s in schools}
+    new_rows, dsl_rows, lado_rows = [], [], []
+    mine: set[int] = set()
+    late = 0
+    for pk, school_id, opened_at, lado_due, is_new, is_dsl, is_lado, is_mine, *lates in first:
+        late = sum(lates)  # the overdue DSL and LADO counts: the same on every row
+        if is_mine:
+            mine.add(pk)
+        opened = timezone.localtime(opened_at).date()
+        if is_new and school_id in school_by_id:
+            try:
+                due = triage_due(school_by_id[school_id])(opened)
+            except ValueError:
+                due = None
+            new_rows.append((opened_at, pk, due))
+        if is_dsl:
+            dsl_rows.append((opened_at, pk, add_working_days(opened, 1)))
+        if is_lado and lado_due:
+            lado_rows.append((lado_due, pk, lado_due))
+    overdue_count += late
+    new_rows.sort()
+    dsl_rows.sort()
+    lado_rows.sort()
+    # Query 3 (and on): other apps' deadlines — bars and restrictions — with their cases.
+    # (The case's own deadlines are worked out above, bounded; the engine's provider for
+    # them would load every waiting case.)
+    window = deadlines.Window(cases=visible, today=today, horizon=horizon, calendars=calendars)
+    items = [
+        item
+        for provider in deadlines.PROVIDERS
+        if provider is not deadlines.case_deadlines
+        for item in provider(window)
+        if item is not None
+    ]
+    overdue_count += sum(1 for d in items if d.overdue(today))
+    # The case-level items that can make the panel: the soonest, ties at the edge included.
+    candidates = sorted(
+        (due, kind, pk)
+        for kind, rows in (("triage", new_rows), ("dsl_decision", dsl_rows), ("lado", lado_rows))
+        for _start, pk, due in rows
+        if due is not None and due <= horizon
     )
-    # Deadlines: due soon or overdue (a few queries, plus two per school for its calendar).
-    due_items = deadlines.due_items(cases=visible, today=today, calendars=calendars)
+    if len(candidates) > DUE_ROWS:
+        edge = candidates[DUE_ROWS - 1][0]
+        candidates = [c for c in candidates if c[0] <= edge]
+    # Query 4: the cases the lists show, and my open cases (found by query 2), by id.
+    wanted = mine | {pk for _due, _kind, pk in candidates}
+    wanted |= {pk for _start, pk, _due in new_rows[:DASHBOARD_ROWS]}
+    wanted |= {pk for _start, pk, _due in dsl_rows[:DASHBOARD_ROWS]}
+    wanted |= {pk for _start, pk, _due in lado_rows}
+    cases = {
+        case.pk: case
+        for case in visible.filter(pk__in=wanted)
+        .select_related("school", "lead")
+        .order_by()  # sorted here: the database would walk the date index to find them
+    }
+    # Triage is counted in school days: past the term dates entered, the date is an estimate.
+    items += [
+        deadlines.due(
+            kind,
+            cases[pk],
+            due,
+            estimated=kind == "triage" and calendars(cases[pk].school).is_estimated(due),
+        )
+        for due, kind, pk in candidates
+        if pk in cases
+    ]
+    items.sort(key=lambda d: (d.due_on, d.case.reference, d.kind))
+    waiting = [
+        (cases[pk], due, due is not None and due < today)
+        for _start, pk, due in new_rows[:DASHBOARD_ROWS]
+        if pk in cases
+    ]
     return {
-        "due": [(d, d.overdue(today)) for d in due_items[:30]],
+        "due": [(d, d.overdue(today)) for d in items[:DUE_ROWS]],
         "totals": totals,
         "by_school": by_school if len(by_school) > 1 or roles.trusts else {},
         "waiting": waiting,
-        "mine": mine,
-        "alerts": alerts,
+        "mine": sorted(
+            (c for c in cases.values() if c.pk in mine),
+            key=lambda c: (c.opened_at, c.pk),
+            reverse=True,
+        ),
+        "alerts": [cases[pk] for _start, pk, _due in dsl_rows[:DASHBOARD_ROWS] if pk in cases],
         # The deadline engine's LADO items: allegations not yet referred, by their deadline.
-        "lado_overdue": [d for d in due_items if d.kind == "lado"],
-        "overdue_count": sum(1 for d in due_items if d.overdue(today)),
+        "lado_overdue": [
+            deadlines.due("lado", cases[pk], due)
+            for _start, pk, due in lado_rows
+            if due <= horizon and pk in cases
+        ],
+        "overdue_count": overdue_count,
         "status_labels": dict(CaseStatus.choices),
         "status_cards": [(value, label, totals[value]) for value, label in CaseStatus.choices],
         "today": today,
@@ -142,10 +325,16 @@ def dashboard_summary(*, user) -> dict:
 
 
 def case_list(*, user):
-    """The cases the user may see, with what the list shows, ready to filter."""
+    """The cases the user may see, with what the list shows, ready to filter.
 
-    # A correlated subquery, not a JOIN + GROUP BY: the database counts reports only for the
-    # 50 rows of the page, and the paginator's COUNT(*) drops the unused annotation.
+    No report count here: counted per row, it would run for every row an OFFSET skips;
+    `case_list_page` adds it where that is cheap.
+    """
+    return cases_visible_to(user).select_related("school", "lead").order_by("-opened_at", "-pk")
+
+
+def report_count() -> Coalesce:
+    """Each case's number of reports, as a correlated subquery (0 when none)."""
     reports = (
         Report.objects.filter(case=OuterRef("pk"))
         .order_by()
@@ -153,12 +342,58 @@ def case_list(*, user):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        cases_visible_to(user)
-        .select_related("school", "lead")
-        .annotate(report_count=Coalesce(Subquery(reports), 0))
-        .order_by("-opened_at", "-pk")
+    return Coalesce(Subquery(reports), 0)
+
+
+def report_counts(case_ids: list[int]) -> dict[int, int]:
+    """How many reports each of these cases has: one grouped query over their rows only."""
+    rows = (
+        Report.objects.filter(case_id__in=case_ids)
+        .order_by()
+        .values_list("case_id")
+        .annotate(n=Count("pk"))
     )
+    return dict(rows)
+
+
+PAGE_SIZE = 50
+# Sorts the list can page with a cursor: by opening date, newest or oldest first.
+KEYSET_SORTS = {"": True, "-opened": True, "opened": False}
+
+
+def case_list_page(*, cases, params, sort: str):
+    """One page of the filtered list, with each row's report count.
+
+    Ordered by date (the default), it pages by cursor (`after`/`before`), so a deep page
+    costs what the first does; other sorts page by number.
+    """
+    from django.core.paginator import Paginator
+
+    from .pagination import keyset_page
+
+    count = cases.count()
+    if sort in KEYSET_SORTS:
+        # A cursor page reads only its own rows, so a per-row count costs 51 index lookups,
+        # inside the same query.
+        page = keyset_page(
+            cases.annotate(report_count=report_count()),
+            field_name="opened_at",
+            descending=KEYSET_SORTS[sort],
+            per_page=PAGE_SIZE,
+            after=params.get("after"),
+            before=params.get("before"),
+            count=count,
+        )
+        return page
+    paginator = Paginator(cases, PAGE_SIZE)
+    paginator.count = count  # already counted; don't ask the database twice
+    numbered = paginator.get_page(params.get("page"))
+    rows = list(numbered.object_list)
+    numbered.object_list = rows
+    counts = report_counts([c.pk for c in rows])
+    for case in rows:
+        case.report_count = counts.get(case.pk, 0)
+    return numbered
 
 
 # Other apps' parts of the case page (measures: bars and restrictions; letters: the case's
@@ -176,11 +411,7 @@ def case_page_part_register(part: CasePagePart) -> None:
 def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict:
     """The case page's data: a fixed number of queries however many reports or events."""
 
-    reports = list(
-        case.reports.select_related("group", "witness")
-        .prefetch_related(Prefetch("rules", queryset=Rule.objects.order_by("order")))
-        .order_by("received_at")
-    )
+    reports = list(case.reports.select_related("group", "witness").order_by("received_at"))
     evidence = list(
         Evidence.objects.filter(case=case)
         .select_related("uploaded_by")
@@ -201,24 +432,30 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
         if access.can_see_reporter
         else chat.reporter_identity(reports=reports, chat_lines=chat_lines)
     )
+    # The rules each report names and the case's own, in one query.
+    case_rules, report_rules = _rules_of(case)
     for report in reports:
         report.files = [e for e in evidence if e.report_id == report.pk and not e.message_id]
+        report.rule_list = report_rules.get(report.pk, [])
         report.chat = chat.excerpt_for_viewer(
             [line for line in chat_lines if line.excerpt.report_id == report.pk], hidden=hidden
         )
         report.chat_excerpt = next(
             (line.excerpt for line in chat_lines if line.excerpt.report_id == report.pk), None
         )
-    persons = list(case.persons.all())
+    # The persons concerned and their other cases, in one query.
     through = type(case).persons.through
-    history_rows = list(
-        through.objects.filter(person__in=persons)
-        .exclude(case=case)
-        .select_related("case__school")
-        .order_by("-case__opened_at")
+    rows = list(
+        through.objects.filter(person_id__in=through.objects.filter(case=case).values("person_id"))
+        .select_related("person", "case__school")
+        .order_by("-case__opened_at", "-case_id")
+    )
+    persons = sorted(
+        {r.person_id: r.person for r in rows if r.case_id == case.pk}.values(),
+        key=lambda p: (p.full_name, p.pk),
     )
     for person in persons:
-        person.history = [r.case for r in history_rows if r.person_id == person.pk]
+        person.history = [r.case for r in rows if r.person_id == person.pk and r.case_id != case.pk]
     events = case.events.select_related("actor").order_by("created_at", "pk")
     if event_kind:
         events = events.filter(kind=event_kind)
@@ -240,6 +477,34 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
         "access_log": list(AccessLog.objects.filter(case=case).select_related("user")[:50])
         if access.can_see_reporter
         else [],
-        "rules": list(case.rules.all()),
+        "rules": case_rules,
         "hidden_reporter": hidden,
     } | {key: value for part in CASE_PAGE_PARTS for key, value in part(case, user).items()}
+
+
+def _rules_of(case) -> tuple[list[Rule], dict[int, list[Rule]]]:
+    """The case's rules, and each of its reports' rules (by report id), in one query."""
+    number: IntegerField = IntegerField()
+    report_rows = (
+        Report.rules.through.objects.filter(report__case=case)
+        .order_by()
+        .values_list("report_id", "rule_id", "rule__title", "rule__order")
+    )
+    case_rows = (
+        type(case)
+        .rules.through.objects.filter(case=case)
+        .order_by()
+        .annotate(none=Value(None, output_field=number))
+        .values_list("none", "rule_id", "rule__title", "rule__order")
+    )
+    case_rules: list[Rule] = []
+    by_report: dict[int, list[Rule]] = {}
+    for report_id, rule_id, title, order in sorted(
+        report_rows.union(case_rows, all=True), key=lambda r: (r[3], r[1])
+    ):
+        rule = Rule(pk=rule_id, title=title, order=order, school_id=case.school_id)
+        if report_id is None:
+            case_rules.append(rule)
+        else:
+            by_report.setdefault(report_id, []).append(rule)
+    return case_rules, by_report

@@ -17,6 +17,12 @@ urlpatterns = [
         name="sensitive-name-remove",
     ),
     path("cases/export.csv", staff_views.case_export, name="case-export"),
+    path("exports/<int:pk>/", staff_views.case_export_status, name="case-export-status"),
+    path(
+        "exports/<int:pk>/download/",
+        staff_views.case_export_download,
+        name="case-export-download",
+    ),
     path("cases/log-report/", staff_views.report_log, name="report-log"),
     path("cases/log-report/chat/", staff_views.report_log_chat, name="report-log-chat"),
     path(

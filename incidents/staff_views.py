@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import (
     FileResponse,
     Http404,
@@ -24,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from schools.access import school_from_request, staff_required
 
-from . import chat, chat_views, panels, selectors, services, workflow
+from . import chat, chat_views, exports, panels, selectors, services, workflow
 from .access import (
     CaseAccess,
     case_schools,
@@ -36,10 +33,18 @@ from .access import (
     roles_for,
 )
 from .evidence import evidence_clean_retry
-from .filters import CaseFilter
+from .filters import CaseFilter, filter_options
 from .forms import StaffReportForm
 from .identity import ReporterIdentity
-from .models import AccessLog, Channel, Conduct, Evidence, Outcome, Report, SensitiveName, Target
+from .models import (
+    AccessLog,
+    CaseExport,
+    Channel,
+    Evidence,
+    Outcome,
+    SensitiveName,
+    Target,
+)
 from .next_step import case_panel
 from .staff_forms import (
     ACTION_FORMS,
@@ -49,7 +54,6 @@ from .staff_forms import (
     MergeInForm,
     RedactionDecisionForm,
     SensitiveNameForm,
-    leads_for_schools,
 )
 
 
@@ -104,12 +108,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _case_filter(request: HttpRequest) -> CaseFilter:
-    schools = list(case_schools(request.user))
     return CaseFilter(
         request.GET or None,
         queryset=selectors.case_list(user=request.user),
-        schools=schools,
-        leads=leads_for_schools(schools),
+        options=filter_options(case_schools(request.user)),
         request=request,
     )
 
@@ -118,9 +120,12 @@ def _case_filter(request: HttpRequest) -> CaseFilter:
 @require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
     case_filter = _case_filter(request)
-    page = Paginator(case_filter.qs, 50).get_page(request.GET.get("page"))
+    page = selectors.case_list_page(
+        cases=case_filter.qs, params=request.GET, sort=request.GET.get("sort", "")
+    )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(
         request,
         "staff/case_list.html",
@@ -128,80 +133,64 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filter": case_filter,
             "page": page,
             "query": query.urlencode(),
+            "keyset": not hasattr(page, "paginator"),
         },
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+@case_staff_required
+@require_safe
+def case_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The filtered list as CSV: streamed if small, else built by a task (see exports)."""
+    case_filter = _case_filter(request)
+    cases = case_filter.qs
+    query = request.GET.urlencode()
+    if cases[: exports.INLINE_MAX_ROWS + 1].count() > exports.INLINE_MAX_ROWS:
+        export = exports.export_request(user=request.user, query=query)
+        _log(request, AccessLog.Action.EXPORT, detail=f"queued export {export.pk}: {query}"[:300])
+        return redirect("staff:case-export-status", pk=export.pk)
+    _log(request, AccessLog.Action.EXPORT, detail=query[:300])
+    response = StreamingHttpResponse(
+        exports.stream_csv(cases), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    return response
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
-
-
-def _outcome(case) -> str:
-    """The CSV's outcome: what was decided (the ladder's labels), then how the case closed."""
-    decided = "; ".join(Outcome(a).label for a in case.actions or () if a in Outcome.values)
-    return " — ".join(part for part in (decided, case.outcome) if part)
-
-
-def _conducts(case) -> str:
-    """The CSV's "where it happened": each way the case's conduct happened, once."""
-    kinds = dict.fromkeys(Conduct(r.conduct).label for r in case.reports.all())
-    return "; ".join(kinds)
+def _own_export(request: HttpRequest, pk: int) -> CaseExport:
+    """An export is its requester's alone; anyone else gets a 404."""
+    export = CaseExport.objects.filter(pk=pk, user_id=request.user.pk or 0).first()
+    if export is None:
+        raise Http404("No such export.")
+    return export
 
 
 @case_staff_required
 @require_safe
-def case_export(request: HttpRequest) -> StreamingHttpResponse:
-    case_filter = _case_filter(request)
-    _log(request, AccessLog.Action.EXPORT, detail=request.GET.urlencode()[:300])
-    writer = csv.writer(_Echo())
-    header = [
-        "Reference",
-        "School",
-        "Status",
-        "Severity",
-        "Nature",
-        "Lead",
-        "Opened",
-        "Reports",
-        "Where it happened",
-        "Outcome",
-    ]
-    # How each case's conduct happened (a post, in person …): the kinds only, never the place,
-    # which may name someone (the export carries no reporter details).
-    conducts = Prefetch("reports", queryset=Report.objects.only("case_id", "conduct"))
+def case_export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _own_export(request, pk)
+    exports.export_nudge(export=export)
+    return render(request, "staff/case_export.html", {"export": export})
 
-    def rows():
-        yield writer.writerow(header)
-        for case in case_filter.qs.prefetch_related(conducts).iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        case.reference,
-                        case.school.name,
-                        case.get_status_display(),
-                        case.get_severity_display(),
-                        case.get_nature_display(),
-                        case.lead.get_full_name() if case.lead else "",
-                        case.opened_at.strftime("%Y-%m-%d %H:%M"),
-                        case.report_count,
-                        _conducts(case),
-                        _outcome(case),
-                    )
-                ]
-            )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+@case_staff_required
+@require_safe
+def case_export_download(request: HttpRequest, pk: int) -> FileResponse:
+    export = _own_export(request, pk)
+    if export.status != CaseExport.Status.READY or not export.file:
+        raise Http404("Not ready.")
+    # Built for the schools the requester saw then: not once they no longer see them all.
+    if not set(export.school_ids) <= set(case_schools(request.user).values_list("pk", flat=True)):
+        raise Http404("No such export.")
+    _log(request, AccessLog.Action.EXPORT, detail=f"downloaded export {export.pk}")
+    response = FileResponse(
+        export.file.open("rb"),
+        content_type="text/csv; charset=utf-8",
+        as_attachment=True,
+        filename=f"cases-{export.created_at:%Y-%m-%d-%H%M}.csv",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

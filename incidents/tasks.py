@@ -48,6 +48,22 @@ def sweep_evidence() -> int:
     return evidence_clean_sweep()
 
 
+@shared_task(soft_time_limit=600, time_limit=660)
+def build_case_export(export_id: int) -> bool:
+    """Build a large CSV of the case list (see incidents.exports)."""
+    from . import exports
+
+    return exports.export_build(export_id=export_id)
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def sweep_case_exports() -> int:
+    """Hourly: delete built CSVs of the case list once they are a day old (incidents.exports)."""
+    from . import exports
+
+    return exports.exports_sweep()
+
+
 @shared_task(
     autoretry_for=(OperationalError,),
     retry_backoff=5,

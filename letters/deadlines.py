@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils import timezone
 
@@ -34,7 +35,12 @@ def letters_due(window: Window) -> Iterable[Due]:
         status__in=[LetterStatus.READY, LetterStatus.BATCHED, LetterStatus.PRINTED],
         approved_at__isnull=False,
     ).select_related("case__school", "case__lead")
+    # One instance per lead, so their roles (asked for letters to the reporter) are looked up
+    # once per lead, not once per letter.
+    leads: dict[int, Any] = {}
     for letter in letters:
+        if letter.case.lead_id is not None:
+            letter.case.lead = leads.setdefault(letter.case.lead_id, letter.case.lead)
         approved = timezone.localtime(letter.approved_at).date()
         due = add_working_days(approved, SEND_WITHIN_WORKING_DAYS)
         if due <= window.today:

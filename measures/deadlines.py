@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from incidents.deadlines import Due, Window
 
 from .models import BanStage, ContactRestriction, SiteBan
@@ -21,31 +23,39 @@ LABELS = {
 def bar_deadlines(window: Window) -> Iterable[Due | None]:
     """Decisions after the representation deadline, reviews, bars ending, restriction reviews."""
     today, horizon = window.today, window.horizon
-    bans = SiteBan.objects.filter(case__in=window.cases).select_related(
-        "case__school", "case__lead", "school"
-    )
-    undecided = bans.filter(
+    # Every bar with something due, in one query, sorted out here by stage.
+    undecided = Q(
         stage__in=[BanStage.INTENTION, BanStage.TEMPORARY], representation_deadline__lt=today
     )
-    for ban in undecided:
-        due = window.calendars(ban.school).add_school_days(
-            ban.representation_deadline, ban.school.decision_school_days
-        )
-        # Reminded as soon as the deadline has passed, not only when the decision is late.
-        estimated = window.calendars(ban.school).is_estimated(due)
-        yield Due(
-            "bar_decision",
-            LABELS["bar_decision"],
-            ban.case,
-            due,
-            f"ban:{ban.pk}",
-            ("lead", "head"),
-            estimated,
-        )
-    for ban in bans.filter(stage=BanStage.CONFIRMED, review_on__lte=horizon):
-        yield window.due("bar_review", ban.case, ban.review_on, f"ban:{ban.pk}", ("lead", "head"))
-    for ban in bans.filter(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today):
-        yield window.due("bar_ending", ban.case, ban.ends_on, f"ban:{ban.pk}", ("lead",))
+    review = Q(stage=BanStage.CONFIRMED, review_on__lte=horizon)
+    ending = Q(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today)
+    bans = (
+        SiteBan.objects.filter(case__in=window.cases)
+        .filter(undecided | review | ending)
+        .select_related("case__school", "case__lead", "school")
+    )
+    for ban in bans:
+        if ban.stage in (BanStage.INTENTION, BanStage.TEMPORARY):
+            due = window.calendars(ban.school).add_school_days(
+                ban.representation_deadline, ban.school.decision_school_days
+            )
+            # Reminded as soon as the deadline has passed, not only when the decision is late.
+            yield Due(
+                "bar_decision",
+                LABELS["bar_decision"],
+                ban.case,
+                due,
+                f"ban:{ban.pk}",
+                ("lead", "head"),
+                window.calendars(ban.school).is_estimated(due),
+            )
+            continue
+        if ban.review_on and ban.review_on <= horizon:
+            yield window.due(
+                "bar_review", ban.case, ban.review_on, f"ban:{ban.pk}", ("lead", "head")
+            )
+        if ban.ends_on and today <= ban.ends_on <= horizon:
+            yield window.due("bar_ending", ban.case, ban.ends_on, f"ban:{ban.pk}", ("lead",))
     restrictions = ContactRestriction.objects.filter(
         case__in=window.cases, ended_on__isnull=True, review_on__lte=horizon
     ).select_related("case__school", "case__lead")

@@ -14,7 +14,7 @@ import re
 import pygal
 from pygal.style import Style
 
-from .stats import Breakdown
+from .stats import Breakdown, Row
 
 STYLE = Style(
     font_family="'Source Sans 3', 'DejaVu Sans', sans-serif",
@@ -58,7 +58,24 @@ def bar_chart(
     horizontal: bool = True,
     width: int = 720,
 ) -> str:
-    """The breakdown as an SVG bar chart: one bar per row, one series per school."""
+    """The breakdown as an SVG bar chart: one bar per row, one series per school.
+
+    Where each row belongs to one school only (a group, or a rule of one school's code), one
+    bar per row is drawn instead: side by side, a trust's twenty schools would give each row
+    twenty bars, nineteen of them empty, and a chart metres long. The row's label names its
+    school and the table beside the chart has every school's figure."""
+    if (
+        horizontal
+        and len(series) > 1
+        and all(sum(map(bool, r.counts)) <= 1 for r in breakdown.rows)
+    ):
+        breakdown = Breakdown(
+            breakdown.key,
+            breakdown.title,
+            [Row(r.label, [r.total]) for r in breakdown.rows],
+            breakdown.unit,
+        )
+        series = ["All schools"]
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
     height = max(220, 60 + 28 * len(breakdown.rows) * (len(series) if horizontal else 1))
     if not horizontal:
@@ -89,6 +106,8 @@ def bar_chart(
         labels = list(reversed(labels))
     chart.x_labels = labels
     for i, name in enumerate(series):
-        values = [row.counts[i] for row in breakdown.rows]
+        # A zero draws no bar: None skips it (and its tooltip), which with a trust's twenty
+        # schools is most of the work — each group and rule belongs to one school only.
+        values = [row.counts[i] or None for row in breakdown.rows]
         chart.add(name, list(reversed(values)) if horizontal else values)
     return _finish(chart.render(is_unicode=True), title=breakdown.title, nonce=nonce)

@@ -202,27 +202,36 @@ def _clocks(schools: list[School], case_scope: Q, school_index: dict[int, int]):
         "decision": [[] for _ in schools],
     }
     outcomes: dict[str, list[int]] = {key: [0] * n for key in OUTCOME_LABELS}
-    rows = Case.objects.filter(case_scope, merged_into__isnull=True).values_list(
-        "school_id", "opened_at", "triaged_at", "decided_at", "actions"
+    # Cases counted together by school and by the local days they were opened, triaged and
+    # decided on (the database does the time zone): a term of a trust's cases is a few
+    # thousand rows, not one per case.
+    rows = (
+        Case.objects.filter(case_scope, merged_into__isnull=True)
+        .annotate(
+            opened_day=TruncDate("opened_at"),
+            triaged_day=TruncDate("triaged_at"),
+            decided_day=TruncDate("decided_at"),
+        )
+        .values_list("school_id", "opened_day", "triaged_day", "decided_day", "actions")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    for school_id, opened_at, triaged_at, decided_at, actions in rows.iterator(chunk_size=5000):
+    for school_id, opened, triaged, decided, actions, count in rows.iterator(chunk_size=5000):
         i = school_index[school_id]
-        opened = timezone.localdate(opened_at)
         school = by_id[school_id]
-        for clock, at, key, target in (
-            (triage, triaged_at, "triage", school.triage_target_days),
-            (decision, decided_at, "decision", school.decision_target_days),
+        for clock, day, key, target in (
+            (triage, triaged, "triage", school.triage_target_days),
+            (decision, decided, "decision", school.decision_target_days),
         ):
-            if at is None:
+            if day is None:
                 continue
-            day = timezone.localdate(at)
-            clock.counted[i] += 1
-            days_to[key][i].append((day - opened).days)
+            clock.counted[i] += count
+            days_to[key][i] += [(day - opened).days] * count
             if day <= due(school_id, opened, target):
-                clock.within_target[i] += 1
+                clock.within_target[i] += count
         for action in actions or [NOT_DECIDED]:
             if action in outcomes:
-                outcomes[action][i] += 1
+                outcomes[action][i] += count
     for clock, key in ((triage, "triage"), (decision, "decision")):
         clock.median_days = [
             float(statistics.median(values)) if values else None for values in days_to[key]
@@ -237,26 +246,29 @@ def _repeat_conduct(
     """People with more than one case up to the end of the period (by their school), and how
     many of them had a case opened in the period."""
     end = _period_q("opened_at", Period("", datetime.date(1900, 1, 1), period.end))
+    # One grouped query over the case–person links (each link is unique): who has more than
+    # one case by the end of the period, and whether one of theirs was opened in the period;
+    # then the schools of just those people.
     repeat = dict(
-        Person.objects.filter(
-            Q(cases__school_id__in=school_ids, cases__merged_into__isnull=True)
-            & Q(**{f"cases__{k}": v for k, v in end.children})
+        Case.persons.through.objects.filter(
+            Q(case__school_id__in=school_ids, case__merged_into__isnull=True)
+            & Q(**{f"case__{k}": v for k, v in end.children})
         )
-        .annotate(n=Count("cases", distinct=True))
+        .values("person_id")
+        .annotate(n=Count("case_id"), in_period=Count("case_id", filter=Q(case__in=cases)))
         .filter(n__gt=1)
-        .values_list("pk", "school_id")
+        .values_list("person_id", "in_period")
+        .order_by()
     )
-    active = set(
-        Case.persons.through.objects.filter(case__in=cases, person_id__in=list(repeat))
-        .values_list("person_id", flat=True)
-        .distinct()
+    schools_of = (
+        Person.objects.filter(pk__in=list(repeat)).values_list("pk", "school_id") if repeat else []
     )
     n = len(school_ids)
     people, in_period = [0] * n, [0] * n
-    for pk, school_id in repeat.items():
+    for pk, school_id in schools_of:
         if school_id in school_index:
             people[school_index[school_id]] += 1
-            if pk in active:
+            if repeat[pk]:
                 in_period[school_index[school_id]] += 1
     return people, in_period
 

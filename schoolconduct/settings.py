@@ -154,6 +154,13 @@ else:
     # with a new connection per request, measured on a 2-core machine).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # jit=off: our queries are short (an index range, 50 rows); JIT compiling them costs
+        # more than it saves. random_page_cost=1.1: the data sits on SSD or in cache, so an
+        # index lookup is nearly as cheap as a sequential read; at the default (4) the planner
+        # scans every case for a search that matches a few hundred (docs/decisions.md).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.setdefault("options", "-c jit=off -c random_page_cost=1.1")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -494,6 +501,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-evidence": {
         "task": "incidents.tasks.sweep_evidence",
         "schedule": 10 * 60,
+    },
+    # Built CSVs of the case list: deleted a day after they were asked for.
+    "sweep-case-exports": {
+        "task": "incidents.tasks.sweep_case_exports",
+        "schedule": 60 * 60,
     },
     "governors-reports": {
         "task": "oversight.tasks.make_governors_reports",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 from django.http import Http404, HttpRequest
 
 from .models import Membership, Role, School, TrustMembership
@@ -66,15 +66,29 @@ def roles_for(user) -> StaffRoles:
     head: set[int] = set()
     trusts: set[int] = set()
     if user.is_authenticated and user.is_active:
-        rows = Membership.objects.filter(user=user, school__is_active=True).values_list(
-            "school_id", "role", "is_head_teacher"
+        # School and trust memberships in one query (every staff page starts with this).
+        text: CharField = CharField()
+        schools = (
+            Membership.objects.filter(user=user, school__is_active=True)
+            .order_by()
+            .values_list("school_id", "role", "is_head_teacher")
         )
-        for school_id, role, is_head in rows:
-            by_role: dict[str, set[int]] = {Role.SLT: slt, Role.DSL: dsl, Role.OFFICE: office}
-            by_role[role].add(school_id)
-            if is_head:
-                head.add(school_id)
-        trusts = set(TrustMembership.objects.filter(user=user).values_list("trust_id", flat=True))
+        trust_rows = (
+            TrustMembership.objects.filter(user=user)
+            .order_by()
+            .annotate(r=Value("trust", output_field=text), h=Value(False))
+            .values_list("trust_id", "r", "h")
+        )
+        by_role: dict[str, set[int]] = {
+            Role.SLT: slt,
+            Role.DSL: dsl,
+            Role.OFFICE: office,
+            "trust": trusts,
+        }
+        for object_id, role, is_head in schools.union(trust_rows, all=True):
+            by_role[role].add(object_id)
+            if is_head and role != "trust":
+                head.add(object_id)
     roles = StaffRoles(
         frozenset(slt), frozenset(dsl), frozenset(office), frozenset(trusts), frozenset(head)
     )

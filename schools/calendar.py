@@ -65,6 +65,33 @@ class SchoolCalendar:
         insets = set(InsetDay.objects.filter(school=school).values_list("date", flat=True))
         return cls(school, terms, insets)
 
+    @classmethod
+    def for_schools(cls, schools: list[School]) -> dict[int, SchoolCalendar]:
+        """Many schools' calendars in one query (term dates and INSET days together)."""
+        from django.db.models import CharField, Value
+
+        ids = [s.pk for s in schools]
+        kind: CharField = CharField()
+        terms = TermDate.objects.filter(school_id__in=ids).order_by()
+        insets = InsetDay.objects.filter(school_id__in=ids).order_by()
+        rows = (
+            terms.annotate(k=Value("term", output_field=kind))
+            .values_list("school_id", "k", "starts_on", "ends_on")
+            .union(
+                insets.annotate(k=Value("inset", output_field=kind)).values_list(
+                    "school_id", "k", "date", "date"
+                ),
+                all=True,
+            )
+        )
+        calendars = {s.pk: cls(s) for s in schools}
+        for school_id, what, start, end in rows:
+            if what == "term":
+                calendars[school_id].terms.append((start, end))
+            else:
+                calendars[school_id].insets.add(start)
+        return calendars
+
     @property
     def has_terms(self) -> bool:
         return bool(self.terms)

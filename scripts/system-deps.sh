@@ -5,6 +5,7 @@
 #            (make run, make test and CI all install this group)
 #   browser  Chromium for the browser tests, poppler-utils for looking at PDFs, nginx for the
 #            from-outside test of deploy/nginx.conf in front of a production server
+#   bench    wrk, the HTTP load generator `make bench` drives gunicorn with
 #   oidc     Node.js and npm, then the OpenID Connect provider the school sign-in tests run
 #            (tests/oidc_provider, node-oidc-provider pinned in its package-lock.json)
 # As root it installs them with apt-get; otherwise it says what to install and carries on.
@@ -35,6 +36,9 @@ for group in "$@"; do
       command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
       [ -x /usr/sbin/nginx ] || need+=(nginx)
       command -v openssl >/dev/null 2>&1 || need+=(openssl)
+      ;;
+    bench)
+      command -v wrk >/dev/null 2>&1 || need+=(wrk)
       ;;
     oidc)
       command -v node >/dev/null 2>&1 || need+=(nodejs)

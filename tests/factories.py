@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from casetasks.models import CaseTask
-from incidents import workflow
+from incidents import chat, workflow
 from incidents.evidence import evidence_store, inspect_image
 from incidents.models import (
     AccessLog,
@@ -27,6 +27,7 @@ from incidents.models import (
     ReferenceCounter,
     Referral,
     Report,
+    SafeguardingScreen,
     SensitiveName,
 )
 from incidents.services import ReportDetails, report_submit
@@ -57,6 +58,7 @@ from schools.models import (
 )
 from security.models import LockoutRelease
 from staffauth.models import SchoolSignIn, SecondFactorReset
+from tests.helpers import time_machine_at
 
 from .images import png_upload
 
@@ -1000,3 +1002,111 @@ def sar_from_turner(case, head):
         scope="Everything you hold about me",
         actor=head,
     )
+
+
+# The day the deadline tests are set on (a Monday).
+DEADLINES_DAY = datetime.date(2026, 11, 23)
+
+
+def make_ban(school, head, stage=BanStage.CONFIRMED, **extra):
+    """A bar on a triaged case with sensitive text, dated around `DEADLINES_DAY`."""
+    report, _ = submit_report(school, content="SECRET CASE TEXT", reporter_name="Priya Shah")
+    case = report.case
+    triage(case, head)
+    person = PersonFactory(school=school, full_name="Mr Jason Turner", children_classes="Year 3")
+    case.persons.add(person)
+    values = {
+        "reasons": "SECRET REASONS",
+        "scope": "Whole site at all times",
+        "duration": "3 months",
+        "child_arrangements": "Met at the gate by Mrs Price",
+        "decision_maker": head,
+        "notice_on": DEADLINES_DAY - datetime.timedelta(days=20),
+        "representation_deadline": DEADLINES_DAY - datetime.timedelta(days=6),
+        "starts_on": DEADLINES_DAY - datetime.timedelta(days=1),
+        "review_on": DEADLINES_DAY + datetime.timedelta(days=40),
+    }
+    values.update(extra)
+    return SiteBanFactory(case=case, person=person, school=school, stage=stage, **values)
+
+
+def make_everything_due(school, head, time_machine) -> None:
+    """One of each thing the deadline engine reminds about, due or overdue on 23 Nov 2026."""
+    time_machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))
+    # A report waiting since last week (triage target: 2 school days).
+    with time_machine_at(time_machine, 2026, 11, 16):
+        submit_report(school)
+        _flagged, _ = submit_report(school, child_at_risk="yes", child_risk_details="x")
+    allegation, _ = submit_report(school)
+    triage(allegation.case, head, safeguarding_screen=SafeguardingScreen.ALLEGATION)
+    make_ban(school, head, stage=BanStage.INTENTION, starts_on=None, review_on=None)
+    make_ban(
+        school, head, review_on=datetime.date(2026, 11, 25), ends_on=datetime.date(2026, 11, 27)
+    )
+    report, _ = submit_report(school)
+    ContactRestrictionFactory(
+        case=report.case,
+        person=PersonFactory(school=school, full_name="P"),
+        school=school,
+        contact_point="x",
+        channels="x",
+        reasons="x",
+        starts_on=datetime.date(2026, 10, 1),
+        review_on=datetime.date(2026, 11, 24),
+        created_by=head,
+    )
+
+
+def chat_line(index, minute, sender, text, *, picked=False, from_reporter=False, kind="text"):
+    """One message of a chat excerpt draft, sent on 14 March 2026 at 19:<minute>."""
+    return {
+        "index": index,
+        "sent_at": datetime.datetime(2026, 3, 14, 19, minute).isoformat(),
+        "sender": sender,
+        "text": text,
+        "kind": kind,
+        "edited": False,
+        "attachment": "",
+        "picked": picked,
+        "from_reporter": from_reporter,
+        "picture": False,
+        "note": "",
+    }
+
+
+def report_with_chat(school, triage_by=None):
+    """A report with a kept WhatsApp excerpt in which the reporter (Priya Shah) speaks."""
+    draft = chat.ExcerptDraft(
+        file_name="WhatsApp Chat with Year 3.txt",
+        platform="android",
+        messages_in_export=812,
+        lines=[
+            chat_line(
+                40,
+                41,
+                "Priya Shah",
+                "Has anyone seen the trip letter, Priya here?",
+                from_reporter=True,
+            ),
+            chat_line(
+                41, 43, "Mark Jones", "Mrs Carter is useless and everyone knows it.", picked=True
+            ),
+            chat_line(42, 44, "Priya Shah", "That's not fair Mark", from_reporter=True),
+            chat_line(
+                43,
+                45,
+                "Mark Jones",
+                "@Priya Shah shut up, someone should wait for her after school",
+                picked=True,
+            ),
+        ],
+    )
+    report, _ = report_submit(
+        school=school,
+        details=report_details(school, reporter_name="Priya Shah", reporter_email="p@example.com"),
+        images=[],
+        chat=draft,
+    )
+    if triage_by is not None:
+        triage(report.case, triage_by)
+    return report

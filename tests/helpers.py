@@ -4,6 +4,7 @@ the resolver's URL names, the accessibility check."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 import subprocess
@@ -353,3 +354,17 @@ def frozen_at(day, hour: int = 9):
 
     moment = datetime.datetime(day.year, day.month, day.day, hour, tzinfo=datetime.UTC)
     return time_machine.travel(moment, tick=False)
+
+
+class time_machine_at:
+    """Within the block the clock says 09:00 UTC on the date given; after it, 07:00 on
+    23 November 2026 (the deadline tests' day)."""
+
+    def __init__(self, machine, *date):
+        self.machine, self.date = machine, date
+
+    def __enter__(self):
+        self.machine.move_to(datetime.datetime(*self.date, 9, 0, tzinfo=datetime.UTC))
+
+    def __exit__(self, *exc):
+        self.machine.move_to(datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC))

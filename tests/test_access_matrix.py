@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from incidents.evidence import evidence_store, inspect_image
+from incidents.models import CaseExport
 from tests.factories import TermDateFactory, case_file_ask, submit_report
 from tests.helpers import ROLES, access_failures, url_names
 from tests.images import png_upload
@@ -24,6 +26,9 @@ EXPECTED = {
     "case-list": ((R, OK, OK, NF, OK, OK), None),
     "register": ((R, OK, OK, OK, OK, OK), None),
     "case-export": ((R, OK, OK, NF, OK, OK), None),
+    # A large export belongs to the one who asked for it (here: SLT), nobody else.
+    "case-export-status": ((R, OK, NF, NF, NF, NF), None),
+    "case-export-download": ((R, OK, NF, NF, NF, NF), None),
     "report-log": ((R, OK, NF, OK, OK, OK), None),
     "report-log-chat": ((R, OK, NF, NF, OK, OK), None),
     "sensitive-names": ((R, OK, NF, NF, OK, OK), None),
@@ -61,9 +66,11 @@ def test_every_staff_url_is_in_the_matrix():
     assert url_names("staff") == set(EXPECTED)
 
 
-def url_for(name: str, case, evidence) -> str:
-    kwargs = {}
-    if name in ("case-detail", "case-chronology", "case-merge-in"):
+def url_for(name: str, case, evidence, export=None) -> str:
+    kwargs: dict = {}
+    if name in ("case-export-status", "case-export-download"):
+        kwargs = {"pk": export.pk}
+    elif name in ("case-detail", "case-chronology", "case-merge-in"):
         kwargs = {"reference": case.reference}
     elif name == "case-action":
         kwargs = {"reference": case.reference, "action": "note"}
@@ -85,6 +92,11 @@ def world(school, other_school, personas, eager_tasks):
             case=report.case, report=report, items=[inspect_image(png_upload())]
         )
         objects[key] = (report.case, evidence)
+    export = CaseExport.objects.create(
+        user=personas["slt"], status=CaseExport.Status.READY, rows_total=0
+    )
+    export.file.save("matrix.csv", ContentFile(b"Reference\r\n"))
+    objects["export"] = export
     return objects, personas
 
 
@@ -97,7 +109,7 @@ def test_access(client, world, name):
         if expected is None:
             continue
         case, evidence = objects[which]
-        url = url_for(name, case, evidence)
+        url = url_for(name, case, evidence, objects["export"])
         failures += access_failures(client, users, url, expected, f"on {which} {url}")
     assert not failures, "\n".join(failures)
 

@@ -17,9 +17,8 @@ from incidents.models import (
     OcrStatus,
     SensitiveName,
 )
-from incidents.services import report_submit
 
-from ..factories import report_details, submit_report, triage
+from ..factories import report_with_chat, submit_report, triage
 from ..images import text_screenshot, upload
 
 
@@ -38,57 +37,6 @@ SCREENSHOT_LINES = [
     "or mark.jones@example.com",
     "Ask Poppy Smith about it",
 ]
-
-
-def line(index, minute, sender, text, *, picked=False, from_reporter=False, kind="text"):
-    return {
-        "index": index,
-        "sent_at": datetime.datetime(2026, 3, 14, 19, minute).isoformat(),
-        "sender": sender,
-        "text": text,
-        "kind": kind,
-        "edited": False,
-        "attachment": "",
-        "picked": picked,
-        "from_reporter": from_reporter,
-        "picture": False,
-        "note": "",
-    }
-
-
-def report_with_chat(school, triage_by=None):
-    draft = chat.ExcerptDraft(
-        file_name="WhatsApp Chat with Year 3.txt",
-        platform="android",
-        messages_in_export=812,
-        lines=[
-            line(
-                40,
-                41,
-                "Priya Shah",
-                "Has anyone seen the trip letter, Priya here?",
-                from_reporter=True,
-            ),
-            line(41, 43, "Mark Jones", "Mrs Carter is useless and everyone knows it.", picked=True),
-            line(42, 44, "Priya Shah", "That's not fair Mark", from_reporter=True),
-            line(
-                43,
-                45,
-                "Mark Jones",
-                "@Priya Shah shut up, someone should wait for her after school",
-                picked=True,
-            ),
-        ],
-    )
-    report, _ = report_submit(
-        school=school,
-        details=report_details(school, reporter_name="Priya Shah", reporter_email="p@example.com"),
-        images=[],
-        chat=draft,
-    )
-    if triage_by is not None:
-        triage(report.case, triage_by)
-    return report
 
 
 @pytest.mark.django_db

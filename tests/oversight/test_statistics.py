@@ -90,6 +90,21 @@ def test_repeat_conduct_counts_people_with_more_than_one_case(school, head, autu
 
 
 @pytest.mark.django_db
+def test_repeat_conduct_counts_cases_up_to_the_end_of_the_period_only(school, head, autumn):
+    before = Person.objects.create(school=school, full_name="Bea Before")
+    later = Person.objects.create(school=school, full_name="Lee Later")
+    with _at(D(2026, 5, 10)):  # two cases last summer: a repeat, none in the period
+        triaged_case(school, head, person=before)
+        triaged_case(school, head, person=before)
+        triaged_case(school, head, person=later)
+    with _at(autumn.end + datetime.timedelta(days=1)):  # the day after: not counted yet
+        triaged_case(school, head, person=later)
+    fig = stats.figures(schools=[school], period=autumn)
+    assert fig.repeat_people == [1]
+    assert fig.repeat_people_in_period == [0]
+
+
+@pytest.mark.django_db
 def test_trust_view_compares_schools_side_by_side(
     client, school, other_school, trust, trust_exec, head
 ):
@@ -166,7 +181,7 @@ def test_query_count_does_not_grow_with_cases(
         client.get(reverse("oversight:statistics"))  # warm the session
         # session, user, roles (2), school list, groups, term dates (forms and buckets),
         # reports and cases over time, groups/channel/rules/nature/severity, calendars (2),
-        # clocks, repeat people (2), bars, restrictions.
+        # clocks, repeat people, bars, restrictions.
         with django_assert_max_num_queries(26):
             client.get(reverse("oversight:statistics"))
     assert Case.objects.count() == n
@@ -193,3 +208,21 @@ def test_bars_and_restrictions_in_force_at_the_period_end_each_school_its_own(
         fig = stats.figures(schools=[school, other_school], period=autumn, bucket="half_term")
     assert fig.bars_in_force == [2, 0]
     assert fig.restrictions_in_force == [0, 1]
+
+
+def test_a_trusts_chart_of_rows_each_of_one_school_draws_one_bar_a_row():
+    from oversight import charts
+
+    schools = ["North", "South", "East"]
+    per_school = stats.Breakdown(
+        "group",
+        "Reports by group",
+        [stats.Row("Year 1 (North)", [3, 0, 0]), stats.Row("Year 1 (South)", [0, 2, 0])],
+    )
+    svg = charts.bar_chart(per_school, schools)
+    assert svg.count('class="rect reactive') == 2  # not six
+    assert "North</text>" not in svg  # no legend of schools: the labels say whose
+    # A row with figures in two schools keeps the schools side by side, with their legend.
+    shared = stats.Breakdown("rule", "Cases by rule", [stats.Row("Be kind", [3, 2, 0])])
+    side_by_side = charts.bar_chart(shared, schools)
+    assert side_by_side.count('class="rect reactive') == 2 and "North</text>" in side_by_side
