@@ -294,7 +294,7 @@ def dashboard_summary(*, user) -> dict:
         for due, kind, pk in candidates
         if pk in cases
     ]
-    items.sort(key=lambda d: (d.due_on, d.case.reference, d.kind))
+    items.sort(key=lambda d: (d.due_on, d.reference, d.kind))
     waiting = [
         (cases[pk], due, due is not None and due < today)
         for _start, pk, due in new_rows[:DASHBOARD_ROWS]
