@@ -17,6 +17,7 @@ from incidents.models import (
     AccessLog,
     Case,
     CaseEvent,
+    CaseExport,
     ChatExcerpt,
     ChildRisk,
     Evidence,
@@ -236,6 +237,17 @@ class CaseTaskFactory(factory.django.DjangoModelFactory):
     assigned_to = None  # required: someone who may open the case
     created_by = factory.LazyAttribute(lambda o: o.assigned_to)
     due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3))
+
+
+class CaseExportFactory(factory.django.DjangoModelFactory):
+    """A large CSV of the case list asked for (queued; `incidents.exports.export_build`
+    builds it)."""
+
+    class Meta:
+        model = CaseExport
+
+    user = factory.SubFactory(UserFactory)
+    query = "status=new"
 
 
 class CaseFileFactory(factory.django.DjangoModelFactory):
