@@ -299,14 +299,48 @@ def inspect_upload(upload: UploadedFile) -> InspectedImage | InspectedDocument:
     return inspect_image(upload)
 
 
+NOT_STORED = (
+    "We couldn't store your screenshots just now, so nothing has been sent yet. Please try "
+    "again in a few minutes (attach the screenshots again: what you typed is kept)."
+)
+
+
+class EvidenceNotStored(Exception):
+    """The private storage (disk, or the object store on several machines) refused a file:
+    the caller's transaction rolls back and the person is asked to try again."""
+
+
+def _store_original(item) -> str:
+    """Save one original into private storage; its stored name. EvidenceNotStored if the
+    storage can't be reached (an object store's own errors are not OSError)."""
+    from .models import Evidence
+
+    field = Evidence._meta.get_field("original")
+    name = field.generate_filename(None, f"{uuid.uuid4().hex}{item.extension}")
+    try:
+        return field.storage.save(name, ContentFile(item.original))
+    except Exception as error:
+        logger.error("Could not store an uploaded file: %s", error)
+        raise EvidenceNotStored(str(error)) from error
+
+
 def evidence_store(*, case, items, report=None, message=None, actor=None) -> list:
     """Save inspected uploads as Evidence rows (the originals into private storage). Each
-    image's clean copy is made by a task queued when the transaction commits."""
+    image's clean copy is made by a task queued when the transaction commits. Raises
+    EvidenceNotStored (after removing what it stored) if the storage refuses a file."""
     from .models import CleanStatus, Evidence, OcrStatus
 
+    stored: list[str] = []
+    try:
+        for item in items:
+            stored.append(_store_original(item))
+    except EvidenceNotStored:
+        storage = Evidence._meta.get_field("original").storage
+        for name in stored:
+            storage.delete(name)
+        raise
     rows = []
-    for item in items:
-        original = ContentFile(item.original, name=f"{uuid.uuid4().hex}{item.extension}")
+    for item, original in zip(items, stored, strict=True):
         if isinstance(item, InspectedImage):
             extra = {
                 "kind": Evidence.Kind.IMAGE,

@@ -21,6 +21,7 @@ from schoolconduct import ratelimit
 from schools.views import get_public_school
 
 from . import chat, chat_views, selectors, services
+from .evidence import NOT_STORED, EvidenceNotStored
 from .forms import AddInformationForm, ChatExportForm, FollowUpForm, ReportForm
 
 logger = logging.getLogger(__name__)
@@ -67,13 +68,18 @@ def report(request: HttpRequest, school: str) -> HttpResponse:
             form.add_error(None, CHAT_GONE)
             request.session.pop(chat.SESSION_KEY, None)
             chat_state = None
+        report_obj = None
         if form.is_valid():
-            report_obj, code = services.report_submit(
-                school=school_obj,
-                details=form.details(),
-                images=form.cleaned_data["screenshots"],
-                chat=chat_draft,
-            )
+            try:
+                report_obj, code = services.report_submit(
+                    school=school_obj,
+                    details=form.details(),
+                    images=form.cleaned_data["screenshots"],
+                    chat=chat_draft,
+                )
+            except EvidenceNotStored:
+                form.add_error("screenshots", NOT_STORED)
+        if report_obj is not None:
             chat.chat_discard(state=chat_state)
             request.session.pop(chat.SESSION_KEY, None)
             # Shown once on the receipt page, then removed from the session.
@@ -228,13 +234,17 @@ def follow_up_add(request: HttpRequest) -> HttpResponse:
         return redirect("reports:follow-up")
     form = AddInformationForm(request.POST, request.FILES)
     if form.is_valid():
-        services.report_add_information(
-            report=report_obj,
-            body=form.cleaned_data["body"],
-            images=form.cleaned_data["screenshots"],
-        )
-        messages.success(request, "Thank you. What you added has been sent to the school.")
-        return redirect(reverse("reports:follow-up") + "#messages")
+        try:
+            services.report_add_information(
+                report=report_obj,
+                body=form.cleaned_data["body"],
+                images=form.cleaned_data["screenshots"],
+            )
+        except EvidenceNotStored:
+            form.add_error("screenshots", NOT_STORED)
+        else:
+            messages.success(request, "Thank you. What you added has been sent to the school.")
+            return redirect(reverse("reports:follow-up") + "#messages")
     return render(
         request,
         "public/follow_up.html",

@@ -242,3 +242,38 @@ def test_no_application_code_opens_a_stored_file_by_its_local_path():
                 if BY_PATH.search(line):
                     found.append(f"{source.relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == []
+
+
+@pytest.mark.django_db
+def test_when_the_bucket_is_unreachable_the_parent_is_asked_to_try_again(
+    client, school, s3_storage, local_roots, eager_tasks
+):
+    from incidents.models import Report
+
+    s3_storage.client.delete_bucket(Bucket=s3_storage.name)  # the store refuses every file
+    data = report_form_data(school, content="They wrote that the head is a liar.")
+    data["screenshots"] = [upload(image_bytes("PNG"), "one.png"), upload(image_bytes("PNG"))]
+    response = client.post(REPORT_URL, data)
+    assert response.status_code == 200
+    assert "We couldn&#x27;t store your screenshots just now" in response.text
+    assert "They wrote that the head is a liar." in response.text  # what they typed is kept
+    assert not Report.objects.exists() and not Evidence.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_follow_up_screenshot_the_bucket_refuses_is_not_lost_silently(
+    client, school, s3_storage, local_roots, eager_tasks
+):
+    from incidents.models import Message
+    from tests.factories import submit_report
+
+    report, code = submit_report(school)
+    client.post("/follow-up/", {"reference": report.reference, "code": code})
+    s3_storage.client.delete_bucket(Bucket=s3_storage.name)
+    response = client.post(
+        "/follow-up/add/", {"body": "Posted again today.", "screenshots": [upload(image_bytes())]}
+    )
+    assert response.status_code == 200
+    assert "We couldn&#x27;t store your screenshots just now" in response.text
+    assert "Posted again today." in response.text
+    assert not Message.objects.exists()

@@ -13,7 +13,13 @@ from PIL import Image
 
 from incidents import evidence as evidence_module
 from incidents import tasks
-from incidents.evidence import evidence_clean, evidence_clean_sweep, evidence_store, inspect_image
+from incidents.evidence import (
+    EvidenceNotStored,
+    evidence_clean,
+    evidence_clean_sweep,
+    evidence_store,
+    inspect_image,
+)
 from incidents.models import CleanStatus, Evidence, Message, OcrStatus
 from tests.factories import REPORT_URL, report_form_data, submit_report, triage
 from tests.helpers import wait_for
@@ -322,3 +328,23 @@ def test_the_admin_lists_pictures_by_whether_their_copy_failed(school, admin_cli
     assert page.status_code == 200 and "Could not be prepared" in page.text
     empty = admin_client.get("/admin/incidents/evidence/", {"clean_status__exact": "ready"})
     assert "0 evidence" in empty.text
+
+
+@pytest.mark.django_db
+def test_a_storage_failure_midway_removes_what_was_already_stored(school, monkeypatch):
+    storage = Evidence._meta.get_field("original").storage
+    real, saved = storage.save, []
+
+    def save(name, content, max_length=None):
+        if saved:
+            raise OSError("disk full")
+        saved.append(real(name, content, max_length=max_length))
+        return saved[-1]
+
+    monkeypatch.setattr(storage, "save", save)
+    report, _ = submit_report(school)
+    shots = [inspect_image(png_upload(f"{n}.png")) for n in range(2)]
+    with pytest.raises(EvidenceNotStored):
+        evidence_store(case=report.case, report=report, items=shots)
+    assert len(saved) == 1 and not storage.exists(saved[0])
+    assert not Evidence.objects.exists()
