@@ -116,6 +116,9 @@ def _managed_image(request: HttpRequest, pk: int) -> Evidence:
 def evidence_redact(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark areas on a screenshot to black out; makes a new redacted copy."""
     evidence = _managed_image(request, pk)
+    if not evidence.clean:
+        messages.info(request, "That screenshot is still being processed: redact it in a minute.")
+        return redirect("records:case-file", evidence.case.reference)
     # "Redact again" starts from the newest copy's areas (each copy is made from the clean one).
     newest = redaction.latest_redactions([evidence.pk]).get(evidence.pk)
     initial = [dict(zip("xywh", r, strict=True)) for r in newest.regions] if newest else []

@@ -97,6 +97,11 @@
     field(row, "y").value = r.y;
     field(row, "w").value = r.w;
     field(row, "h").value = r.h;
+    var live = document.querySelector(".js-redact-live");
+    if (live) {
+      live.textContent = "Area " + (rows().indexOf(row) + 1) + " marked: " + r.w + " by " + r.h +
+        " pixels, " + r.x + " from the left and " + r.y + " from the top.";
+    }
   }
 
   canvas.addEventListener("pointerdown", function (event) {

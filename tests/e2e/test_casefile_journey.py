@@ -78,6 +78,7 @@ def test_head_makes_the_governors_report_and_a_redacted_case_file(
     expect(canvas).to_be_visible()
     drag(page, canvas, (0.0, 0.0), (0.5, 0.5))
     expect(page.get_by_label("Area 1: width")).not_to_have_value("")
+    expect(page.locator(".js-redact-live")).to_contain_text("Area 1 marked:")
     width = int(page.get_by_label("Area 1: width").input_value())
     assert 190 <= width <= 210  # half of the 400 px picture, in the picture's own pixels
     check_accessibility(page, "casefile-02-redact")
