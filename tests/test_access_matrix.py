@@ -220,7 +220,7 @@ def test_every_records_url_is_in_the_matrix():
 
 
 @pytest.mark.django_db
-def test_records_access(client, school, personas, head):
+def test_records_access(client, school, personas, head, eager_tasks):
     from django.utils import timezone
 
     from incidents.models import Person

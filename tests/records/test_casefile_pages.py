@@ -246,7 +246,7 @@ def test_a_disclosure_bundle_redacts_third_parties_and_is_approved_before_releas
     assert "Thereporter" in flat
     assert "eastgate" not in flat and "ContactrestrictionPersonMrJasonTurner" in flat
     # The warning letter to Mr Turner is his; it is there as filed.
-    assert "Formal warning about conduct" in text
+    assert "Formal warning about your conduct" in text
     page = client.get(reverse("records:sar", args=[sar.pk])).text
     assert "Approve for release" in page
     # Approval: a senior leader of the school who ticks the box; not a trust executive.
