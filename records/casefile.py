@@ -311,7 +311,7 @@ def _case_record(
         ),
     ]
     reports = []
-    for report in case.reports.select_related("group").order_by("received_at", "pk"):
+    for report in case.reports.select_related("group", "witness").order_by("received_at", "pk"):
         if case_file.include_reporter:
             reporter = [
                 ("Who reported", report.reporter_name or "Not given (anonymous)"),
@@ -331,6 +331,12 @@ def _case_record(
                 + (f", {report.posted_time:%H:%M}" if report.posted_time else ""),
                 "content": hide(report.content),
                 "poster": hide(report.poster_description),
+                # Where and how it happened: a post in a group, or at the gate, by phone …
+                "is_post": report.is_post,
+                "conduct": report.get_conduct_display(),
+                "conduct_kind": report.conduct,
+                "place": hide(report.conduct_place),
+                "witness": report.witness_display,
                 "child_at_risk": report.get_child_at_risk_display(),
                 "reporter": reporter,
             }

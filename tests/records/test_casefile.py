@@ -223,3 +223,32 @@ def test_bars_and_restrictions_are_in_as_recorded(case, head):
     text = flat("".join(pdf_pages(make(case, head))))
     assert "Sitebar—barinforce" in text and "Theplaygroundatdrop-off" in text
     assert "ContactrestrictionPersonMrJasonTurner" in text and "MrsPrice,office" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_incident_at_the_gate_is_described_by_where_it_happened_and_its_witness(
+    school, head, eager_tasks
+):
+    from incidents import workflow
+    from tests.factories import submit_report, triage
+
+    gate, _ = submit_report(
+        school,
+        conduct="in_person",
+        conduct_place="at the school gate",
+        witness=head,
+        content="Shouted at Mrs Price in front of the children.",
+    )
+    post, _ = submit_report(school, content="A rude post.")
+    triage(gate.case, head)
+    workflow.cases_merge(target=gate.case, sources=[post.case], actor=head)
+    made = make(gate.case, head)
+    casefile.casefile_build(made.pk)  # already made, if the task ran on commit
+    text = flat("".join(pdf_pages(made)))
+    # The gate: where and how, when, what happened, and the member of staff who saw it.
+    assert "WhereandhowInperson:attheschoolgate" in text
+    assert "WhathappenedShoutedatMrsPrice" in text
+    head_name = flat(head.get_full_name() or head.get_username())
+    assert f"Staffwitness{head_name}" in text
+    # The post keeps the group's wording.
+    assert "WhatwaspostedArudepost." in text
