@@ -69,8 +69,12 @@ def test_a_large_export_is_built_by_the_worker_and_downloaded_by_its_owner_only(
     assert rows[0] == exports.HEADER and len(rows) == 6
     assert "Priya" not in body and "@example.org" not in body
     closed = next(r for r in rows if r[0] == evil.case.reference)
-    assert closed[8].startswith("'=HYPERLINK")
-    assert closed[6] == evil.case.opened_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M")
+    column = dict(zip(rows[0], closed, strict=True))
+    assert column["Outcome"].startswith("'=HYPERLINK")
+    assert column["Where it happened"] == "A post in a group"
+    assert column["Opened"] == evil.case.opened_at.astimezone(datetime.UTC).strftime(
+        "%Y-%m-%d %H:%M"
+    )
     # Someone else of the same school gets nothing, not even the status page.
     client.force_login(slt)
     assert client.get(status_page).status_code == 404
