@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents.access import cases_visible_to, roles_for
 from incidents.deadlines import Due, Window
+from incidents.models import CaseStatus
 
 from .models import CaseTask
 from .services import assignees_for, person_name, titles_for_others
@@ -28,7 +29,7 @@ def dashboard_panel(user: Any) -> dict[str, Any] | None:
     today = timezone.localdate()
     mine = CaseTask.objects.filter(
         assigned_to=user, done_at__isnull=True, case__in=cases_visible_to(user)
-    )
+    ).exclude(case__status=CaseStatus.CLOSED)  # a closed case's tasks wait with it
     tasks = list(mine.select_related("case").order_by("due_on", "pk")[: DASHBOARD_LIMIT + 1])
     total = len(tasks) if len(tasks) <= DASHBOARD_LIMIT else mine.count()
     tasks = titles_for_others(tasks[:DASHBOARD_LIMIT])
@@ -76,7 +77,9 @@ def task_deadlines(window: Window) -> Iterable[Due]:
     tasks = list(
         CaseTask.objects.filter(
             case__in=window.cases, done_at__isnull=True, due_on__lte=window.horizon
-        ).select_related("case__school", "assigned_to")
+        )
+        .exclude(case__status=CaseStatus.CLOSED)
+        .select_related("case__school", "assigned_to")
     )
     for task in titles_for_others(tasks):
         yield Due(

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from incidents.access import may_open_case
 from incidents.identity import ReporterIdentity
-from incidents.models import Case, CaseEvent, Report, tidy_name
+from incidents.models import Case, CaseEvent, CaseStatus, Report, tidy_name
 from incidents.workflow import (
     ANY,
     DSL,
@@ -238,9 +238,14 @@ def tasks_remind(today: datetime.date) -> int:
     through the outbox (the dedupe key names the task and the day). Returns how many were
     new."""
     queued = 0
-    tasks = CaseTask.objects.filter(
-        done_at__isnull=True, due_on__lte=today, case__school__is_active=True
-    ).order_by("due_on", "pk")
+    # A closed case's open tasks wait with it: no reminders until it is reopened.
+    tasks = (
+        CaseTask.objects.filter(
+            done_at__isnull=True, due_on__lte=today, case__school__is_active=True
+        )
+        .exclude(case__status=CaseStatus.CLOSED)
+        .order_by("due_on", "pk")
+    )
     for task in tasks.iterator():
         row = outbox.notification_queue(
             kind=REMINDER,
@@ -294,7 +299,7 @@ def reminder_compose(notification: Notification) -> outbox.Email:
     case = task.case
     assignee = task.assigned_to
     still_theirs = assignee.is_active and may_open_case(assignee, case)
-    if task.done_at is not None:
+    if task.done_at is not None or case.status == CaseStatus.CLOSED:
         to: list[str] = []
     elif still_theirs:
         to = [assignee.email] if assignee.email else []

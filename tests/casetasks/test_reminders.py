@@ -181,3 +181,35 @@ def test_a_task_given_away_or_done_before_the_email_went_tells_nobody(case, head
         case_task_done(case, trust_exec, task=task)
         notifications_sweep(older_than=datetime.timedelta(0))
     assert given_emails() == []
+
+
+@pytest.mark.django_db
+def test_a_closed_cases_open_task_is_not_reminded_listed_or_due_until_it_reopens(
+    task, head, slt, eager_tasks, django_capture_on_commit_callbacks
+):
+    from types import SimpleNamespace
+
+    from casetasks.selectors import dashboard_panel
+    from incidents import workflow
+    from incidents.models import Case, CaseStatus
+
+    with at(D(2026, 12, 2)):
+        workflow.case_close(task.case, head, outcome="Resolved", rationale="Post removed")
+    assert Case.objects.get(pk=task.case_id).status == CaseStatus.CLOSED
+    assert run_daily(DUE, django_capture_on_commit_callbacks) == []
+    with at(DUE):
+        assert dashboard_panel(slt)["total"] == 0
+        window = SimpleNamespace(cases=Case.objects.all(), today=DUE, horizon=DUE)
+        assert [d for d in deadlines_of(window) if d.kind == "task"] == []
+    # Reopened: the task is work again, reminded by the next morning's job (overdue now).
+    with at(DUE):
+        workflow.case_reopen(Case.objects.get(pk=task.case_id), head, reason="It went on")
+    [reminder] = run_daily(DUE + datetime.timedelta(days=1), django_capture_on_commit_callbacks)
+    assert reminder.subject.startswith("Overdue task")
+    assert reminder.bcc == [slt.email]
+
+
+def deadlines_of(window):
+    from casetasks.selectors import task_deadlines
+
+    return list(task_deadlines(window))
