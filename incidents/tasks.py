@@ -48,12 +48,18 @@ def sweep_evidence() -> int:
     return evidence_clean_sweep()
 
 
-@shared_task(soft_time_limit=600, time_limit=660)
-def build_case_export(export_id: int) -> bool:
-    """Build a large CSV of the case list (see incidents.exports)."""
+@shared_task(bind=True, max_retries=5, soft_time_limit=600, time_limit=660)
+def build_case_export(self, export_id: int) -> bool:
+    """Build a large CSV of the case list (see incidents.exports). A database that was busy
+    (a lock) is tried again a moment later: the export is claimed again, queued or failed."""
+    from django.db import OperationalError
+
     from . import exports
 
-    return exports.export_build(export_id=export_id)
+    try:
+        return exports.export_build(export_id=export_id)
+    except OperationalError as error:
+        raise self.retry(exc=error, countdown=1) from error
 
 
 @shared_task(soft_time_limit=120, time_limit=150)

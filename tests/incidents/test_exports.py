@@ -56,7 +56,7 @@ def test_a_large_export_is_built_by_the_worker_and_downloaded_by_its_owner_only(
     deadline = timezone.now() + datetime.timedelta(seconds=30)
     while timezone.now() < deadline:
         export.refresh_from_db()
-        if export.status in (CaseExport.Status.READY, CaseExport.Status.FAILED):
+        if export.status == CaseExport.Status.READY:  # a failed try is retried by the task
             break
         time.sleep(0.2)
     assert export.status == CaseExport.Status.READY, export.error
