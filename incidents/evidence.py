@@ -18,17 +18,22 @@ inside, found by the full decode) is shown to staff with a button to try again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
+import mmap
+import os
 import re
 import threading
 import uuid
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO, cast
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -57,9 +62,34 @@ _MARKUP_TAGS = re.compile(
 )
 
 
+# The longest pattern above ("javascript:") is 11 bytes: a match across two chunks lies within
+# the last 10 bytes of one and the first 10 of the next.
+_OVERLAP = 10
+SCAN_CHUNK = 64 * 1024
+
+
 def _has_markup(data: bytes) -> bool:
     lowered = data.lower()
     return b"javascript:" in lowered or _MARKUP_TAGS.search(lowered) is not None
+
+
+class MarkupScan:
+    """The markup check fed chunk by chunk (as an upload streams in, while each chunk is still
+    in the CPU's cache): finds exactly what `_has_markup` finds on the whole file, including a
+    pattern split across two chunks."""
+
+    def __init__(self) -> None:
+        self.found = False
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.found or not chunk:
+            return
+        head = chunk[:_OVERLAP]
+        # A pattern split between the previous chunk and this one, then this chunk itself.
+        self.found = bool(self._tail and _has_markup(self._tail + head)) or _has_markup(chunk)
+        self._tail = chunk[-_OVERLAP:] if len(chunk) >= _OVERLAP else self._tail + head
+        self._tail = self._tail[-_OVERLAP:]
 
 
 UNREADABLE = "“{name}” is not a picture we can read. Please send a JPEG, PNG or WebP screenshot."
@@ -78,16 +108,24 @@ TOO_MANY = "You can attach up to 5 screenshots."
 
 @dataclass(frozen=True)
 class InspectedImage:
-    """A checked, accepted upload: its original bytes as sent and its size from the header (the
-    clean copy comes later, from the task)."""
+    """A checked, accepted upload: the file as sent (stored as it is, by a move when it is a
+    temporary file on the same disk), its seal and its size from the header (the clean copy
+    comes later, from the task)."""
 
     original_name: str
-    original: bytes
+    upload: File
+    original_size: int
     original_sha256: str
     content_type: str
     extension: str
     width: int
     height: int
+
+    @property
+    def original(self) -> bytes:
+        """The bytes as sent (read from the upload: for a crest decoded in the request)."""
+        self.upload.seek(0)
+        return self.upload.read()
 
 
 @dataclass(frozen=True)
@@ -106,29 +144,109 @@ def _display_name(name: str) -> str:
 
 
 def inspect_image(upload: UploadedFile) -> InspectedImage:
-    """Check one upload, or raise ValidationError with a message a parent understands."""
+    """Check one upload, or raise ValidationError with a message a parent understands.
+
+    Reads the file once, in 64 KB chunks, for its SHA-256 and the markup scan, unless the
+    upload handler already did both while it streamed in (incidents.uploads); the header and
+    the container's end are read in place (a memory map of a temporary file), never decoded."""
     name = _display_name(upload.name or "")
     if upload.size is not None and upload.size > MAX_BYTES:
         raise ValidationError(TOO_BIG.format(name=name), code="too_big")
-    upload.seek(0)
-    data = upload.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise ValidationError(TOO_BIG.format(name=name), code="too_big")
-
-    head = data[:512].lstrip().lower()
-    if head.startswith((b"<svg", b"<?xml", b"<!doctype", b"<html")):
-        raise ValidationError(
-            WRONG_TYPE.format(name=name, kind="SVG or web page"), code="wrong_type"
+    with _contents(upload) as data:
+        if len(data) > MAX_BYTES:
+            raise ValidationError(TOO_BIG.format(name=name), code="too_big")
+        if not len(data):
+            raise ValidationError(UNREADABLE.format(name=name), code="unreadable")
+        head = bytes(data[:512]).lstrip().lower()
+        if head.startswith((b"<svg", b"<?xml", b"<!doctype", b"<html")):
+            raise ValidationError(
+                WRONG_TYPE.format(name=name, kind="SVG or web page"), code="wrong_type"
+            )
+        scanned = getattr(upload, "scan", None)
+        if scanned is None or scanned.size != len(data):
+            scanned = scan(data)
+        if scanned.markup:
+            raise ValidationError(MARKUP.format(name=name), code="polyglot")
+        fmt, width, height = _probe(data, name)
+        content_type, extension = _FORMATS[fmt]
+        return InspectedImage(
+            original_name=name,
+            upload=upload,
+            original_size=len(data),
+            original_sha256=scanned.sha256,
+            content_type=content_type,
+            extension=extension,
+            width=width,
+            height=height,
         )
-    if _has_markup(data):
-        raise ValidationError(MARKUP.format(name=name), code="polyglot")
 
-    # Only the headers are read here (milliseconds): a full decode of a 4 MB photo takes a
-    # fifth of a second, so it happens in the task that makes the clean copy (clean_copy).
+
+@dataclass(frozen=True)
+class Scan:
+    """What one pass over a file's bytes found: its SHA-256, and whether markup is hidden in
+    it. Made while an upload streams in (incidents.uploads) or by `scan`."""
+
+    size: int
+    sha256: str
+    markup: bool
+
+
+class Scanner:
+    """SHA-256 and the markup check, fed chunk by chunk."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._markup = MarkupScan()
+        self._size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        self._markup.feed(chunk)
+        self._size += len(chunk)
+
+    def result(self) -> Scan:
+        return Scan(self._size, self._digest.hexdigest(), self._markup.found)
+
+
+def scan(data: bytes | mmap.mmap) -> Scan:
+    """One pass over bytes already received, 64 KB at a time (each chunk hashed and scanned
+    while it is in the CPU's cache)."""
+    scanner = Scanner()
+    for start in range(0, len(data), SCAN_CHUNK):
+        scanner.feed(data[start : start + SCAN_CHUNK])
+    return scanner.result()
+
+
+@contextlib.contextmanager
+def _contents(upload: UploadedFile) -> Iterator[bytes | mmap.mmap]:
+    """The upload's bytes: a read-only memory map of a file on disk (nothing copied; only the
+    pages looked at are read), else the bytes read (an upload held in memory)."""
+    upload.seek(0)
+    handle = getattr(upload, "file", upload)
+    try:
+        fileno = handle.fileno()
+        size = os.fstat(fileno).st_size
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        size = -1
+    if 0 < size <= MAX_BYTES:
+        with mmap.mmap(fileno, 0, access=mmap.ACCESS_READ) as mapped:
+            yield mapped
+    else:
+        yield upload.read(MAX_BYTES + 1)
+    upload.seek(0)
+
+
+def _probe(data: bytes | mmap.mmap, name: str) -> tuple[str, int, int]:
+    """(format, width, height) from the headers alone, and the container's end checked.
+
+    Only the headers are read here (milliseconds): a full decode of a 4 MB photo takes a
+    fifth of a second, so it happens in the task that makes the clean copy (clean_copy)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
+            source = cast(IO[bytes], data) if isinstance(data, mmap.mmap) else io.BytesIO(data)
+            source.seek(0)
+            with Image.open(source) as probe:
                 fmt = probe.format or ""
                 if fmt not in _FORMATS:
                     raise ValidationError(
@@ -144,20 +262,10 @@ def inspect_image(upload: UploadedFile) -> InspectedImage:
         raise ValidationError(TOO_MANY_PIXELS.format(name=name), code="too_many_pixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError(UNREADABLE.format(name=name), code="unreadable") from None
-
-    content_type, extension = _FORMATS[fmt]
-    return InspectedImage(
-        original_name=name,
-        original=data,
-        original_sha256=hashlib.sha256(data).hexdigest(),
-        content_type=content_type,
-        extension=extension,
-        width=width,
-        height=height,
-    )
+    return fmt, width, height
 
 
-def _check_container_end(fmt: str, data: bytes, name: str) -> None:
+def _check_container_end(fmt: str, data: bytes | mmap.mmap, name: str) -> None:
     """Refuse a file cut short (its container has no end), and bytes hidden after the end of
     a PNG or WebP container.
 
@@ -182,7 +290,7 @@ def _check_container_end(fmt: str, data: bytes, name: str) -> None:
         raise ValidationError(MARKUP.format(name=name), code="polyglot")
 
 
-def _jpeg_end(data: bytes) -> int | None:
+def _jpeg_end(data: bytes | mmap.mmap) -> int | None:
     """Where the main image of a JPEG ends (just past its end marker), or None if it has none.
 
     Walks the segments up to the first scan (so an EXIF thumbnail's own end marker, inside an
@@ -317,8 +425,11 @@ def _store_original(item) -> str:
 
     field = Evidence._meta.get_field("original")
     name = field.generate_filename(None, f"{uuid.uuid4().hex}{item.extension}")
+    # An image is saved from its upload: a temporary file on the storage's own disk is moved
+    # there (a rename: nothing copied), anything else is streamed to it in chunks.
+    content = item.upload if isinstance(item, InspectedImage) else ContentFile(item.original)
     try:
-        return field.storage.save(name, ContentFile(item.original))
+        return field.storage.save(name, content)
     except Exception as error:
         logger.error("Could not store an uploaded file: %s", error)
         raise EvidenceNotStored(str(error)) from error
@@ -356,7 +467,9 @@ def evidence_store(*, case, items, report=None, message=None, actor=None) -> lis
             original=original,
             original_name=item.original_name,
             original_sha256=item.original_sha256,
-            original_size=len(item.original),
+            original_size=(
+                item.original_size if isinstance(item, InspectedImage) else len(item.original)
+            ),
             content_type=item.content_type,
             uploaded_by=actor,
             **extra,

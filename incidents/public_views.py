@@ -23,6 +23,7 @@ from schools.views import get_public_school
 from . import chat, chat_views, selectors, services
 from .evidence import NOT_STORED, EvidenceNotStored
 from .forms import AddInformationForm, ChatExportForm, FollowUpForm, ReportForm
+from .uploads import screenshot_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ CHAT_GONE = (
 )
 
 
+@screenshot_uploads
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, school: str) -> HttpResponse:
@@ -221,6 +223,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     )
 
 
+@screenshot_uploads
 @never_cache
 @require_POST
 def follow_up_add(request: HttpRequest) -> HttpResponse:

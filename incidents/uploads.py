@@ -1,0 +1,131 @@
+"""Screenshots streamed in once: sealed and scanned on the way, stored by a rename.
+
+Django writes an upload over 2 MB to a temporary file; the report form then used to read each
+file back, lower-case all of it for the markup scan, hash it and write it again into private
+storage — four more passes over every byte of five 4 MB photos. `ScreenshotUploadHandler`
+does the SHA-256 and the markup scan on each 64 KB chunk as it arrives (while it is still in
+the CPU's cache) and writes it to a temporary file in a folder of the private storage itself,
+so storing the original is a rename (`FileSystemStorage` moves a file that has a
+`temporary_file_path`). With object storage the file is uploaded from the temporary file.
+
+`inspect_image` uses the handler's result (`upload.scan`) when it has one, and scans the file
+itself when not (a staff upload, a chat picture, a test's file): the checks are the same.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from schoolconduct.storage import private_storage
+
+from .evidence import MAX_BYTES, Scan, Scanner
+
+FIELD = "screenshots"
+INCOMING = ".incoming"
+
+
+def incoming_dir() -> str | None:
+    """Where uploads are written while they stream in: FILE_UPLOAD_TEMP_DIR if set, else a
+    folder inside the private storage when it is on local disk (the same filesystem, so a
+    rename stores the file), else the system's temporary folder (None)."""
+    if settings.FILE_UPLOAD_TEMP_DIR:
+        return str(settings.FILE_UPLOAD_TEMP_DIR)
+    location = getattr(private_storage(), "location", None)
+    if not location:
+        return None
+    folder = os.path.join(location, INCOMING)
+    mode = settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS or 0o750
+    os.makedirs(folder, mode=mode, exist_ok=True)
+    return folder
+
+
+class ScannedUpload(TemporaryUploadedFile):
+    """A temporary upload with what the handler found while it streamed in (`scan`)."""
+
+    scan: Scan | None = None
+
+    def __init__(self, name, content_type, size, charset, content_type_extra=None, *, folder):
+        _, ext = os.path.splitext(name)
+        # Closed (and so deleted, unless stored by a rename) with the request's other files.
+        file = tempfile.NamedTemporaryFile(suffix=".upload" + ext, dir=folder)  # noqa: SIM115
+        super(TemporaryUploadedFile, self).__init__(
+            file, name, content_type, size, charset, content_type_extra
+        )
+
+
+class ScreenshotUploadHandler(FileUploadHandler):
+    """Takes the `screenshots` field's files (other fields' files go to Django's handlers):
+    each chunk is hashed, scanned for markup and written to disk as it arrives. A file over
+    MAX_BYTES is not kept beyond that (it is refused by its size anyway)."""
+
+    def new_file(self, field_name, *args, **kwargs):
+        super().new_file(field_name, *args, **kwargs)
+        self.active = field_name == FIELD
+        if not self.active:
+            return
+        self.file = ScannedUpload(
+            self.file_name,
+            self.content_type,
+            0,
+            self.charset,
+            self.content_type_extra,
+            folder=incoming_dir(),
+        )
+        self.scanner = Scanner()
+        self.kept = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if not self.active:
+            return raw_data  # the next handler's
+        room = MAX_BYTES + 1 - self.kept
+        if room > 0:
+            chunk = raw_data if len(raw_data) <= room else raw_data[:room]
+            self.scanner.feed(chunk)
+            self.file.write(chunk)
+            self.kept += len(chunk)
+        return None
+
+    def file_complete(self, file_size: int):
+        if not self.active:
+            return None
+        self.file.seek(0)
+        self.file.size = file_size
+        self.file.scan = self.scanner.result()
+        return self.file
+
+    def upload_interrupted(self) -> None:
+        if getattr(self, "active", False) and hasattr(self, "file"):
+            temp_location = self.file.temporary_file_path()
+            try:
+                self.file.close()
+                os.remove(temp_location)
+            except FileNotFoundError:
+                pass
+
+
+def screenshot_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A view whose `screenshots` are read by ScreenshotUploadHandler.
+
+    The handler must be in place before anything reads the body, and CsrfViewMiddleware reads
+    it (for the token) before the view runs; so, as Django's documentation shows, the view is
+    exempt from the middleware and checks the token itself (csrf_protect) after the handler
+    is set: the same check, one step later."""
+    protected = csrf_protect(view)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            request.upload_handlers = [ScreenshotUploadHandler(request), *request.upload_handlers]
+        return protected(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)

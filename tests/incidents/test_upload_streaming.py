@@ -1,0 +1,169 @@
+"""The report form's screenshots are sealed and scanned while they stream in, and stored by a
+rename (incidents.uploads): the same files refused, with the same messages, for less work."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import filesystem
+from django.test import Client
+
+from incidents import evidence
+from incidents.models import Evidence, Report
+from incidents.uploads import INCOMING, ScreenshotUploadHandler, incoming_dir
+from schoolconduct.storage import private_storage
+from tests.factories import REPORT_URL, report_form_data
+from tests.images import image_bytes, jpeg_with_gps_and_rotation, png_upload, upload
+
+PATTERNS = [b"<script", b"JavaScript:", b"<SVG/", b"<img\t", b"<!doctype"]
+
+
+def _left_in_incoming() -> list[str]:
+    folder = Path(private_storage().location) / INCOMING
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_markup_split_across_two_chunks_is_found(pattern):
+    filler = b"\x00\x11" * evidence.SCAN_CHUNK
+    for cut in range(1, len(pattern)):
+        data = filler[: evidence.SCAN_CHUNK - cut] + pattern + filler[: evidence.SCAN_CHUNK]
+        assert data[evidence.SCAN_CHUNK - cut : evidence.SCAN_CHUNK] == pattern[:cut]
+        assert evidence.scan(data).markup, (pattern, cut)
+    assert not evidence.scan(filler * 3).markup
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_markup_fed_in_tiny_chunks_is_found(pattern):
+    """Chunks shorter than the overlap (the parser can hand over a few bytes at a time)."""
+    scan = evidence.MarkupScan()
+    data = b"\x00" * 20 + pattern + b"\x00" * 20
+    for start in range(0, len(data), 3):
+        scan.feed(data[start : start + 3])
+    assert scan.found
+
+
+def test_the_handler_hashes_and_scans_what_it_writes(rf):
+    data = image_bytes("JPEG", size=(900, 900))
+    handler = ScreenshotUploadHandler(rf.post("/"))
+    handler.new_file("screenshots", "p.jpg", "image/jpeg", len(data))
+    for start in range(0, len(data), 1000):  # chunks that do not line up with 64 KB
+        assert handler.receive_data_chunk(data[start : start + 1000], start) is None
+    upload = handler.file_complete(len(data))
+    assert upload.scan == evidence.scan(data)
+    assert upload.scan.sha256 == hashlib.sha256(data).hexdigest() and not upload.scan.markup
+    assert os.path.dirname(upload.temporary_file_path()) == incoming_dir()
+    assert upload.read() == data
+    inspected = evidence.inspect_image(upload)
+    assert inspected.original_sha256 == hashlib.sha256(data).hexdigest()
+    upload.close()
+    assert not os.path.exists(upload.temporary_file_path())
+
+
+def test_the_handler_leaves_other_fields_files_to_django(rf):
+    handler = ScreenshotUploadHandler(rf.post("/"))
+    handler.new_file("export", "chat.zip", "application/zip", 10)
+    assert handler.receive_data_chunk(b"0123456789", 0) == b"0123456789"
+    assert handler.file_complete(10) is None
+
+
+def test_the_handler_keeps_no_more_than_the_limit_and_the_size_refuses_it(rf):
+    handler = ScreenshotUploadHandler(rf.post("/"))
+    handler.new_file("screenshots", "huge.png", "image/png", None)
+    chunk = b"\x00" * (1024 * 1024)
+    for n in range(11):
+        handler.receive_data_chunk(chunk, n * len(chunk))
+    upload = handler.file_complete(11 * len(chunk))
+    assert upload.size == 11 * len(chunk)
+    assert os.path.getsize(upload.temporary_file_path()) == evidence.MAX_BYTES + 1
+    with pytest.raises(evidence.ValidationError, match="larger than 10 MB"):
+        evidence.inspect_image(upload)
+    upload.close()
+
+
+@pytest.mark.django_db
+def test_the_stored_original_is_the_streamed_file_moved_not_copied(
+    school, client, broker_down, monkeypatch
+):
+    moves = []
+    real_move = filesystem.file_move_safe
+
+    def spy(old, new, **kwargs):
+        moves.append((os.stat(old).st_ino, os.path.dirname(old)))
+        return real_move(old, new, **kwargs)
+
+    monkeypatch.setattr(filesystem, "file_move_safe", spy)
+    photo = jpeg_with_gps_and_rotation()
+    data = report_form_data(school)
+    data["screenshots"] = [upload(photo, "IMG_0001.JPG", "image/jpeg"), png_upload("chat.png")]
+    assert client.post(REPORT_URL, data).status_code == 302
+    rows = list(Evidence.objects.order_by("pk"))
+    assert len(rows) == 2 and len(moves) == 2
+    for row, (inode, folder) in zip(rows, moves, strict=True):
+        assert folder == incoming_dir()
+        assert os.stat(row.original.path).st_ino == inode  # renamed: the same file on disk
+        with row.original.open("rb") as f:
+            stored = f.read()
+        assert hashlib.sha256(stored).hexdigest() == row.original_sha256
+        assert row.original_size == len(stored)
+        assert os.stat(row.original.path).st_mode & 0o777 == 0o640
+    with rows[0].original.open("rb") as f:
+        assert f.read() == photo
+    assert _left_in_incoming() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.pdf", b"%PDF-1.4 not a picture", "is not a picture we can read"),
+        ("cut.jpg", image_bytes("JPEG", size=(300, 300))[:-400], "is not a picture we can read"),
+        ("evil.svg", b"<svg onload=alert(1)></svg>", "is a SVG or web page file"),
+        ("big.png", b"\x89PNG" + b"\x00" * (10 * 1024 * 1024), "is larger than 10 MB"),
+        (
+            "poly.jpg",
+            image_bytes("JPEG")[:2] + b"\xff\xfe\x00\x0a<script>" + image_bytes("JPEG")[2:],
+            "contains hidden web content",
+        ),
+    ],
+)
+def test_a_refused_file_is_refused_in_the_request_keeping_what_was_typed(
+    school, client, name, content, message
+):
+    data = report_form_data(school, reporter_name="Priya Shah")
+    data["content"] = "He called the teacher useless in the class group."
+    data["screenshots"] = [png_upload("good.png"), upload(content, name, "image/jpeg")]
+    response = client.post(REPORT_URL, data)
+    assert response.status_code == 200
+    assert f"“{name}” {message}" in response.text
+    assert 'value="Priya Shah"' in response.text
+    assert "He called the teacher useless in the class group." in response.text
+    assert not Report.objects.exists() and not Evidence.objects.exists()
+    assert _left_in_incoming() == []
+
+
+@pytest.mark.django_db
+def test_the_report_form_still_checks_its_csrf_token(school):
+    client = Client(enforce_csrf_checks=True)
+    data = report_form_data(school)
+    data["screenshots"] = [png_upload()]
+    assert client.post(REPORT_URL, data).status_code == 403
+    assert not Report.objects.exists()
+    page = client.get(REPORT_URL)
+    data["csrfmiddlewaretoken"] = page.context["csrf_token"]
+    data["screenshots"] = [png_upload()]
+    assert client.post(REPORT_URL, data).status_code == 302
+    assert Evidence.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_follow_up_form_still_checks_its_csrf_token(school):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/follow-up/add/", {"body": "More", "screenshots": [png_upload()]})
+    assert response.status_code == 403
+    token = client.get("/follow-up/").context["csrf_token"]
+    data = {"csrfmiddlewaretoken": token, "body": "More", "screenshots": [png_upload()]}
+    assert client.post("/follow-up/add/", data).status_code == 302  # no session: signs in
