@@ -40,6 +40,19 @@ def clean_evidence(self, evidence_id: int) -> str:
         ) from error
 
 
+@shared_task(soft_time_limit=60, time_limit=90)
+def clean_evidence_each(evidence_ids: list[int]) -> int:
+    """The images of one report or message, queued in the request as one message: one
+    clean_evidence task each, queued from here (so each is retried on its own, and several
+    workers share them). One that can't be queued is left to the sweep."""
+    from schoolconduct.tasks import enqueue
+
+    return sum(
+        enqueue(clean_evidence, evidence_id, fallback="the evidence sweep queues it again")
+        for evidence_id in evidence_ids
+    )
+
+
 @shared_task(soft_time_limit=120, time_limit=150)
 def sweep_evidence() -> int:
     """Every 10 minutes: queue again the clean copies whose task was lost."""

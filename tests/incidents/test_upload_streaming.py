@@ -167,3 +167,52 @@ def test_the_follow_up_form_still_checks_its_csrf_token(school):
     token = client.get("/follow-up/").context["csrf_token"]
     data = {"csrfmiddlewaretoken": token, "body": "More", "screenshots": [png_upload()]}
     assert client.post("/follow-up/add/", data).status_code == 302  # no session: signs in
+
+
+# --- one message per report for the clean copies ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_reports_images_are_queued_as_one_message_fanned_out_by_the_worker(
+    school, client, broker_down, monkeypatch, django_capture_on_commit_callbacks
+):
+    from incidents import tasks
+    from schoolconduct import tasks as queueing
+
+    queued = []
+
+    def enqueue(task, *args, fallback):
+        queued.append((task, args))
+        return True
+
+    monkeypatch.setattr(queueing, "enqueue", enqueue)
+    data = report_form_data(school)
+    data["screenshots"] = [png_upload(f"s{i}.png") for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(REPORT_URL, data).status_code == 302
+    ids = list(Evidence.objects.order_by("pk").values_list("pk", flat=True))
+    cleaning = [(task, args) for task, args in queued if "evidence" in task.name]
+    assert cleaning == [(tasks.clean_evidence_each, (ids,))]
+
+    queued.clear()
+    assert tasks.clean_evidence_each.run(ids) == 3
+    assert queued == [(tasks.clean_evidence, (pk,)) for pk in ids]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_makes_every_clean_copy_of_a_report_with_several_photos(
+    school, client, celery_worker_on_redis
+):
+    from tests.helpers import wait_for
+
+    data = report_form_data(school)
+    data["screenshots"] = [
+        upload(jpeg_with_gps_and_rotation(), "IMG_0003.JPG", "image/jpeg"),
+        png_upload("chat.png"),
+    ]
+    assert client.post(REPORT_URL, data).status_code == 302
+    wait_for(lambda: not Evidence.objects.filter(clean_status="processing").exists(), 60)
+    for row in Evidence.objects.all():
+        assert row.clean_status == "ready", row.clean_error
+        with row.clean.open("rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == row.clean_sha256
