@@ -135,7 +135,8 @@ def report_submit(
             contact_preference=details.contact_preference,
             contact_consent=details.contact_consent,
         )
-        report.rules.set(details.rules)
+        if details.rules:  # a new report has none yet: add, without asking which it has
+            report.rules.add(*details.rules)
         evidence = evidence_store(case=case, report=report, items=images, actor=actor)
         summary, chat_data = f"Report {reference} received", {}
         if not report.is_post:
