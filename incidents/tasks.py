@@ -55,9 +55,12 @@ def clean_evidence_each(evidence_ids: list[int]) -> int:
 
 @shared_task(soft_time_limit=120, time_limit=150)
 def sweep_evidence() -> int:
-    """Every 10 minutes: queue again the clean copies whose task was lost."""
+    """Every 10 minutes: queue again the clean copies whose task was lost, and delete uploads
+    an interrupted request left in the incoming folder (incidents.uploads)."""
     from .evidence import evidence_clean_sweep
+    from .uploads import incoming_sweep
 
+    incoming_sweep()
     return evidence_clean_sweep()
 
 

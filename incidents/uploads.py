@@ -17,10 +17,12 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
@@ -40,13 +42,36 @@ def incoming_dir() -> str | None:
     rename stores the file), else the system's temporary folder (None)."""
     if settings.FILE_UPLOAD_TEMP_DIR:
         return str(settings.FILE_UPLOAD_TEMP_DIR)
-    location = getattr(private_storage(), "location", None)
-    if not location:
+    storage = private_storage()
+    if not isinstance(storage, FileSystemStorage):  # object storage: uploaded from /tmp
         return None
-    folder = os.path.join(location, INCOMING)
+    folder = os.path.join(storage.location, INCOMING)
     mode = settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS or 0o750
     os.makedirs(folder, mode=mode, exist_ok=True)
     return folder
+
+
+def incoming_sweep(older_than_minutes: int = 60) -> int:
+    """Delete what a request left in the incoming folder: a worker killed mid-upload never
+    closes (and so never deletes) its temporary files, and a parent's screenshots must not
+    stay on disk with no report to account for them. Run by the evidence sweep."""
+    if settings.FILE_UPLOAD_TEMP_DIR or not isinstance(private_storage(), FileSystemStorage):
+        return 0
+    folder = os.path.join(private_storage().location, INCOMING)
+    cutoff = time.time() - older_than_minutes * 60
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                os.remove(entry.path)
+                removed += 1
+        except FileNotFoundError:  # stored or closed meanwhile
+            continue
+    return removed
 
 
 class ScannedUpload(TemporaryUploadedFile):

@@ -216,3 +216,18 @@ def test_a_real_worker_makes_every_clean_copy_of_a_report_with_several_photos(
         assert row.clean_status == "ready", row.clean_error
         with row.clean.open("rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == row.clean_sha256
+
+
+@pytest.mark.django_db
+def test_the_sweep_deletes_what_an_interrupted_request_left_in_the_incoming_folder():
+    from incidents import tasks
+
+    folder = Path(incoming_dir())
+    old, fresh = folder / "tmpold.upload.jpg", folder / "tmpfresh.upload.jpg"
+    old.write_bytes(b"a parent's photo, its request killed")
+    fresh.write_bytes(b"a photo still streaming in")
+    two_hours_ago = old.stat().st_mtime - 2 * 3600
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    tasks.sweep_evidence.run()  # every 10 minutes (beat)
+    assert not old.exists() and fresh.exists()
+    fresh.unlink()
