@@ -55,9 +55,10 @@ def incoming_sweep(older_than_minutes: int = 60) -> int:
     """Delete what a request left in the incoming folder: a worker killed mid-upload never
     closes (and so never deletes) its temporary files, and a parent's screenshots must not
     stay on disk with no report to account for them. Run by the evidence sweep."""
-    if settings.FILE_UPLOAD_TEMP_DIR or not isinstance(private_storage(), FileSystemStorage):
+    storage = private_storage()
+    if settings.FILE_UPLOAD_TEMP_DIR or not isinstance(storage, FileSystemStorage):
         return 0
-    folder = os.path.join(private_storage().location, INCOMING)
+    folder = os.path.join(storage.location, INCOMING)
     cutoff = time.time() - older_than_minutes * 60
     removed = 0
     try:
