@@ -231,3 +231,35 @@ def test_the_sweep_deletes_what_an_interrupted_request_left_in_the_incoming_fold
     tasks.sweep_evidence.run()  # every 10 minutes (beat)
     assert not old.exists() and fresh.exists()
     fresh.unlink()
+
+
+@pytest.mark.django_db
+def test_a_photo_damaged_inside_passes_the_form_then_staff_see_processing_then_unreadable(
+    school, head, client, broker_down, django_capture_on_commit_callbacks
+):
+    """Through the view and its upload handler: the cheap checks pass, the task's full decode
+    fails, and staff see "Processing…" until then and the failure after, never a crash or the
+    original."""
+    from incidents import tasks
+    from incidents.models import CleanStatus
+
+    png = bytearray(image_bytes("PNG", size=(400, 400)))
+    start = png.find(b"IDAT") + 20
+    png[start : start + 40] = b"\xff" * 40  # the compressed pixels, not the container
+    data = report_form_data(school)
+    data["screenshots"] = [upload(bytes(png), "broken.png")]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(REPORT_URL, data).status_code == 302
+    row = Evidence.objects.get()
+    assert row.clean_status == CleanStatus.PROCESSING
+    client.force_login(head)
+    page = client.get(f"/staff/cases/{row.case.reference}/").text
+    assert 'data-evidence-status="processing"' in page and "Processing…" in page
+
+    assert tasks.clean_evidence.apply(args=[row.pk]).get() == "failed"  # what a worker runs
+    row.refresh_from_db()
+    assert row.clean_status == CleanStatus.FAILED and not row.clean
+    page = client.get(f"/staff/cases/{row.case.reference}/").text
+    assert 'data-evidence-status="failed"' in page and "Picture could not be prepared" in page
+    assert "the picture is damaged and can" in page
+    assert client.get(f"/staff/evidence/{row.pk}/").status_code == 404  # never the original
