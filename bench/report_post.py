@@ -3,8 +3,9 @@
 Both go to the same gunicorn (one sync worker, production middleware) and are timed in turn,
 interleaved, over loopback: the bare view exists only here (a URLconf written to a temporary
 folder, never in production URLs), reads the files and answers. The parent's POST checks each
-photo (type, size, pixels, a full decode, hidden markup), seals the originals and queues the
-re-encoding on Redis (no worker runs: its time is not the parent's). Target: ≤ 1.5×.
+photo (type, size, pixels, hidden markup, the container's end; no decode), seals and stores the
+originals and queues the re-encoding on Redis (no worker runs: its time is not the parent's).
+Target: ≤ 1.5×.
 
 Run alone (`python bench/report_post.py`, exits 1 when the target is missed) or from
 bench/run.py through `measure()`. Needs Redis: CELERY_BROKER_URL, else BENCH_REDIS_URL, else

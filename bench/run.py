@@ -732,7 +732,7 @@ def bench_report_post(server: Server, made: dict) -> None:
     say(
         f"| the parent's report POST | {statistics.median(ours) * 1000:.0f} ms "
         f"({spread([s * 1000 for s in ours], '{:.0f}')} ms) | ≤ 1.5× baseline: **{ratio:.2f}×** "
-        + verdict(ratio <= 1.5, f"report POST {ratio:.2f}× bare (photos re-encoded in the request)")
+        + verdict(ratio <= 1.5, f"report POST {ratio:.2f}× bare")
         + " |"
     )
     say()
