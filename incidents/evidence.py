@@ -11,8 +11,9 @@ The checks that refuse a file run in the parent's request (`inspect_image`) from
 headers alone: size, type, pixel count (decompression bombs), markup and the container's end (a
 file cut short). The bytes are read once, 64 KB at a time, for the seal and the markup scan
 (`Scanner`) — on the parent's forms while the upload streams in (incidents.uploads) — and the
-original is stored from its upload (a rename of the temporary file on local disk). Decoding and re-encoding take a fifth of a second or more per photo, so they run
-afterwards in a task (`incidents.tasks.clean_evidence`, queued when the report commits): until
+original is stored from its upload (a rename of the temporary file on local disk). Decoding
+and re-encoding take a fifth of a second or more per photo, so they run afterwards in a task
+(`incidents.tasks.clean_evidence`, queued when the report commits): until
 it has, the evidence is "processing" and staff see that instead of a picture; then the OCR task
 reads the clean copy. A task that fails is retried, and a last failure (or a picture damaged
 inside, found by the full decode) is shown to staff with a button to try again.
