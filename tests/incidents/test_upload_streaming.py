@@ -263,3 +263,35 @@ def test_a_photo_damaged_inside_passes_the_form_then_staff_see_processing_then_u
     assert 'data-evidence-status="failed"' in page and "Picture could not be prepared" in page
     assert "the picture is damaged and can" in page
     assert client.get(f"/staff/evidence/{row.pk}/").status_code == 404  # never the original
+
+
+def test_the_any_case_patterns_refuse_what_lower_casing_first_refused():
+    """The rule before this change: lower-case the bytes, then look for the tags and
+    "javascript:". The [xX] patterns must agree on every string, not just the examples."""
+    import random
+    import re
+
+    before = re.compile(
+        rb"<(?:script|html|svg[\s/>]|iframe|object|embed|body|head|meta|link|style|img\s|\?php|"
+        rb"!doctype)"
+    )
+
+    def refused_before(data: bytes) -> bool:
+        lowered = data.lower()
+        return b"javascript:" in lowered or before.search(lowered) is not None
+
+    rng = random.Random(12)
+    pieces = "< < < : script scrip java javascript svg sv img im html !doctype ?php iframe object"
+    pieces += " embed body head meta link style a / > \t \n \x0b x 0"
+    tokens = pieces.split(" ") + [" "]
+
+    def mixed_case(word: str) -> str:
+        return "".join(c.upper() if rng.random() < 0.3 else c for c in word)
+
+    found = 0
+    for _ in range(40_000):
+        text = "".join(mixed_case(rng.choice(tokens)) for _ in range(rng.randint(1, 5)))
+        data = text.encode("latin-1")
+        assert evidence.scan(data).markup == refused_before(data), data
+        found += refused_before(data)
+    assert 2_000 < found < 38_000  # both answers were exercised
