@@ -283,7 +283,7 @@ def test_the_any_case_patterns_refuse_what_lower_casing_first_refused():
     rng = random.Random(12)
     pieces = "< < < : script scrip java javascript svg sv img im html !doctype ?php iframe object"
     pieces += " embed body head meta link style a / > \t \n \x0b x 0"
-    tokens = pieces.split(" ") + [" "]
+    tokens = [*pieces.split(" "), " "]
 
     def mixed_case(word: str) -> str:
         return "".join(c.upper() if rng.random() < 0.3 else c for c in word)
