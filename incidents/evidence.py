@@ -250,12 +250,14 @@ def _contents(upload: UploadedFile) -> Iterator[bytes | mmap.mmap]:
         size = os.fstat(fileno).st_size
     except (AttributeError, OSError, io.UnsupportedOperation):
         size = -1
-    if 0 < size <= MAX_BYTES:
-        with mmap.mmap(fileno, 0, access=mmap.ACCESS_READ) as mapped:
-            yield mapped
-    else:
-        yield upload.read(MAX_BYTES + 1)
-    upload.seek(0)
+    try:
+        if 0 < size <= MAX_BYTES:
+            with mmap.mmap(fileno, 0, access=mmap.ACCESS_READ) as mapped:
+                yield mapped
+        else:
+            yield upload.read(MAX_BYTES + 1)
+    finally:
+        upload.seek(0)
 
 
 def _probe(data: bytes | mmap.mmap, name: str) -> tuple[str, int, int]:
