@@ -50,7 +50,10 @@ class StatisticsForm(forms.Form):
         if len(schools) > 1:
             choices = [(ALL, "All my schools, side by side"), *choices]
         self.fields["school"].choices = choices
-        groups = Group.objects.filter(school__in=schools).select_related("school")
+        # The schools' groups, also handed to `stats.figures` (which would read them again).
+        self.groups = groups = list(
+            Group.objects.filter(school__in=schools).select_related("school")
+        )
         label = (lambda g: f"{g.name} ({g.school.name})") if len(schools) > 1 else str
         self.fields["group"].choices = [("", "All groups and channels")] + [
             (str(g.pk), label(g)) for g in groups
