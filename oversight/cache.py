@@ -32,7 +32,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 
 from .models import StatisticsVersion
 
@@ -105,42 +105,44 @@ def bump(school_ids: Iterable[int]) -> None:
         )
 
 
-class _Pending:
-    """The schools changed in the current transaction: bumped together once it commits."""
-
-    def __init__(self) -> None:
-        self.ids: set[int] = set()
-
-    def __call__(self) -> None:
-        bump(self.ids)
+def _flush() -> None:
+    """After a commit: bump every school changed since the last flush. The transaction
+    registers one of these per change; the first does the work, the others find nothing."""
+    connection = transaction.get_connection()
+    pending = getattr(connection, "_oversight_stats_pending", None)
+    if pending:
+        connection._oversight_stats_pending = set()
+        bump(pending)
 
 
 def changed(*school_ids: int | None) -> None:
     """Something the statistics of these schools count has changed: new tokens once the
-    transaction commits (at once outside one). A rolled-back change bumps nothing."""
+    transaction commits (at once outside one). A rolled-back change bumps nothing by
+    itself (its schools may be bumped with the next commit's: harmless)."""
     ids = {pk for pk in school_ids if pk is not None}
     if not ids:
         return
     connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        bump(ids)
-        return
     pending = getattr(connection, "_oversight_stats_pending", None)
-    if pending is None or not any(func is pending for _, func, _ in connection.run_on_commit):
-        pending = _Pending()
-        connection._oversight_stats_pending = pending
-        # robust: the change itself has committed; a failed bump is logged, not a 500.
-        transaction.on_commit(pending, robust=True)
-    pending.ids |= ids
+    if pending is None:
+        pending = connection._oversight_stats_pending = set()
+    pending |= ids
+    # robust: the change itself has committed; a failed bump is logged, not a 500.
+    transaction.on_commit(_flush, robust=True)
 
 
 # --- what the statistics read ------------------------------------------------------------------
 
 
+def _on_load(sender, instance, **kwargs) -> None:
+    # The school a row was read with: a row moved to another school changes both.
+    instance._stats_school_id = instance.__dict__.get("school_id")
+
+
 def _on_row(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):
         return
-    changed(getattr(instance, "school_id", None))
+    changed(getattr(instance, "school_id", None), getattr(instance, "_stats_school_id", None))
 
 
 def _on_school(sender, instance, **kwargs) -> None:
@@ -178,6 +180,7 @@ def connect() -> None:
         TermDate,
         InsetDay,
     ):
+        post_init.connect(_on_load, sender=model, dispatch_uid=f"{uid}.init.{model.__name__}")
         post_save.connect(_on_row, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
         post_delete.connect(_on_row, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
     post_save.connect(_on_school, sender=School, dispatch_uid=f"{uid}.save.School")

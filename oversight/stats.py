@@ -345,11 +345,21 @@ def _per_school(rows, school_index: dict[int, int], labels: dict) -> list[Row]:
 
 
 def _repeat_conduct(
-    school_ids: list[int], school_index: dict[int, int], period: Period, cases
+    school_ids: list[int],
+    school_index: dict[int, int],
+    period: Period,
+    cases,
+    group: Group | None = None,
 ) -> tuple[list[int], list[int]]:
     """People with more than one case up to the end of the period (by their school), and how
-    many of them had a case opened in the period."""
+    many of them had a case opened in the period (of `group`'s, if given)."""
     end = _period_q("opened_at", Period("", datetime.date(1900, 1, 1), period.end))
+    # A link's case is already one of the schools', not merged, opened by the period's end:
+    # "in the period" is then its opening date (and the group), read from the same join —
+    # not a second pass over the period's cases for every link.
+    recent = Q(**{f"case__{k}": v for k, v in _period_q("opened_at", period).children})
+    if group is not None:
+        recent &= Q(case__in=cases)
     # One grouped query over the case–person links (each link is unique): who has more than
     # one case by the end of the period, their school, and whether one of theirs was opened
     # in the period.
@@ -359,7 +369,7 @@ def _repeat_conduct(
             & Q(**{f"case__{k}": v for k, v in end.children})
         )
         .values("person_id", "person__school_id")
-        .annotate(n=Count("case_id"), in_period=Count("case_id", filter=Q(case__in=cases)))
+        .annotate(n=Count("case_id"), in_period=Count("case_id", filter=recent))
         .filter(n__gt=1)
         .values_list("person__school_id", "in_period")
         .order_by()
@@ -450,7 +460,7 @@ def figures(
         b.rows = [r for r in b.rows if r.total] or b.rows[:0]
 
     n = len(schools)
-    repeat_people, in_period = _repeat_conduct(school_ids, school_index, period, cases)
+    repeat_people, in_period = _repeat_conduct(school_ids, school_index, period, cases, group)
     report_rows, case_rows = reports["over_time"], counted["over_time"]
 
     def per_school(kind: str) -> list[int]:
