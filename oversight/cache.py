@@ -140,14 +140,10 @@ def _on_load(sender, instance, **kwargs) -> None:
 
 
 def _on_row(sender, instance, **kwargs) -> None:
-    if kwargs.get("raw"):
-        return
     changed(getattr(instance, "school_id", None), getattr(instance, "_stats_school_id", None))
 
 
 def _on_school(sender, instance, **kwargs) -> None:
-    if kwargs.get("raw"):
-        return
     changed(instance.pk)
 
 

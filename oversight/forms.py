@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 
+from incidents.filters import QuickSelect
 from schools.models import Group, School
 
 from .periods import Period, academic_year, latest_ended_term, term_containing, terms
@@ -29,17 +30,25 @@ class StatisticsForm(forms.Form):
     """The filters of /staff/reports/. Invalid or missing values fall back to the defaults
     (this term, the user's first school or all of them, by week) with the errors shown."""
 
-    school = forms.ChoiceField(required=False)
-    period = forms.ChoiceField(choices=list(PERIODS.items()), required=False, initial="this_term")
+    # Options written in Python (`QuickSelect`): a trust's groups are a hundred options, and
+    # Django's template per option cost more than the rest of the cached page.
+    school = forms.ChoiceField(required=False, widget=QuickSelect)
+    period = forms.ChoiceField(
+        choices=list(PERIODS.items()), required=False, initial="this_term", widget=QuickSelect
+    )
     start = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From"
     )
     end = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To"
     )
-    group = forms.ChoiceField(required=False)
+    group = forms.ChoiceField(required=False, widget=QuickSelect)
     bucket = forms.ChoiceField(
-        choices=list(BUCKETS.items()), required=False, initial="week", label="Count by"
+        choices=list(BUCKETS.items()),
+        required=False,
+        initial="week",
+        label="Count by",
+        widget=QuickSelect,
     )
 
     def __init__(self, data, *, schools: list[School], today: datetime.date):
