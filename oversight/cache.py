@@ -38,7 +38,7 @@ from .models import StatisticsVersion
 
 log = logging.getLogger(__name__)
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 # The key holds today's date, so an entry is never read the next day; a day bounds the rest.
 TIMEOUT = 24 * 60 * 60
 # What the charts carry instead of the request's CSP nonce while cached (the nonce is per
