@@ -291,10 +291,11 @@ def _reports(report_scope: Q, school_index: dict[int, int], buckets: _Buckets) -
 
 
 def _tallies(
-    school_ids: list[int], report_scope: Q, cases: QuerySet, day: datetime.date
+    school_ids: list[int], report_scope: Q, case_links: Q, day: datetime.date
 ) -> dict[str, list[tuple[int, str | None, int]]]:
     """Four small grouped counts in one query (UNION ALL): reports by group, cases by rule,
-    bars and contact restrictions in force on `day`; (school, key, n) rows by kind."""
+    bars and contact restrictions in force on `day`; (school, key, n) rows by kind.
+    `case_links`: the period's cases, as a condition on a link to a case."""
     text: CharField = CharField()
 
     def kind(name: str) -> Value:
@@ -309,7 +310,7 @@ def _tallies(
         .order_by()
     )
     rules = (
-        Case.rules.through.objects.filter(case__in=cases)
+        Case.rules.through.objects.filter(case_links)
         .annotate(kind=kind("rule"), key=F("rule__title"))
         .values_list("kind", "case__school_id", "key")
         .annotate(n=Count("pk"))
@@ -363,10 +364,18 @@ def _repeat_conduct(
     # One grouped query over the case–person links (each link is unique): who has more than
     # one case by the end of the period, their school, and whether one of theirs was opened
     # in the period.
+    links = Case.persons.through.objects
+    # Only people linked to more than one case at all can have more than one here: found
+    # first from the links' person index alone, so the join and count below skip everyone
+    # else (most people: a whole trust's links otherwise spill the count to disk).
+    linked_more_than_once = (
+        links.values("person_id").annotate(k=Count("pk")).filter(k__gt=1).values("person_id")
+    ).order_by()
     rows = (
-        Case.persons.through.objects.filter(
+        links.filter(
             Q(case__school_id__in=school_ids, case__merged_into__isnull=True)
-            & Q(**{f"case__{k}": v for k, v in end.children})
+            & Q(**{f"case__{k}": v for k, v in end.children}),
+            person_id__in=linked_more_than_once,
         )
         .values("person_id", "person__school_id")
         .annotate(n=Count("case_id"), in_period=Count("case_id", filter=recent))
@@ -425,7 +434,14 @@ def figures(
     in_bucket = _Buckets(buckets)
     reports = _reports(report_scope, school_index, in_bucket)
     counted = _cases(schools, cases, school_index, calendars, in_bucket)
-    tallies = _tallies(school_ids, report_scope, cases, min(period.end, timezone.localdate()))
+    # The same cases seen from a link table (a case's rules): conditions on the joined case,
+    # not a second pass over the cases to match their ids.
+    case_links = Q(case__school_id__in=school_ids, case__merged_into__isnull=True) & Q(
+        **{f"case__{k}": v for k, v in _period_q("opened_at", period).children}
+    )
+    if group is not None:
+        case_links &= Q(case_id__in=Report.objects.filter(group=group).values("case_id"))
+    tallies = _tallies(school_ids, report_scope, case_links, min(period.end, timezone.localdate()))
 
     if groups is None:
         groups = list(Group.objects.filter(school__in=schools).select_related("school"))
