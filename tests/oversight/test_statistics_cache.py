@@ -238,3 +238,22 @@ def test_a_cold_view_takes_at_most_twelve_queries_whatever_the_schools(
             # warm: the figures' five queries are gone
             with django_assert_max_num_queries(7):
                 client.get(URL, params)
+
+
+@pytest.mark.django_db
+def test_the_page_still_counts_when_the_cache_is_down(
+    client, school, head, autumn, counted, monkeypatch
+):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    client.force_login(head)
+    with _at(D(2026, 11, 10)):
+        triaged_case(school, head)
+        _settled(school)
+        monkeypatch.setattr(cache, "get", down)
+        monkeypatch.setattr(cache, "set", down)
+        assert _figures(client).cases == [1] and _figures(client).cases == [1]
+    assert len(counted) == 2  # counted each time, no error page
