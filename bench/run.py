@@ -391,7 +391,9 @@ class Variant:
     seconds: int = SECONDS
 
 
-def query_count(path: str, user_id: int) -> int:
+def query_count(path: str, user_id: int, *, cold: bool = False) -> int:
+    """Queries of the second request of `path` (the first warms the session); `cold`: with
+    the statistics cache emptied first (every school's version bumped)."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -400,6 +402,8 @@ def query_count(path: str, user_id: int) -> int:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(pk=user_id))
     client.get(path)
+    if cold:
+        statistics_uncached()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
         if response.streaming:
@@ -429,8 +433,7 @@ def bench_pages(server: Server, made: dict, keys: dict[str, str]) -> None:
             ),
             ("print queue", "/staff/letters/"),
             ("restrictions register", "/staff/bans/"),
-            ("statistics, this term", "/staff/reports/"),
-            ("statistics, last academic year", "/staff/reports/?period=last_year"),
+            *STATISTICS_PAGES,
         ]
         if role == "head":
             pages_for_role.insert(
@@ -484,6 +487,66 @@ def bench_pages(server: Server, made: dict, keys: dict[str, str]) -> None:
             say(
                 f"| {who} ({cases}) | {v.label} | {statistics.median(v.rates):.0f} | "
                 f"{ratio:.2f}× | {spread(ratios)} | {v.queries} | {state} |"
+            )
+    say()
+
+
+STATISTICS_PAGES = (
+    ("statistics, this term", "/staff/reports/"),
+    ("statistics, last academic year", "/staff/reports/?period=last_year"),
+)
+
+
+def statistics_uncached() -> None:
+    """Every school's statistics version bumped, as a change to its data does: the next view
+    of any statistics page counts and draws its figures again (`oversight.cache`)."""
+    from oversight.cache import bump
+    from schools.models import School
+
+    bump(School.objects.values_list("pk", flat=True))
+
+
+def bench_statistics_cold(server: Server, made: dict, keys: dict[str, str]) -> None:
+    """The statistics pages when nothing is cached (the first view after any change to the
+    schools' data), one request at a time, beside the same page cached and the bare list."""
+    rounds = max(3, ROUNDS)
+    user_ids = {"head": made["head_id"], "trust": made["trust_exec_id"]}
+    say("## Statistics when nothing is cached")
+    say()
+    say(
+        "The table above measures the statistics pages as they are served between changes: "
+        "from the cache (`oversight.cache`). The first view after a change to a school's "
+        "cases, reports, decisions, people, groups, rules, term dates or bars counts again. "
+        f"Here every school's version is bumped before each timed request; {rounds} rounds, "
+        "one request at a time, interleaved with the same page cached and the bare list. "
+        "For information: the throughput target is met by the cached page; a cold view is "
+        "one request after each change."
+    )
+    say()
+    say(
+        "| role | page | cold (median) | spread | cached (median) | bare list (median) "
+        "| bare ÷ cold | queries cold |"
+    )
+    say("|---|---|---|---|---|---|---|---|")
+    for role in ("head", "trust"):
+        who = "head teacher" if role == "head" else "trust executive"
+        for label, path in STATISTICS_PAGES:
+            cold, warm, bare = [], [], []
+            for _ in range(rounds):
+                bare.append(http(server, "/bench/bare-list/", session=keys[role])[3])
+                statistics_uncached()
+                status, _, _, seconds = http(server, path, session=keys[role])
+                if status != 200:
+                    raise RuntimeError(f"{path} as {role}: HTTP {status}")
+                cold.append(seconds)
+                warm.append(http(server, path, session=keys[role])[3])
+            queries = query_count(path, user_ids[role], cold=True)
+            ms = [t * 1000 for t in cold]
+            say(
+                f"| {who} | {label} | {statistics.median(ms):.0f} ms | "
+                f"{spread(ms, '{:.0f}')} ms | {statistics.median(warm) * 1000:.0f} ms | "
+                f"{statistics.median(bare) * 1000:.0f} ms | "
+                f"{statistics.median(bare) / statistics.median(cold):.2f}× | {queries} |"
             )
     say()
 
@@ -994,6 +1057,7 @@ def main() -> int:
     try:
         if wanted("pages"):
             bench_pages(server, made, keys)
+            bench_statistics_cold(server, made, keys)
         if wanted("search"):
             bench_search(made)
         if wanted("csv"):

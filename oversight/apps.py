@@ -9,3 +9,9 @@ class OversightConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "oversight"
     verbose_name = "Oversight"
+
+    def ready(self) -> None:
+        from . import cache
+
+        # Changes to what the statistics count give their school a new cache version.
+        cache.connect()

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 
+from incidents.filters import QuickSelect
 from schools.models import Group, School
 
 from .periods import Period, academic_year, latest_ended_term, term_containing, terms
@@ -29,17 +30,25 @@ class StatisticsForm(forms.Form):
     """The filters of /staff/reports/. Invalid or missing values fall back to the defaults
     (this term, the user's first school or all of them, by week) with the errors shown."""
 
-    school = forms.ChoiceField(required=False)
-    period = forms.ChoiceField(choices=list(PERIODS.items()), required=False, initial="this_term")
+    # Options written in Python (`QuickSelect`): a trust's groups are a hundred options, and
+    # Django's template per option cost more than the rest of the cached page.
+    school = forms.ChoiceField(required=False, widget=QuickSelect)
+    period = forms.ChoiceField(
+        choices=list(PERIODS.items()), required=False, initial="this_term", widget=QuickSelect
+    )
     start = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From"
     )
     end = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To"
     )
-    group = forms.ChoiceField(required=False)
+    group = forms.ChoiceField(required=False, widget=QuickSelect)
     bucket = forms.ChoiceField(
-        choices=list(BUCKETS.items()), required=False, initial="week", label="Count by"
+        choices=list(BUCKETS.items()),
+        required=False,
+        initial="week",
+        label="Count by",
+        widget=QuickSelect,
     )
 
     def __init__(self, data, *, schools: list[School], today: datetime.date):
@@ -50,7 +59,10 @@ class StatisticsForm(forms.Form):
         if len(schools) > 1:
             choices = [(ALL, "All my schools, side by side"), *choices]
         self.fields["school"].choices = choices
-        groups = Group.objects.filter(school__in=schools).select_related("school")
+        # The schools' groups, also handed to `stats.figures` (which would read them again).
+        self.groups = groups = list(
+            Group.objects.filter(school__in=schools).select_related("school")
+        )
         label = (lambda g: f"{g.name} ({g.school.name})") if len(schools) > 1 else str
         self.fields["group"].choices = [("", "All groups and channels")] + [
             (str(g.pk), label(g)) for g in groups

@@ -89,10 +89,14 @@ def half_terms(school_ids: list[int]) -> list[Period]:
     return [Period(name, start, end) for name, start, end in rows]
 
 
-def terms(school_ids: list[int], around: datetime.date) -> list[Period]:
+def terms(
+    school_ids: list[int], around: datetime.date, *, halves: list[Period] | None = None
+) -> list[Period]:
     """Terms from the school's half-terms, or the usual English terms if it has none, covering
-    at least the two academic years before `around` and the one after."""
-    halves = half_terms(school_ids)
+    at least the two academic years before `around` and the one after. `halves`: the first
+    school's half-terms, if the caller has read them already."""
+    if halves is None:
+        halves = half_terms(school_ids)
     first = academic_year(around) - 2
     if not halves:
         return _estimated_terms(first, academic_year(around) + 1)

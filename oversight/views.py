@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -16,6 +18,7 @@ from incidents.staff_views import case_staff_required
 from schools.access import managed_schools, staff_required
 from schools.models import School
 
+from . import cache as stats_cache
 from . import charts, deadlines, governors, stats
 from .forms import DeadlinesForm, GovernorsReportForm, StatisticsForm
 from .models import GovernorsReport
@@ -24,43 +27,86 @@ from .models import GovernorsReport
 OVER_TIME = {"cases_over_time"}
 
 
-def _schools(request: HttpRequest) -> list:
-    schools = list(managed_schools(request.user).select_related("trust"))
+def _schools(request: HttpRequest, *, tokens: bool = False) -> list:
+    rows = managed_schools(request.user).select_related("trust")
+    if tokens:
+        rows = stats_cache.with_tokens(rows)
+    schools = list(rows)
     if not schools:
         raise Http404("Statistics are for senior leaders and trust executives.")
     return schools
 
 
+# Where the figures go in the page: spliced in as bytes, so a trust's megabyte of charts is
+# not copied by every template block it would pass through.
+FIGURES_MARK = "<!--statistics-figures-->"
+
+
+def _figures_html(figures: stats.Figures, today) -> bytes:
+    """The figures, their tables and charts as UTF-8 HTML, with `NONCE_PLACEHOLDER` for the
+    request's CSP nonce (this HTML is cached and shared by everyone who may see it)."""
+    nonce = stats_cache.NONCE_PLACEHOLDER
+    series = [s.name for s in figures.schools]
+    over_time = charts.bar_chart(figures.over_time, series, nonce=nonce, horizontal=False)
+    sections = [
+        (b, charts.bar_chart(b, series, nonce=nonce, horizontal=b.key not in OVER_TIME))
+        for b in figures.breakdowns
+    ]
+    return render_to_string(
+        "oversight/_statistics_figures.html",
+        {
+            "figures": figures,
+            "over_time_chart": over_time,
+            "sections": sections,
+            "today": today,
+        },
+    ).encode()
+
+
 @staff_required
 @require_safe
 def statistics(request: HttpRequest) -> HttpResponse:
-    schools = _schools(request)
-    form = StatisticsForm(request.GET or None, schools=schools, today=timezone.localdate())
+    schools = _schools(request, tokens=True)
+    today = timezone.localdate()
+    form = StatisticsForm(request.GET or None, schools=schools, today=today)
     chosen = form.chosen_schools()
-    figures = stats.figures(
-        schools=chosen,
-        period=form.chosen_period(),
-        group=form.chosen_group(),
-        bucket=form.chosen_bucket(),
-    )
-    nonce = getattr(request, "csp_nonce", None)
-    series = [s.name for s in chosen]
-    over_time = charts.bar_chart(figures.over_time, series, nonce=str(nonce), horizontal=False)
-    sections = [
-        (b, charts.bar_chart(b, series, nonce=str(nonce), horizontal=b.key not in OVER_TIME))
-        for b in figures.breakdowns
-    ]
-    return render(
+    period, group, bucket = form.chosen_period(), form.chosen_group(), form.chosen_bucket()
+    # The schools come from managed_schools: a key only ever names schools the user runs.
+    key = stats_cache.key(chosen, period, group.pk if group else None, bucket, today.isoformat())
+    cached = stats_cache.get(key)
+    if cached is None:
+        figures = stats.figures(
+            schools=chosen, period=period, group=group, bucket=bucket, groups=form.groups
+        )
+        html = _figures_html(figures, today)
+        if key is None:
+            stats_cache.ensure_tokens(chosen)
+        stats_cache.put(key, (figures, html))
+    else:
+        figures, html = cached
+    response = render(
         request,
         "oversight/statistics.html",
         {
             "form": form,
             "figures": figures,
-            "over_time_chart": over_time,
-            "sections": sections,
-            "today": timezone.localdate(),
+            "figures_mark": mark_safe(FIGURES_MARK),  # noqa: S308 (our own constant)
+            "today": today,
         },
     )
+    nonce = str(getattr(request, "csp_nonce", ""))
+    before, after = response.content.split(FIGURES_MARK.encode(), 1)
+    response.content = b"".join(
+        [
+            before,
+            html.replace(
+                f'<style nonce="{stats_cache.NONCE_PLACEHOLDER}"'.encode(),
+                f'<style nonce="{nonce}"'.encode(),
+            ),
+            after,
+        ]
+    )
+    return response
 
 
 def _visible_reports(schools: list):

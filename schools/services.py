@@ -9,6 +9,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .models import Rule, School
+from .signals import school_data_changed
 
 # The usual code of conduct for parents' class groups, in the order schools publish it.
 DEFAULT_RULES: list[tuple[str, str]] = [
@@ -135,6 +136,8 @@ def calendar_replace(*, school: School, imported, replace: bool) -> tuple[int, i
                 if day not in existing
             ]
         )
+        # bulk_create sends no post_save: tell the statistics' cache (oversight.cache).
+        school_data_changed.send(sender=TermDate, school_ids=[school.pk])
     return len(terms), len(insets)
 
 
