@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from incidents.access import cases_visible_to, roles_for
 from incidents.deadlines import Due, Window
 from incidents.models import CaseStatus
+from incidents.rows import CaseRows, case_rows
 
 from .models import CaseTask
 from .services import assignees_for, person_name, titles_for_others
@@ -42,14 +44,29 @@ def dashboard_panel(user: Any) -> dict[str, Any] | None:
     }
 
 
+USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
+# The case page's tasks, read with the case itself (incidents.rows).
+CASE_ROWS = CaseRows(
+    "tasks",
+    CaseTask,
+    lambda user: CaseTask.objects.filter(case=OuterRef("pk")).order_by("due_on", "pk"),
+    related=("assigned_to", "done_by"),
+    fields={"assigned_to": USER_FIELDS, "done_by": USER_FIELDS},
+)
+
+
 def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     """The case page's tasks (templates/casetasks/_case_tasks.html): open ones first, each
     marked when its assignee can no longer open the case, whether this user may mark it
     done, and who it may be given to instead. Two queries."""
-    tasks = list(
-        CaseTask.objects.filter(case=case)
-        .select_related("assigned_to", "done_by")
-        .order_by("done_at", "due_on", "pk")
+    tasks = case_rows(
+        case,
+        "tasks",
+        lambda: (
+            CaseTask.objects.filter(case=case)
+            .select_related("assigned_to", "done_by")
+            .order_by("done_at", "due_on", "pk")
+        ),
     )
     if not tasks:
         return {"case_tasks": []}

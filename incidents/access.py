@@ -55,16 +55,23 @@ class CaseAccess:
         return self.can_see_reporter
 
 
-def get_case_for_user(user, reference: str) -> CaseAccess:
-    """The case with this reference if `user` may open it, else 404."""
-    case = (
-        cases_visible_to(user)
-        .select_related("school__trust", "lead", "merged_into")
-        .filter(reference=reference)
-        .first()
-    )
+def get_case_for_user(user, reference: str, *, page: bool = False) -> CaseAccess:
+    """The case with this reference if `user` may open it, else 404.
+
+    `page`: for the case page, with the short lists registered in `rows.CASE_ROWS` (each
+    limited to what `user` may see) read in the same query, as `case.page_rows`."""
+    from .rows import case_rows_annotations, case_rows_load
+
+    cases = cases_visible_to(user).select_related("school__trust", "lead", "merged_into")
+    if page:
+        cases = cases.select_related("safeguarding_decided_by").annotate(
+            **case_rows_annotations(user)
+        )
+    case = cases.filter(reference=reference).first()
     if case is None:
         raise Http404("No such case.")
+    if page:
+        case_rows_load(case)
     return CaseAccess(case=case, roles=roles_for(user))
 
 

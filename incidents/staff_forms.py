@@ -29,6 +29,7 @@ from .models import (
     Person,
     PersonTitle,
     Referral,
+    Report,
     SafeguardingScreen,
     Severity,
     Target,
@@ -280,19 +281,27 @@ class MergeInForm(ActionForm):
         required=False,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, reports: list[Report] | None = None, **kwargs: Any):
+        """`reports`: the case's own reports with their group, if already read (the case
+        page has them)."""
         super().__init__(*args, **kwargs)
         # A pile-on arrives within days: offer the 50 most recent new reports, not all of
         # them (a school with thousands of untriaged reports must still get a fast page).
         recent = timezone.now() - datetime.timedelta(days=MERGE_WINDOW_DAYS)
-        candidates = list(
+        candidates = (
             Case.objects.filter(
                 school=self.case.school, status=CaseStatus.NEW, opened_at__gte=recent
             )
             .exclude(pk=self.case.pk)
             .order_by("-opened_at")[:50]
         )
-        self.candidates = merge_candidates(case=self.case, candidates=candidates, user=self.user)
+        # Their reports, each with its case: one query.
+        theirs = list(
+            Report.objects.filter(case__in=candidates.values("pk")).select_related("case", "group")
+        )
+        self.candidates = merge_candidates(
+            case=self.case, reports=theirs, user=self.user, mine=reports
+        )
         labels = {c.case.pk: c.label for c in self.candidates}
         field = model_choice(self, "sources")
         # Likely duplicates first, in the order merge_candidates gives.
@@ -305,6 +314,10 @@ class MergeInForm(ActionForm):
         field.iterator = CachedChoiceIterator
         if not any(c.carries_flag for c in self.candidates):
             del self.fields["carry_flag"]
+
+    @property
+    def asks_carry_flag(self) -> bool:
+        return "carry_flag" in self.fields
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
