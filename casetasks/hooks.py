@@ -17,7 +17,8 @@ def register() -> None:
     staff_forms.ACTION_FORMS["task_add"] = TaskAddForm
     staff_urls.staff_urls_register(urlpatterns)
     selectors.case_page_part_register(case_page_part)
-    case_rows_register(CASE_ROWS)
+    for rows in CASE_ROWS:
+        case_rows_register(rows)
     panels.dashboard_panel_register("casetasks/_dashboard.html", dashboard_panel)
     deadlines.register(task_deadlines, labels=LABELS)
     deadlines.register_daily(services.tasks_remind)

@@ -107,6 +107,46 @@ def test_queries_do_not_grow_with_the_data(request, client, school, head, target
     assert large <= {"dashboard": 13}.get(which, 12), "\n".join(sql)
 
 
+def short_lists(case, head, n: int) -> None:
+    """n more of each list the case page reads with the case: meetings, referrals, letters,
+    tasks, bars, restrictions and access log lines."""
+    from tests.factories import (
+        AccessLogFactory,
+        CaseTaskFactory,
+        ContactRestrictionFactory,
+        LetterFactory,
+        MeetingFactory,
+        ReferralFactory,
+        SiteBanFactory,
+    )
+
+    person = case.persons.first()
+    person.address, person.postcode = "1 Mill Lane", "AG1 1AA"  # where letters go
+    person.save()
+    for _ in range(n):
+        MeetingFactory(case=case, person=person)
+        ReferralFactory(case=case)
+        LetterFactory(case=case, actor=head, person=person)
+        CaseTaskFactory(case=case, assigned_to=head)
+        SiteBanFactory(case=case, person=person, decision_maker=head)
+        ContactRestrictionFactory(case=case, person=person, created_by=head)
+        AccessLogFactory(case=case, user=head)
+
+
+@pytest.mark.django_db
+def test_the_case_pages_short_lists_add_no_queries(client, school, head, target):
+    client.force_login(head)
+    submit_report(school)  # a new report that could be merged in
+    grow(school, head, 2, target)
+    short_lists(target, head, 1)
+    url = url_for("case", target)
+    client.get(url)  # warm caches (sessions, content types)
+    small, _ = count(client, url)
+    short_lists(target, head, 4)
+    large, sql = count(client, url)
+    assert small == large == EXPECTED_QUERIES["case"], "\n".join(sql)
+
+
 def add_school(trust) -> None:
     """One more school in the trust, with its own rules, groups, head teacher, term dates
     (its own calendar), a few cases and a bar awaiting its decision."""
