@@ -38,7 +38,7 @@ def _fields(model: type[models.Model], only: Sequence[str] | None) -> list[model
     concrete = model._meta.concrete_fields
     if only is None:
         return list(concrete)
-    wanted = set(only) | {model._meta.pk.attname}  # type: ignore[union-attr]
+    wanted = set(only) | {model._meta.pk.attname}
     return [f for f in concrete if f.attname in wanted or f.name in wanted]
 
 
@@ -67,13 +67,13 @@ class RowObject(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [*self.cols, *self.nested.values()]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.cols = list(exprs[: len(self.cols)])
         self.nested = dict(zip(self.nested, exprs[len(self.cols) :], strict=True))
 
     def resolve_expression(
         self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
-    ):  # type: ignore[no-untyped-def]
+    ):
         if self.cols:  # already resolved (an outer query resolving its subquery's OuterRefs)
             return super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
         clone = self.copy()
@@ -90,7 +90,7 @@ class RowObject(Expression):
         }
         return clone
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_sql(self, compiler, connection, **extra_context):
         parts, params = [], []
         names = [f.attname for f in self.fields] + list(self.nested)
         for name, expression in zip(names, self.get_source_expressions(), strict=True):
@@ -129,8 +129,8 @@ class JSONRows(Subquery):
             _fields(model, fields.get("")),
             nested={
                 name: RowObject(
-                    model._meta.get_field(name).related_model,  # type: ignore[arg-type]
-                    _fields(model._meta.get_field(name).related_model, fields.get(name)),  # type: ignore[arg-type]
+                    model._meta.get_field(name).related_model,
+                    _fields(model._meta.get_field(name).related_model, fields.get(name)),
                     path=name,
                 )
                 for name in related
@@ -154,7 +154,7 @@ class JSONRows(Subquery):
         inner.query.set_limits(low, high)
         super().__init__(inner)
 
-    def as_sql(self, compiler, connection, template=None, **extra_context):  # type: ignore[override]
+    def as_sql(self, compiler, connection, template=None, **extra_context):
         sql, params = super().as_sql(compiler, connection, **extra_context)
         n = connection.ops.quote_name(ORDER_KEY)
         if connection.vendor == "postgresql":
@@ -224,7 +224,7 @@ def rows_from_json(
             nested = data.get(name) or {}
             pk_name = target._meta.pk.attname  # type: ignore[union-attr]
             value = (
-                _instance(target, nested, fields.get(name))
+                _instance(target, nested, fields.get(name))  # type: ignore[arg-type]
                 if nested.get(pk_name) is not None
                 else None
             )
