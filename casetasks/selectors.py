@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Q
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from incidents.access import cases_visible_to, roles_for
 from incidents.deadlines import Due, Window
 from incidents.models import CaseStatus
+from incidents.rows import CaseRows, case_rows
+from schools.models import Membership, Role, TrustMembership
 
 from .models import CaseTask
 from .services import assignees_for, person_name, titles_for_others
@@ -42,19 +47,61 @@ def dashboard_panel(user: Any) -> dict[str, Any] | None:
     }
 
 
+USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
+
+
+def _assignee_rows(user: Any):
+    """`services.assignees_for` of the case `OuterRef` stands for: the active SLT of its
+    school and executives of its trust, and its DSLs when the case is flagged (the page only
+    shows cases of active schools)."""
+    school, trust = OuterRef(OuterRef("school_id")), OuterRef(OuterRef("school__trust_id"))
+    slt = Membership.objects.filter(school=school, role=Role.SLT).values("user_id")
+    executives = TrustMembership.objects.filter(trust_id=trust).values("user_id")
+    dsl = Membership.objects.filter(
+        Exact(OuterRef(OuterRef("safeguarding_flag")), True), school=school, role=Role.DSL
+    ).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(Q(pk__in=slt) | Q(pk__in=executives) | Q(pk__in=dsl), is_active=True)
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+# The case page's tasks, and who they may be given to, read with the case (incidents.rows).
+CASE_ROWS = [
+    CaseRows(
+        "tasks",
+        CaseTask,
+        lambda user: CaseTask.objects.filter(case=OuterRef("pk")).order_by("due_on", "pk"),
+        related=("assigned_to", "done_by"),
+        fields={"assigned_to": USER_FIELDS, "done_by": USER_FIELDS},
+    ),
+    CaseRows(
+        "task_assignees",
+        get_user_model(),
+        _assignee_rows,
+        fields={"": USER_FIELDS},
+    ),
+]
+
+
 def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     """The case page's tasks (templates/casetasks/_case_tasks.html): open ones first, each
     marked when its assignee can no longer open the case, whether this user may mark it
     done, and who it may be given to instead. Two queries."""
-    tasks = list(
-        CaseTask.objects.filter(case=case)
-        .select_related("assigned_to", "done_by")
-        .order_by("done_at", "due_on", "pk")
+    tasks = case_rows(
+        case,
+        "tasks",
+        lambda: (
+            CaseTask.objects.filter(case=case)
+            .select_related("assigned_to", "done_by")
+            .order_by("done_at", "due_on", "pk")
+        ),
     )
     if not tasks:
         return {"case_tasks": []}
     runs_case = roles_for(user).manages(case.school)
-    assignees = list(assignees_for(case))
+    assignees = case_rows(case, "task_assignees", lambda: assignees_for(case))
     still_allowed = {u.pk for u in assignees}
     for task in tasks:
         task.assignee_lost = task.assigned_to_id not in still_allowed

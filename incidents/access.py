@@ -55,16 +55,45 @@ class CaseAccess:
         return self.can_see_reporter
 
 
-def get_case_for_user(user, reference: str) -> CaseAccess:
-    """The case with this reference if `user` may open it, else 404."""
-    case = (
-        cases_visible_to(user)
-        .select_related("school__trust", "lead", "merged_into")
-        .filter(reference=reference)
-        .first()
-    )
+def _cases(user) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related("school__trust", "lead", "merged_into")
+
+
+# The case page's query, built once per user and roles in each process: building its JSON
+# lists costs more than the database takes to run them. Only ever cloned (by `.filter`),
+# never run itself; a change of roles is a new key.
+_PAGE_CASES: dict[tuple, QuerySet[Case]] = {}
+
+
+def _page_cases(user) -> QuerySet[Case]:
+    from .rows import CASE_ROWS, case_rows_annotations
+
+    key = (user.pk, roles_for(user), tuple(map(id, CASE_ROWS.values())))
+    cases = _PAGE_CASES.get(key)
+    if cases is None:
+        if len(_PAGE_CASES) >= 500:
+            _PAGE_CASES.clear()
+        cases = _PAGE_CASES[key] = (
+            _cases(user)
+            .select_related("safeguarding_decided_by")
+            .annotate(**case_rows_annotations(user))
+        )
+    return cases
+
+
+def get_case_for_user(user, reference: str, *, page: bool = False) -> CaseAccess:
+    """The case with this reference if `user` may open it, else 404.
+
+    `page`: for the case page, with the short lists registered in `rows.CASE_ROWS` (each
+    limited to what `user` may see) read in the same query, as `case.page_rows`."""
+    from .rows import case_rows_load
+
+    cases = _page_cases(user) if page else _cases(user)
+    case = cases.filter(reference=reference).first()
     if case is None:
         raise Http404("No such case.")
+    if page:
+        case_rows_load(case)
     return CaseAccess(case=case, roles=roles_for(user))
 
 

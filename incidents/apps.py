@@ -8,7 +8,7 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from schoolconduct import outbox
 
-        from . import deadlines, notifications
+        from . import deadlines, notifications, selectors  # noqa: F401 — selectors: its case page rows
 
         deadlines.register(deadlines.case_deadlines, labels=deadlines.CASE_LABELS)
         # The emails about cases and reports, and the deadline reminders, in the one outbox.

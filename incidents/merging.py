@@ -81,18 +81,23 @@ def similar(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, _words(a), _words(b)).ratio() >= SIMILAR
 
 
-def merge_candidates(*, case: Case, candidates: list[Case], user: Any) -> list[Candidate]:
-    """Describe `candidates` for merging into `case`, likely duplicates first."""
-    mine = list(case.reports.select_related("group"))
+def merge_candidates(
+    *, case: Case, reports: list[Report], user: Any, mine: list[Report] | None = None
+) -> list[Candidate]:
+    """Describe the cases of `reports` (the candidates' reports, with their case and group)
+    for merging into `case`, likely duplicates first. `mine`: the case's own reports with
+    their group, if already read."""
+    if mine is None:
+        mine = list(case.reports.select_related("group"))
     theirs: dict[int, list[Report]] = {}
-    for report in Report.objects.filter(case__in=candidates).select_related("group"):
+    candidates: dict[int, Case] = {}
+    for report in reports:
         theirs.setdefault(report.case_id, []).append(report)
+        candidates[report.case_id] = report.case
     shown = sees_reporter(user, case.school)
     described = []
-    for candidate in candidates:
-        reports = sorted(theirs.get(candidate.pk, []), key=lambda r: r.received_at)
-        if not reports:
-            continue
+    for candidate in candidates.values():
+        reports = sorted(theirs[candidate.pk], key=lambda r: r.received_at)
         first = reports[0]
         hidden = None if shown else ReporterIdentity.of_reports(reports, first_names=True)
 

@@ -39,6 +39,7 @@ from .models import (
     Referral,
     Report,
 )
+from .rows import CaseRows, case_rows, case_rows_register
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -472,14 +473,54 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
         "event_kinds": CaseEvent.Kind.choices,
         "event_kind": event_kind,
         "messages_thread": messages,
-        "meetings": list(Meeting.objects.filter(case=case).select_related("person")),
-        "referrals": list(Referral.objects.filter(case=case)),
-        "access_log": list(AccessLog.objects.filter(case=case).select_related("user")[:50])
+        "meetings": case_rows(
+            case, "meetings", lambda: Meeting.objects.filter(case=case).select_related("person")
+        ),
+        "referrals": case_rows(case, "referrals", lambda: Referral.objects.filter(case=case)),
+        "access_log": case_rows(
+            case,
+            "access_log",
+            lambda: AccessLog.objects.filter(case=case).select_related("user")[:ACCESS_LOG_ROWS],
+        )
         if access.can_see_reporter
         else [],
         "rules": case_rules,
         "hidden_reporter": hidden,
     } | {key: value for part in CASE_PAGE_PARTS for key, value in part(case, user).items()}
+
+
+# The case page's short lists, read with the case itself (`get_case_for_user(page=True)`).
+ACCESS_LOG_ROWS = 50
+USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
+
+
+def _access_log_rows(user):
+    # Only where the user may see the reporter (the log names who opened the case).
+    schools = roles_for(user).reporter_schools
+    if not schools:
+        return None
+    return AccessLog.objects.filter(case=OuterRef("pk"), case__school_id__in=schools)[
+        :ACCESS_LOG_ROWS
+    ]
+
+
+for _spec in (
+    CaseRows(
+        "meetings",
+        Meeting,
+        lambda user: Meeting.objects.filter(case=OuterRef("pk")),
+        related=("person",),
+    ),
+    CaseRows("referrals", Referral, lambda user: Referral.objects.filter(case=OuterRef("pk"))),
+    CaseRows(
+        "access_log",
+        AccessLog,
+        _access_log_rows,
+        related=("user",),
+        fields={"user": USER_FIELDS},
+    ),
+):
+    case_rows_register(_spec)
 
 
 def _rules_of(case) -> tuple[list[Rule], dict[int, list[Rule]]]:

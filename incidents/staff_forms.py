@@ -9,8 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Case as Choose
-from django.db.models import Q, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -29,6 +28,7 @@ from .models import (
     Person,
     PersonTitle,
     Referral,
+    Report,
     SafeguardingScreen,
     Severity,
     Target,
@@ -264,6 +264,25 @@ class CachedChoiceIterator(forms.models.ModelChoiceIterator):
             yield self.choice(obj)
 
 
+# What `merging.merge_candidates` reads of a candidate's reports, its case and group.
+MERGE_REPORT_FIELDS = (
+    "case__reference",
+    "case__opened_at",
+    "case__safeguarding_flag",
+    "group__name",
+    "received_at",
+    "conduct",
+    "conduct_place",
+    "group_other",
+    "posted_on",
+    "content",
+    "poster_description",
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+)
+
+
 class MergeInForm(ActionForm):
     """On the receiving case: choose the new reports (cases) to bring in."""
 
@@ -280,31 +299,43 @@ class MergeInForm(ActionForm):
         required=False,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, reports: list[Report] | None = None, **kwargs: Any):
+        """`reports`: the case's own reports with their group, if already read (the case
+        page has them)."""
         super().__init__(*args, **kwargs)
         # A pile-on arrives within days: offer the 50 most recent new reports, not all of
         # them (a school with thousands of untriaged reports must still get a fast page).
         recent = timezone.now() - datetime.timedelta(days=MERGE_WINDOW_DAYS)
-        candidates = list(
+        candidates = (
             Case.objects.filter(
                 school=self.case.school, status=CaseStatus.NEW, opened_at__gte=recent
             )
             .exclude(pk=self.case.pk)
             .order_by("-opened_at")[:50]
         )
-        self.candidates = merge_candidates(case=self.case, candidates=candidates, user=self.user)
+        # Their reports, each with its case: one query, of what describing them needs.
+        theirs = list(
+            Report.objects.filter(case__in=candidates.values("pk"))
+            .select_related("case", "group")
+            .only(*MERGE_REPORT_FIELDS)
+        )
+        self.candidates = merge_candidates(
+            case=self.case, reports=theirs, user=self.user, mine=reports
+        )
         labels = {c.case.pk: c.label for c in self.candidates}
         field = model_choice(self, "sources")
-        # Likely duplicates first, in the order merge_candidates gives.
-        order = Choose(
-            *(When(pk=c.case.pk, then=i) for i, c in enumerate(self.candidates)), default=0
-        )
-        field.queryset = Case.objects.filter(pk__in=labels).order_by(order)
+        # What a POST may choose. The page lists `candidates` itself (likely duplicates first,
+        # in the order merge_candidates gives: staff/case/_merge_in.html), so the choices are
+        # never read from the database to be shown.
+        field.queryset = Case.objects.filter(pk__in=labels)
         field.label_from_instance = lambda obj: labels[obj.pk]  # type: ignore[method-assign]
-        # Read once for the checkboxes and the template, as an ordinary query.
         field.iterator = CachedChoiceIterator
         if not any(c.carries_flag for c in self.candidates):
             del self.fields["carry_flag"]
+
+    @property
+    def asks_carry_flag(self) -> bool:
+        return "carry_flag" in self.fields
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

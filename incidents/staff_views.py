@@ -79,21 +79,24 @@ def _log(request: HttpRequest, action: str, case=None, evidence=None, detail: st
 
 # A visit to a case: its pages (filters, reloads, thumbnails) within this long of each other.
 VISIT_SECONDS = 30 * 60
+# The case page moves a visit's time on only when it is this old: the session is written
+# once a minute at most during a visit, not on every page (a write is three queries).
+VISIT_EXTEND_SECONDS = 60
 
 
 def _case_visit(request: HttpRequest, case, *, extend: bool) -> bool:
     """Whether this request starts a new visit to `case` in this session (then it is logged
-    once as "opened the case"); `extend` keeps a visit going (the case page itself)."""
+    once as "opened the case"); `extend` keeps a visit going (the case page itself). The
+    session is saved only when the visits change."""
     now = time.time()
-    visits = {
-        key: at
-        for key, at in request.session.get("case_visits", {}).items()
-        if now - at <= VISIT_SECONDS
-    }
-    new = str(case.pk) not in visits
-    if extend or new:
-        visits[str(case.pk)] = now
-    request.session["case_visits"] = visits
+    stored = request.session.get("case_visits", {})
+    visits = {key: at for key, at in stored.items() if now - at <= VISIT_SECONDS}
+    key = str(case.pk)
+    new = key not in visits
+    if new or (extend and now - visits[key] >= VISIT_EXTEND_SECONDS):
+        visits[key] = now
+    if visits != stored:
+        request.session["case_visits"] = visits
     return new
 
 
@@ -197,7 +200,7 @@ def case_export_download(request: HttpRequest, pk: int) -> FileResponse:
 @case_staff_required
 @require_safe
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    access = get_case_for_user(request.user, reference)
+    access = get_case_for_user(request.user, reference, page=True)
     case = access.case
     if _case_visit(request, case, extend=True):
         _log(request, AccessLog.Action.VIEW_CASE, case=case)
@@ -217,7 +220,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "quote_letters": [(label, url(case)) for label, url in QUOTE_LETTERS]
             if access.can_manage
             else [],
-            "merge_in_form": MergeInForm(case=case, user=request.user)
+            "merge_in_form": MergeInForm(case=case, user=request.user, reports=context["reports"])
             if access.can_manage and case.is_open
             else None,
         }

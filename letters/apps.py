@@ -27,16 +27,69 @@ QUOTE_INTO = [
 def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     """The case's letters the user may see, listed on the case page (a letter to the reporter
     only for those who may see the reporter), with who printed and sent them."""
+    from incidents.rows import case_rows
+
     from .access import letters_visible_to
 
     return {
-        "letters": list(
-            letters_visible_to(user)
-            .filter(case=case)
-            .select_related("printed_by", "sent_by")
-            .order_by("-created_at")
+        "letters": case_rows(
+            case,
+            "letters",
+            lambda: (
+                letters_visible_to(user)
+                .filter(case=case)
+                .select_related("printed_by", "sent_by")
+                .order_by("-created_at", "-pk")
+            ),
         )
     }
+
+
+USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
+# What the case page's list shows of a letter (and the next step: which kinds exist).
+LETTER_FIELDS = [
+    "kind",
+    "status",
+    "recipient_name",
+    "printed_at",
+    "printed_by",
+    "sent_method",
+    "sent_on",
+    "sent_at",
+    "sent_by",
+    "pdf",
+    "created_at",
+    "case",
+]
+
+
+def case_rows() -> list[Any]:
+    """The case page's letters (those the user may see) and the kinds of all the case's
+    letters (for the next step), read with the case itself (incidents.rows)."""
+    from django.db.models import OuterRef
+
+    from incidents.rows import CaseRows
+
+    from .access import letters_visible_to
+    from .models import Letter
+
+    return [
+        CaseRows(
+            "letters",
+            Letter,
+            lambda user: (
+                letters_visible_to(user).filter(case=OuterRef("pk")).order_by("-created_at", "-pk")
+            ),
+            related=("printed_by", "sent_by"),
+            fields={"": LETTER_FIELDS, "printed_by": USER_FIELDS, "sent_by": USER_FIELDS},
+        ),
+        CaseRows(
+            "letter_kinds",
+            Letter,
+            lambda user: Letter.objects.filter(case=OuterRef("pk")),
+            fields={"": ["kind", "case"]},
+        ),
+    ]
 
 
 def _draft_url(kind: str) -> Callable[[Any], str]:
@@ -53,6 +106,7 @@ class LettersConfig(AppConfig):
     def ready(self) -> None:
         from incidents import deadlines as engine
         from incidents.next_step import next_step_register
+        from incidents.rows import case_rows_register
         from incidents.selectors import case_page_part_register
         from incidents.staff_forms import FOLLOW_UPS, QUOTE_LETTERS
         from schoolconduct import outbox
@@ -60,6 +114,8 @@ class LettersConfig(AppConfig):
         from . import deadlines, lifecycle, services, tasks  # noqa: F401 — tasks: the worker warm-up
 
         case_page_part_register(case_page_part)
+        for rows in case_rows():
+            case_rows_register(rows)
         next_step_register(lifecycle.next_letter_steps)
         for action, kind in LETTER_AFTER.items():
             FOLLOW_UPS[action] = ("Now draft the letter for this step.", _draft_url(kind))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from incidents.models import Case, CaseStatus
+from incidents.rows import case_rows
 from incidents.wording import unconfirmed_wording
 from incidents.workflow import MANAGE, OFFICE, case_letter_record, lado_hold, may
 from schools.access import sees_reporter
@@ -215,7 +216,10 @@ def next_letter_steps(case: Case, actor: Any) -> list[Any]:
 
     if not may(actor, case.school, STEPS["drafted"].who):
         return []
-    drafted = set(Letter.objects.filter(case=case).values_list("kind", flat=True))
+    drafted = {
+        letter.kind
+        for letter in case_rows(case, "letter_kinds", lambda: Letter.objects.filter(case=case))
+    }
     steps = []
     for outcome in case.actions or ():
         kind = LETTER_FOR_OUTCOME.get(outcome)

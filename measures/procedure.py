@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import Case, CaseEvent, CaseStatus, Nature, Outcome, Person
+from incidents.rows import case_rows
 from incidents.workflow import (
     MANAGE,
     TRANSITIONS,
@@ -207,14 +208,24 @@ MEASURE_TRANSITIONS = [
 def measure_open(case: Case) -> str:
     """What bar or restriction is pending or in force on the case, in words ("" if none): a
     case with one can't close (it moves to monitoring)."""
-    stages = set(SiteBan.objects.filter(case=case).values_list("stage", flat=True))
+    stages = {ban.stage for ban in case_bans(case)}
     if stages & set(IN_FORCE_BAN_STAGES):
         return "A site bar is in force"
     if stages & set(ACTIVE_BAN_STAGES):
         return "A notice of intention to bar is pending"
-    if Restriction.objects.filter(case=case, ended_on__isnull=True).exists():
+    if any(r.ended_on is None for r in case_restrictions(case)):
         return "A contact restriction is in force"
     return ""
+
+
+# The case page reads the case's bars and restrictions with the case itself (one JSON list
+# each, `incidents.rows`); the guards below use them there instead of asking again.
+def case_bans(case: Case) -> list[SiteBan]:
+    return case_rows(case, "bans", lambda: SiteBan.objects.filter(case=case))
+
+
+def case_restrictions(case: Case) -> list[Restriction]:
+    return case_rows(case, "restrictions", lambda: Restriction.objects.filter(case=case))
 
 
 def review_limit(school: School, start: datetime.date) -> tuple[datetime.date, str]:
@@ -243,9 +254,8 @@ def _check_review(
 
 def measure_in_force(case: Case) -> bool:
     """A bar or contact restriction in force on the case (monitoring is for those)."""
-    return (
-        SiteBan.objects.filter(case=case, stage__in=IN_FORCE_BAN_STAGES).exists()
-        or Restriction.objects.filter(case=case, ended_on__isnull=True).exists()
+    return any(ban.stage in IN_FORCE_BAN_STAGES for ban in case_bans(case)) or any(
+        r.ended_on is None for r in case_restrictions(case)
     )
 
 
@@ -700,8 +710,8 @@ def next_measure_steps(case: Case, actor: Any) -> list[Any]:
     from incidents.next_step import Step
 
     has = {
-        "ban_notice": case.bans.exists() if "site_ban" in (case.actions or ()) else True,
-        "restriction_start": case.restrictions.exists()
+        "ban_notice": bool(case_bans(case)) if "site_ban" in (case.actions or ()) else True,
+        "restriction_start": bool(case_restrictions(case))
         if "contact_restriction" in (case.actions or ())
         else True,
     }

@@ -5,14 +5,33 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 
 from incidents import workflow
 from incidents.models import Case
+from incidents.rows import CaseRows, case_rows
 from schools.models import Membership, Role, School
 
 from .models import IN_FORCE_BAN_STAGES, BanStage, ContactRestriction, SiteBan
 from .procedure import restriction_stage, stages_for
+
+USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
+# Read with the case on its page (and by the close guard there): see incidents.rows.
+CASE_ROWS = [
+    CaseRows(
+        "bans",
+        SiteBan,
+        lambda user: SiteBan.objects.filter(case=OuterRef("pk")),
+        related=("person", "decision_maker"),
+        fields={"decision_maker": USER_FIELDS},
+    ),
+    CaseRows(
+        "restrictions",
+        ContactRestriction,
+        lambda user: ContactRestriction.objects.filter(case=OuterRef("pk")),
+        related=("person",),
+    ),
+]
 
 
 def case_page_part(case: Case, user: Any) -> dict[str, Any]:
@@ -24,10 +43,12 @@ def case_page_part(case: Case, user: Any) -> dict[str, Any]:
             case=case, actor=user, offered=(workflow.Offer.OBJECT,)
         )
     }
-    bans = list(case.bans.select_related("person", "decision_maker"))
+    bans = case_rows(case, "bans", lambda: case.bans.select_related("person", "decision_maker"))
     for ban in bans:
         ban.offered = [(n, label) for n, label in offered.items() if ban.stage in stages_for(n)]
-    restrictions = list(case.restrictions.select_related("person"))
+    restrictions = case_rows(
+        case, "restrictions", lambda: case.restrictions.select_related("person")
+    )
     for restriction in restrictions:
         stage = restriction_stage(restriction)
         restriction.offered = [(n, label) for n, label in offered.items() if stage in stages_for(n)]

@@ -28,6 +28,7 @@ from schools.access import StaffRoles, roles_for
 from schools.models import School
 
 from ..models import Case, CaseEvent, CaseStatus, Outcome
+from ..rows import case_rows
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -201,7 +202,8 @@ def _not_an_allegation_yet(case: Case) -> str:
 def _lado_referred(case: Case) -> str:
     if case.safeguarding_screen != "allegation":
         return "The LADO's decision is recorded on an allegation against a member of staff."
-    if not case.referrals.filter(kind="lado").exists():
+    referrals = case_rows(case, "referrals", lambda: case.referrals.filter(kind="lado"))
+    if not any(r.kind == "lado" for r in referrals):
         return "Record the LADO referral first, then the LADO's decision."
     return ""
 

@@ -1,0 +1,242 @@
+"""The case page's short lists, read as JSON columns of the case's own query (incidents.rows):
+the same rows and values as the ORM reads, the same access rules, never stale, and the
+session written only when a visit changes."""
+
+from __future__ import annotations
+
+import datetime
+
+import lxml.html
+import pytest
+from django.db import connection
+from django.db.models import OuterRef
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from casetasks.models import CaseTask
+from casetasks.services import assignees_for
+from incidents import workflow
+from incidents.access import get_case_for_user
+from incidents.models import AccessLog, Case, CaseEvent, Meeting, Referral, Report
+from incidents.rows import CASE_ROWS, JSONRows, rows_from_json
+from letters.access import letters_visible_to
+from letters.models import Letter
+from measures.models import BanStage
+from schools.models import Membership
+from tests.factories import (
+    AccessLogFactory,
+    CaseTaskFactory,
+    ContactRestrictionFactory,
+    LetterFactory,
+    SiteBanFactory,
+    case_with_everything,
+    submit_report,
+)
+from tests.images import image_bytes
+
+
+def loaded(instance) -> dict:
+    """The fields an instance was read with, by attname."""
+    deferred = instance.get_deferred_fields()
+    return {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if f.attname not in deferred
+    }
+
+
+def assert_same_rows(json_rows: list, orm_rows: list, related: tuple[str, ...] = ()) -> None:
+    assert [r.pk for r in json_rows] == [r.pk for r in orm_rows]
+    for mine, theirs in zip(json_rows, orm_rows, strict=True):
+        fields = loaded(mine)
+        assert fields == {key: getattr(theirs, key) for key in fields}, type(mine).__name__
+        for name in related:
+            one, other = getattr(mine, name), getattr(theirs, name)
+            if one is None or other is None:
+                assert one is other is None
+            else:
+                nested = loaded(one)
+                assert nested == {key: getattr(other, key) for key in nested}
+
+
+@pytest.fixture
+def full_case(school, head):
+    """A case with something in every list the page reads with the case: meetings, a
+    referral, access log lines, a bar, a restriction, letters (one to the reporter), tasks."""
+    case = case_with_everything(school, head, image=image_bytes())
+    person = case.persons.first()
+    SiteBanFactory(case=case, person=person, decision_maker=head, stage=BanStage.CONFIRMED)
+    ContactRestrictionFactory(case=case, person=person, created_by=head)
+    CaseTaskFactory(case=case, assigned_to=head, title="Phone the parent")
+    done = CaseTaskFactory(case=case, assigned_to=head, title="Write it up")
+    done.done_at, done.done_by = timezone.now(), head
+    done.save()
+    LetterFactory(case=case, actor=head, to_reporter=True)
+    for _ in range(3):
+        AccessLogFactory(case=case, user=head)
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.mark.django_db
+def test_the_lists_read_with_the_case_are_the_rows_the_orm_reads(full_case, head):
+    case = full_case
+    rows = get_case_for_user(head, case.reference, page=True).case.page_rows
+    assert set(rows) == set(CASE_ROWS)
+    expected = {
+        "meetings": Meeting.objects.filter(case=case).select_related("person"),
+        "referrals": Referral.objects.filter(case=case),
+        "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
+        "bans": case.bans.select_related("person", "decision_maker"),
+        "restrictions": case.restrictions.select_related("person"),
+        "letters": letters_visible_to(head)
+        .filter(case=case)
+        .select_related("printed_by", "sent_by")
+        .order_by("-created_at", "-pk"),
+        "letter_kinds": Letter.objects.filter(case=case),
+        "task_assignees": assignees_for(case),
+        "tasks": CaseTask.objects.filter(case=case)
+        .select_related("assigned_to", "done_by")
+        .order_by("due_on", "pk"),
+    }
+    for name, queryset in expected.items():
+        orm = list(queryset)
+        assert orm, f"the fixture has no {name}"
+        assert_same_rows(rows[name], orm, CASE_ROWS[name].related)
+
+
+@pytest.mark.django_db
+def test_every_kind_of_field_comes_back_as_the_database_gives_it(school, head):
+    """Dates, times, date-times, booleans, JSON (a nested object and a string), text with
+    quotes and non-ASCII letters, nulls — through JSON on SQLite and on PostgreSQL."""
+    report, _ = submit_report(
+        school, content='Zoë said "enough" — twice', posted_time=datetime.time(18, 45)
+    )
+    case = report.case
+    workflow.case_note_add(case, head, text="A note")
+    CaseEvent.objects.create(
+        case=case, kind="note", actor=head, summary="y", data={"text": "Zoë", "n": [1, 2.5, None]}
+    )
+    CaseEvent.objects.create(case=case, kind="note", actor=None, summary="x", data="just text")
+    annotated = Case.objects.annotate(
+        report_rows=JSONRows(Report.objects.filter(case=OuterRef("pk"))),
+        event_rows=JSONRows(
+            CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk"),
+            related=("actor",),
+        ),
+    ).get(pk=case.pk)
+    assert_same_rows(rows_from_json(Report, annotated.report_rows), list(case.reports.all()))
+    events = rows_from_json(CaseEvent, annotated.event_rows, related=("actor",))
+    assert_same_rows(
+        events,
+        list(case.events.select_related("actor").order_by("-created_at", "-pk")),
+        ("actor",),
+    )
+    assert events[0].data == "just text" and events[0].actor is None
+
+
+@pytest.mark.django_db
+def test_who_may_see_the_reporter_decides_the_access_log_and_letters_to_the_reporter(
+    full_case, head, trust_exec
+):
+    case = full_case
+    mine = get_case_for_user(head, case.reference, page=True).case.page_rows
+    theirs = get_case_for_user(trust_exec, case.reference, page=True).case.page_rows
+    assert mine["access_log"] and theirs["access_log"] == []
+    to_reporter = {"acknowledgement"}
+    assert to_reporter <= {letter.kind for letter in mine["letters"]}
+    assert not to_reporter & {letter.kind for letter in theirs["letters"]}
+    # The next step still knows every kind drafted (it never shows the letter itself).
+    assert to_reporter <= {letter.kind for letter in theirs["letter_kinds"]}
+
+
+@pytest.mark.django_db
+def test_the_page_shows_each_change_at_once(client, school, head, full_case):
+    """The page's query is built once per user and roles; its rows are read each time."""
+    case = full_case
+    client.force_login(head)
+    url = f"/staff/cases/{case.reference}/"
+    assert "REF-NEW-123" not in client.get(url).text
+    workflow.case_refer(
+        case, head, kind="police", made_on=timezone.localdate(), external_reference="REF-NEW-123"
+    )
+    CaseTaskFactory(case=case, assigned_to=head, title="Ring the family liaison officer")
+    page = client.get(url).text
+    assert "REF-NEW-123" in page and "Ring the family liaison officer" in page
+    # Roles are part of the key: a head who loses the school no longer opens the case.
+    Membership.objects.filter(user=head, school=school).delete()
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_close_guard_reads_the_bars_and_restrictions_of_the_page(client, school, head):
+    report, _ = submit_report(school)
+    case = report.case
+    from tests.factories import triage
+
+    triage(case, head)
+    person = case.persons.first()
+    if person is None:
+        from tests.factories import PersonFactory
+
+        person = PersonFactory(school=school)
+        workflow.case_person_add(case, head, person=person)
+    client.force_login(head)
+    url = f"/staff/cases/{case.reference}/"
+
+    def blocked() -> dict[str, str]:
+        page = lxml.html.fromstring(client.get(url).text)
+        return {
+            b.get("data-step"): b.getnext().text_content()
+            for b in page.xpath('//*[@id="blocked-steps"]//button')
+        }
+
+    assert "close" not in blocked()
+    restriction = ContactRestrictionFactory(case=case, person=person, created_by=head)
+    assert blocked()["close"].startswith("A contact restriction is in force")
+    ContactRestrictionFactory._meta.model.objects.filter(pk=restriction.pk).delete()
+    SiteBanFactory(case=case, person=person, decision_maker=head, stage=BanStage.INTENTION)
+    assert blocked()["close"].startswith("A notice of intention to bar is pending")
+
+
+def session_writes(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return sum(
+        1 for q in queries.captured_queries if q["sql"].startswith('UPDATE "django_session"')
+    )
+
+
+@pytest.mark.django_db
+def test_the_session_is_written_when_a_visit_starts_or_moves_on_not_on_every_page(
+    client, school, head
+):
+    report, _ = submit_report(school)
+    url = f"/staff/cases/{report.case.reference}/"
+    client.force_login(head)
+    assert session_writes(client, url) == 1  # a new visit
+    assert session_writes(client, url) == 0  # the same visit, seconds later
+    assert session_writes(client, url + "?kind=note") == 0
+    session = client.session
+    key = str(report.case.pk)
+    session["case_visits"] = {key: session["case_visits"][key] - 61}
+    session.save()
+    assert session_writes(client, url) == 1  # over a minute on: the visit's time moves on
+    assert AccessLog.objects.filter(case=report.case, action="view_case").count() == 1
+
+
+@pytest.mark.django_db
+def test_who_a_task_may_be_given_to_is_read_by_the_same_rule(school, head, slt, dsl, trust_exec):
+    from tests.factories import UserFactory, staff_member
+
+    gone = staff_member(school, "slt", "gone", "Gary Gone")
+    gone.is_active = False
+    gone.save()
+    UserFactory()  # no role at all
+    plain = submit_report(school)[0].case
+    flagged = submit_report(school, child_at_risk="yes", child_risk_details="A child")[0].case
+    assert flagged.safeguarding_flag and not plain.safeguarding_flag
+    for case in (plain, flagged):
+        rows = get_case_for_user(head, case.reference, page=True).case.page_rows
+        assert [u.pk for u in rows["task_assignees"]] == [u.pk for u in assignees_for(case)]
+    assert dsl.pk in [u.pk for u in assignees_for(flagged)]
+    assert dsl.pk not in [u.pk for u in assignees_for(plain)]
