@@ -374,9 +374,14 @@ class CaseFilter(django_filters.FilterSet):
             )
 
             def unguarded(case: str) -> Q:
-                return Q(**{f"{case}__school_id__in": visible}) | ~Q(
-                    **{f"{case}_id__in": named_reporter}
-                ) & ~Q(**{f"{case}_id__in": named_in_chat})
+                untouched = ~Q(**{f"{case}_id__in": named_reporter}) & ~Q(
+                    **{f"{case}_id__in": named_in_chat}
+                )
+                if not visible:
+                    # (No school where they see reporters, e.g. a trust executive: no join
+                    # to the cases to compare their school with an empty list.)
+                    return untouched
+                return Q(**{f"{case}__school_id__in": visible}) | untouched
 
             typed = typed.filter(unguarded("case"))
             read = read.filter(unguarded("case"))

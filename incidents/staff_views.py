@@ -134,8 +134,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "keyset": not hasattr(page, "paginator"),
+            "case_link": _case_link(),
         },
     )
+
+
+def _case_link() -> tuple[str, str]:
+    """A case page's URL as (before, after) its reference, reversed once for the whole list
+    (references are letters, digits and hyphens: nothing to quote)."""
+    marker = "REFERENCE"
+    before, _, after = reverse("staff:case-detail", args=[marker]).rpartition(marker)
+    return before, after
 
 
 @case_staff_required
