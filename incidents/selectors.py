@@ -379,7 +379,7 @@ def case_list_page(*, cases, params, sort: str):
             # it counts them in the same query (a window) rather than searching twice.
             rows = rows.annotate(list_total=Window(Count("pk")))
 
-        def count(page_rows: list) -> int:
+        def total(page_rows: list) -> int:
             if page_rows and hasattr(page_rows[0], "list_total"):
                 return page_rows[0].list_total
             return cases.count()
@@ -393,7 +393,7 @@ def case_list_page(*, cases, params, sort: str):
             per_page=PAGE_SIZE,
             after=params.get("after"),
             before=params.get("before"),
-            count=count,
+            count=total,
         )
     count = cases.count()
     paginator = Paginator(cases, PAGE_SIZE)
