@@ -63,6 +63,33 @@ def test_the_second_page_load_takes_the_choices_and_blank_form_from_the_cache(cl
     assert '<option value="high" selected>' in filtered
 
 
+@pytest.mark.django_db
+def test_the_cached_blank_form_is_the_form_a_page_with_nothing_chosen_renders(
+    rf, school, other_school, head, trust_exec
+):
+    """The cache keeps the form rendered from an unbound filter; without the cache a page with
+    no filter chosen (a cursor page: `?after=`) rendered the bound one. They are the same."""
+    from django.http import QueryDict
+
+    from incidents.filters import FILTER_FORM_TEMPLATE, CaseFilter, FilterChoices
+    from incidents.selectors import case_list
+    from incidents.staff_views import _blank_filter_form
+
+    for user in (head, trust_exec):
+        request = rf.get("/staff/cases/", {"after": "2026-01-01T00:00:00+00:00~5"})
+        request.user = user
+        choices = FilterChoices(user)
+        bound = CaseFilter(
+            QueryDict("after=2026-01-01T00:00:00%2B00:00~5"),
+            queryset=case_list(user=user),
+            options=choices.options,
+            request=request,
+        )
+        rendered = render_to_string(FILTER_FORM_TEMPLATE, {"form": bound.form})
+        assert choices.blank_form_html(_blank_filter_form) == rendered
+        assert FilterChoices(user).entry["form"] == rendered  # and it was kept
+
+
 def _new_rule(school, head, trust_exec):
     RuleFactory(school=school, title="No photos of children")
     return "No photos of children"
