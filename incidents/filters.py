@@ -191,7 +191,11 @@ def _code_fingerprint() -> str:
     """This module and the form's template: a deployment that changes either does not read
     what the previous code wrote."""
     source = get_template(FILTER_FORM_TEMPLATE).template.source  # type: ignore[attr-defined]
-    return hashlib.sha256(Path(__file__).read_bytes() + source.encode()).hexdigest()[:16]
+    try:
+        code = Path(__file__).read_bytes()
+    except OSError:  # installed without its source: the template alone
+        code = b""
+    return hashlib.sha256(code + source.encode()).hexdigest()[:16]
 
 
 class FilterChoices:
