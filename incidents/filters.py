@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache as once
+from pathlib import Path
+from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Case as DbCase
 from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 from django.forms.utils import flatatt
 from django.forms.widgets import ChoiceWidget
+from django.template.loader import get_template
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from schools.access import roles_for
 from schools.models import Group, Role, Rule, School
+from schools.setup_version import KEY as SETUP_VERSION_KEY
+from schools.setup_version import setup_version_current
 
 from .models import (
     Case,
@@ -165,6 +175,76 @@ def filter_options(schools: QuerySet[School]) -> FilterOptions:
         ),
     )
     return options
+
+
+logger = logging.getLogger(__name__)
+
+# How long the cache keeps one user scope's choices. Every change to the set-up they come from
+# replaces them at once (schools.setup_version); this only bounds what a cache that missed
+# such a change, being unreachable at the time, could show.
+FILTER_CACHE_SECONDS = 600
+FILTER_FORM_TEMPLATE = "partials/filter_form.html"
+
+
+@once
+def _code_fingerprint() -> str:
+    """This module and the form's template: a deployment that changes either does not read
+    what the previous code wrote."""
+    source = get_template(FILTER_FORM_TEMPLATE).template.source  # type: ignore[attr-defined]
+    try:
+        code = Path(__file__).read_bytes()
+    except OSError:  # installed without its source: the template alone
+        code = b""
+    return hashlib.sha256(code + source.encode()).hexdigest()[:16]
+
+
+class FilterChoices:
+    """The filter's choices for one user (`filter_options`) and the filter form as it shows
+    with nothing chosen, kept in the cache: they depend only on the schools whose cases the
+    user may open, so the entry is per set of schools and trusts the user holds a case role
+    in, under the set-up's version (any change to a school, rule, group, membership or member
+    of staff starts a new one). One cache read per page; without a cache, worked out afresh."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        roles = roles_for(user)
+        scope = f"{sorted(roles.slt | roles.dsl)}|{sorted(roles.trusts)}|{_code_fingerprint()}"
+        self.key = "case-filter:" + hashlib.sha256(scope.encode()).hexdigest()
+        self.version: str | None = None
+        self.entry: dict[str, Any] = {}
+        try:
+            found = cache.get_many([SETUP_VERSION_KEY, self.key])
+            self.version = setup_version_current(found.get(SETUP_VERSION_KEY))
+            entry = found.get(self.key)
+            if isinstance(entry, dict) and self.version and entry.get("version") == self.version:
+                self.entry = entry
+        except Exception:  # no cache: every page works its choices out, as before
+            logger.warning("Filter choices: cache unreachable", exc_info=True)
+            self.version = None
+
+    @property
+    def options(self) -> FilterOptions:
+        if "options" not in self.entry:
+            from .access import case_schools
+
+            self.entry["options"] = filter_options(case_schools(self.user))
+            self._store()
+        return self.entry["options"]
+
+    def blank_form_html(self, render: Callable[[FilterOptions], str]) -> SafeString:
+        """The form with nothing chosen (the list's first and later pages), rendered once."""
+        if "form" not in self.entry:
+            self.entry["form"] = str(render(self.options))
+            self._store()
+        return mark_safe(self.entry["form"])  # noqa: S308 (rendered by the template, escaped)
+
+    def _store(self) -> None:
+        if not self.version:
+            return
+        try:
+            cache.set(self.key, {**self.entry, "version": self.version}, FILTER_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Filter choices: cache unreachable", exc_info=True)
 
 
 class ListedChoiceIterator(django_filters.fields.ModelChoiceIterator):
@@ -374,9 +454,14 @@ class CaseFilter(django_filters.FilterSet):
             )
 
             def unguarded(case: str) -> Q:
-                return Q(**{f"{case}__school_id__in": visible}) | ~Q(
-                    **{f"{case}_id__in": named_reporter}
-                ) & ~Q(**{f"{case}_id__in": named_in_chat})
+                untouched = ~Q(**{f"{case}_id__in": named_reporter}) & ~Q(
+                    **{f"{case}_id__in": named_in_chat}
+                )
+                if not visible:
+                    # (No school where they see reporters, e.g. a trust executive: no join
+                    # to the cases to compare their school with an empty list.)
+                    return untouched
+                return Q(**{f"{case}__school_id__in": visible}) | untouched
 
             typed = typed.filter(unguarded("case"))
             read = read.filter(unguarded("case"))

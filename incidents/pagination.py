@@ -9,6 +9,7 @@ or hand-edited one that does not parse gives the first page, never an error.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,11 +77,13 @@ def keyset_page(
     per_page: int,
     after: str | None = None,
     before: str | None = None,
-    count: int,
+    count: int | Callable[[list], int],
 ) -> KeysetPage:
     """The page after `after` (or before `before`, or the first page), ordered by
     (`field_name`, pk), newest first when `descending`. One query for the rows (it fetches one
-    row more to know whether there is a next page); `count` is the caller's."""
+    row more to know whether there is a next page); `count` is the caller's: a number, or a
+    function of the page's rows asked only when needed — a first page with no next page has
+    counted the whole list already."""
     forward = parse_cursor(after)
     backward = None if forward else parse_cursor(before)
     # A cursor given but unreadable (hand-edited, cut short) gives the first page, said so.
@@ -123,7 +126,11 @@ def keyset_page(
             ),
             refused=True,
         )
-    page = KeysetPage(rows, count, per_page, refused=refused)
+    if not (forward or backward) and not more_after:
+        total = len(rows)
+    else:
+        total = count(rows) if callable(count) else count
+    page = KeysetPage(rows, total, per_page, refused=refused)
     if rows and more_after:
         page.next_cursor = cursor_for(getattr(rows[-1], field_name), rows[-1].pk)
     if rows and more_before:

@@ -16,6 +16,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -33,11 +34,12 @@ from .access import (
     roles_for,
 )
 from .evidence import evidence_clean_retry
-from .filters import CaseFilter, filter_options
+from .filters import FILTER_FORM_TEMPLATE, CaseFilter, FilterChoices, FilterOptions
 from .forms import StaffReportForm
 from .identity import ReporterIdentity
 from .models import (
     AccessLog,
+    Case,
     CaseExport,
     Channel,
     Evidence,
@@ -110,35 +112,53 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/dashboard.html", context)
 
 
-def _case_filter(request: HttpRequest) -> CaseFilter:
+def _case_filter(request: HttpRequest, choices: FilterChoices | None = None) -> CaseFilter:
     return CaseFilter(
         request.GET or None,
         queryset=selectors.case_list(user=request.user),
-        options=filter_options(case_schools(request.user)),
+        options=(choices or FilterChoices(request.user)).options,
         request=request,
     )
+
+
+def _blank_filter_form(options: FilterOptions) -> str:
+    blank = CaseFilter(None, queryset=Case.objects.none(), options=options)
+    return render_to_string(FILTER_FORM_TEMPLATE, {"form": blank.form})
 
 
 @case_staff_required
 @require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
-    case_filter = _case_filter(request)
+    choices = FilterChoices(request.user)
+    case_filter = _case_filter(request, choices)
     page = selectors.case_list_page(
         cases=case_filter.qs, params=request.GET, sort=request.GET.get("sort", "")
     )
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)
+    # Nothing chosen (the list as it opens, and its later pages): the form as the cache keeps it.
+    nothing_chosen = not any(name in request.GET for name in CaseFilter.base_filters)
     return render(
         request,
         "staff/case_list.html",
         {
             "filter": case_filter,
+            "filter_form": choices.blank_form_html(_blank_filter_form) if nothing_chosen else "",
             "page": page,
             "query": query.urlencode(),
             "keyset": not hasattr(page, "paginator"),
+            "case_link": _case_link(),
         },
     )
+
+
+def _case_link() -> tuple[str, str]:
+    """A case page's URL as (before, after) its reference, reversed once for the whole list
+    (references are letters, digits and hyphens: nothing to quote)."""
+    marker = "REFERENCE"
+    before, _, after = reverse("staff:case-detail", args=[marker]).rpartition(marker)
+    return before, after
 
 
 @case_staff_required

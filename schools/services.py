@@ -10,6 +10,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from .models import Rule, School
 from .signals import school_data_changed
+from .setup_version import setup_changed
 
 # The usual code of conduct for parents' class groups, in the order schools publish it.
 DEFAULT_RULES: list[tuple[str, str]] = [
@@ -88,6 +89,8 @@ def school_install_default_rules(*, school: School) -> int:
         if title not in existing
     ]
     Rule.objects.bulk_create(new_rules)
+    if new_rules:
+        setup_changed()  # bulk_create sends no signals
     return len(new_rules)
 
 

@@ -100,7 +100,8 @@ def test_queries_do_not_grow_with_the_data(request, client, school, head, target
     small, _ = count(client, url_for(which, target))
     grow(school, head, 27, target)  # ten times as many cases, reports, events, persons
     large, sql = count(client, url_for(which, target))
-    assert small == large, "\n".join(sql)
+    # (A list's first page shorter than a page is its own count: one query fewer, never more.)
+    assert small <= large, "\n".join(sql)
     assert large == EXPECTED_QUERIES[which], f"{large} queries:\n" + "\n".join(sql)
     # The target for every staff page is 12 at most. Not there yet: the dashboard since case
     # tasks added "Your tasks" and tasks due (one query each).
@@ -189,10 +190,14 @@ def test_a_trusts_pages_ask_the_same_whatever_the_number_of_schools(
         add_school(trust)
     if which == "statistics":
         uncached_statistics()
+    # New schools change the filter's choices: the first page after works them out again.
+    client.get(url or url_for(which, target))
     four, sql = count(client, url or url_for(which, target))
-    assert one == four, "\n".join(sql)
+    # (A list's first page shorter than a page is its own count: one query fewer, never more.)
+    assert one <= four, "\n".join(sql)
     if which != "statistics":
-        assert four == EXPECTED_QUERIES[which], "\n".join(sql)
+        # (At most: with fewer cases than a page, the list's first page needs no count.)
+        assert four <= EXPECTED_QUERIES[which], "\n".join(sql)
 
 
 # Every page starts with: session, user, the user's school and trust memberships (3).
@@ -202,11 +207,12 @@ EXPECTED_QUERIES = {
     #   overdue DSL and LADO counts), bars due, restrictions due, letters approved but not
     #   sent, the cases shown with mine, tasks due (the deadlines) and "Your tasks"
     "dashboard": 13,
-    # + the filter's choices (schools, rules, groups, leads: one UNION), count, the page with
-    #   its report counts
-    "list": 6,
-    "search": 6,
-    "deep": 6,
+    # + count, the page with its report counts; the filter's choices (schools, rules, groups,
+    #   leads: one UNION) come from the cache once a page has worked them out. A search's first
+    #   page counts its matches in the query that reads it.
+    "list": 5,
+    "search": 4,
+    "deep": 5,
     # + the case with its short lists as JSON columns (meetings, referrals, the access log,
     #   bars, restrictions, letters, the kinds of letter drafted, tasks: read once, and used
     #   by the close guard and the next step too), reports, the report and case rules (one
@@ -214,9 +220,9 @@ EXPECTED_QUERIES = {
     #   events, and the new reports that could be merged in with their cases (one query).
     #   No session write: a visit's time moves on at most once a minute.
     "case": 12,
-    # + the filter's choices, "is it small?" (a count bounded by a LIMIT), access-log insert,
-    #   the rows (one chunked query)
-    "export": 7,
+    # + "is it small?" (a count bounded by a LIMIT), access-log insert, the rows (one chunked
+    #   query); the filter's choices from the cache
+    "export": 6,
     # the letters app's pages, measured as they are
     "queue": 9,
     "register": 7,
