@@ -33,6 +33,21 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.filter(condition, school__is_active=True)
 
 
+def school_case_scope(user, school: School) -> str:
+    """Which of `school`'s cases `user` may open — the rule of `cases_visible_to` for one
+    active school, for figures counted per school (incidents.case_counts): "all" (SLT of the
+    school, or an executive of its trust), "safeguarding" (a DSL there: the flagged cases
+    only), or "" (none)."""
+    roles = roles_for(user)
+    if not school.is_active:
+        return ""
+    if roles.manages(school):
+        return "all"
+    if school.pk in roles.dsl:
+        return "safeguarding"
+    return ""
+
+
 @dataclass(frozen=True)
 class CaseAccess:
     case: Case

@@ -25,8 +25,8 @@ from django.utils import timezone
 from schools.calendar import add_working_days
 from schools.models import Rule
 
-from . import chat, deadlines
-from .access import case_schools, cases_visible_to, roles_for
+from . import case_counts, chat, deadlines
+from .access import case_schools, cases_visible_to, roles_for, school_case_scope
 from .models import (
     AccessLog,
     Case,
@@ -145,33 +145,25 @@ def dashboard_summary(*, user) -> dict:
     dsl_overdue = needs_dsl & (
         Q(opened_at__lt=_local_day_start(dsl_cutoff + ONE_DAY)) if dsl_cutoff else Q(pk__in=[])
     )
-    # Query 1: counts per school and status, with the overdue new reports (an index-only
-    # scan of (school, status, opened_at)).
-    counts = list(
-        visible.values("school_id", "status")
-        .annotate(
-            n=Count("pk"),
-            late_triage=Count("pk", filter=Q(status=CaseStatus.NEW) & triage_overdue),
-        )
-        .order_by()
-    )
-    names = {s.pk: s.name for s in schools}
+    # The counts per school and status: kept in the cache per school (incidents.case_counts,
+    # counted again when a case of the school changes), each school's share as the user may
+    # see it (all of its cases, or the safeguarding-flagged ones for a DSL who is not SLT).
+    figures = case_counts.school_figures([s.pk for s in schools])
     # Every school the user oversees has a row, those with no cases too (a trust sees at a
     # glance which schools have reported nothing); `schools` is in name order.
-    by_school: dict[str, dict[str, int]] = {
-        s.name: dict.fromkeys(CaseStatus.values, 0) for s in schools
-    }
+    by_school: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = dict.fromkeys(CaseStatus.values, 0)
+    for school in schools:
+        scope = school_case_scope(user, school)
+        row = by_school.setdefault(school.name, dict.fromkeys(CaseStatus.values, 0))
+        for status, (every, flagged) in figures.get(school.pk, {}).items():
+            n = every if scope == "all" else flagged if scope == "safeguarding" else 0
+            row[status] = row.get(status, 0) + n
+            totals[status] = totals.get(status, 0) + n
     overdue_count = 0
-    for row in sorted(counts, key=lambda r: names.get(r["school_id"], "")):
-        name = names.get(row["school_id"], "")
-        by_school.setdefault(name, dict.fromkeys(CaseStatus.values, 0))
-        by_school[name][row["status"]] = row["n"]
-        totals[row["status"]] += row["n"]
-        overdue_count += row["late_triage"]
 
     # Query 2: the first few of each kind — new (per school, oldest first), awaiting a DSL,
-    # awaiting a LADO referral — as plain values, with how many of the last two are overdue.
+    # awaiting a LADO referral — as plain values, with how many of each are overdue.
     led = is_open & Q(lead=user)
     first = (
         visible.filter(
@@ -204,6 +196,7 @@ def dashboard_summary(*, user) -> dict:
                 partition_by=[F("is_mine")],
                 order_by=[F("opened_at").desc(), F("pk").desc()],
             ),
+            late_triage=Window(Count("pk", filter=Q(status=CaseStatus.NEW) & triage_overdue)),
             late_dsl=Window(Count("pk", filter=dsl_overdue)),
             late_lado=Window(Count("pk", filter=needs_lado & Q(lado_due__lt=today))),
         )
@@ -223,6 +216,7 @@ def dashboard_summary(*, user) -> dict:
             "is_dsl",
             "is_lado",
             "is_mine",
+            "late_triage",
             "late_dsl",
             "late_lado",
         )
@@ -232,7 +226,7 @@ def dashboard_summary(*, user) -> dict:
     mine: set[int] = set()
     late = 0
     for pk, school_id, opened_at, lado_due, is_new, is_dsl, is_lado, is_mine, *lates in first:
-        late = sum(lates)  # the overdue DSL and LADO counts: the same on every row
+        late = sum(lates)  # the overdue new, DSL and LADO counts: the same on every row
         if is_mine:
             mine.add(pk)
         opened = timezone.localtime(opened_at).date()
@@ -253,7 +247,9 @@ def dashboard_summary(*, user) -> dict:
     # Query 3 (and on): other apps' deadlines — bars and restrictions — with their cases.
     # (The case's own deadlines are worked out above, bounded; the engine's provider for
     # them would load every waiting case.)
-    window = deadlines.Window(cases=visible, today=today, horizon=horizon, calendars=calendars)
+    window = deadlines.Window(
+        cases=visible, today=today, horizon=horizon, calendars=calendars, user=user
+    )
     items = [
         item
         for provider in deadlines.PROVIDERS
