@@ -6,20 +6,19 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
     Exists,
     ExpressionWrapper,
-    F,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from schools.calendar import add_working_days
@@ -109,6 +108,68 @@ def _local_day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+# The dashboard's query 2 around the cases it ranks (`inner`: the user's cases of each kind,
+# from `cases_visible_to`, with the kind and "overdue" flags): the first DUE_ROWS new cases of
+# each school (oldest first), awaiting a DSL (oldest first) and awaiting a LADO referral
+# (soonest deadline first), the user's DASHBOARD_ROWS newest open cases, and how many of each
+# kind are overdue. Written out rather than as Django window filters: those compile the inner
+# query twice and cost more Python time than the whole bare list page.
+_FIRST_OF_EACH_KIND = """
+SELECT id, school_id, opened_at, lado_due, is_new, is_dsl, is_lado, is_mine,
+       late_new, late_dsl, late_lado
+FROM (
+    SELECT k.id, k.school_id, k.opened_at, k.lado_due, k.is_new, k.is_dsl, k.is_lado,
+           k.is_mine,
+           ROW_NUMBER() OVER (
+               PARTITION BY k.school_id, k.is_new ORDER BY k.opened_at, k.id) AS new_rank,
+           ROW_NUMBER() OVER (PARTITION BY k.is_dsl ORDER BY k.opened_at, k.id) AS dsl_rank,
+           ROW_NUMBER() OVER (PARTITION BY k.is_lado ORDER BY k.lado_due, k.id) AS lado_rank,
+           ROW_NUMBER() OVER (
+               PARTITION BY k.is_mine ORDER BY k.opened_at DESC, k.id DESC) AS mine_rank,
+           SUM(CASE WHEN k.late_new THEN 1 ELSE 0 END) OVER () AS late_new,
+           SUM(CASE WHEN k.late_dsl THEN 1 ELSE 0 END) OVER () AS late_dsl,
+           SUM(CASE WHEN k.late_lado THEN 1 ELSE 0 END) OVER () AS late_lado
+    FROM ({inner}) k
+) ranked
+WHERE (is_new AND new_rank <= %s) OR (is_dsl AND dsl_rank <= %s)
+   OR (is_lado AND lado_rank <= %s) OR (is_mine AND mine_rank <= %s)
+"""
+_KIND_COLUMNS = (
+    "id",
+    "school_id",
+    "opened_at",
+    "lado_due",
+    "is_new",
+    "is_dsl",
+    "is_lado",
+    "is_mine",
+    "late_new",
+    "late_dsl",
+    "late_lado",
+)
+
+
+def _first_of_each_kind(inner) -> list[tuple]:
+    """Run `_FIRST_OF_EACH_KIND` around `inner` (a Case queryset annotated with the flags):
+    rows of (id, school, opened at, LADO due, is new, is DSL, is LADO, is mine, overdue new,
+    overdue DSL, overdue LADO), the values converted as Django would (dates on SQLite)."""
+    query = inner.order_by().values_list(*_KIND_COLUMNS).query
+    query.clear_ordering(force=True)
+    compiler = query.get_compiler(using=inner.db)
+    inner_sql, params = compiler.as_sql()
+    names = [alias or col.target.column for col, _sql, alias in compiler.select]
+    sql = _FIRST_OF_EACH_KIND.format(inner=inner_sql)
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(sql, [*params, DUE_ROWS, DUE_ROWS, DUE_ROWS, DASHBOARD_ROWS])
+        rows = cursor.fetchall()
+    # Django's converters for the columns taken as they are (dates, flags); the counts are
+    # integers already.
+    by_name = {name: i for i, name in enumerate(names)}
+    converters = compiler.get_converters([compiler.select[by_name[c]][0] for c in _KIND_COLUMNS])
+    kept = {i: pair for i, pair in converters.items() if i < 8}
+    return list(compiler.apply_converters(rows, kept)) if kept else rows
+
+
 def dashboard_summary(*, user) -> dict:
     """Everything the dashboard shows, in a fixed number of queries (ten at most, with the
     sign-in's four) and a bounded number of rows, whatever the data size.
@@ -165,60 +226,21 @@ def dashboard_summary(*, user) -> dict:
     # Query 2: the first few of each kind — new (per school, oldest first), awaiting a DSL,
     # awaiting a LADO referral — as plain values, with how many of each are overdue.
     led = is_open & Q(lead=user)
-    first = (
+    first = _first_of_each_kind(
         visible.filter(
             Q(status=CaseStatus.NEW) | needs_dsl | (needs_lado & Q(lado_due__lte=horizon)) | led
-        )
-        .annotate(
+        ).annotate(
             is_new=ExpressionWrapper(Q(status=CaseStatus.NEW), output_field=BooleanField()),
             is_dsl=ExpressionWrapper(needs_dsl, output_field=BooleanField()),
             is_lado=ExpressionWrapper(needs_lado, output_field=BooleanField()),
             is_mine=ExpressionWrapper(led, output_field=BooleanField()),
-        )
-        .annotate(
-            new_rank=Window(
-                RowNumber(),
-                partition_by=[F("school_id"), F("is_new")],
-                order_by=[F("opened_at").asc(), F("pk").asc()],
+            late_new=ExpressionWrapper(
+                Q(status=CaseStatus.NEW) & triage_overdue, output_field=BooleanField()
             ),
-            dsl_rank=Window(
-                RowNumber(),
-                partition_by=[F("is_dsl")],
-                order_by=[F("opened_at").asc(), F("pk").asc()],
+            late_dsl=ExpressionWrapper(dsl_overdue, output_field=BooleanField()),
+            late_lado=ExpressionWrapper(
+                needs_lado & Q(lado_due__lt=today), output_field=BooleanField()
             ),
-            lado_rank=Window(
-                RowNumber(),
-                partition_by=[F("is_lado")],
-                order_by=[F("lado_due").asc(), F("pk").asc()],
-            ),
-            mine_rank=Window(
-                RowNumber(),
-                partition_by=[F("is_mine")],
-                order_by=[F("opened_at").desc(), F("pk").desc()],
-            ),
-            late_triage=Window(Count("pk", filter=Q(status=CaseStatus.NEW) & triage_overdue)),
-            late_dsl=Window(Count("pk", filter=dsl_overdue)),
-            late_lado=Window(Count("pk", filter=needs_lado & Q(lado_due__lt=today))),
-        )
-        .filter(
-            Q(is_new=True, new_rank__lte=DUE_ROWS)
-            | Q(is_dsl=True, dsl_rank__lte=DUE_ROWS)
-            | Q(is_lado=True, lado_rank__lte=DUE_ROWS)
-            | Q(is_mine=True, mine_rank__lte=DASHBOARD_ROWS)
-        )
-        .order_by()
-        .values_list(
-            "pk",
-            "school_id",
-            "opened_at",
-            "lado_due",
-            "is_new",
-            "is_dsl",
-            "is_lado",
-            "is_mine",
-            "late_triage",
-            "late_dsl",
-            "late_lado",
         )
     )
     school_by_id = {s.pk: s for s in schools}
