@@ -108,66 +108,50 @@ def _local_day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-# The dashboard's query 2 around the cases it ranks (`inner`: the user's cases of each kind,
-# from `cases_visible_to`, with the kind and "overdue" flags): the first DUE_ROWS new cases of
-# each school (oldest first), awaiting a DSL (oldest first) and awaiting a LADO referral
-# (soonest deadline first), the user's DASHBOARD_ROWS newest open cases, and how many of each
-# kind are overdue. Written out rather than as Django window filters: those compile the inner
-# query twice and cost more Python time than the whole bare list page.
-_FIRST_OF_EACH_KIND = """
-SELECT id, school_id, opened_at, lado_due, is_new, is_dsl, is_lado, is_mine,
-       late_new, late_dsl, late_lado
-FROM (
-    SELECT k.id, k.school_id, k.opened_at, k.lado_due, k.is_new, k.is_dsl, k.is_lado,
-           k.is_mine,
-           ROW_NUMBER() OVER (
-               PARTITION BY k.school_id, k.is_new ORDER BY k.opened_at, k.id) AS new_rank,
-           ROW_NUMBER() OVER (PARTITION BY k.is_dsl ORDER BY k.opened_at, k.id) AS dsl_rank,
-           ROW_NUMBER() OVER (PARTITION BY k.is_lado ORDER BY k.lado_due, k.id) AS lado_rank,
-           ROW_NUMBER() OVER (
-               PARTITION BY k.is_mine ORDER BY k.opened_at DESC, k.id DESC) AS mine_rank,
-           SUM(CASE WHEN k.late_new THEN 1 ELSE 0 END) OVER () AS late_new,
-           SUM(CASE WHEN k.late_dsl THEN 1 ELSE 0 END) OVER () AS late_dsl,
-           SUM(CASE WHEN k.late_lado THEN 1 ELSE 0 END) OVER () AS late_lado
+# The dashboard's query 2: the first DUE_ROWS new cases of each school (oldest first), awaiting
+# a DSL (oldest first) and awaiting a LADO referral (soonest deadline first), the user's
+# DASHBOARD_ROWS newest open cases, and how many of each kind are overdue. One part per kind,
+# each ranking only its own rows (the new cases straight from their partial index, in its
+# order), around the ORM's query of the user's cases of that kind (`cases_visible_to`). Written
+# out rather than as Django window filters: those compile each query twice and cost more Python
+# time than the whole bare list page.
+_PART = """
+SELECT kind, id, school_id, opened_at, lado_due, late FROM (
+    SELECT '{kind}' AS kind, k.id, k.school_id, k.opened_at, {lado_due} AS lado_due,
+           ROW_NUMBER() OVER ({partition} ORDER BY {order}) AS position,
+           SUM(CASE WHEN k.late THEN 1 ELSE 0 END) OVER () AS late
     FROM ({inner}) k
-) ranked
-WHERE (is_new AND new_rank <= %s) OR (is_dsl AND dsl_rank <= %s)
-   OR (is_lado AND lado_rank <= %s) OR (is_mine AND mine_rank <= %s)
-"""
-_KIND_COLUMNS = (
-    "id",
-    "school_id",
-    "opened_at",
-    "lado_due",
-    "is_new",
-    "is_dsl",
-    "is_lado",
-    "is_mine",
-    "late_new",
-    "late_dsl",
-    "late_lado",
-)
+) {kind}_ranked WHERE position <= %s"""
 
 
-def _first_of_each_kind(inner) -> list[tuple]:
-    """Run `_FIRST_OF_EACH_KIND` around `inner` (a Case queryset annotated with the flags):
-    rows of (id, school, opened at, LADO due, is new, is DSL, is LADO, is mine, overdue new,
-    overdue DSL, overdue LADO), the values converted as Django would (dates on SQLite)."""
-    query = inner.order_by().values_list(*_KIND_COLUMNS).query
-    query.clear_ordering(force=True)
-    compiler = query.get_compiler(using=inner.db)
-    inner_sql, params = compiler.as_sql()
-    names = [alias or col.target.column for col, _sql, alias in compiler.select]
-    sql = _FIRST_OF_EACH_KIND.format(inner=inner_sql)
-    with connections[inner.db].cursor() as cursor:
-        cursor.execute(sql, [*params, DUE_ROWS, DUE_ROWS, DUE_ROWS, DASHBOARD_ROWS])
+def _first_of_each_kind(parts: list[tuple[str, Any, str, str, int]]) -> list[tuple]:
+    """Run one `_PART` for each (kind, its cases annotated with `late`, PARTITION BY, ORDER
+    BY, how many) in one query: rows of (kind, id, school, opened at, LADO due or None, how
+    many of the kind are overdue), the values converted as Django would (dates on SQLite)."""
+    sql, params, converters = [], [], {}
+    for kind, cases, partition, order, limit in parts:
+        lado = kind == "lado"
+        columns = ["id", "school_id", "opened_at", *(["lado_due"] if lado else []), "late"]
+        query = cases.order_by().values_list(*columns).query
+        compiler = query.get_compiler(using=cases.db)
+        inner_sql, inner_params = compiler.as_sql()
+        sql.append(
+            _PART.format(
+                kind=kind,
+                lado_due="k.lado_due" if lado else "CAST(NULL AS date)",
+                partition=partition,
+                order=order,
+                inner=inner_sql,
+            )
+        )
+        params += [*inner_params, limit]
+        if lado:  # the converters of id, school, opened at, LADO due: in columns 1 to 4
+            found = compiler.get_converters([col for col, _sql, _alias in compiler.select[:4]])
+            converters = {i + 1: pair for i, pair in found.items()}
+    with connections[parts[0][1].db].cursor() as cursor:
+        cursor.execute("\nUNION ALL\n".join(sql), params)
         rows = cursor.fetchall()
-    # Django's converters for the columns taken as they are (dates, flags); the counts are
-    # integers already.
-    by_name = {name: i for i, name in enumerate(names)}
-    converters = compiler.get_converters([compiler.select[by_name[c]][0] for c in _KIND_COLUMNS])
-    kept = {i: pair for i, pair in converters.items() if i < 8}
-    return list(compiler.apply_converters(rows, kept)) if kept else rows
+    return list(compiler.apply_converters(rows, converters)) if converters else rows
 
 
 def dashboard_summary(*, user) -> dict:
@@ -193,12 +177,16 @@ def dashboard_summary(*, user) -> dict:
     # Started on or before these days = overdue today (SQL counts them).
     triage_cutoffs = {s.pk: deadlines.last_overdue_start(triage_due(s), today) for s in schools}
     dsl_cutoff = deadlines.last_overdue_start(lambda d: add_working_days(d, 1), today)
-    triage_overdue = Q(pk__in=[])
+    # Schools with the same cut-off (the same calendar and target) share one condition.
+    by_cutoff: dict[datetime.date, list[int]] = {}
     for school_id, cutoff in triage_cutoffs.items():
         if cutoff is not None:
-            triage_overdue |= Q(
-                school_id=school_id, opened_at__lt=_local_day_start(cutoff + ONE_DAY)
-            )
+            by_cutoff.setdefault(cutoff, []).append(school_id)
+    triage_overdue = Q(pk__in=[])
+    for cutoff, school_ids in sorted(by_cutoff.items()):
+        triage_overdue |= Q(
+            school_id__in=school_ids, opened_at__lt=_local_day_start(cutoff + ONE_DAY)
+        )
     no_lado_referral = ~Exists(Referral.objects.filter(case=OuterRef("pk"), kind="lado"))
     is_open = ~Q(status=CaseStatus.CLOSED)
     needs_dsl = Q(safeguarding_flag=True, safeguarding_decided_at__isnull=True) & is_open
@@ -226,43 +214,71 @@ def dashboard_summary(*, user) -> dict:
     # Query 2: the first few of each kind — new (per school, oldest first), awaiting a DSL,
     # awaiting a LADO referral — as plain values, with how many of each are overdue.
     led = is_open & Q(lead=user)
+
+    def late(condition: Q | None) -> ExpressionWrapper | Value:
+        """Whether a case of the kind is overdue, as a boolean column (never-true: false, not
+        the 0 Django writes for a condition it finds empty)."""
+        if condition is None:
+            return Value(False, output_field=BooleanField())
+        return ExpressionWrapper(condition, output_field=BooleanField())
+
     first = _first_of_each_kind(
-        visible.filter(
-            Q(status=CaseStatus.NEW) | needs_dsl | (needs_lado & Q(lado_due__lte=horizon)) | led
-        ).annotate(
-            is_new=ExpressionWrapper(Q(status=CaseStatus.NEW), output_field=BooleanField()),
-            is_dsl=ExpressionWrapper(needs_dsl, output_field=BooleanField()),
-            is_lado=ExpressionWrapper(needs_lado, output_field=BooleanField()),
-            is_mine=ExpressionWrapper(led, output_field=BooleanField()),
-            late_new=ExpressionWrapper(
-                Q(status=CaseStatus.NEW) & triage_overdue, output_field=BooleanField()
+        [
+            (
+                "new",
+                visible.filter(status=CaseStatus.NEW).annotate(
+                    late=late(triage_overdue if by_cutoff else None)
+                ),
+                "PARTITION BY k.school_id",
+                "k.opened_at, k.id",
+                DUE_ROWS,
             ),
-            late_dsl=ExpressionWrapper(dsl_overdue, output_field=BooleanField()),
-            late_lado=ExpressionWrapper(
-                needs_lado & Q(lado_due__lt=today), output_field=BooleanField()
+            (
+                "dsl",
+                visible.filter(needs_dsl).annotate(late=late(dsl_overdue if dsl_cutoff else None)),
+                "",
+                "k.opened_at, k.id",
+                DUE_ROWS,
             ),
-        )
+            (
+                "lado",
+                visible.filter(needs_lado, lado_due__lte=horizon).annotate(
+                    late=late(Q(lado_due__lt=today))
+                ),
+                "",
+                "k.lado_due, k.id",
+                DUE_ROWS,
+            ),
+            (
+                "mine",
+                visible.filter(led).annotate(late=late(None)),
+                "",
+                "k.opened_at DESC, k.id DESC",
+                DASHBOARD_ROWS,
+            ),
+        ]
     )
     school_by_id = {s.pk: s for s in schools}
     new_rows, dsl_rows, lado_rows = [], [], []
     mine: set[int] = set()
-    late = 0
-    for pk, school_id, opened_at, lado_due, is_new, is_dsl, is_lado, is_mine, *lates in first:
-        late = sum(lates)  # the overdue new, DSL and LADO counts: the same on every row
-        if is_mine:
+    late: dict[str, int] = {}
+    for kind, pk, school_id, opened_at, lado_due, overdue in first:
+        late[kind] = overdue  # how many of the kind are overdue: the same on each of its rows
+        if kind == "mine":
             mine.add(pk)
+            continue
         opened = timezone.localtime(opened_at).date()
-        if is_new and school_id in school_by_id:
+        if kind == "new" and school_id in school_by_id:
             try:
                 due = triage_due(school_by_id[school_id])(opened)
             except ValueError:
                 due = None
             new_rows.append((opened_at, pk, due))
-        if is_dsl:
+        elif kind == "dsl":
             dsl_rows.append((opened_at, pk, add_working_days(opened, 1)))
-        if is_lado and lado_due:
+        elif kind == "lado" and lado_due:
             lado_rows.append((lado_due, pk, lado_due))
-    overdue_count += late
+    overdue_count += sum(late.values())
     new_rows.sort()
     dsl_rows.sort()
     lado_rows.sort()
