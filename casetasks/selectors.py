@@ -77,6 +77,7 @@ def dashboard_tasks(
     )
     tasks: dict[int, CaseTask] = {}
     reports: dict[int, dict[int, Any]] = {}
+    shown: set[int] = set()  # the user's first DASHBOARD_LIMIT ("Your tasks")
     found = DashboardTasks()
     for row in rows:
         task = tasks.setdefault(row.pk, row)
@@ -88,10 +89,11 @@ def dashboard_tasks(
             )
         if row.is_mine and row.mine_rank == 1:
             found.mine_total = row.mine_last
-        task.mine_rank = row.mine_rank
+        if row.is_mine and row.mine_rank <= DASHBOARD_LIMIT:
+            shown.add(task.pk)
     ordered = sorted(tasks.values(), key=lambda t: (t.due_on, t.pk))
     titles_shown(ordered, {pk: list(by_pk.values()) for pk, by_pk in reports.items()})
-    found.mine = [t for t in ordered if t.is_mine and t.mine_rank <= DASHBOARD_LIMIT]
+    found.mine = [t for t in ordered if t.pk in shown]
     found.due = [t for t in ordered if t.due_on <= horizon]
     user._casetasks_dashboard = (key, found)
     return found

@@ -215,7 +215,7 @@ def dashboard_summary(*, user) -> dict:
     # awaiting a LADO referral — as plain values, with how many of each are overdue.
     led = is_open & Q(lead=user)
 
-    def late(condition: Q | None) -> ExpressionWrapper | Value:
+    def overdue_flag(condition: Q | None) -> ExpressionWrapper | Value:
         """Whether a case of the kind is overdue, as a boolean column (never-true: false, not
         the 0 Django writes for a condition it finds empty)."""
         if condition is None:
@@ -227,7 +227,7 @@ def dashboard_summary(*, user) -> dict:
             (
                 "new",
                 visible.filter(status=CaseStatus.NEW).annotate(
-                    late=late(triage_overdue if by_cutoff else None)
+                    late=overdue_flag(triage_overdue if by_cutoff else None)
                 ),
                 "PARTITION BY k.school_id",
                 "k.opened_at, k.id",
@@ -235,7 +235,9 @@ def dashboard_summary(*, user) -> dict:
             ),
             (
                 "dsl",
-                visible.filter(needs_dsl).annotate(late=late(dsl_overdue if dsl_cutoff else None)),
+                visible.filter(needs_dsl).annotate(
+                    late=overdue_flag(dsl_overdue if dsl_cutoff else None)
+                ),
                 "",
                 "k.opened_at, k.id",
                 DUE_ROWS,
@@ -243,7 +245,7 @@ def dashboard_summary(*, user) -> dict:
             (
                 "lado",
                 visible.filter(needs_lado, lado_due__lte=horizon).annotate(
-                    late=late(Q(lado_due__lt=today))
+                    late=overdue_flag(Q(lado_due__lt=today))
                 ),
                 "",
                 "k.lado_due, k.id",
@@ -251,7 +253,7 @@ def dashboard_summary(*, user) -> dict:
             ),
             (
                 "mine",
-                visible.filter(led).annotate(late=late(None)),
+                visible.filter(led).annotate(late=overdue_flag(None)),
                 "",
                 "k.opened_at DESC, k.id DESC",
                 DASHBOARD_ROWS,
@@ -261,9 +263,10 @@ def dashboard_summary(*, user) -> dict:
     school_by_id = {s.pk: s for s in schools}
     new_rows, dsl_rows, lado_rows = [], [], []
     mine: set[int] = set()
-    late: dict[str, int] = {}
+    overdue_by_kind: dict[str, int] = {}
     for kind, pk, school_id, opened_at, lado_due, overdue in first:
-        late[kind] = overdue  # how many of the kind are overdue: the same on each of its rows
+        # How many of the kind are overdue: the same on each of its rows.
+        overdue_by_kind[kind] = overdue
         if kind == "mine":
             mine.add(pk)
             continue
@@ -278,7 +281,7 @@ def dashboard_summary(*, user) -> dict:
             dsl_rows.append((opened_at, pk, add_working_days(opened, 1)))
         elif kind == "lado" and lado_due:
             lado_rows.append((lado_due, pk, lado_due))
-    overdue_count += sum(late.values())
+    overdue_count += sum(overdue_by_kind.values())
     new_rows.sort()
     dsl_rows.sort()
     lado_rows.sort()
