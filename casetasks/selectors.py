@@ -41,9 +41,10 @@ def dashboard_tasks(
 ) -> DashboardTasks:
     """One query for both of the dashboard's task parts, with the reporters of the tasks'
     cases joined in (each title is shown with the reporter hidden, as `titles_for_others`
-    does), kept on the user object for the rest of the request. Ranks count tasks, not the
-    rows the reporters' join makes (DENSE_RANK over the task's id), so a case with several
-    reports still counts each task once."""
+    does), kept on the user object for the rest of the request (`cases`: the user's cases,
+    `cases_visible_to` in either of its forms — the first caller's is used). Ranks count
+    tasks, not the rows the reporters' join makes (DENSE_RANK over the task's id), so a case
+    with several reports still counts each task once."""
     key = (today, horizon)
     kept = getattr(user, "_casetasks_dashboard", None)
     if kept is not None and kept[0] == key:

@@ -48,6 +48,24 @@ def school_case_scope(user, school: School) -> str:
     return ""
 
 
+def cases_visible_in(user, schools) -> QuerySet[Case]:
+    """`cases_visible_to(user)` written with the user's `case_schools` already read: the same
+    cases (per school, `school_case_scope`), as a simpler query — school ids, no join to the
+    school — that is cheaper to build and that the planner estimates better."""
+    every, flagged = [], []
+    for school in schools:
+        scope = school_case_scope(user, school)
+        if scope == "all":
+            every.append(school.pk)
+        elif scope == "safeguarding":
+            flagged.append(school.pk)
+    if not (every or flagged):
+        return Case.objects.none()
+    return Case.objects.filter(
+        Q(school_id__in=every) | Q(school_id__in=flagged, safeguarding_flag=True)
+    )
+
+
 @dataclass(frozen=True)
 class CaseAccess:
     case: Case

@@ -25,7 +25,13 @@ from schools.calendar import add_working_days
 from schools.models import Rule
 
 from . import case_counts, chat, deadlines
-from .access import case_schools, cases_visible_to, roles_for, school_case_scope
+from .access import (
+    case_schools,
+    cases_visible_in,
+    cases_visible_to,
+    roles_for,
+    school_case_scope,
+)
 from .models import (
     AccessLog,
     Case,
@@ -163,11 +169,12 @@ def dashboard_summary(*, user) -> dict:
     (per school where the school's calendar decides) and for exact overdue counts, using a
     per-school cut-off date worked out from the calendars — never for every waiting case.
     """
-    visible = cases_visible_to(user)
     roles = roles_for(user)
     today = timezone.localdate()
     horizon = today + datetime.timedelta(days=deadlines.HORIZON_DAYS)
     schools = list(case_schools(user))
+    # The user's cases (`cases_visible_to`), written with these school ids.
+    visible = cases_visible_in(user, schools)
     calendars = deadlines.Calendars()
     calendars.preload(schools)
 

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import case_counts, workflow
-from incidents.access import cases_visible_to
+from incidents.access import case_schools, cases_visible_in, cases_visible_to
 from incidents.models import Case, CaseStatus
 from incidents.selectors import dashboard_summary
 from schools.models import Role
@@ -97,9 +97,15 @@ def test_each_user_sees_their_own_share_as_cases_visible_to_says(
     both = UserFactory(username="both")
     MembershipFactory(user=both, school=other_school, role=Role.SLT)
     MembershipFactory(user=both, school=sister, role=Role.DSL)
+    closed_down = SchoolFactory(trust=trust, name="Closed School", reference_prefix="CLO")
+    submit_report(closed_down)
+    closed_down.is_active = False
+    closed_down.save()
     for user in (head, dsl, trust_exec, both):
         client.force_login(user)
         assert totals(client) == visible_totals(user), user.username
+        # The dashboard's form of the access rule: the same cases.
+        assert set(cases_visible_in(user, case_schools(user))) == set(cases_visible_to(user))
     client.force_login(dsl)
     assert sum(totals(client).values()) == 1  # the flagged case of their school only
     client.force_login(trust_exec)
