@@ -2,48 +2,126 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import DenseRank
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from incidents.access import cases_visible_to, roles_for
-from incidents.deadlines import Due, Window
-from incidents.models import CaseStatus
+from incidents.deadlines import HORIZON_DAYS, Due
+from incidents.deadlines import Window as DeadlineWindow
+from incidents.models import Case, CaseStatus
 from incidents.rows import CaseRows, case_rows
 from schools.models import Membership, Role, TrustMembership
 
 from .models import CaseTask
-from .services import assignees_for, person_name, titles_for_others
+from .services import assignees_for, person_name, titles_for_others, titles_shown
 
 # How many tasks the dashboard lists (the rest are counted, and on the deadlines calendar).
 DASHBOARD_LIMIT = 15
 LABELS = {"task": "Task"}
 
 
+@dataclass
+class DashboardTasks:
+    """What the dashboard shows of tasks, read once for both of its parts: the user's own
+    open tasks ("Your tasks": the first `DASHBOARD_LIMIT` and how many in all) and every open
+    task due by the horizon on the cases they may open (the deadline panel)."""
+
+    mine: list[CaseTask] = field(default_factory=list)
+    mine_total: int = 0
+    due: list[CaseTask] = field(default_factory=list)
+
+
+def dashboard_tasks(
+    user: Any, cases: QuerySet[Case], today: datetime.date, horizon: datetime.date
+) -> DashboardTasks:
+    """One query for both of the dashboard's task parts, with the reporters of the tasks'
+    cases joined in (each title is shown with the reporter hidden, as `titles_for_others`
+    does), kept on the user object for the rest of the request (`cases`: the user's cases,
+    `cases_visible_to` in either of its forms — the first caller's is used). Ranks count
+    tasks, not the rows the reporters' join makes (DENSE_RANK over the task's id), so a case
+    with several reports still counts each task once."""
+    key = (today, horizon)
+    kept = getattr(user, "_casetasks_dashboard", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    mine = Q(assigned_to=user)
+    rows = (
+        CaseTask.objects.filter(done_at__isnull=True, case__in=cases)
+        .exclude(case__status=CaseStatus.CLOSED)  # a closed case's tasks wait with it
+        .filter(Q(due_on__lte=horizon) | mine)
+        .annotate(is_mine=ExpressionWrapper(mine, output_field=BooleanField()))
+        .annotate(
+            mine_rank=Window(
+                DenseRank(),
+                partition_by=[F("is_mine")],
+                order_by=[F("due_on").asc(), F("pk").asc()],
+            ),
+            # The last of the user's tasks is ranked 1 here: the first row's is their total.
+            mine_last=Window(
+                DenseRank(),
+                partition_by=[F("is_mine")],
+                order_by=[F("due_on").desc(), F("pk").desc()],
+            ),
+            report_pk=F("case__reports__pk"),
+            reporter_name=F("case__reports__reporter_name"),
+            reporter_email=F("case__reports__reporter_email"),
+            reporter_phone=F("case__reports__reporter_phone"),
+        )
+        .filter(Q(due_on__lte=horizon) | Q(is_mine=True, mine_rank__lte=DASHBOARD_LIMIT))
+        .select_related("case__school", "assigned_to")
+        .order_by()
+    )
+    tasks: dict[int, CaseTask] = {}
+    reports: dict[int, dict[int, Any]] = {}
+    shown: set[int] = set()  # the user's first DASHBOARD_LIMIT ("Your tasks")
+    found = DashboardTasks()
+    for row in rows:
+        task = tasks.setdefault(row.pk, row)
+        if row.report_pk is not None:
+            reports.setdefault(row.case_id, {})[row.report_pk] = SimpleNamespace(
+                reporter_name=row.reporter_name,
+                reporter_email=row.reporter_email,
+                reporter_phone=row.reporter_phone,
+            )
+        if row.is_mine and row.mine_rank == 1:
+            found.mine_total = row.mine_last
+        if row.is_mine and row.mine_rank <= DASHBOARD_LIMIT:
+            shown.add(task.pk)
+    ordered = sorted(tasks.values(), key=lambda t: (t.due_on, t.pk))
+    titles_shown(ordered, {pk: list(by_pk.values()) for pk, by_pk in reports.items()})
+    found.mine = [t for t in ordered if t.pk in shown]
+    found.due = [t for t in ordered if t.due_on <= horizon]
+    user._casetasks_dashboard = (key, found)
+    return found
+
+
 def dashboard_panel(user: Any) -> dict[str, Any] | None:
     """ "Your tasks": the user's open tasks on cases they may still open — overdue first,
-    then due today, then upcoming. Two queries (three when there are more than the panel
-    lists), whatever the numbers. None for staff who can't be given tasks (office staff)."""
+    then due today, then upcoming. Read with the deadline panel's tasks in one query
+    (`dashboard_tasks`). None for staff who can't be given tasks (office staff)."""
     roles = roles_for(user)
     if not (roles.slt or roles.dsl or roles.trusts):
         return None
     today = timezone.localdate()
-    mine = CaseTask.objects.filter(
-        assigned_to=user, done_at__isnull=True, case__in=cases_visible_to(user)
-    ).exclude(case__status=CaseStatus.CLOSED)  # a closed case's tasks wait with it
-    tasks = list(mine.select_related("case").order_by("due_on", "pk")[: DASHBOARD_LIMIT + 1])
-    total = len(tasks) if len(tasks) <= DASHBOARD_LIMIT else mine.count()
-    tasks = titles_for_others(tasks[:DASHBOARD_LIMIT])
+    found = dashboard_tasks(
+        user, cases_visible_to(user), today, today + datetime.timedelta(days=HORIZON_DAYS)
+    )
+    tasks = found.mine
     return {
         "overdue": [t for t in tasks if t.due_on < today],
         "today": [t for t in tasks if t.due_on == today],
         "upcoming": [t for t in tasks if t.due_on > today],
-        "more": total - len(tasks),
-        "total": total,
+        "more": found.mine_total - len(tasks),
+        "total": found.mine_total,
     }
 
 
@@ -117,18 +195,25 @@ def case_page_part(case: Any, user: Any) -> dict[str, Any]:
     }
 
 
-def task_deadlines(window: Window) -> Iterable[Due]:
+def task_deadlines(window: DeadlineWindow) -> Iterable[Due]:
     """Open tasks on the window's cases, due within it: the label says "Task", the detail
     the title (reporter hidden) and who it is for — the detail is shown on staff pages only,
-    never in the iCalendar feed. The task's own reminder goes to its assignee (`to` empty)."""
-    tasks = list(
-        CaseTask.objects.filter(
-            case__in=window.cases, done_at__isnull=True, due_on__lte=window.horizon
+    never in the iCalendar feed. The task's own reminder goes to its assignee (`to` empty).
+    On one person's dashboard (`window.user`), read with "Your tasks" (`dashboard_tasks`)."""
+    user = getattr(window, "user", None)
+    if user is not None:
+        tasks = dashboard_tasks(user, window.cases, window.today, window.horizon).due
+    else:
+        tasks = titles_for_others(
+            list(
+                CaseTask.objects.filter(
+                    case__in=window.cases, done_at__isnull=True, due_on__lte=window.horizon
+                )
+                .exclude(case__status=CaseStatus.CLOSED)
+                .select_related("case__school", "assigned_to")
+            )
         )
-        .exclude(case__status=CaseStatus.CLOSED)
-        .select_related("case__school", "assigned_to")
-    )
-    for task in titles_for_others(tasks):
+    for task in tasks:
         yield Due(
             "task",
             LABELS["task"],

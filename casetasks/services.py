@@ -222,7 +222,13 @@ def titles_for_others(tasks: list[CaseTask]) -> list[CaseTask]:
     )
     for report in reports if case_ids else ():
         by_case.setdefault(report.case_id, []).append(report)
-    identities = {pk: _identity(rows) for pk, rows in by_case.items()}
+    return titles_shown(tasks, by_case)
+
+
+def titles_shown(tasks: list[CaseTask], reports_by_case: dict[int, list[Any]]) -> list[CaseTask]:
+    """`titles_for_others` with the reports already read: each case's reports (anything with
+    `reporter_name`, `reporter_email` and `reporter_phone`) by case id."""
+    identities = {pk: _identity(rows) for pk, rows in reports_by_case.items()}
     for task in tasks:
         identity = identities.get(task.case_id)
         task.shown_title = identity.redact(task.title) if identity else task.title

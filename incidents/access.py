@@ -33,6 +33,39 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.filter(condition, school__is_active=True)
 
 
+def school_case_scope(user, school: School) -> str:
+    """Which of `school`'s cases `user` may open — the rule of `cases_visible_to` for one
+    active school, for figures counted per school (incidents.case_counts): "all" (SLT of the
+    school, or an executive of its trust), "safeguarding" (a DSL there: the flagged cases
+    only), or "" (none)."""
+    roles = roles_for(user)
+    if not school.is_active:
+        return ""
+    if roles.manages(school):
+        return "all"
+    if school.pk in roles.dsl:
+        return "safeguarding"
+    return ""
+
+
+def cases_visible_in(user, schools) -> QuerySet[Case]:
+    """`cases_visible_to(user)` written with the user's `case_schools` already read: the same
+    cases (per school, `school_case_scope`), as a simpler query — school ids, no join to the
+    school — that is cheaper to build and that the planner estimates better."""
+    every, flagged = [], []
+    for school in schools:
+        scope = school_case_scope(user, school)
+        if scope == "all":
+            every.append(school.pk)
+        elif scope == "safeguarding":
+            flagged.append(school.pk)
+    if not (every or flagged):
+        return Case.objects.none()
+    return Case.objects.filter(
+        Q(school_id__in=every) | Q(school_id__in=flagged, safeguarding_flag=True)
+    )
+
+
 @dataclass(frozen=True)
 class CaseAccess:
     case: Case

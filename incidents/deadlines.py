@@ -108,6 +108,9 @@ class Window:
     horizon: datetime.date
     calendars: Calendars
     schools: QuerySet[School] | None = None
+    # The member of staff whose own view this is (the dashboard), when it is one person's:
+    # a provider may then answer from what it already read for that person's panel.
+    user: Any = None
 
     def due(
         self,

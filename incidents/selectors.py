@@ -6,27 +6,32 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
     Exists,
     ExpressionWrapper,
-    F,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from schools.calendar import add_working_days
 from schools.models import Rule
 
-from . import chat, deadlines
-from .access import case_schools, cases_visible_to, roles_for
+from . import case_counts, chat, deadlines
+from .access import (
+    case_schools,
+    cases_visible_in,
+    cases_visible_to,
+    roles_for,
+    school_case_scope,
+)
 from .models import (
     AccessLog,
     Case,
@@ -110,6 +115,52 @@ def _local_day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+# The dashboard's query 2: the first DUE_ROWS new cases of each school (oldest first), awaiting
+# a DSL (oldest first) and awaiting a LADO referral (soonest deadline first), the user's
+# DASHBOARD_ROWS newest open cases, and how many of each kind are overdue. One part per kind,
+# each ranking only its own rows (the new cases straight from their partial index, in its
+# order), around the ORM's query of the user's cases of that kind (`cases_visible_to`). Written
+# out rather than as Django window filters: those compile each query twice and cost more Python
+# time than the whole bare list page.
+_PART = """
+SELECT kind, id, school_id, opened_at, lado_due, late FROM (
+    SELECT '{kind}' AS kind, k.id, k.school_id, k.opened_at, {lado_due} AS lado_due,
+           ROW_NUMBER() OVER ({partition} ORDER BY {order}) AS position,
+           SUM(CASE WHEN k.late THEN 1 ELSE 0 END) OVER () AS late
+    FROM ({inner}) k
+) {kind}_ranked WHERE position <= %s"""
+
+
+def _first_of_each_kind(parts: list[tuple[str, Any, str, str, int]]) -> list[tuple]:
+    """Run one `_PART` for each (kind, its cases annotated with `late`, PARTITION BY, ORDER
+    BY, how many) in one query: rows of (kind, id, school, opened at, LADO due or None, how
+    many of the kind are overdue), the values converted as Django would (dates on SQLite)."""
+    sql, params, converters = [], [], {}
+    for kind, cases, partition, order, limit in parts:
+        lado = kind == "lado"
+        columns = ["id", "school_id", "opened_at", *(["lado_due"] if lado else []), "late"]
+        query = cases.order_by().values_list(*columns).query
+        compiler = query.get_compiler(using=cases.db)
+        inner_sql, inner_params = compiler.as_sql()
+        sql.append(
+            _PART.format(
+                kind=kind,
+                lado_due="k.lado_due" if lado else "CAST(NULL AS date)",
+                partition=partition,
+                order=order,
+                inner=inner_sql,
+            )
+        )
+        params += [*inner_params, limit]
+        if lado:  # the converters of id, school, opened at, LADO due: in columns 1 to 4
+            found = compiler.get_converters([col for col, _sql, _alias in compiler.select[:4]])
+            converters = {i + 1: pair for i, pair in found.items()}
+    with connections[parts[0][1].db].cursor() as cursor:
+        cursor.execute("\nUNION ALL\n".join(sql), params)
+        rows = cursor.fetchall()
+    return list(compiler.apply_converters(rows, converters)) if converters else rows
+
+
 def dashboard_summary(*, user) -> dict:
     """Everything the dashboard shows, in a fixed number of queries (ten at most, with the
     sign-in's four) and a bounded number of rows, whatever the data size.
@@ -119,11 +170,12 @@ def dashboard_summary(*, user) -> dict:
     (per school where the school's calendar decides) and for exact overdue counts, using a
     per-school cut-off date worked out from the calendars — never for every waiting case.
     """
-    visible = cases_visible_to(user)
     roles = roles_for(user)
     today = timezone.localdate()
     horizon = today + datetime.timedelta(days=deadlines.HORIZON_DAYS)
     schools = list(case_schools(user))
+    # The user's cases (`cases_visible_to`), written with these school ids.
+    visible = cases_visible_in(user, schools)
     calendars = deadlines.Calendars()
     calendars.preload(schools)
 
@@ -133,12 +185,16 @@ def dashboard_summary(*, user) -> dict:
     # Started on or before these days = overdue today (SQL counts them).
     triage_cutoffs = {s.pk: deadlines.last_overdue_start(triage_due(s), today) for s in schools}
     dsl_cutoff = deadlines.last_overdue_start(lambda d: add_working_days(d, 1), today)
-    triage_overdue = Q(pk__in=[])
+    # Schools with the same cut-off (the same calendar and target) share one condition.
+    by_cutoff: dict[datetime.date, list[int]] = {}
     for school_id, cutoff in triage_cutoffs.items():
         if cutoff is not None:
-            triage_overdue |= Q(
-                school_id=school_id, opened_at__lt=_local_day_start(cutoff + ONE_DAY)
-            )
+            by_cutoff.setdefault(cutoff, []).append(school_id)
+    triage_overdue = Q(pk__in=[])
+    for cutoff, school_ids in sorted(by_cutoff.items()):
+        triage_overdue |= Q(
+            school_id__in=school_ids, opened_at__lt=_local_day_start(cutoff + ONE_DAY)
+        )
     no_lado_referral = ~Exists(Referral.objects.filter(case=OuterRef("pk"), kind="lado"))
     is_open = ~Q(status=CaseStatus.CLOSED)
     needs_dsl = Q(safeguarding_flag=True, safeguarding_decided_at__isnull=True) & is_open
@@ -146,115 +202,103 @@ def dashboard_summary(*, user) -> dict:
     dsl_overdue = needs_dsl & (
         Q(opened_at__lt=_local_day_start(dsl_cutoff + ONE_DAY)) if dsl_cutoff else Q(pk__in=[])
     )
-    # Query 1: counts per school and status, with the overdue new reports (an index-only
-    # scan of (school, status, opened_at)).
-    counts = list(
-        visible.values("school_id", "status")
-        .annotate(
-            n=Count("pk"),
-            late_triage=Count("pk", filter=Q(status=CaseStatus.NEW) & triage_overdue),
-        )
-        .order_by()
-    )
-    names = {s.pk: s.name for s in schools}
+    # The counts per school and status: kept in the cache per school (incidents.case_counts,
+    # counted again when a case of the school changes), each school's share as the user may
+    # see it (all of its cases, or the safeguarding-flagged ones for a DSL who is not SLT).
+    figures = case_counts.school_figures([s.pk for s in schools])
     # Every school the user oversees has a row, those with no cases too (a trust sees at a
     # glance which schools have reported nothing); `schools` is in name order.
-    by_school: dict[str, dict[str, int]] = {
-        s.name: dict.fromkeys(CaseStatus.values, 0) for s in schools
-    }
+    by_school: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = dict.fromkeys(CaseStatus.values, 0)
+    for school in schools:
+        scope = school_case_scope(user, school)
+        row = by_school.setdefault(school.name, dict.fromkeys(CaseStatus.values, 0))
+        for status, (every, flagged) in figures.get(school.pk, {}).items():
+            n = every if scope == "all" else flagged if scope == "safeguarding" else 0
+            row[status] = row.get(status, 0) + n
+            totals[status] = totals.get(status, 0) + n
     overdue_count = 0
-    for row in sorted(counts, key=lambda r: names.get(r["school_id"], "")):
-        name = names.get(row["school_id"], "")
-        by_school.setdefault(name, dict.fromkeys(CaseStatus.values, 0))
-        by_school[name][row["status"]] = row["n"]
-        totals[row["status"]] += row["n"]
-        overdue_count += row["late_triage"]
 
     # Query 2: the first few of each kind — new (per school, oldest first), awaiting a DSL,
-    # awaiting a LADO referral — as plain values, with how many of the last two are overdue.
+    # awaiting a LADO referral — as plain values, with how many of each are overdue.
     led = is_open & Q(lead=user)
-    first = (
-        visible.filter(
-            Q(status=CaseStatus.NEW) | needs_dsl | (needs_lado & Q(lado_due__lte=horizon)) | led
-        )
-        .annotate(
-            is_new=ExpressionWrapper(Q(status=CaseStatus.NEW), output_field=BooleanField()),
-            is_dsl=ExpressionWrapper(needs_dsl, output_field=BooleanField()),
-            is_lado=ExpressionWrapper(needs_lado, output_field=BooleanField()),
-            is_mine=ExpressionWrapper(led, output_field=BooleanField()),
-        )
-        .annotate(
-            new_rank=Window(
-                RowNumber(),
-                partition_by=[F("school_id"), F("is_new")],
-                order_by=[F("opened_at").asc(), F("pk").asc()],
+
+    def overdue_flag(condition: Q | None) -> ExpressionWrapper | Value:
+        """Whether a case of the kind is overdue, as a boolean column (never-true: false, not
+        the 0 Django writes for a condition it finds empty)."""
+        if condition is None:
+            return Value(False, output_field=BooleanField())
+        return ExpressionWrapper(condition, output_field=BooleanField())
+
+    first = _first_of_each_kind(
+        [
+            (
+                "new",
+                visible.filter(status=CaseStatus.NEW).annotate(
+                    late=overdue_flag(triage_overdue if by_cutoff else None)
+                ),
+                "PARTITION BY k.school_id",
+                "k.opened_at, k.id",
+                DUE_ROWS,
             ),
-            dsl_rank=Window(
-                RowNumber(),
-                partition_by=[F("is_dsl")],
-                order_by=[F("opened_at").asc(), F("pk").asc()],
+            (
+                "dsl",
+                visible.filter(needs_dsl).annotate(
+                    late=overdue_flag(dsl_overdue if dsl_cutoff else None)
+                ),
+                "",
+                "k.opened_at, k.id",
+                DUE_ROWS,
             ),
-            lado_rank=Window(
-                RowNumber(),
-                partition_by=[F("is_lado")],
-                order_by=[F("lado_due").asc(), F("pk").asc()],
+            (
+                "lado",
+                visible.filter(needs_lado, lado_due__lte=horizon).annotate(
+                    late=overdue_flag(Q(lado_due__lt=today))
+                ),
+                "",
+                "k.lado_due, k.id",
+                DUE_ROWS,
             ),
-            mine_rank=Window(
-                RowNumber(),
-                partition_by=[F("is_mine")],
-                order_by=[F("opened_at").desc(), F("pk").desc()],
+            (
+                "mine",
+                visible.filter(led).annotate(late=overdue_flag(None)),
+                "",
+                "k.opened_at DESC, k.id DESC",
+                DASHBOARD_ROWS,
             ),
-            late_dsl=Window(Count("pk", filter=dsl_overdue)),
-            late_lado=Window(Count("pk", filter=needs_lado & Q(lado_due__lt=today))),
-        )
-        .filter(
-            Q(is_new=True, new_rank__lte=DUE_ROWS)
-            | Q(is_dsl=True, dsl_rank__lte=DUE_ROWS)
-            | Q(is_lado=True, lado_rank__lte=DUE_ROWS)
-            | Q(is_mine=True, mine_rank__lte=DASHBOARD_ROWS)
-        )
-        .order_by()
-        .values_list(
-            "pk",
-            "school_id",
-            "opened_at",
-            "lado_due",
-            "is_new",
-            "is_dsl",
-            "is_lado",
-            "is_mine",
-            "late_dsl",
-            "late_lado",
-        )
+        ]
     )
     school_by_id = {s.pk: s for s in schools}
     new_rows, dsl_rows, lado_rows = [], [], []
     mine: set[int] = set()
-    late = 0
-    for pk, school_id, opened_at, lado_due, is_new, is_dsl, is_lado, is_mine, *lates in first:
-        late = sum(lates)  # the overdue DSL and LADO counts: the same on every row
-        if is_mine:
+    overdue_by_kind: dict[str, int] = {}
+    for kind, pk, school_id, opened_at, lado_due, overdue in first:
+        # How many of the kind are overdue: the same on each of its rows.
+        overdue_by_kind[kind] = overdue
+        if kind == "mine":
             mine.add(pk)
+            continue
         opened = timezone.localtime(opened_at).date()
-        if is_new and school_id in school_by_id:
+        if kind == "new" and school_id in school_by_id:
             try:
                 due = triage_due(school_by_id[school_id])(opened)
             except ValueError:
                 due = None
             new_rows.append((opened_at, pk, due))
-        if is_dsl:
+        elif kind == "dsl":
             dsl_rows.append((opened_at, pk, add_working_days(opened, 1)))
-        if is_lado and lado_due:
+        elif kind == "lado" and lado_due:
             lado_rows.append((lado_due, pk, lado_due))
-    overdue_count += late
+    overdue_count += sum(overdue_by_kind.values())
     new_rows.sort()
     dsl_rows.sort()
     lado_rows.sort()
     # Query 3 (and on): other apps' deadlines — bars and restrictions — with their cases.
     # (The case's own deadlines are worked out above, bounded; the engine's provider for
     # them would load every waiting case.)
-    window = deadlines.Window(cases=visible, today=today, horizon=horizon, calendars=calendars)
+    window = deadlines.Window(
+        cases=visible, today=today, horizon=horizon, calendars=calendars, user=user
+    )
     items = [
         item
         for provider in deadlines.PROVIDERS

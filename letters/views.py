@@ -336,11 +336,21 @@ def letter_sent(request: HttpRequest, pk: int) -> HttpResponse:
 
 @dataclass(frozen=True)
 class QueueRow:
-    """A letter on the print queue with how long it has waited since approval."""
+    """A letter on the print queue with how long it has waited since approval, and the
+    words for its kind, delivery and status (looked up once here: `get_FOO_display` builds
+    the whole list of choices again on every call, and a trust's queue asks hundreds)."""
 
     letter: Letter
     age_days: int
     overdue: bool
+    kind: str = ""
+    method: str = ""
+    status: str = ""
+
+
+_KIND_WORDS = dict(LetterKind.choices)
+_METHOD_WORDS = dict(SendMethod.choices)
+_STATUS_WORDS = dict(LetterStatus.choices)
 
 
 def _rows(letters: list[Letter], today) -> list[QueueRow]:
@@ -349,8 +359,46 @@ def _rows(letters: list[Letter], today) -> list[QueueRow]:
         approved = timezone.localtime(letter.approved_at).date() if letter.approved_at else today
         age = (today - approved).days
         target = letter.case.school.letter_queue_target_days
-        rows.append(QueueRow(letter, age, age > target))
+        rows.append(
+            QueueRow(
+                letter,
+                age,
+                age > target,
+                kind=_KIND_WORDS.get(letter.kind, letter.kind),
+                method=_METHOD_WORDS.get(letter.delivery_method, letter.delivery_method),
+                status=_STATUS_WORDS.get(letter.status, letter.status),
+            )
+        )
     return rows
+
+
+# The print queue's letters: waiting to print or send, and being prepared (rendering).
+QUEUE_STATUSES = (
+    LetterStatus.READY,
+    LetterStatus.BATCHED,
+    LetterStatus.PRINTED,
+    LetterStatus.APPROVED,
+    LetterStatus.RENDER_FAILED,
+)
+
+
+_NAME = ("first_name", "last_name", "username")
+QUEUE_FIELDS = (
+    "kind",
+    "status",
+    "recipient_name",
+    "recipient_email",
+    "delivery_method",
+    "approved_at",
+    "pdf_pages",
+    "batch_id",
+    "printed_at",
+    "case__reference",
+    "case__school__name",
+    "case__school__letter_queue_target_days",
+    *(f"approved_by__{f}" for f in _NAME),
+    *(f"printed_by__{f}" for f in _NAME),
+)
 
 
 @staff_required
@@ -363,12 +411,21 @@ def queue(request: HttpRequest) -> HttpResponse:
         letters_visible_to(request.user)
         .exclude(kind__in=TO_REPORTER)
         .select_related("case__school", "approved_by", "printed_by")
+        # Only what the page shows: a letter's text, context and files stay in the database.
+        .only(*QUEUE_FIELDS)
         .order_by("approved_at", "pk")
     )
     today = timezone.localdate()
-    ready = _rows(list(visible.filter(status=LetterStatus.READY)), today)
-    batched = _rows(list(visible.filter(status=LetterStatus.BATCHED)), today)
-    printed = _rows(list(visible.filter(status=LetterStatus.PRINTED)), today)
+    # Every letter the page lists, in one query (oldest approval first), sorted out here.
+    by_status: dict[str, list[Letter]] = {status: [] for status in QUEUE_STATUSES}
+    pending: list[Letter] = []  # approved, being rendered (or failed to): in the same order
+    for letter in visible.filter(status__in=QUEUE_STATUSES):
+        by_status[letter.status].append(letter)
+        if letter.status in (LetterStatus.APPROVED, LetterStatus.RENDER_FAILED):
+            pending.append(letter)
+    ready = _rows(by_status[LetterStatus.READY], today)
+    batched = _rows(by_status[LetterStatus.BATCHED], today)
+    printed = _rows(by_status[LetterStatus.PRINTED], today)
     waiting = ready + batched + printed
     return render(
         request,
@@ -382,9 +439,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "printed": printed,
             "overdue": [r for r in waiting if r.overdue],
             "targets": sorted({s.letter_queue_target_days for s in schools}),
-            "pending": list(
-                visible.filter(status__in=[LetterStatus.APPROVED, LetterStatus.RENDER_FAILED])
-            ),
+            "pending": pending,
             "batches": list(
                 PrintBatch.objects.filter(school__in=schools).select_related(
                     "created_by", "printed_by", "sent_by", "cancelled_by"
@@ -392,6 +447,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             ),
             "sent_form": SentForm(),
             "many_schools": len(schools) > 1,
+            "today_iso": today.isoformat(),
         },
     )
 
