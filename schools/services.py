@@ -9,8 +9,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .models import Rule, School
-from .signals import school_data_changed
 from .setup_version import setup_changed
+from .signals import school_data_changed
 
 # The usual code of conduct for parents' class groups, in the order schools publish it.
 DEFAULT_RULES: list[tuple[str, str]] = [
