@@ -124,10 +124,11 @@ def _local_day_start(day: datetime.date) -> datetime.datetime:
 # out rather than as Django window filters: those compile each query twice and cost more Python
 # time than the whole bare list page.
 _PART = """
-SELECT kind, id, school_id, opened_at, lado_due, late FROM (
+SELECT kind, id, school_id, opened_at, lado_due, late, mine FROM (
     SELECT '{kind}' AS kind, k.id, k.school_id, k.opened_at, {lado_due} AS lado_due,
            ROW_NUMBER() OVER ({partition} ORDER BY {order}) AS position,
-           SUM(CASE WHEN k.late THEN 1 ELSE 0 END) OVER () AS late
+           SUM(CASE WHEN k.late THEN 1 ELSE 0 END) OVER () AS late,
+           CASE WHEN k.mine THEN 1 ELSE 0 END AS mine
     FROM ({inner}) k
 ) {kind}_ranked WHERE position <= %s"""
 
@@ -139,7 +140,7 @@ def _first_of_each_kind(parts: list[tuple[str, Any, str, str, int]]) -> list[tup
     sql, params, converters = [], [], {}
     for kind, cases, partition, order, limit in parts:
         lado = kind == "lado"
-        columns = ["id", "school_id", "opened_at", *(["lado_due"] if lado else []), "late"]
+        columns = ["id", "school_id", "opened_at", *(["lado_due"] if lado else []), "late", "mine"]
         query = cases.order_by().values_list(*columns).query
         compiler = query.get_compiler(using=cases.db)
         inner_sql, inner_params = compiler.as_sql()
@@ -236,7 +237,8 @@ def dashboard_summary(*, user) -> dict:
             (
                 "new",
                 visible.filter(status=CaseStatus.NEW).annotate(
-                    late=overdue_flag(triage_overdue if by_cutoff else None)
+                    late=overdue_flag(triage_overdue if by_cutoff else None),
+                    mine=overdue_flag(led),
                 ),
                 "PARTITION BY k.school_id",
                 "k.opened_at, k.id",
@@ -245,7 +247,8 @@ def dashboard_summary(*, user) -> dict:
             (
                 "dsl",
                 visible.filter(needs_dsl).annotate(
-                    late=overdue_flag(dsl_overdue if dsl_cutoff else None)
+                    late=overdue_flag(dsl_overdue if dsl_cutoff else None),
+                    mine=overdue_flag(led),
                 ),
                 "",
                 "k.opened_at, k.id",
@@ -254,7 +257,7 @@ def dashboard_summary(*, user) -> dict:
             (
                 "lado",
                 visible.filter(needs_lado, lado_due__lte=horizon).annotate(
-                    late=overdue_flag(Q(lado_due__lt=today))
+                    late=overdue_flag(Q(lado_due__lt=today)), mine=overdue_flag(led)
                 ),
                 "",
                 "k.lado_due, k.id",
@@ -262,7 +265,7 @@ def dashboard_summary(*, user) -> dict:
             ),
             (
                 "mine",
-                visible.filter(led).annotate(late=overdue_flag(None)),
+                visible.filter(led).annotate(late=overdue_flag(None), mine=overdue_flag(led)),
                 "",
                 "k.opened_at DESC, k.id DESC",
                 DASHBOARD_ROWS,
@@ -273,11 +276,13 @@ def dashboard_summary(*, user) -> dict:
     new_rows, dsl_rows, lado_rows = [], [], []
     mine: set[int] = set()
     overdue_by_kind: dict[str, int] = {}
-    for kind, pk, school_id, opened_at, lado_due, overdue in first:
+    for kind, pk, school_id, opened_at, lado_due, overdue, is_mine in first:
         # How many of the kind are overdue: the same on each of its rows.
         overdue_by_kind[kind] = overdue
-        if kind == "mine":
+        # "My open cases": the newest, and any other the page lists that I lead.
+        if is_mine:
             mine.add(pk)
+        if kind == "mine":
             continue
         opened = timezone.localtime(opened_at).date()
         if kind == "new" and school_id in school_by_id:

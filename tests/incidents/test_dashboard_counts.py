@@ -208,3 +208,21 @@ def test_a_task_title_naming_a_reporter_is_hidden_from_the_trust(client, school,
     assert "Zuleika" not in text
     # "Your tasks" (the title, and the button's label for screen readers) and the deadlines.
     assert text.count("Ring [reporter&#x27;s details hidden] back") == 3
+
+
+@pytest.mark.django_db
+def test_my_open_cases_also_lists_an_older_case_of_mine_the_page_shows(client, school, head):
+    # An older case I lead awaiting a DSL decision, then my twenty newest open cases.
+    flagged = triage(
+        submit_report(school, child_at_risk="yes", child_risk_details="x")[0].case, head
+    )
+    Case.objects.filter(pk=flagged.pk).update(
+        opened_at=timezone.now() - datetime.timedelta(days=30)
+    )
+    for _ in range(20):
+        triage(submit_report(school)[0].case, head)
+    client.force_login(head)
+    context = client.get("/staff/").context
+    assert flagged in context["alerts"]
+    # Not among the twenty newest, but listed with them: it is on the page already.
+    assert len(context["mine"]) == 21 and flagged in context["mine"]
