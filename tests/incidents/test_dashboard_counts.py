@@ -233,3 +233,13 @@ def test_my_open_cases_also_lists_an_older_case_of_mine_the_page_shows(client, s
     assert flagged in context["alerts"]
     # Not among the twenty newest, but listed with them: it is on the page already.
     assert len(context["mine"]) == 21 and flagged in context["mine"]
+
+
+@pytest.mark.django_db
+def test_counts_are_not_kept_in_a_cache_not_shared_by_every_process(school, settings):
+    settings.CACHE_SHARED = False
+    submit_report(school)
+    assert case_counts.school_figures([school.pk])[school.pk][CaseStatus.NEW] == (1, 0)
+    with CaptureQueriesContext(connection) as queries:
+        case_counts.school_figures([school.pk])
+    assert len(queries) == 1  # counted again, nothing kept

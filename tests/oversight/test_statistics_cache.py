@@ -264,3 +264,16 @@ def test_the_page_still_counts_when_the_cache_is_down(
         monkeypatch.setattr(cache, "set", down)
         assert _figures(client).cases == [1] and _figures(client).cases == [1]
     assert len(counted) == 2  # counted each time, no error page
+
+
+@pytest.mark.django_db
+def test_a_cache_not_shared_by_every_process_is_not_used(
+    client, school, head, autumn, counted, settings
+):
+    """Production without Redis has a per-process cache: the figures are counted every time."""
+    settings.CACHE_SHARED = False
+    client.force_login(head)
+    with _at(D(2026, 11, 10)):
+        triaged_case(school, head)
+        assert _figures(client).cases == [1] and _figures(client).cases == [1]
+    assert len(counted) == 2
