@@ -500,10 +500,10 @@ STATISTICS_PAGES = (
 def statistics_uncached() -> None:
     """Every school's statistics version bumped, as a change to its data does: the next view
     of any statistics page counts and draws its figures again (`oversight.cache`)."""
-    from oversight.cache import bump
+    from oversight.cache import changed
     from schools.models import School
 
-    bump(School.objects.values_list("pk", flat=True))
+    changed(*School.objects.values_list("pk", flat=True))
 
 
 def bench_statistics_cold(server: Server, made: dict, keys: dict[str, str]) -> None:

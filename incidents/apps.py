@@ -19,7 +19,8 @@ class IncidentsConfig(AppConfig):
             outbox.register(kind, compose=notifications.compose)
         outbox.register(deadlines.REMINDER, compose=deadlines.reminder_compose)
         outbox.register(deadlines.TERM_DATES_NOTICE, compose=deadlines.term_dates_compose)
-        # The dashboard's cached counts of a school's cases (incidents.case_counts).
+        # The dashboard's cached counts of a school's cases (incidents.case_counts, version
+        # tokens in schools.versions).
         post_save.connect(_case_changed, sender=Case, dispatch_uid="case-counts-save")
         post_delete.connect(_case_changed, sender=Case, dispatch_uid="case-counts-delete")
 

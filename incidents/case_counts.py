@@ -6,67 +6,43 @@ and of those the safeguarding-flagged ones (all a DSL who is not SLT may see). W
 school's figures is decided per request by `incidents.access.school_case_scope`, the same rule
 as `cases_visible_to`.
 
-Correct, not merely fresh: every school has a version token in the cache, and its figures are
-kept under that token. Saving or deleting any case of a school replaces the token when the
-transaction commits (`school_changed`, connected in IncidentsConfig.ready; also at once,
-so the transaction itself reads its own change), so the next
-dashboard counts that school again; figures stored under an old token are never read again,
-even if a slow request stores them after the change (the race a plain delete would lose). A
-new token is random, never reused, so a missing token (evicted, or the cache emptied) also means
-counting again. As a last guard against a write that bypasses the model (a bulk `update()` of
-status, which nothing does today), figures expire after `TIMEOUT` seconds.
+Correct, not merely fresh: the figures are kept under the school's version token
+`f"cases:{school_id}"` (`schools.versions`), which saving or deleting any of its cases replaces
+(`school_changed`, connected in IncidentsConfig.ready), so the next dashboard counts that school
+again; figures stored under an old token are never read again, even if a slow request stores
+them after the change. Without a shared cache nothing is kept. As a last guard against a write
+that bypasses the model (a bulk `update()` of status, which nothing does today), figures expire
+after `TIMEOUT` seconds.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count
+
+from schools import versions
 
 from .models import Case, CaseStatus
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 10 * 60
-_VERSION = "case-counts:version:{}"
 _FIGURES = "case-counts:{}:{}"
 
 # Per school: status -> (all cases, safeguarding-flagged cases).
 Figures = dict[str, tuple[int, int]]
 
 
-def _bump(school_id: int) -> None:
-    try:
-        cache.set(_VERSION.format(school_id), uuid.uuid4().hex, None)
-    except Exception:  # the cache is down: saving a case must not fail for it
-        logger.exception("Could not mark school %s's case counts out of date.", school_id)
+def version_name(school_id: int) -> str:
+    return f"cases:{school_id}"
 
 
 def school_changed(school_id: int) -> None:
-    """A case of this school was added, changed or removed: count it again. The token is
-    replaced at once (so this transaction's own later reads count again) and again when the
-    transaction commits (a request that counted in between saw the data before the commit,
-    and stored it under a token that is then already dead)."""
-    _bump(school_id)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump(school_id))
-
-
-def _versions(school_ids: list[int]) -> dict[int, str]:
-    keys = {school_id: _VERSION.format(school_id) for school_id in school_ids}
-    found = cache.get_many(list(keys.values()))
-    versions = {}
-    for school_id, key in keys.items():
-        if key not in found:
-            # First visit since the cache was emptied: a token nobody can have used before.
-            cache.add(key, uuid.uuid4().hex, None)
-            found[key] = cache.get(key)
-        versions[school_id] = found[key]
-    return versions
+    """A case of this school was added, changed or removed: count it again."""
+    versions.changed(version_name(school_id))
 
 
 def school_figures(school_ids: Iterable[int]) -> dict[int, Figures]:
@@ -75,13 +51,16 @@ def school_figures(school_ids: Iterable[int]) -> dict[int, Figures]:
     ids = sorted(set(school_ids))
     if not ids:
         return {}
-    try:
-        versions = _versions(ids)
-        keys = {school_id: _FIGURES.format(school_id, versions[school_id]) for school_id in ids}
-        kept = cache.get_many(list(keys.values()))
-    except Exception:  # the cache is down: count them all, keep nothing
-        logger.exception("Case counts not read from the cache.")
-        keys, kept = {}, {}
+    tokens = versions.tokens(version_name(school_id) for school_id in ids)
+    keys: dict[int, str] = {}
+    kept: dict[str, Figures] = {}
+    if tokens is not None:
+        keys = {sid: _FIGURES.format(sid, tokens[version_name(sid)]) for sid in ids}
+        try:
+            kept = cache.get_many(list(keys.values()))
+        except Exception:  # the cache is down: count them all, keep nothing
+            logger.warning("Case counts not read from the cache.", exc_info=True)
+            keys, kept = {}, {}
     figures: dict[int, Figures] = {
         school_id: kept[key] for school_id, key in keys.items() if key in kept
     }

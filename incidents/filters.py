@@ -24,10 +24,10 @@ from django.template.loader import get_template
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from schools import versions
 from schools.access import roles_for
 from schools.models import Group, Role, Rule, School
-from schools.setup_version import KEY as SETUP_VERSION_KEY
-from schools.setup_version import setup_version_current
+from schools.setup_version import NAME as SETUP
 
 from .models import (
     Case,
@@ -180,8 +180,8 @@ def filter_options(schools: QuerySet[School]) -> FilterOptions:
 logger = logging.getLogger(__name__)
 
 # How long the cache keeps one user scope's choices. Every change to the set-up they come from
-# replaces them at once (schools.setup_version); this only bounds what a cache that missed
-# such a change, being unreachable at the time, could show.
+# replaces them at once (the "setup" token, schools.versions); this only bounds what a cache
+# that missed such a change, being unreachable at the time, could show.
 FILTER_CACHE_SECONDS = 600
 FILTER_FORM_TEMPLATE = "partials/filter_form.html"
 
@@ -203,7 +203,8 @@ class FilterChoices:
     with nothing chosen, kept in the cache: they depend only on the schools whose cases the
     user may open, so the entry is per set of schools and trusts the user holds a case role
     in, under the set-up's version (any change to a school, rule, group, membership or member
-    of staff starts a new one). One cache read per page; without a cache, worked out afresh."""
+    of staff starts a new one). Two cache reads per page (the token, the entry); without a
+    shared cache, worked out afresh."""
 
     def __init__(self, user) -> None:
         self.user = user
@@ -212,15 +213,17 @@ class FilterChoices:
         self.key = "case-filter:" + hashlib.sha256(scope.encode()).hexdigest()
         self.version: str | None = None
         self.entry: dict[str, Any] = {}
+        tokens = versions.tokens([SETUP])
+        if tokens is None:  # no shared cache: every page works its choices out, as before
+            return
         try:
-            found = cache.get_many([SETUP_VERSION_KEY, self.key])
-            self.version = setup_version_current(found.get(SETUP_VERSION_KEY))
-            entry = found.get(self.key)
-            if isinstance(entry, dict) and self.version and entry.get("version") == self.version:
-                self.entry = entry
-        except Exception:  # no cache: every page works its choices out, as before
+            entry = cache.get(self.key)
+        except Exception:
             logger.warning("Filter choices: cache unreachable", exc_info=True)
-            self.version = None
+            return
+        self.version = tokens[SETUP]
+        if isinstance(entry, dict) and entry.get("version") == self.version:
+            self.entry = entry
 
     @property
     def options(self) -> FilterOptions:

@@ -5,36 +5,32 @@ second; the figures only change when the data does. So the page keeps what it dr
 figures and their HTML, charts included) in Django's cache (Redis in production, memory in
 development) under a key made of:
 
-- the schools shown and each one's `StatisticsVersion` token (read with the user's school
-  list, no extra query). The schools are those the user may run (`managed_schools`), so a
+- the schools shown and each one's version token `f"stats:{school_id}"` (`schools.versions`,
+  one cache read). The schools are those the user may run (`managed_schools`), so a
   member of staff of school A can only ever ask for a key holding A's figures;
 - the period, the group, the bucket and today's date (bars "in force" and the period's
   wording depend on the day);
 - `KEY_VERSION`, changed when the cached shape changes.
 
-Every change to something the statistics read gives the school a new random token once its
-transaction commits (signals below; `schools.signals.school_data_changed` for the bulk
-writes that send no model signals). A reader that took the old token before the commit
-stores its figures under the old key, which nobody asks for again, so a page is never
-staler than the last commit. The token lives in the database, not in the cache, so every
-web process and worker agrees on it even with the in-memory cache, and a cache that loses
-its keys only costs a recount.
+Every change to something the statistics read gives the school a new token (`changed`, from
+the signals below; `schools.signals.school_data_changed` for the bulk writes that send no model
+signals): at once and again when the transaction commits, so a reader that took the old token
+before the commit stores its figures under a key nobody asks for again, and a page is never
+staler than the last commit. Without a cache shared by every process nothing is kept (the
+figures are counted on every view), and a cache that loses its keys only costs a recount.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 
-from .models import StatisticsVersion
+from schools import versions
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +42,18 @@ TIMEOUT = 24 * 60 * 60
 NONCE_PLACEHOLDER = "stats-nonce-placeholder"
 
 
-def with_tokens(schools: QuerySet) -> QuerySet:
-    """`schools` with each one's statistics token (None if it has none yet) as `stats_token`,
-    in the same query."""
-    token = StatisticsVersion.objects.filter(school_id=OuterRef("pk")).values("token")[:1]
-    return schools.annotate(stats_token=Subquery(token))
+def version_name(school_id: int) -> str:
+    return f"stats:{school_id}"
 
 
 def key(schools: list, *parts: Any) -> str | None:
-    """The cache key of the figures of `schools` for `parts`; None if a school has no token
-    yet (`ensure_tokens` gives it one, and the page is cached from the next view)."""
-    tokens = [getattr(s, "stats_token", None) for s in schools]
-    if any(t is None for t in tokens):
+    """The cache key of the figures of `schools` for `parts`; None if the cache is not to be
+    used (`schools.versions.tokens`)."""
+    tokens = versions.tokens(version_name(s.pk) for s in schools)
+    if tokens is None:
         return None
-    text = repr((KEY_VERSION, [(s.pk, t) for s, t in zip(schools, tokens, strict=True)], parts))
+    pairs = [(s.pk, tokens[version_name(s.pk)]) for s in schools]
+    text = repr((KEY_VERSION, pairs, parts))
     return "oversight:stats:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -82,53 +76,9 @@ def put(cache_key: str | None, value: Any) -> None:
         log.warning("Statistics cache unavailable; figures not kept", exc_info=True)
 
 
-def ensure_tokens(schools: list) -> None:
-    """Give the schools without a token one; an existing token (perhaps just changed by a
-    commit) is left alone."""
-    missing = [s.pk for s in schools if getattr(s, "stats_token", None) is None]
-    if missing:
-        StatisticsVersion.objects.bulk_create(
-            [StatisticsVersion(school_id=pk, token=secrets.randbits(62)) for pk in missing],
-            ignore_conflicts=True,
-        )
-
-
-def bump(school_ids: Iterable[int]) -> None:
-    """New tokens for these schools, now (one query)."""
-    ids = sorted({pk for pk in school_ids if pk is not None})
-    if ids:
-        StatisticsVersion.objects.bulk_create(
-            [StatisticsVersion(school_id=pk, token=secrets.randbits(62)) for pk in ids],
-            update_conflicts=True,
-            unique_fields=["school_id"],
-            update_fields=["token"],
-        )
-
-
-def _flush() -> None:
-    """After a commit: bump every school changed since the last flush. The transaction
-    registers one of these per change; the first does the work, the others find nothing."""
-    connection = transaction.get_connection()
-    pending = getattr(connection, "_oversight_stats_pending", None)
-    if pending:
-        connection._oversight_stats_pending = set()
-        bump(pending)
-
-
 def changed(*school_ids: int | None) -> None:
-    """Something the statistics of these schools count has changed: new tokens once the
-    transaction commits (at once outside one). A rolled-back change bumps nothing by
-    itself (its schools may be bumped with the next commit's: harmless)."""
-    ids = {pk for pk in school_ids if pk is not None}
-    if not ids:
-        return
-    connection = transaction.get_connection()
-    pending = getattr(connection, "_oversight_stats_pending", None)
-    if pending is None:
-        pending = connection._oversight_stats_pending = set()
-    pending |= ids
-    # robust: the change itself has committed; a failed bump is logged, not a 500.
-    transaction.on_commit(_flush, robust=True)
+    """Something the statistics of these schools count has changed: count them again."""
+    versions.changed(*(version_name(pk) for pk in {pk for pk in school_ids if pk is not None}))
 
 
 # --- what the statistics read ------------------------------------------------------------------

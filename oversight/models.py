@@ -99,18 +99,3 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user} ({'revoked' if self.revoked_at else 'active'})"
-
-
-class StatisticsVersion(models.Model):
-    """The version of a school's statistics: a random number, changed (after the commit) by
-    every change to anything the statistics count in that school — cases, reports, decisions,
-    people, groups, rules, term dates, bars, the school's targets (`oversight.cache`). The
-    statistics page keeps its figures in Django's cache under the versions of the schools it
-    shows, so a change makes the next view count again and an unchanged school is not
-    recounted. A plain school id, no foreign key: a version never blocks deleting a school."""
-
-    school_id = models.BigIntegerField(primary_key=True)
-    token = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return f"Statistics version of school {self.school_id}"

@@ -27,11 +27,8 @@ from .models import GovernorsReport
 OVER_TIME = {"cases_over_time"}
 
 
-def _schools(request: HttpRequest, *, tokens: bool = False) -> list:
-    rows = managed_schools(request.user).select_related("trust")
-    if tokens:
-        rows = stats_cache.with_tokens(rows)
-    schools = list(rows)
+def _schools(request: HttpRequest) -> list:
+    schools = list(managed_schools(request.user).select_related("trust"))
     if not schools:
         raise Http404("Statistics are for senior leaders and trust executives.")
     return schools
@@ -66,7 +63,7 @@ def _figures_html(figures: stats.Figures, today) -> bytes:
 @staff_required
 @require_safe
 def statistics(request: HttpRequest) -> HttpResponse:
-    schools = _schools(request, tokens=True)
+    schools = _schools(request)
     today = timezone.localdate()
     form = StatisticsForm(request.GET or None, schools=schools, today=today)
     chosen = form.chosen_schools()
@@ -79,8 +76,6 @@ def statistics(request: HttpRequest) -> HttpResponse:
             schools=chosen, period=period, group=group, bucket=bucket, groups=form.groups
         )
         html = _figures_html(figures, today)
-        if key is None:
-            stats_cache.ensure_tokens(chosen)
         stats_cache.put(key, (figures, html))
     else:
         figures, html = cached

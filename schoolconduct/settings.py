@@ -164,9 +164,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# The cache holds only rate-limit counters. Several web processes must share it (Redis);
-# with no Redis configured it falls back to the broker's Redis, then to local memory, which
-# suits the single-process development server.
+# The cache holds rate-limit counters and the staff pages' caches (`schools.versions`). Several
+# web processes must share it (Redis); with no Redis configured it falls back to the broker's
+# Redis, then to local memory, which suits the single-process development server.
 CACHE_URL = env.str(
     "CACHE_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
@@ -180,6 +180,10 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whether the cache is one every process shares (Redis). The page caches kept "until the data
+# changes" (`schools.versions`) rely on it: a token in one process's memory knows nothing of a
+# change made in another gunicorn worker or in Celery. Without it they count every time.
+CACHE_SHARED = bool(CACHE_URL)
 # Sessions live in the database, never only in the cache: a cache restart must not sign
 # everybody out or lose a parent's follow-up session.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -29,6 +29,9 @@ STORAGES = {
 }
 # Tests use their own cache so rate-limit counters never leak between runs through Redis.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The tests run in one process, so the in-memory cache is shared by all they run: the page
+# caches (`schools.versions`) are used, as in production with Redis.
+CACHE_SHARED = True
 AXES_ENABLED = True
 AXES_VERBOSE = False
 # With tasks in-process, OCR reads screenshots inline rather than in a background thread, so

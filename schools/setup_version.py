@@ -1,54 +1,32 @@
-"""A version of the schools' set-up, shared by every web process through the cache.
+"""What changes the schools' set-up: the version name `"setup"` (`schools.versions`).
 
 What a page builds from the set-up alone — schools, their rules and groups, the staff who hold
-a role there and their names — may be kept in the cache under this version (the case list's
-filter choices are). Any change to those rows moves the version on: at once, and again when
-the transaction commits, so a page that read the old rows between the two cannot keep its copy.
-Bulk writes send no signals: a service that writes the set-up in bulk calls `setup_changed`.
+a role there and their names — may be kept in the cache under the `"setup"` token (the case
+list's filter choices are). Any change to those rows gives it a new token (`versions.changed`:
+at once, and again when the transaction commits). Bulk writes send no signals: a service that
+writes the set-up in bulk calls `setup_changed`.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
-
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-logger = logging.getLogger(__name__)
+from . import versions
 
-KEY = "schools:setup-version"
+NAME = "setup"
 # A user's sign-in or new password changes nothing a set-up cache shows.
 USER_FIELDS_IGNORED = frozenset({"last_login", "password"})
 
 
-def _bump() -> None:
-    try:
-        cache.set(KEY, uuid.uuid4().hex, None)
-    except Exception:  # a cache that cannot be reached keeps nothing to go stale either
-        logger.warning("Could not move the set-up version on", exc_info=True)
-
-
 def setup_changed(**_signal) -> None:
-    _bump()
-    transaction.on_commit(_bump)
+    versions.changed(NAME)
 
 
 def _user_saved(sender, instance, update_fields=None, **signal) -> None:
     if update_fields and set(update_fields) <= USER_FIELDS_IGNORED:
         return
     setup_changed()
-
-
-def setup_version_current(found: str | None) -> str:
-    """The version (`found` when the caller read it along with its own entry); a new one is
-    started if the cache has none."""
-    if found:
-        return found
-    cache.add(KEY, uuid.uuid4().hex, None)
-    return cache.get(KEY) or ""
 
 
 def connect() -> None:

@@ -34,7 +34,7 @@ from incidents.models import (
 from incidents.services import ReportDetails, report_submit
 from letters.models import Letter, LetterTemplate, PrintBatch, Signature
 from measures.models import BanReview, BanStage, ContactRestriction, SiteBan
-from oversight.models import CalendarFeed, GovernorsReport, StatisticsVersion
+from oversight.models import CalendarFeed, GovernorsReport
 from records.models import (
     Breach,
     CaseFile,
@@ -739,16 +739,6 @@ class SignatureFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     image = factory.django.ImageField(filename="signature.png", width=300, height=80)
-
-
-class StatisticsVersionFactory(factory.django.DjangoModelFactory):
-    """A school's statistics version (`oversight.cache`): a plain school id, no foreign key."""
-
-    class Meta:
-        model = StatisticsVersion
-
-    school_id = factory.Sequence(lambda n: 1_000_000 + n)
-    token = factory.Sequence(lambda n: n)
 
 
 class GovernorsReportFactory(factory.django.DjangoModelFactory):

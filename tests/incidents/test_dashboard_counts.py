@@ -20,6 +20,7 @@ from incidents import case_counts, workflow
 from incidents.access import case_schools, cases_visible_in, cases_visible_to
 from incidents.models import Case, CaseStatus
 from incidents.selectors import dashboard_summary
+from schools import versions
 from schools.models import Role
 from tests.factories import (
     CaseTaskFactory,
@@ -114,11 +115,17 @@ def test_each_user_sees_their_own_share_as_cases_visible_to_says(
     assert sum(by_school[sister.name].values()) == 2
 
 
+def _token(school) -> str:
+    found = versions.tokens([case_counts.version_name(school.pk)])
+    assert found is not None
+    return found[case_counts.version_name(school.pk)]
+
+
 @pytest.mark.django_db
 def test_a_figure_stored_under_an_old_token_is_never_read(school):
     submit_report(school)
     case_counts.school_figures([school.pk])
-    old = cache.get(f"case-counts:version:{school.pk}")
+    old = _token(school)
     case_counts.school_changed(school.pk)
     # A slow request that read the old token stores figures counted before the change.
     cache.set(f"case-counts:{school.pk}:{old}", {CaseStatus.NEW: (99, 0)})
@@ -131,15 +138,15 @@ def test_the_token_is_replaced_at_once_and_again_when_the_transaction_commits(
 ):
     report, _ = submit_report(school)
     case_counts.school_figures([school.pk])
-    version = cache.get(f"case-counts:version:{school.pk}")
+    version = _token(school)
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         triage(report.case, head)
-        inside = cache.get(f"case-counts:version:{school.pk}")
+        inside = _token(school)
     assert inside != version  # this transaction's own reads count again
     assert callbacks
     for callback in callbacks:
         callback()
-    assert cache.get(f"case-counts:version:{school.pk}") not in (version, inside)
+    assert _token(school) not in (version, inside)
 
 
 @pytest.mark.django_db
@@ -226,3 +233,13 @@ def test_my_open_cases_also_lists_an_older_case_of_mine_the_page_shows(client, s
     assert flagged in context["alerts"]
     # Not among the twenty newest, but listed with them: it is on the page already.
     assert len(context["mine"]) == 21 and flagged in context["mine"]
+
+
+@pytest.mark.django_db
+def test_counts_are_not_kept_in_a_cache_not_shared_by_every_process(school, settings):
+    settings.CACHE_SHARED = False
+    submit_report(school)
+    assert case_counts.school_figures([school.pk])[school.pk][CaseStatus.NEW] == (1, 0)
+    with CaptureQueriesContext(connection) as queries:
+        case_counts.school_figures([school.pk])
+    assert len(queries) == 1  # counted again, nothing kept

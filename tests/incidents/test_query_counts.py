@@ -175,10 +175,10 @@ def add_school(trust) -> None:
 
 def uncached_statistics() -> None:
     """Every school's statistics version changed: the next view counts its figures (cold)."""
-    from oversight.cache import bump
+    from oversight.cache import changed
     from schools.models import School
 
-    bump(School.objects.values_list("pk", flat=True))
+    changed(*School.objects.values_list("pk", flat=True))
 
 
 TRUST_PAGES = [*(p for p in PAGES if p != "case"), "statistics"]
