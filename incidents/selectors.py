@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -138,12 +139,16 @@ def _first_of_each_kind(parts: list[tuple[str, Any, str, str, int]]) -> list[tup
     BY, how many) in one query: rows of (kind, id, school, opened at, LADO due or None, how
     many of the kind are overdue), the values converted as Django would (dates on SQLite)."""
     sql, params, converters = [], [], {}
+    converting = None
     for kind, cases, partition, order, limit in parts:
         lado = kind == "lado"
         columns = ["id", "school_id", "opened_at", *(["lado_due"] if lado else []), "late", "mine"]
         query = cases.order_by().values_list(*columns).query
         compiler = query.get_compiler(using=cases.db)
-        inner_sql, inner_params = compiler.as_sql()
+        try:
+            inner_sql, inner_params = compiler.as_sql()
+        except EmptyResultSet:  # the user has no cases of this kind to see at all
+            continue
         sql.append(
             _PART.format(
                 kind=kind,
@@ -154,13 +159,19 @@ def _first_of_each_kind(parts: list[tuple[str, Any, str, str, int]]) -> list[tup
             )
         )
         params += [*inner_params, limit]
-        if lado:  # the converters of id, school, opened at, LADO due: in columns 1 to 4
-            found = compiler.get_converters([col for col, _sql, _alias in compiler.select[:4]])
-            converters = {i + 1: pair for i, pair in found.items()}
+        if lado or converting is None:
+            # The converters of id, school, opened at (and LADO due): in columns 1 to 4.
+            selected = [col for col, _sql, _alias in compiler.select[: 4 if lado else 3]]
+            found = compiler.get_converters(selected)
+            converting, converters = compiler, {i + 1: pair for i, pair in found.items()}
+    if not sql:
+        return []
     with connections[parts[0][1].db].cursor() as cursor:
         cursor.execute("\nUNION ALL\n".join(sql), params)
         rows = cursor.fetchall()
-    return list(compiler.apply_converters(rows, converters)) if converters else rows
+    if converting is None or not converters:
+        return rows
+    return list(converting.apply_converters(rows, converters))
 
 
 def dashboard_summary(*, user) -> dict:

@@ -243,3 +243,15 @@ def test_counts_are_not_kept_in_a_cache_not_shared_by_every_process(school, sett
     with CaptureQueriesContext(connection) as queries:
         case_counts.school_figures([school.pk])
     assert len(queries) == 1  # counted again, nothing kept
+
+
+@pytest.mark.django_db
+def test_a_trust_executive_whose_trust_has_no_schools_yet_sees_an_empty_dashboard(
+    client, trust_exec
+):
+    """A new trust before its first school: no cases of any kind to rank, so every part of
+    the first-of-each-kind query is empty — the page must still open, with nothing listed."""
+    dashboard_summary(user=trust_exec)  # raised EmptyResultSet before
+    client.force_login(trust_exec)
+    response = client.get("/staff/")
+    assert response.status_code == 200
