@@ -98,10 +98,10 @@ def test_an_unshared_cache_is_never_used(settings):
 
 
 @pytest.mark.parametrize(
-    ("environment", "shared"),
+    ("environment", "expected"),
     [({}, False), ({"CACHE_URL": "redis://127.0.0.1:6379/0"}, True)],
 )
-def test_the_cache_is_shared_only_with_redis(environment, shared):
+def test_the_cache_is_shared_only_with_redis(environment, expected):
     """Without Redis the settings fall back to a per-process memory cache: not shared."""
     import os
     import subprocess
@@ -123,4 +123,4 @@ def test_the_cache_is_shared_only_with_redis(environment, shared):
         text=True,
         check=True,
     )
-    assert out.stdout.strip() == str(shared)
+    assert out.stdout.strip() == str(expected)
