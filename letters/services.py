@@ -1092,11 +1092,10 @@ def batch_assemble(*, batch_id: int) -> bool:
     after any part with an odd number of pages) so double-sided printing never puts two
     letters on one sheet.
 
-    qpdf (through pikepdf) joins the files — ten times faster than pypdf's append — and
-    pypdf then stores identical objects (fonts, logos) once.
+    qpdf (through pikepdf) joins the files and stores identical objects (fonts, logos) once:
+    see `letters.pdfjoin`.
     """
-    import pikepdf
-    from pypdf import PdfWriter
+    from .pdfjoin import join
 
     claimed = PrintBatch.objects.filter(
         pk=batch_id, status__in=[PrintBatch.Status.ASSEMBLING, PrintBatch.Status.FAILED], pdf=""
@@ -1106,24 +1105,9 @@ def batch_assemble(*, batch_id: int) -> bool:
     batch = PrintBatch.objects.select_related("school").get(pk=batch_id)
     letters = list(batch.letters.select_related("case").order_by("case__reference", "pk"))
     try:
-        joined = pikepdf.Pdf.new()
-        sources = []
         parts = [_cover_sheet_pdf(batch, letters)] if batch.cover_sheet else []
         parts += [letter_pdf_bytes(letter) for letter in letters]
-        for index, data in enumerate(parts):
-            source = pikepdf.Pdf.open(io.BytesIO(data))
-            sources.append(source)  # kept open until the joined file is written
-            joined.pages.extend(source.pages)
-            if len(source.pages) % 2 and index < len(parts) - 1:
-                joined.add_blank_page(page_size=A4_POINTS)
-        raw = io.BytesIO()
-        joined.save(raw)
-        page_count = len(joined.pages)
-        writer = PdfWriter(clone_from=io.BytesIO(raw.getvalue()))
-        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-        out = io.BytesIO()
-        writer.write(out)
-        data = out.getvalue()
+        data, page_count = join(parts, blank_after_odd=True, page_size=A4_POINTS)
     except Exception as error:
         logger.exception("Print batch %s failed", batch_id)
         PrintBatch.objects.filter(pk=batch_id).update(

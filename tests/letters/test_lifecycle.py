@@ -359,6 +359,56 @@ def test_print_batch_pages_equal_the_stored_letters(case, head, parent, office):
     assert all(lt.status == LetterStatus.PRINTED for lt in Letter.objects.all())
 
 
+def embedded_font_files(data: bytes) -> int:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return sum(
+            1
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream)
+            and obj.get("/Type") == pikepdf.Name.FontDescriptor
+            for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            if key in obj
+        )
+
+
+@pytest.mark.django_db
+def test_a_batch_stores_the_fonts_its_letters_share_once(case, head, parent, office):
+    letters = make_ready_letters(case, head, parent, 10)
+    (batch,) = services.batch_create(school=case.school, letters=letters, actor=office)
+    assert services.batch_assemble(batch_id=batch.pk)
+    batch.refresh_from_db()
+    parts = [letter.pdf.open("rb").read() for letter in letters]
+    data = batch.pdf.open("rb").read()
+    # Joined as they are, the letters would keep a copy of every font each (about 90 % of
+    # their summed size); shared, most fonts are stored once (10 letters: about a third).
+    assert embedded_font_files(data) <= sum(map(embedded_font_files, parts)) / 3
+    assert len(data) < sum(map(len, parts)) / 2
+    assert_batch_matches(batch, letters)
+
+
+@pytest.mark.django_db
+def test_a_batch_with_a_tampered_letter_fails_and_can_be_tried_again(case, head, parent, office):
+    letters = make_ready_letters(case, head, parent, 2)
+    (batch,) = services.batch_create(school=case.school, letters=letters, actor=office)
+    path = letters[1].pdf.path
+    with open(path, "rb") as f:
+        original = f.read()
+    with open(path, "ab") as f:
+        f.write(b"tampered")
+    assert services.batch_assemble(batch_id=batch.pk) is False
+    batch.refresh_from_db()
+    assert batch.status == PrintBatch.Status.FAILED and not batch.pdf
+    assert "does not match its fingerprint" in batch.error
+    with open(path, "wb") as f:
+        f.write(original)
+    assert services.batch_assemble(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == PrintBatch.Status.READY and batch.page_count == 3
+    assert_batch_matches(batch, letters)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_real_celery_worker_renders_letters_and_assembles_the_batch(
     school, head, office, parent, request
