@@ -107,7 +107,7 @@ def test_a_failed_build_says_so_and_can_be_built_again(school, head, monkeypatch
     def broken(cases):
         raise OSError("disk full")
 
-    monkeypatch.setattr(exports, "export_rows", broken)
+    monkeypatch.setattr(exports, "export_chunks", broken)
     with pytest.raises(OSError):
         exports.export_build(export_id=export.pk)
     export.refresh_from_db()
