@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.files import File
+from django.db import connections
 from django.db.models import (
     Aggregate,
     CharField,
@@ -157,43 +158,70 @@ def _decided(actions: str) -> str:
     return "; ".join(OUTCOME[a] for a in json.loads(actions) or () if a in OUTCOME)
 
 
-def export_chunks(cases: QuerySet[Case], chunk_size: int = CHUNK_ROWS) -> Iterator[list[tuple]]:
+def _fetch(cases: QuerySet[Case], chunk_size: int, whole_list: bool) -> Iterator[list[tuple]]:
+    """The rows as the driver's tuples, `chunk_size` at a time through a server-side cursor:
+    (reference, school, status, severity, nature, lead, opened, report kinds, actions,
+    outcome), all text from the database.
+
+    Each case's report kinds are one list (`conducts`). For a short list a correlated
+    subquery finds them; for a whole list (`whole_list`, the task) the reports are grouped
+    once and joined, which takes the database half the time over 100,000 cases.
+    """
+    text: TextField = TextField()
+    rows = cases.annotate(
+        export_opened=MinuteText("opened_at"),
+        export_lead=Concat(
+            Coalesce("lead__first_name", Value("")),
+            Value(" "),
+            Coalesce("lead__last_name", Value("")),
+            output_field=text,
+        ),
+        export_actions=Cast("actions", text),
+    ).order_by("-opened_at", "-pk")
+    columns = ["reference", "school__name", "status", "severity", "nature", "export_lead"]
+    columns += ["export_opened"]
+    if not whole_list:
+        query = rows.annotate(export_conducts=conducts()).values_list(
+            *columns, "export_conducts", "export_actions", "outcome"
+        )
+        compiler = query.query.get_compiler(using=query.db)
+        yield from compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
+        return
+    inner_sql, params = (
+        rows.values_list(*columns, "export_actions", "outcome", "pk", "opened_at")
+        .query.get_compiler(using=rows.db)
+        .as_sql()
+    )
+    connection = connections[rows.db]
+    listed = (
+        "string_agg(conduct, ',')" if connection.vendor == "postgresql" else "group_concat(conduct)"
+    )
+    reports = connection.ops.quote_name(Report._meta.db_table)
+    # Django's own SQL for the list (its values passed as parameters) and fixed names.
+    sql = (
+        "WITH listed (c1, c2, c3, c4, c5, c6, c7, c8, c9, pk, opened_at) AS ("  # noqa: S608
+        f"{inner_sql}"
+        ") SELECT c1, c2, c3, c4, c5, c6, c7, reports.kinds, c8, c9 FROM listed "
+        f"LEFT JOIN (SELECT case_id, {listed} AS kinds FROM {reports} GROUP BY case_id) "
+        "AS reports ON reports.case_id = listed.pk "
+        "ORDER BY listed.opened_at DESC, listed.pk DESC"
+    )
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(chunk_size):
+            yield chunk
+
+
+def export_chunks(
+    cases: QuerySet[Case], chunk_size: int = CHUNK_ROWS, *, whole_list: bool = False
+) -> Iterator[list[tuple]]:
     """The CSV rows for these cases, a list of up to `chunk_size` at a time (the header is
     the first, alone).
 
-    The database gives plain text (the lead's name joined, the opening minute formatted, the
-    decided actions as JSON text, each case's report kinds in one list), fetched as the
-    driver's tuples through a server-side cursor: no model objects and no field converters.
+    The database gives plain text (`_fetch`): no model objects and no field converters.
     Every label and guarded cell is worked out once per distinct value (`_Memo`), so a row
     costs a few dictionary lookups.
     """
-    text: TextField = TextField()
-    rows = (
-        cases.annotate(
-            export_opened=MinuteText("opened_at"),
-            export_lead=Concat(
-                Coalesce("lead__first_name", Value("")),
-                Value(" "),
-                Coalesce("lead__last_name", Value("")),
-                output_field=text,
-            ),
-            export_actions=Cast("actions", text),
-            export_conducts=conducts(),
-        )
-        .order_by("-opened_at", "-pk")
-        .values_list(
-            "reference",
-            "school__name",
-            "status",
-            "severity",
-            "nature",
-            "export_lead",
-            "export_opened",
-            "export_conducts",
-            "export_actions",
-            "outcome",
-        )
-    )
     status = _Memo(lambda value: STATUS.get(value, value))
     severity = _Memo(lambda value: SEVERITY.get(value, value))
     nature = _Memo(lambda value: NATURE.get(value, value))
@@ -208,8 +236,7 @@ def export_chunks(cases: QuerySet[Case], chunk_size: int = CHUNK_ROWS) -> Iterat
         return cell(f"{done} — {closed}" if done and closed else done or closed)
 
     yield [tuple(HEADER)]
-    compiler = rows.query.get_compiler(using=rows.db)
-    for chunk in compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size):
+    for chunk in _fetch(cases, chunk_size, whole_list):
         yield [
             (
                 "'" + reference if reference[:1] in formula else reference,
@@ -286,7 +313,7 @@ def export_build(*, export_id: int) -> bool:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             writer = csv.writer(text)
             done = -1  # the header is not a case
-            for chunk in export_chunks(cases):
+            for chunk in export_chunks(cases, whole_list=True):
                 writer.writerows(chunk)
                 done += len(chunk)
                 if done and done % PROGRESS_EVERY == 0:

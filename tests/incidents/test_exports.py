@@ -104,7 +104,7 @@ def test_a_failed_build_says_so_and_can_be_built_again(school, head, monkeypatch
     make_cases(school, 2)
     export = CaseExport.objects.create(user=head)
 
-    def broken(cases):
+    def broken(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(exports, "export_chunks", broken)
