@@ -33,8 +33,6 @@ ROW = (
 SAFEGUARDING = mark_safe(' <span class="badge text-bg-danger">Safeguarding</span>')
 NONE_ROW = mark_safe('<tr><td colspan="7">No cases match.</td></tr>')
 DASH = "—"
-# A case's date as the template's `date:"j M Y"` shows it.
-DATE_FORMAT = "j M Y"
 
 
 def case_link() -> tuple[str, str]:
@@ -45,12 +43,16 @@ def case_link() -> tuple[str, str]:
     return before, after
 
 
-def _opened(value) -> str:
+def _opened(value, months: dict[int, str]) -> str:
+    """`date:"j M Y"` (day, month's abbreviation in the active language, year) without
+    Django's date formatter per row."""
     if value is None:
         return ""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return date_format(value, DATE_FORMAT)
+    if value.month not in months:
+        months[value.month] = date_format(value, "M")
+    return f"{value.day} {months[value.month]} {value.year:04d}"
 
 
 def case_rows(cases: Iterable[Any], link: tuple[str, str] | None = None) -> SafeString:
@@ -59,6 +61,7 @@ def case_rows(cases: Iterable[Any], link: tuple[str, str] | None = None) -> Safe
     before, after = link or case_link()
     statuses = dict(CaseStatus.choices)
     severities = dict(Severity.choices)
+    months: dict[int, str] = {}
     rows = []
     for case in cases:
         lead = case.lead
@@ -76,7 +79,7 @@ def case_rows(cases: Iterable[Any], link: tuple[str, str] | None = None) -> Safe
                 statuses.get(case.status, case.status),
                 severities.get(case.severity, case.severity) or DASH,
                 lead_name or DASH,
-                _opened(case.opened_at),
+                _opened(case.opened_at, months),
                 case.report_count,
             )
         )

@@ -57,6 +57,19 @@ def test_a_row_without_lead_severity_or_flag_shows_dashes(school):
     assert html.count("<td>—</td>") == 2 and "Safeguarding" not in html
 
 
+@pytest.mark.django_db
+def test_every_month_and_a_year_before_1000_show_as_the_date_filter_shows_them(school):
+    report, _ = submit_report(school)
+    case = Case.objects.select_related("school", "lead").get(pk=report.case_id)
+    case.report_count = 1
+    for when in [
+        *(datetime.datetime(2026, month, 9, 12, tzinfo=datetime.UTC) for month in range(1, 13)),
+        datetime.datetime(999, 1, 2, 12, tzinfo=datetime.UTC),
+    ]:
+        case.opened_at = when
+        assert str(case_rows([case])) == row_from_template(case).rstrip("\n") + "\n      "
+
+
 def test_no_cases_is_the_empty_row():
     assert str(case_rows([])) == '<tr><td colspan="7">No cases match.</td></tr>'
 
