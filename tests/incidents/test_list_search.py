@@ -1,6 +1,7 @@
-"""The list's search written as `pk = ANY(ARRAY(ids))` on PostgreSQL (incidents.filters.AnyOfIds):
-the same cases as the ORM's `pk__in=ids`, for each kind of match and each kind of user, with
-the reporter rule kept."""
+"""The list's search written as `pk = ANY(ARRAY(ids))` on PostgreSQL (incidents.filters.AnyOfIds),
+its SQL built once per search and guard (incidents.filters.search_ids): the same cases as the
+ORM's `pk__in=ids` built afresh, for each kind of match and each kind of user, with the
+reporter rule kept."""
 
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ def test_the_search_finds_what_the_orm_in_finds(monkeypatch, cases, school, trus
         for term in TERMS
         for status in ("", "new", "investigating")
     }
+    # The ORM's own: the union built afresh for each search, as `pk__in`.
+    monkeypatch.setattr(filters, "search_ids", filters.search_union)
     monkeypatch.setattr(filters, "AnyOfIds", lambda ids: Q(pk__in=ids))
     for (term, status), ids in found.items():
         expected = search(user, {"q": term, **({"status": status} if status else {})})
@@ -98,3 +101,21 @@ def test_on_postgresql_the_ids_are_an_array_read_once(school, head):
         assert '"incidents_case"."id" = ANY(ARRAY((SELECT' in query
     else:
         assert '"incidents_case"."id" IN (' in query and "ANY(ARRAY" not in query
+
+
+@pytest.mark.django_db
+def test_the_kept_sql_is_per_search_and_reporter_guard(monkeypatch, cases, school, trust, head):
+    """The head teacher sees the reporter at their school; the executive nowhere: the same
+    words, searched by one and then the other in the same process, give each their own."""
+    executive = UserFactory(username="exec")
+    TrustMembershipFactory(user=executive, trust=trust)
+    # The reporter's own name in the text: found by who may see the reporter only.
+    mine = submit_report(school, content="Ann Scott saw it", reporter_name="Ann Scott")[0].case_id
+    built = []
+    union = filters.search_union
+    monkeypatch.setattr(filters, "search_union", lambda *a: built.append(a) or union(*a))
+    filters._search_sql.cache_clear()
+    for _ in range(2):
+        assert mine in search(head, {"q": "Ann Scott"})
+        assert mine not in search(executive, {"q": "Ann Scott"})
+    assert len(built) == 2  # once for each guard, not once per request
