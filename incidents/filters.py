@@ -197,6 +197,8 @@ logger = logging.getLogger(__name__)
 # that missed such a change, being unreachable at the time, could show.
 FILTER_CACHE_SECONDS = 600
 FILTER_FORM_TEMPLATE = "partials/filter_form.html"
+# A filtered form is kept only for values this short (a search of a few words and filters).
+CHOSEN_FORM_MAX = 600
 
 
 @once
@@ -253,6 +255,29 @@ class FilterChoices:
             self.entry["form"] = str(render(self.options))
             self._store()
         return mark_safe(self.entry["form"])  # noqa: S308 (rendered by the template, escaped)
+
+    def chosen_form_html(self, data, render: Callable[[], str]) -> SafeString:
+        """The form with these values chosen (`data`: the query without its page or cursor;
+        a filtered list and its later pages): rendered
+        once per set of values under the same version, in an entry of its own (it depends only
+        on the choices and the values; errors included), unless the values are long."""
+        text = repr(sorted((name, data.getlist(name)) for name in data))
+        if not self.version or len(text) > CHOSEN_FORM_MAX:
+            return mark_safe(render())  # noqa: S308 (rendered by the template, escaped)
+        key = f"{self.key}:form:{hashlib.sha256(text.encode()).hexdigest()}"
+        try:
+            entry = cache.get(key)
+        except Exception:
+            logger.warning("Filter choices: cache unreachable", exc_info=True)
+            entry = None
+        if isinstance(entry, dict) and entry.get("version") == self.version:
+            return mark_safe(entry["form"])  # noqa: S308 (rendered by the template, escaped)
+        html = str(render())
+        try:
+            cache.set(key, {"version": self.version, "form": html}, FILTER_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Filter choices: cache unreachable", exc_info=True)
+        return mark_safe(html)  # noqa: S308 (rendered by the template, escaped)
 
     def _store(self) -> None:
         if not self.version:

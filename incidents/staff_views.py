@@ -143,14 +143,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)
-    # Nothing chosen (the list as it opens, and its later pages): the form as the cache keeps it.
+    # The form as the cache keeps it: with nothing chosen (the list as it opens, and its later
+    # pages), or with the values chosen (a filtered list, and its later pages).
     nothing_chosen = not any(name in request.GET for name in CaseFilter.base_filters)
     return render(
         request,
         "staff/case_list.html",
         {
             "filter": case_filter,
-            "filter_form": choices.blank_form_html(_blank_filter_form) if nothing_chosen else "",
+            "filter_form": choices.blank_form_html(_blank_filter_form)
+            if nothing_chosen
+            else choices.chosen_form_html(
+                query,
+                lambda: render_to_string(FILTER_FORM_TEMPLATE, {"form": case_filter.form}),
+            ),
             "page": page,
             "query": query.urlencode(),
             "keyset": not hasattr(page, "paginator"),
