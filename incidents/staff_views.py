@@ -37,6 +37,7 @@ from .evidence import evidence_clean_retry
 from .filters import FILTER_FORM_TEMPLATE, CaseFilter, FilterChoices, FilterOptions
 from .forms import StaffReportForm
 from .identity import ReporterIdentity
+from .list_rows import case_rows
 from .models import (
     AccessLog,
     Case,
@@ -135,33 +136,46 @@ def case_list(request: HttpRequest) -> HttpResponse:
     choices = FilterChoices(request.user)
     case_filter = _case_filter(request, choices)
     page = selectors.case_list_page(
-        cases=case_filter.qs, params=request.GET, sort=request.GET.get("sort", "")
+        cases=case_filter.qs.only(*LIST_FIELDS),
+        params=request.GET,
+        sort=request.GET.get("sort", ""),
     )
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)
-    # Nothing chosen (the list as it opens, and its later pages): the form as the cache keeps it.
+    # The form as the cache keeps it: with nothing chosen (the list as it opens, and its later
+    # pages), or with the values chosen (a filtered list, and its later pages).
     nothing_chosen = not any(name in request.GET for name in CaseFilter.base_filters)
     return render(
         request,
         "staff/case_list.html",
         {
             "filter": case_filter,
-            "filter_form": choices.blank_form_html(_blank_filter_form) if nothing_chosen else "",
+            "filter_form": choices.blank_form_html(_blank_filter_form)
+            if nothing_chosen
+            else choices.chosen_form_html(
+                query,
+                lambda: render_to_string(FILTER_FORM_TEMPLATE, {"form": case_filter.form}),
+            ),
             "page": page,
             "query": query.urlencode(),
             "keyset": not hasattr(page, "paginator"),
-            "case_link": _case_link(),
+            "rows": case_rows(page),
         },
     )
 
 
-def _case_link() -> tuple[str, str]:
-    """A case page's URL as (before, after) its reference, reversed once for the whole list
-    (references are letters, digits and hyphens: nothing to quote)."""
-    marker = "REFERENCE"
-    before, _, after = reverse("staff:case-detail", args=[marker]).rpartition(marker)
-    return before, after
+# What the list's rows show (incidents.list_rows): the rest of each case stays in the database.
+LIST_FIELDS = (
+    "reference",
+    "status",
+    "severity",
+    "opened_at",
+    "safeguarding_flag",
+    "school__name",
+    "lead__first_name",
+    "lead__last_name",
+)
 
 
 @case_staff_required

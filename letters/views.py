@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from incidents.wording import unconfirmed_wording
 from schools.access import school_from_request, staff_required
 from schools.models import School, Trust
 
-from . import placeholders, services, values
+from . import placeholders, queue_rows, services, values
 from .access import get_batch_for_user, get_letter_for_user, letters_visible_to, queue_schools
 from .forms import (
     BatchSentForm,
@@ -427,17 +428,27 @@ def queue(request: HttpRequest) -> HttpResponse:
     batched = _rows(by_status[LetterStatus.BATCHED], today)
     printed = _rows(by_status[LetterStatus.PRINTED], today)
     waiting = ready + batched + printed
+    to_print = [r for r in ready if r.letter.delivery_method in services.PRINTED_METHODS]
+    overdue = [r for r in waiting if r.overdue]
+    many_schools = len(schools) > 1
+    # One token for the page's forms, as the template's {% csrf_token %} gives (read once).
+    csrf_token = get_token(request)
     return render(
         request,
         "letters/queue.html",
         {
-            "to_print": [r for r in ready if r.letter.delivery_method in services.PRINTED_METHODS],
+            "to_print": to_print,
+            "print_rows": queue_rows.print_rows(to_print, many_schools=many_schools),
             "to_email": [
                 r for r in ready if r.letter.delivery_method not in services.PRINTED_METHODS
             ],
             "batched": batched,
             "printed": printed,
-            "overdue": [r for r in waiting if r.overdue],
+            "printed_rows": queue_rows.printed_rows(
+                printed, csrf_token=csrf_token, today_iso=today.isoformat()
+            ),
+            "overdue": overdue,
+            "overdue_items": queue_rows.overdue_items(overdue),
             "targets": sorted({s.letter_queue_target_days for s in schools}),
             "pending": pending,
             "batches": list(
@@ -446,8 +457,9 @@ def queue(request: HttpRequest) -> HttpResponse:
                 )[:10]
             ),
             "sent_form": SentForm(),
-            "many_schools": len(schools) > 1,
+            "many_schools": many_schools,
             "today_iso": today.isoformat(),
+            "csrf_token": csrf_token,
         },
     )
 
