@@ -25,9 +25,11 @@ from measures.models import BanStage
 from schools.models import Membership
 from tests.factories import (
     AccessLogFactory,
+    CaseFactory,
     CaseTaskFactory,
     ContactRestrictionFactory,
     LetterFactory,
+    MeetingFactory,
     SiteBanFactory,
     case_with_everything,
     submit_report,
@@ -240,3 +242,40 @@ def test_who_a_task_may_be_given_to_is_read_by_the_same_rule(school, head, slt, 
         assert [u.pk for u in rows["task_assignees"]] == [u.pk for u in assignees_for(case)]
     assert dsl.pk in [u.pk for u in assignees_for(flagged)]
     assert dsl.pk not in [u.pk for u in assignees_for(plain)]
+
+
+@pytest.mark.django_db
+def test_the_page_query_compiled_once_reads_each_case_by_its_own_reference(
+    school, other_school, head, other_head
+):
+    """The case page's SQL is compiled once per user and roles (incidents.frozen_sql): each
+    reference still gets its own case and rows, and a case the user may not open stays a 404."""
+    from django.http import Http404
+
+    from incidents.access import _PAGE_CASES
+
+    _PAGE_CASES.clear()
+    one, two = CaseFactory(school=school), CaseFactory(school=school)
+    elsewhere = CaseFactory(school=other_school)
+    MeetingFactory(case=two, place="Room 7")
+    first = get_case_for_user(head, one.reference, page=True).case
+    second = get_case_for_user(head, two.reference, page=True).case
+    assert len(_PAGE_CASES) == 1  # the second read used the compiled query
+    assert (first.pk, second.pk) == (one.pk, two.pk)
+    assert first.page_rows["meetings"] == []
+    assert [m.place for m in second.page_rows["meetings"]] == ["Room 7"]
+    assert second.school == school and second.school.trust == school.trust  # select_related
+    with pytest.raises(Http404):
+        get_case_for_user(head, elsewhere.reference, page=True)
+    with pytest.raises(Http404):
+        get_case_for_user(head, "no such reference", page=True)
+    assert get_case_for_user(other_head, elsewhere.reference, page=True).case.pk == elsewhere.pk
+    with pytest.raises(Http404):
+        get_case_for_user(other_head, one.reference, page=True)
+
+
+def test_a_frozen_query_needs_its_marker_once():
+    from incidents.frozen_sql import FrozenQuery
+
+    with pytest.raises(ValueError):
+        FrozenQuery(Case.objects.filter(reference="B01-1"))
