@@ -17,7 +17,16 @@ from casetasks.models import CaseTask
 from casetasks.services import assignees_for
 from incidents import workflow
 from incidents.access import get_case_for_user
-from incidents.models import AccessLog, Case, CaseEvent, Meeting, Referral, Report
+from incidents.models import (
+    AccessLog,
+    Case,
+    CaseEvent,
+    Evidence,
+    ExcerptMessage,
+    Meeting,
+    Referral,
+    Report,
+)
 from incidents.rows import CASE_ROWS, JSONRows, rows_from_json
 from letters.access import letters_visible_to
 from letters.models import Letter
@@ -32,6 +41,7 @@ from tests.factories import (
     MeetingFactory,
     SiteBanFactory,
     case_with_everything,
+    chat_kept,
     submit_report,
 )
 from tests.images import image_bytes
@@ -82,9 +92,19 @@ def full_case(school, head):
 @pytest.mark.django_db
 def test_the_lists_read_with_the_case_are_the_rows_the_orm_reads(full_case, head):
     case = full_case
+    chat_kept(case)
     rows = get_case_for_user(head, case.reference, page=True).case.page_rows
     assert set(rows) == set(CASE_ROWS)
     expected = {
+        "reports": case.reports.select_related("group", "witness").order_by("received_at", "pk"),
+        "evidence": Evidence.objects.filter(case=case)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk"),
+        "chat_lines": ExcerptMessage.objects.filter(excerpt__report__case=case)
+        .select_related("excerpt")
+        .order_by("excerpt__created_at", "excerpt_id", "position"),
+        "events": case.events.select_related("actor").order_by("created_at", "pk"),
+        "messages": case.messages.select_related("report", "author").order_by("created_at", "pk"),
         "meetings": Meeting.objects.filter(case=case).select_related("person"),
         "referrals": Referral.objects.filter(case=case),
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
@@ -279,3 +299,29 @@ def test_a_frozen_query_needs_its_marker_once():
 
     with pytest.raises(ValueError):
         FrozenQuery(Case.objects.filter(reference="B01-1"))
+
+
+@pytest.mark.django_db
+def test_the_rules_read_with_the_case_are_those_the_one_query_reads(full_case, head, school):
+    """Each report's rules and the case's own, read with the case on its page, are the ones
+    (and in the order) the rules' own query gives."""
+    from incidents.selectors import _rules_of
+
+    case = full_case
+    first, second, third = school.rules.order_by("order")
+    third.order, first.order = 0, 5  # ordered by `order`, not by id or title
+    third.save()
+    first.save()
+    report = case.reports.first()
+    report.rules.set([first, third])
+    case.rules.set([second, first])
+    page_case = get_case_for_user(head, case.reference, page=True).case
+    mine, theirs = _rules_of(page_case), _rules_of(Case.objects.get(pk=case.pk))
+
+    def described(rules):
+        return [(r.pk, r.title, r.order, r.school_id) for r in rules]
+
+    assert described(mine[0]) == described(theirs[0]) == described([second, first])
+    assert list(mine[1]) == list(theirs[1]) == [report.pk]
+    assert described(mine[1][report.pk]) == described(theirs[1][report.pk])
+    assert [r.title for r in mine[1][report.pk]] == [third.title, first.title]
