@@ -96,3 +96,42 @@ def event_kind_options(kinds: list[tuple[str, Any]], chosen: str) -> SafeString:
             for value, label in kinds
         ),
     )
+
+
+@register.simple_tag
+def access_log_items(entries: list) -> SafeString:
+    """The access log's `<li>`s, as staff/case/_access_log.html wrote them."""
+    return format_html_join(
+        "",
+        "<li>{} · {} · {}</li>",
+        (
+            (
+                _shown(date_filter(template_localtime(entry.at), "j M Y H:i")),
+                _shown(entry.user.get_full_name() or entry.user.username),
+                _shown(str(entry.get_action_display()).lower()),
+            )
+            for entry in entries
+        ),
+    )
+
+
+MERGE_CANDIDATE = (
+    '\n      <div class="form-check">'
+    '\n        <input type="checkbox" class="form-check-input" name="sources" value="{}"'
+    ' id="id_sources_{}">'
+    '\n        <label for="id_sources_{}" class="form-check-label">{}</label>'
+    "\n      </div>\n      "
+)
+
+
+@register.simple_tag
+def merge_candidate_boxes(candidates: list) -> SafeString:
+    """The merge box's checkboxes, as staff/case/_merge_in.html wrote them."""
+    return format_html_join(
+        "",
+        MERGE_CANDIDATE,
+        (
+            (_shown(candidate.case.pk), _shown(n), _shown(n), _shown(candidate.label))
+            for n, candidate in enumerate(candidates)
+        ),
+    )

@@ -88,3 +88,64 @@ def test_the_chronology_is_the_markup_the_template_gave(hidden, kind, count):
         assert "Pat Parent" not in before  # the case the reporter is hidden in was tested
     if count == 8:
         assert "&lt;Sons&gt;" in before and "<br>" in before and "System" in before
+
+
+ACCESS_LOG = """{% for entry in access_log %}<li>{{ entry.at|date:"j M Y H:i" }} · {{ entry.user.get_full_name|default:entry.user.username }} · {{ entry.get_action_display|lower }}</li>{% endfor %}"""
+
+MERGE_BOXES = """<div>
+      {% for candidate in form.candidates %}
+      <div class="form-check">
+        <input type="checkbox" class="form-check-input" name="sources" value="{{ candidate.case.pk }}" id="id_sources_{{ forloop.counter0 }}">
+        <label for="id_sources_{{ forloop.counter0 }}" class="form-check-label">{{ candidate.label }}</label>
+      </div>
+      {% endfor %}
+    </div>"""
+
+
+@pytest.mark.parametrize("count", [0, 1, 4])
+def test_the_access_log_is_the_markup_the_template_gave(count):
+    from incidents.models import AccessLog
+
+    User = get_user_model()
+    users = [User(username="x<y>&'z\""), User(username="b", first_name=NASTY, last_name="Lé")]
+    at = timezone.make_aware(datetime.datetime(2026, 6, 1, 23, 30), datetime.UTC)
+    entries = [
+        AccessLog(user=users[n % 2], action=action, at=at + datetime.timedelta(hours=n))
+        for n, action in enumerate([*AccessLog.Action.values, "not-an-action"][:count])
+    ]
+    before = Template(ACCESS_LOG).render(Context({"access_log": entries}))
+    now = Template("{% load case_page %}{% access_log_items access_log %}")
+    assert now.render(Context({"access_log": entries})) == before
+    if count == 4:
+        assert "x&lt;y&gt;&amp;&#x27;z&quot;" in before and "2 Jun 2026 00:30" in before
+
+
+def test_the_merge_boxes_are_the_markup_the_template_gave():
+    from incidents.merging import Candidate
+    from incidents.models import Case
+
+    candidates = [
+        Candidate(
+            case=Case(pk=12345 + n, reference=f"WPS-2026-{n}<&>"),
+            where=NASTY,
+            posted_on=datetime.date(2026, 5, n + 1) if n else None,
+            excerpt=f"“{NASTY}” & more",
+            person="Pat <Parent>",
+            likely_duplicate=bool(n % 2),
+            carries_flag=n == 2,
+            is_post=n != 1,
+        )
+        for n in range(4)
+    ]
+
+    class Form:
+        pass
+
+    form = Form()
+    form.candidates = candidates  # type: ignore[attr-defined]
+    before = Template(MERGE_BOXES).render(Context({"form": form}))
+    now = Template(
+        "{% load case_page %}<div>\n      {% merge_candidate_boxes form.candidates %}\n    </div>"
+    )
+    assert now.render(Context({"form": form})) == before
+    assert "O&#x27;Brien &amp; &lt;Sons&gt;" in before and 'value="12348"' in before
