@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from schools.access import StaffRoles, managed_schools, roles_for, schools_for  # noqa: F401
 from schools.models import Role, School
 
+from .frozen_sql import FrozenQuery
 from .models import Case, Evidence
 
 
@@ -92,26 +94,28 @@ def _cases(user) -> QuerySet[Case]:
     return cases_visible_to(user).select_related("school__trust", "lead", "merged_into")
 
 
-# The case page's query, built once per user and roles in each process: building its JSON
-# lists costs more than the database takes to run them. Only ever cloned (by `.filter`),
-# never run itself; a change of roles is a new key.
-_PAGE_CASES: dict[tuple, QuerySet[Case]] = {}
+# The case page's query, built and compiled to SQL once per user and roles in each process
+# (`frozen_sql`): building its JSON lists costs more than the database takes to run them. A
+# change of roles is a new key.
+_PAGE_CASES: dict[tuple, FrozenQuery] = {}
 
 
-def _page_cases(user) -> QuerySet[Case]:
+def _page_case(user, reference: str) -> Case | None:
     from .rows import CASE_ROWS, case_rows_annotations
 
-    key = (user.pk, roles_for(user), tuple(map(id, CASE_ROWS.values())))
-    cases = _PAGE_CASES.get(key)
-    if cases is None:
+    key = (user.pk, roles_for(user), tuple(map(id, CASE_ROWS.values())), connection.vendor)
+    frozen = _PAGE_CASES.get(key)
+    if frozen is None:
         if len(_PAGE_CASES) >= 500:
             _PAGE_CASES.clear()
-        cases = _PAGE_CASES[key] = (
+        cases = (
             _cases(user)
             .select_related("safeguarding_decided_by")
             .annotate(**case_rows_annotations(user))
         )
-    return cases
+        # As `.first()` would run it.
+        frozen = _PAGE_CASES[key] = FrozenQuery(cases.filter(reference=FrozenQuery.MARKER)[:1])
+    return frozen.first(reference)
 
 
 def get_case_for_user(user, reference: str, *, page: bool = False) -> CaseAccess:
@@ -121,8 +125,7 @@ def get_case_for_user(user, reference: str, *, page: bool = False) -> CaseAccess
     limited to what `user` may see) read in the same query, as `case.page_rows`."""
     from .rows import case_rows_load
 
-    cases = _page_cases(user) if page else _cases(user)
-    case = cases.filter(reference=reference).first()
+    case = _page_case(user, reference) if page else _cases(user).filter(reference=reference).first()
     if case is None:
         raise Http404("No such case.")
     if page:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from schools.access import sees_reporter
@@ -33,7 +34,7 @@ class Candidate:
     carries_flag: bool
     is_post: bool = True
 
-    @property
+    @cached_property
     def label(self) -> str:
         parts = [
             self.case.reference,

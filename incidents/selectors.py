@@ -484,16 +484,28 @@ def case_page_part_register(part: CasePagePart) -> None:
 def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict:
     """The case page's data: a fixed number of queries however many reports or events."""
 
-    reports = list(case.reports.select_related("group", "witness").order_by("received_at"))
-    evidence = list(
-        Evidence.objects.filter(case=case)
-        .select_related("uploaded_by")
-        .order_by("uploaded_at", "pk")
+    reports = case_rows(
+        case,
+        "reports",
+        lambda: case.reports.select_related("group", "witness").order_by("received_at", "pk"),
     )
-    chat_lines = list(
-        ExcerptMessage.objects.filter(excerpt__report__case=case)
-        .select_related("excerpt")
-        .order_by("excerpt__created_at", "excerpt_id", "position")
+    evidence = case_rows(
+        case,
+        "evidence",
+        lambda: (
+            Evidence.objects.filter(case=case)
+            .select_related("uploaded_by")
+            .order_by("uploaded_at", "pk")
+        ),
+    )
+    chat_lines = case_rows(
+        case,
+        "chat_lines",
+        lambda: (
+            ExcerptMessage.objects.filter(excerpt__report__case=case)
+            .select_related("excerpt")
+            .order_by("excerpt__created_at", "excerpt_id", "position")
+        ),
     )
     evidence_by_pk = {e.pk: e for e in evidence}
     for line in chat_lines:
@@ -532,7 +544,13 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
     events = case.events.select_related("actor").order_by("created_at", "pk")
     if event_kind:
         events = events.filter(kind=event_kind)
-    messages = list(case.messages.select_related("report", "author").order_by("created_at", "pk"))
+    else:
+        events = case_rows(case, "events", lambda: events)
+    messages = case_rows(
+        case,
+        "messages",
+        lambda: case.messages.select_related("report", "author").order_by("created_at", "pk"),
+    )
     for message in messages:
         message.files = [e for e in evidence if e.message_id == message.pk]
     staff_files = [e for e in evidence if e.report_id is None]
@@ -564,6 +582,7 @@ def case_detail(*, case, access, event_kind: str = "", user: Any = None) -> dict
 # The case page's short lists, read with the case itself (`get_case_for_user(page=True)`).
 ACCESS_LOG_ROWS = 50
 USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
+RULE_FIELDS = ["school", "title", "order"]
 
 
 def _access_log_rows(user):
@@ -577,6 +596,57 @@ def _access_log_rows(user):
 
 
 for _spec in (
+    # The page's longer lists, read with the case too: one query fewer each.
+    CaseRows(
+        "reports",
+        Report,
+        lambda user: Report.objects.filter(case=OuterRef("pk")).order_by("received_at", "pk"),
+        related=("group", "witness"),
+        fields={"witness": USER_FIELDS},
+    ),
+    CaseRows(
+        "evidence",
+        Evidence,
+        lambda user: Evidence.objects.filter(case=OuterRef("pk")).order_by("uploaded_at", "pk"),
+        related=("uploaded_by",),
+        fields={"uploaded_by": USER_FIELDS},
+    ),
+    CaseRows(
+        "chat_lines",
+        ExcerptMessage,
+        lambda user: ExcerptMessage.objects.filter(excerpt__report__case=OuterRef("pk")).order_by(
+            "excerpt__created_at", "excerpt_id", "position"
+        ),
+        related=("excerpt",),
+    ),
+    CaseRows(
+        "events",
+        CaseEvent,
+        lambda user: CaseEvent.objects.filter(case=OuterRef("pk")).order_by("created_at", "pk"),
+        related=("actor",),
+        fields={"actor": USER_FIELDS},
+    ),
+    CaseRows(
+        "messages",
+        Message,
+        lambda user: Message.objects.filter(case=OuterRef("pk")).order_by("created_at", "pk"),
+        related=("report", "author"),
+        fields={"author": USER_FIELDS},
+    ),
+    CaseRows(
+        "report_rules",
+        Report.rules.through,
+        lambda user: Report.rules.through.objects.filter(report__case=OuterRef("pk")),
+        related=("rule",),
+        fields={"rule": RULE_FIELDS},
+    ),
+    CaseRows(
+        "case_rules",
+        Case.rules.through,
+        lambda user: Case.rules.through.objects.filter(case=OuterRef("pk")),
+        related=("rule",),
+        fields={"rule": RULE_FIELDS},
+    ),
     CaseRows(
         "meetings",
         Meeting,
@@ -596,7 +666,20 @@ for _spec in (
 
 
 def _rules_of(case) -> tuple[list[Rule], dict[int, list[Rule]]]:
-    """The case's rules, and each of its reports' rules (by report id), in one query."""
+    """The case's rules, and each of its reports' rules (by report id): read with the case
+    on its page, else in one query."""
+    preloaded = getattr(case, "page_rows", {})
+    if "report_rules" in preloaded and "case_rules" in preloaded:
+        rows = [(r.report_id, r.rule) for r in preloaded["report_rules"]]
+        rows += [(None, r.rule) for r in preloaded["case_rules"]]
+        case_rules: list[Rule] = []
+        by_report: dict[int, list[Rule]] = {}
+        for report_id, rule in sorted(rows, key=lambda r: (r[1].order, r[1].pk)):
+            if report_id is None:
+                case_rules.append(rule)
+            else:
+                by_report.setdefault(report_id, []).append(rule)
+        return case_rules, by_report
     number: IntegerField = IntegerField()
     report_rows = (
         Report.rules.through.objects.filter(report__case=case)
@@ -610,8 +693,8 @@ def _rules_of(case) -> tuple[list[Rule], dict[int, list[Rule]]]:
         .annotate(none=Value(None, output_field=number))
         .values_list("none", "rule_id", "rule__title", "rule__order")
     )
-    case_rules: list[Rule] = []
-    by_report: dict[int, list[Rule]] = {}
+    case_rules = []
+    by_report = {}
     for report_id, rule_id, title, order in sorted(
         report_rows.union(case_rows, all=True), key=lambda r: (r[3], r[1])
     ):

@@ -17,7 +17,16 @@ from casetasks.models import CaseTask
 from casetasks.services import assignees_for
 from incidents import workflow
 from incidents.access import get_case_for_user
-from incidents.models import AccessLog, Case, CaseEvent, Meeting, Referral, Report
+from incidents.models import (
+    AccessLog,
+    Case,
+    CaseEvent,
+    Evidence,
+    ExcerptMessage,
+    Meeting,
+    Referral,
+    Report,
+)
 from incidents.rows import CASE_ROWS, JSONRows, rows_from_json
 from letters.access import letters_visible_to
 from letters.models import Letter
@@ -25,11 +34,14 @@ from measures.models import BanStage
 from schools.models import Membership
 from tests.factories import (
     AccessLogFactory,
+    CaseFactory,
     CaseTaskFactory,
     ContactRestrictionFactory,
     LetterFactory,
+    MeetingFactory,
     SiteBanFactory,
     case_with_everything,
+    chat_kept,
     submit_report,
 )
 from tests.images import image_bytes
@@ -80,9 +92,19 @@ def full_case(school, head):
 @pytest.mark.django_db
 def test_the_lists_read_with_the_case_are_the_rows_the_orm_reads(full_case, head):
     case = full_case
+    chat_kept(case)
     rows = get_case_for_user(head, case.reference, page=True).case.page_rows
     assert set(rows) == set(CASE_ROWS)
     expected = {
+        "reports": case.reports.select_related("group", "witness").order_by("received_at", "pk"),
+        "evidence": Evidence.objects.filter(case=case)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk"),
+        "chat_lines": ExcerptMessage.objects.filter(excerpt__report__case=case)
+        .select_related("excerpt")
+        .order_by("excerpt__created_at", "excerpt_id", "position"),
+        "events": case.events.select_related("actor").order_by("created_at", "pk"),
+        "messages": case.messages.select_related("report", "author").order_by("created_at", "pk"),
         "meetings": Meeting.objects.filter(case=case).select_related("person"),
         "referrals": Referral.objects.filter(case=case),
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
@@ -240,3 +262,66 @@ def test_who_a_task_may_be_given_to_is_read_by_the_same_rule(school, head, slt, 
         assert [u.pk for u in rows["task_assignees"]] == [u.pk for u in assignees_for(case)]
     assert dsl.pk in [u.pk for u in assignees_for(flagged)]
     assert dsl.pk not in [u.pk for u in assignees_for(plain)]
+
+
+@pytest.mark.django_db
+def test_the_page_query_compiled_once_reads_each_case_by_its_own_reference(
+    school, other_school, head, other_head
+):
+    """The case page's SQL is compiled once per user and roles (incidents.frozen_sql): each
+    reference still gets its own case and rows, and a case the user may not open stays a 404."""
+    from django.http import Http404
+
+    from incidents.access import _PAGE_CASES
+
+    _PAGE_CASES.clear()
+    one, two = CaseFactory(school=school), CaseFactory(school=school)
+    elsewhere = CaseFactory(school=other_school)
+    MeetingFactory(case=two, place="Room 7")
+    first = get_case_for_user(head, one.reference, page=True).case
+    second = get_case_for_user(head, two.reference, page=True).case
+    assert len(_PAGE_CASES) == 1  # the second read used the compiled query
+    assert (first.pk, second.pk) == (one.pk, two.pk)
+    assert first.page_rows["meetings"] == []
+    assert [m.place for m in second.page_rows["meetings"]] == ["Room 7"]
+    assert second.school == school and second.school.trust == school.trust  # select_related
+    with pytest.raises(Http404):
+        get_case_for_user(head, elsewhere.reference, page=True)
+    with pytest.raises(Http404):
+        get_case_for_user(head, "no such reference", page=True)
+    assert get_case_for_user(other_head, elsewhere.reference, page=True).case.pk == elsewhere.pk
+    with pytest.raises(Http404):
+        get_case_for_user(other_head, one.reference, page=True)
+
+
+def test_a_frozen_query_needs_its_marker_once():
+    from incidents.frozen_sql import FrozenQuery
+
+    with pytest.raises(ValueError):
+        FrozenQuery(Case.objects.filter(reference="B01-1"))
+
+
+@pytest.mark.django_db
+def test_the_rules_read_with_the_case_are_those_the_one_query_reads(full_case, head, school):
+    """Each report's rules and the case's own, read with the case on its page, are the ones
+    (and in the order) the rules' own query gives."""
+    from incidents.selectors import _rules_of
+
+    case = full_case
+    first, second, third = school.rules.order_by("order")
+    third.order, first.order = 0, 5  # ordered by `order`, not by id or title
+    third.save()
+    first.save()
+    report = case.reports.first()
+    report.rules.set([first, third])
+    case.rules.set([second, first])
+    page_case = get_case_for_user(head, case.reference, page=True).case
+    mine, theirs = _rules_of(page_case), _rules_of(Case.objects.get(pk=case.pk))
+
+    def described(rules):
+        return [(r.pk, r.title, r.order, r.school_id) for r in rules]
+
+    assert described(mine[0]) == described(theirs[0]) == described([second, first])
+    assert list(mine[1]) == list(theirs[1]) == [report.pk]
+    assert described(mine[1][report.pk]) == described(theirs[1][report.pk])
+    assert [r.title for r in mine[1][report.pk]] == [third.title, first.title]
