@@ -103,3 +103,41 @@ def test_an_unusual_reference_is_reversed_on_its_own():
     assert links("WPS-2026-00001") == "/staff/cases/WPS-2026-00001/"
     assert links("a b") == "/staff/cases/a%20b/"
 
+
+def test_the_soonest_triage_dates_are_those_of_working_out_every_row():
+    """`_soonest_triage` works out only the dates it needs; what it returns is what sorting
+    every new case by its triage date and cutting after DUE_ROWS (ties kept) gives."""
+    import random
+
+    from incidents.selectors import DUE_ROWS, _soonest_triage
+
+    shuffle = random.Random(12)
+    start = datetime.datetime(2026, 9, 1, 8, tzinfo=datetime.UTC)
+    horizon = datetime.date(2026, 12, 6)
+    for _ in range(50):
+        rows = [
+            (start + datetime.timedelta(hours=shuffle.randrange(2400)), pk, shuffle.randrange(6))
+            for pk in range(1, shuffle.randrange(1, 200))
+        ]
+        # Per school: a fixed delay in days, and a school whose dates cannot be worked out
+        # past some day (None), as a calendar without term dates far enough ahead.
+        delay = {school: shuffle.randrange(1, 40) for school in range(6)}
+        asked: list[int] = []
+
+        def triage_date(opened_at, pk, school, delay=delay, asked=asked):
+            asked.append(pk)
+            day = opened_at.date()
+            if school == 5 and day > datetime.date(2026, 10, 1):
+                return None
+            return day + datetime.timedelta(days=delay[school])
+
+        every = sorted(
+            (due, pk)
+            for opened_at, pk, school in rows
+            if (due := triage_date(opened_at, pk, school)) is not None and due <= horizon
+        )
+        if len(every) > DUE_ROWS:
+            every = [row for row in every if row[0] <= every[DUE_ROWS - 1][0]]
+        asked.clear()
+        assert _soonest_triage(rows, triage_date, horizon) == every
+        assert len(asked) <= len(rows)
