@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from schools.access import school_from_request, staff_required
 
-from . import chat, chat_views, exports, panels, selectors, services, workflow
+from . import chat, chat_views, dashboard_html, exports, panels, selectors, services, workflow
 from .access import (
     CaseAccess,
     case_schools,
@@ -110,6 +110,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict = {"roles": roles}
     if roles.slt or roles.dsl or roles.trusts:
         context.update(selectors.dashboard_summary(user=request.user))
+        # The tables' rows, written in Python (incidents.dashboard_html): the same markup.
+        links = dashboard_html.CaseLinks()
+        context["due_rows"] = dashboard_html.due_rows(context["due"], links)
+        context["alert_rows"] = dashboard_html.case_rows(
+            ((c, "") for c in context["alerts"]), links
+        )
+        context["waiting_rows"] = dashboard_html.case_rows(
+            ((c, "Overdue" if overdue else by) for c, by, overdue in context["waiting"]), links
+        )
+        context["mine_rows"] = dashboard_html.case_rows(((c, "") for c in context["mine"]), links)
     # After the summary: a panel may reuse what it read (casetasks: the tasks due are "Your
     # tasks" too, read once for the request).
     context["panels"] = panels.dashboard_panels(request.user)
