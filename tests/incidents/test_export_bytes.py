@@ -202,3 +202,21 @@ def test_each_role_gets_exactly_these_bytes(
     }[role]
     assert streamed(client, user) == expected.encode()
     assert built_by_the_task(user) == expected.encode()
+
+
+@pytest.mark.parametrize(
+    "text", ["", "plain", "a,b", 'say "hi"', "two\nlines", "cr\r", " lead", "tab\there", "é — ü"]
+)
+def test_a_prequoted_cell_is_what_csv_writer_writes(text):
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerow([text, text, "x"])
+    assert f"{exports.field(text)},{exports.field(text)},x\r\n" == out.getvalue()
+
+
+def test_csv_writer_quotes_exactly_the_characters_the_export_checks_references_for():
+    # A reference is written as it is when it has none of them (the export's shortcut).
+    quoted = {chr(c) for c in range(0x3000) if exports.field(f"A{chr(c)}B") != f"A{chr(c)}B"}
+    assert quoted == set(exports._NEEDS_QUOTES)
