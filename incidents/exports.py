@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.files import File
 from django.db import connections
 from django.db.models import (
@@ -187,11 +188,14 @@ def _fetch(cases: QuerySet[Case], chunk_size: int, whole_list: bool) -> Iterator
         compiler = query.query.get_compiler(using=query.db)
         yield from compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
         return
-    inner_sql, params = (
-        rows.values_list(*columns, "export_actions", "outcome", "pk", "opened_at")
-        .query.get_compiler(using=rows.db)
-        .as_sql()
-    )
+    try:
+        inner_sql, params = (
+            rows.values_list(*columns, "export_actions", "outcome", "pk", "opened_at")
+            .query.get_compiler(using=rows.db)
+            .as_sql()
+        )
+    except EmptyResultSet:  # no case at all (`.none()`: a user who no longer sees any)
+        return
     connection = connections[rows.db]
     listed = (
         "string_agg(conduct, ',')" if connection.vendor == "postgresql" else "group_concat(conduct)"
