@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.files import File
 from django.db import connections
 from django.db.models import (
@@ -187,11 +188,14 @@ def _fetch(cases: QuerySet[Case], chunk_size: int, whole_list: bool) -> Iterator
         compiler = query.query.get_compiler(using=query.db)
         yield from compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
         return
-    inner_sql, params = (
-        rows.values_list(*columns, "export_actions", "outcome", "pk", "opened_at")
-        .query.get_compiler(using=rows.db)
-        .as_sql()
-    )
+    try:
+        inner_sql, params = (
+            rows.values_list(*columns, "export_actions", "outcome", "pk", "opened_at")
+            .query.get_compiler(using=rows.db)
+            .as_sql()
+        )
+    except EmptyResultSet:  # no case at all (`.none()`: a user who no longer sees any)
+        return
     connection = connections[rows.db]
     listed = (
         "string_agg(conduct, ',')" if connection.vendor == "postgresql" else "group_concat(conduct)"
@@ -212,43 +216,63 @@ def _fetch(cases: QuerySet[Case], chunk_size: int, whole_list: bool) -> Iterator
             yield chunk
 
 
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+_QUOTER = csv.writer(_Echo())
+# A field csv.writer quotes (QUOTE_MINIMAL, "\r\n" line ends) holds one of these.
+_NEEDS_QUOTES = frozenset(',"\r\n')
+
+
+def field(text: str) -> str:
+    """One cell as csv.writer writes it (quoted when it must be), by csv.writer itself."""
+    if not text:  # csv.writer quotes an empty field only when it is a row's only one
+        return ""
+    return _QUOTER.writerow([text])[:-2]
+
+
 def export_chunks(
     cases: QuerySet[Case], chunk_size: int = CHUNK_ROWS, *, whole_list: bool = False
-) -> Iterator[list[tuple]]:
-    """The CSV rows for these cases, a list of up to `chunk_size` at a time (the header is
-    the first, alone).
+) -> Iterator[list[str]]:
+    """The CSV for these cases as lines, a list of up to `chunk_size` at a time (the header
+    is the first, alone).
 
     The database gives plain text (`_fetch`): no model objects and no field converters.
-    Every label and guarded cell is worked out once per distinct value (`_Memo`), so a row
-    costs a few dictionary lookups.
+    Every label, formula guard and CSV quoting is worked out once per distinct value
+    (`_Memo`), so a line costs a few dictionary lookups and one f-string; the fields unique
+    to a row are the reference (quoted if it must be), the opening minute and the report
+    count (digits and separators: never quoted) and the outcome, mostly empty.
     """
-    status = _Memo(lambda value: STATUS.get(value, value))
-    severity = _Memo(lambda value: SEVERITY.get(value, value))
-    nature = _Memo(lambda value: NATURE.get(value, value))
-    school = _Memo(cell)
-    lead = _Memo(lambda name: cell(name.strip()))
-    reports = _Memo(conduct_summary)
+    status = _Memo(lambda value: field(STATUS.get(value, value)))
+    severity = _Memo(lambda value: field(SEVERITY.get(value, value)))
+    nature = _Memo(lambda value: field(NATURE.get(value, value)))
+    school = _Memo(lambda name: field(cell(name)))
+    lead = _Memo(lambda name: field(cell(name.strip())))
+    reports = _Memo(lambda kinds: ",".join(map(field, conduct_summary(kinds))))
     decided = _Memo(_decided)
     formula = frozenset(FORMULA_STARTS)
+    plain = _NEEDS_QUOTES.isdisjoint
 
-    def outcome_cell(actions: str | None, closed: str) -> str:
+    def reference_field(reference: str) -> str:
+        return field(cell(reference))
+
+    def outcome_field(actions: str | None, closed: str) -> str:
         done = decided[actions] if actions and actions != "[]" else ""
-        return cell(f"{done} — {closed}" if done and closed else done or closed)
+        return field(cell(f"{done} — {closed}" if done and closed else done or closed))
 
-    yield [tuple(HEADER)]
+    yield [",".join(map(field, HEADER)) + "\r\n"]
     for chunk in _fetch(cases, chunk_size, whole_list):
         yield [
             (
-                "'" + reference if reference[:1] in formula else reference,
-                school[school_name],
-                status[status_value],
-                severity[severity_value],
-                nature[nature_value],
-                lead[lead_name],
-                opened,
-                *reports[kinds],
-                outcome_cell(actions, closed) if closed or actions != "[]" else "",
+                reference
+                if reference[:1] not in formula and plain(reference)
+                else reference_field(reference)
             )
+            + f",{school[school_name]},{status[status_value]},{severity[severity_value]},"
+            f"{nature[nature_value]},{lead[lead_name]},{opened},{reports[kinds]},"
+            f"{outcome_field(actions, closed) if closed or actions != '[]' else ''}\r\n"
             for (
                 reference,
                 school_name,
@@ -264,21 +288,10 @@ def export_chunks(
         ]
 
 
-def export_rows(cases: QuerySet[Case]) -> Iterator[tuple]:
-    """The CSV rows (header first), one at a time."""
-    for chunk in export_chunks(cases):
-        yield from chunk
-
-
 def stream_csv(cases: QuerySet[Case]) -> Iterator[str]:
     """The CSV for a streaming response, a chunk of lines at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     for chunk in export_chunks(cases, chunk_size=STREAM_CHUNK_ROWS):
-        writer.writerows(chunk)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        yield "".join(chunk)
 
 
 def export_build(*, export_id: int) -> bool:
@@ -311,10 +324,9 @@ def export_build(*, export_id: int) -> bool:
         )
         with tempfile.TemporaryFile() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-            writer = csv.writer(text)
             done = -1  # the header is not a case
             for chunk in export_chunks(cases, whole_list=True):
-                writer.writerows(chunk)
+                text.write("".join(chunk))
                 done += len(chunk)
                 if done and done % PROGRESS_EVERY == 0:
                     CaseExport.objects.filter(pk=export.pk).update(rows_done=done)

@@ -325,3 +325,29 @@ def test_the_rules_read_with_the_case_are_those_the_one_query_reads(full_case, h
     assert list(mine[1]) == list(theirs[1]) == [report.pk]
     assert described(mine[1][report.pk]) == described(theirs[1][report.pk])
     assert [r.title for r in mine[1][report.pk]] == [third.title, first.title]
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_page_query_is_prepared_once_per_connection(school, head):
+    from incidents.frozen_sql import FrozenQuery
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PREPARE is for PostgreSQL")
+    from incidents.access import _PAGE_CASES
+    from incidents.frozen_sql import _PREPARED
+
+    _PAGE_CASES.clear()
+    connection.ensure_connection()
+    # A test before may have prepared the same statement (same roles) on this connection.
+    before = set(_PREPARED.get(connection.connection, set()))
+    one, two = CaseFactory(school=school), CaseFactory(school=school)
+    with CaptureQueriesContext(connection) as captured:
+        for case in (one, two, one):
+            assert get_case_for_user(head, case.reference, page=True).case.pk == case.pk
+    (frozen,) = _PAGE_CASES.values()
+    sql = [q["sql"] for q in captured.captured_queries if q["sql"].startswith(("PREP", "EXEC"))]
+    prepared = [] if frozen.name in before else ["PREPARE"]
+    assert [s.split()[0] for s in sql] == [*prepared, "EXECUTE", "EXECUTE", "EXECUTE"], sql
+    assert two.reference in sql[-2]
+    assert frozen.name in _PREPARED[connection.connection]
+    assert "$1" in frozen.prepare and FrozenQuery.MARKER not in frozen.prepare

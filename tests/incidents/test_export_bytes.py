@@ -202,3 +202,32 @@ def test_each_role_gets_exactly_these_bytes(
     }[role]
     assert streamed(client, user) == expected.encode()
     assert built_by_the_task(user) == expected.encode()
+
+
+@pytest.mark.parametrize(
+    "text", ["", "plain", "a,b", 'say "hi"', "two\nlines", "cr\r", " lead", "tab\there", "é — ü"]
+)
+def test_a_prequoted_cell_is_what_csv_writer_writes(text):
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerow([text, text, "x"])
+    assert f"{exports.field(text)},{exports.field(text)},x\r\n" == out.getvalue()
+
+
+def test_csv_writer_quotes_exactly_the_characters_the_export_checks_references_for():
+    # A reference is written as it is when it has none of them (the export's shortcut).
+    quoted = {chr(c) for c in range(0x3000) if exports.field(f"A{chr(c)}B") != f"A{chr(c)}B"}
+    assert quoted == set(exports._NEEDS_QUOTES)
+
+
+@pytest.mark.django_db
+def test_a_requester_who_no_longer_sees_any_case_gets_the_header_alone(export_data, head):
+    from schools.models import Membership
+
+    export = CaseExport.objects.create(user=head)
+    Membership.objects.filter(user=head).delete()
+    assert exports.export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.rows_total == 0 and export.file.open("rb").read() == HEADER.encode()
