@@ -238,8 +238,11 @@ def test_merge_candidates_say_group_date_excerpt_person_and_suggest_duplicates(
         unlike.reference,
     ]
     group = school.groups.first().name
+    # submit_report posts "yesterday" by default: the label shows that day as "j M Y".
+    posted = duplicate.reports.get().posted_on
     assert labels[0] == (
-        f"{duplicate.reference} — {group} — posted 30 Nov 2026 — “Mrs Smith is a disgrace, "
+        f"{duplicate.reference} — {group} — posted {posted.day} {posted:%b %Y} — “Mrs Smith "
+        "is a disgrace, "
         "should be sacked!” — posted by Dad — likely duplicate (same group and day, similar text)"
     )
     # The same text on another day, or another text on the same day, is not suggested.
