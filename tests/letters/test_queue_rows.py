@@ -12,6 +12,7 @@ import pytest
 from django.template import Context, Template
 
 from letters import queue_rows
+from tests.factories import LetterFactory
 
 # The loops of letters/queue.html before the rows moved to Python, verbatim.
 OVERDUE = Template(
@@ -118,10 +119,8 @@ def test_the_printed_rows_are_the_templates():
 
 @pytest.mark.django_db
 def test_the_queue_page_has_one_csrf_token_for_all_its_forms(client, case, head, parent):
-    from tests.letters.test_print_queue import ready
-
     for method in ("post", "hand", "email"):
-        ready(case, head, parent, method)
+        LetterFactory(case=case, actor=head, person=parent, delivery_method=method, ready=True)
     client.force_login(head)
     page = client.get("/staff/letters/").text
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
