@@ -7,8 +7,8 @@ deduplicated bottom-up: an object's references are first pointed at their canoni
 then the object is keyed by its dictionary as written (those references included) and, for a
 stream, its raw (still compressed) bytes; the first object with a key is kept and every later
 one is replaced by it. qpdf writes only the objects still reachable, in compressed object
-streams. This does what pypdf's `compress_identical_objects` did (3.6 MB → about 1 MB for
-200 letters) in a fraction of its time.
+streams. This does what pypdf's `compress_identical_objects` did: 200 bench letters, 3.0 MB
+apart, join into 0.56 MB in under a second (pypdf after qpdf: 1.2 MB, 1.4–2.7 s).
 """
 
 from __future__ import annotations

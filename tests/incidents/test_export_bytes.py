@@ -231,3 +231,18 @@ def test_a_requester_who_no_longer_sees_any_case_gets_the_header_alone(export_da
     assert exports.export_build(export_id=export.pk)
     export.refresh_from_db()
     assert export.rows_total == 0 and export.file.open("rb").read() == HEADER.encode()
+
+
+@pytest.mark.django_db
+def test_without_server_side_cursors_the_bytes_are_the_same(
+    client, export_data, trust_exec, monkeypatch
+):
+    from django.db import connection
+
+    def refused():
+        raise AssertionError("a server-side cursor although the settings turn them off")
+
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    monkeypatch.setattr(connection, "chunked_cursor", refused)
+    assert built_by_the_task(trust_exec) == TRUST.encode()
+    assert streamed(client, trust_exec) == TRUST.encode()
