@@ -238,8 +238,9 @@ def test_merge_candidates_say_group_date_excerpt_person_and_suggest_duplicates(
         unlike.reference,
     ]
     group = school.groups.first().name
+    posted = duplicate.reports.get().posted_on  # yesterday (the factory's default)
     assert labels[0] == (
-        f"{duplicate.reference} — {group} — posted 30 Nov 2026 — “Mrs Smith is a disgrace, "
+        f"{duplicate.reference} — {group} — posted {posted:%-d %b %Y} — “Mrs Smith is a disgrace, "
         "should be sacked!” — posted by Dad — likely duplicate (same group and day, similar text)"
     )
     # The same text on another day, or another text on the same day, is not suggested.
