@@ -10,6 +10,7 @@ Dates are formatted as the template's `date` filter formats them (in local time)
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from .models import Case
 
@@ -61,9 +63,19 @@ class CaseLinks:
 
 def _day(value: Any) -> str:
     """`{{ value|date:"j M Y" }}`: a datetime in local time, a date as it is."""
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return date_filter(value, DATE)
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        value = value.date()  # the same words: the format has no time in it
+    if not isinstance(value, datetime.date):
+        return date_filter(value, DATE)
+    return _date_words(value, get_language())
+
+
+@functools.lru_cache(maxsize=2048)
+def _date_words(day: datetime.date, language: str | None) -> str:
+    """A day as the `date` filter writes it (month names in `language`), worked out once."""
+    return date_filter(day, DATE)
 
 
 def _display(choices: dict, value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import heapq
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -139,12 +140,42 @@ _LATE = """
 SELECT '{kind}', NULL, NULL, NULL, {lado_due}, COUNT(*), 0 FROM ({inner}) k WHERE k.late"""
 
 
-def _first_of_each_kind(parts: list[tuple[str, Any, str, str, int, bool]]) -> list[tuple]:
-    """Run one `_PART` for each (kind, its cases annotated with `late`, PARTITION BY, ORDER
-    BY, how many, whether any can be overdue) in one query: rows of (kind, id, school, opened
-    at, LADO due or None, 0, mine), and for a kind that can be overdue a row (kind, None, None,
-    None, None, how many are overdue, 0); the values converted as Django would (dates on
-    SQLite)."""
+# Query 2 as compiled, by everything its text and parameters are made of (see
+# `dashboard_summary`): building and compiling its four ORM queries cost more Python time than
+# the database takes to run it. Per process and thread, bounded; a new day is a new key.
+_FIRST_COMPILED: dict[tuple, tuple | None] = {}
+_NOT_KEPT: Any = object()
+
+
+def _first_of_each_kind(
+    key: tuple, db: str, build: Callable[[], list[tuple[str, Any, str, str, int, bool]]]
+) -> list[tuple]:
+    """Run query 2 (`_first_compile` of the parts `build` returns), compiled once per `key`."""
+    key = (db, threading.get_ident(), *key)
+    compiled = _FIRST_COMPILED.get(key, _NOT_KEPT)
+    if compiled is _NOT_KEPT:
+        compiled = _first_compile(build())
+        if len(_FIRST_COMPILED) >= 500:
+            _FIRST_COMPILED.clear()
+        _FIRST_COMPILED[key] = compiled
+    if compiled is None:
+        return []
+    sql, params, converting, converters = compiled
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converting is None or not converters:
+        return rows
+    return list(converting.apply_converters(rows, converters))
+
+
+def _first_compile(parts: list[tuple[str, Any, str, str, int, bool]]) -> tuple | None:
+    """One `_PART` for each (kind, its cases annotated with `late`, PARTITION BY, ORDER BY,
+    how many, whether any can be overdue), joined in one query: (SQL, parameters, the compiler
+    and converters that turn its values into what Django would give, as on SQLite's dates),
+    None if the user has no cases of any kind. Its rows: (kind, id, school, opened at, LADO
+    due or None, 0, mine), and for a kind that can be overdue a row (kind, None, None, None,
+    None, how many are overdue, 0)."""
     sql, params, converters = [], [], {}
     converting = None
     for kind, cases, partition, order, limit, counted in parts:
@@ -172,13 +203,8 @@ def _first_of_each_kind(parts: list[tuple[str, Any, str, str, int, bool]]) -> li
             found = compiler.get_converters(selected)
             converting, converters = compiler, {i + 1: pair for i, pair in found.items()}
     if not sql:
-        return []
-    with connections[parts[0][1].db].cursor() as cursor:
-        cursor.execute("\nUNION ALL\n".join(sql), params)
-        rows = cursor.fetchall()
-    if converting is None or not converters:
-        return rows
-    return list(converting.apply_converters(rows, converters))
+        return None
+    return "\nUNION ALL\n".join(sql), params, converting, converters
 
 
 def _soonest_triage(
@@ -288,8 +314,22 @@ def dashboard_summary(*, user) -> dict:
             return Value(False, output_field=BooleanField())
         return ExpressionWrapper(condition, output_field=BooleanField())
 
+    # Everything query 2 is made of: the user (mine), their schools and roles (their cases),
+    # the days (overdue, horizon).
+    first_key = (
+        user.pk,
+        roles,
+        tuple(s.pk for s in schools),
+        tuple(sorted((cutoff, tuple(ids)) for cutoff, ids in by_cutoff.items())),
+        dsl_cutoff,
+        today,
+        horizon,
+        timezone.get_current_timezone_name(),
+    )
     first = _first_of_each_kind(
-        [
+        first_key,
+        visible.db,
+        lambda: [
             (
                 "new",
                 visible.filter(status=CaseStatus.NEW).annotate(
@@ -330,7 +370,7 @@ def dashboard_summary(*, user) -> dict:
                 DASHBOARD_ROWS,
                 False,
             ),
-        ]
+        ],
     )
     school_by_id = {s.pk: s for s in schools}
     new_rows: list[tuple[datetime.datetime, int, int]] = []

@@ -16,6 +16,10 @@ from .models import Letter, LetterStatus
 # Working days an approved letter may wait before the lead is reminded.
 SEND_WITHIN_WORKING_DAYS = 3
 LABELS = {"letter_not_sent": "Approved letter not yet sent"}
+# What the deadline reads of a letter itself: its case (loaded whole), kind and approval. The
+# rest (its body, its context) is not read from the database: a trust's dashboard lists dozens.
+_LETTER_FIELDS = {"id", "case", "kind", "approved_at"}
+_UNREAD = [f.name for f in Letter._meta.concrete_fields if f.name not in _LETTER_FIELDS]
 
 
 def _who_sends(letter: Letter) -> tuple[str, ...]:
@@ -30,11 +34,15 @@ def _who_sends(letter: Letter) -> tuple[str, ...]:
 def letters_due(window: Window) -> Iterable[Due]:
     """Approved letters of these cases still not sent SEND_WITHIN_WORKING_DAYS after approval
     (due from that day on, not before: "due soon" does not nag about a letter just approved)."""
-    letters = Letter.objects.filter(
-        case__in=window.cases,
-        status__in=[LetterStatus.READY, LetterStatus.BATCHED, LetterStatus.PRINTED],
-        approved_at__isnull=False,
-    ).select_related("case__school", "case__lead")
+    letters = (
+        Letter.objects.filter(
+            case__in=window.cases,
+            status__in=[LetterStatus.READY, LetterStatus.BATCHED, LetterStatus.PRINTED],
+            approved_at__isnull=False,
+        )
+        .select_related("case__school", "case__lead")
+        .defer(*_UNREAD)
+    )
     # One instance per lead, so their roles (asked for letters to the reporter) are looked up
     # once per lead, not once per letter.
     leads: dict[int, Any] = {}

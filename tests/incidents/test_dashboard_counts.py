@@ -255,3 +255,32 @@ def test_a_trust_executive_whose_trust_has_no_schools_yet_sees_an_empty_dashboar
     client.force_login(trust_exec)
     response = client.get("/staff/")
     assert response.status_code == 200
+
+
+# --- query 2, compiled once per user, roles, schools and day ----------------------------------
+
+
+@pytest.mark.django_db
+def test_the_first_of_each_kind_follows_a_change_of_roles(school):
+    """Query 2's SQL is kept per process (`selectors._first_of_each_kind`): a change of roles
+    is a new key, so an SLT member made DSL only sees the flagged cases at once."""
+    from django.contrib.auth import get_user_model
+
+    from schools.models import Membership
+    from tests.factories import staff_member
+
+    member = staff_member(school, Role.SLT, "deputy2", "Dana Deputy")
+    plain, _ = submit_report(school)
+    flagged, _ = submit_report(school)
+    Case.objects.filter(pk=flagged.case.pk).update(safeguarding_flag=True)
+
+    def waiting() -> set[int]:
+        fresh = get_user_model().objects.get(pk=member.pk)  # roles read again
+        return {case.pk for case, _due, _late in dashboard_summary(user=fresh)["waiting"]}
+
+    assert waiting() == {plain.case.pk, flagged.case.pk}
+    assert waiting() == {plain.case.pk, flagged.case.pk}  # the kept SQL
+    Membership.objects.filter(user=member, school=school).update(role=Role.DSL)
+    assert waiting() == {flagged.case.pk}
+    Membership.objects.filter(user=member, school=school).update(role=Role.SLT)
+    assert waiting() == {plain.case.pk, flagged.case.pk}
