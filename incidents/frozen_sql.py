@@ -13,7 +13,12 @@ kept, CONN_MAX_AGE), and run with EXECUTE: planning its dozen correlated subquer
 longer than running them. The prepared text is the SQL exactly as the driver would send it
 (psycopg binds parameters client-side) with the marker's literal as `$1`. Prepared
 statements outlive a rolled-back transaction and end with the connection; the name is a
-hash of the text, so users whose queries are the same share one.
+hash of the text, so users whose queries are the same share one. At most `PREPARED_MAX` are
+kept on a connection (then `DEALLOCATE ALL` and start again), and none where the database
+settings say a transaction-mode pooler sits between (`DISABLE_SERVER_SIDE_CURSORS`, as for
+pgbouncer: a prepared statement would live on a server connection the next request may not
+get). A deploy that changes the tables restarts the web processes, which closes their
+connections and the statements with them.
 
     frozen = FrozenQuery(cases.filter(reference=FrozenQuery.MARKER)[:1])
     case = frozen.first(reference)
@@ -31,6 +36,7 @@ from django.db.models import QuerySet
 
 # Per driver connection: the names of the statements prepared on it.
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+PREPARED_MAX = 100
 
 
 class FrozenQuery:
@@ -47,7 +53,9 @@ class FrozenQuery:
         self.index = params.index(self.MARKER)
         self.prepare = ""
         connection = connections[queryset.db]
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not connection.settings_dict.get(
+            "DISABLE_SERVER_SIDE_CURSORS"
+        ):
             ops: Any = connection.ops
             text = ops.compose_sql(sql, params)
             literal = ops.compose_sql("%s", [self.MARKER])
@@ -77,6 +85,9 @@ class FrozenQuery:
         names = _PREPARED.setdefault(connection.connection, set())
         if self.name not in names:
             with connection.cursor() as cursor:
+                if len(names) >= PREPARED_MAX:
+                    cursor.execute("DEALLOCATE ALL")
+                    names.clear()
                 cursor.execute(self.prepare)
             names.add(self.name)
         return f"EXECUTE {self.name}(%s)"

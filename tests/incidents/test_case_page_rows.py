@@ -351,3 +351,41 @@ def test_on_postgresql_the_page_query_is_prepared_once_per_connection(school, he
     assert two.reference in sql[-2]
     assert frozen.name in _PREPARED[connection.connection]
     assert "$1" in frozen.prepare and FrozenQuery.MARKER not in frozen.prepare
+
+
+@pytest.mark.django_db
+def test_a_connection_keeps_at_most_prepared_max_statements(school, head, monkeypatch):
+    from incidents import frozen_sql
+    from incidents.access import _PAGE_CASES
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PREPARE is for PostgreSQL")
+    _PAGE_CASES.clear()
+    connection.ensure_connection()
+    case = CaseFactory(school=school)
+    # The connection already holds as many statements as it may: the next one starts again.
+    monkeypatch.setattr(frozen_sql, "PREPARED_MAX", 1)
+    frozen_sql._PREPARED[connection.connection] = {"frozen_someone_elses"}
+    with CaptureQueriesContext(connection) as captured:
+        assert get_case_for_user(head, case.reference, page=True).case.pk == case.pk
+    sql = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert sql[sql.index("DEALLOCATE") :][:3] == ["DEALLOCATE", "PREPARE", "EXECUTE"]
+    (frozen,) = _PAGE_CASES.values()
+    assert frozen_sql._PREPARED[connection.connection] == {frozen.name}
+
+
+@pytest.mark.django_db
+def test_behind_a_transaction_pooler_the_page_query_is_not_prepared(school, head, monkeypatch):
+    from incidents.access import _PAGE_CASES
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PREPARE is for PostgreSQL")
+    _PAGE_CASES.clear()
+    # What a deployment behind pgbouncer (transaction pooling) sets, as Django documents.
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    case = CaseFactory(school=school)
+    with CaptureQueriesContext(connection) as captured:
+        assert get_case_for_user(head, case.reference, page=True).case.pk == case.pk
+    assert not [q for q in captured.captured_queries if q["sql"].startswith(("PREP", "EXEC"))]
+    (frozen,) = _PAGE_CASES.values()
+    assert frozen.prepare == ""
