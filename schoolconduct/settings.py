@@ -154,6 +154,11 @@ else:
     # with a new connection per request, measured on a 2-core machine).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind a transaction-mode pooler (pgbouncer) a connection's server-side state does not
+    # last: no server-side cursors (Django) and no prepared case-page query (incidents.frozen_sql).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_TRANSACTION_POOLER", default=False
+    )
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # jit=off: our queries are short (an index range, 50 rows); JIT compiling them costs
         # more than it saves. random_page_cost=1.1: the data sits on SSD or in cache, so an

@@ -46,6 +46,13 @@ def test_broker_configured_means_real_tasks():
     assert "RedisCache" in settings_value("CACHES['default']['BACKEND']", env)
 
 
+def test_a_transaction_pooler_turns_off_server_side_state():
+    env = {"SCHOOLCONDUCT_ENV": "development", "DATABASE_URL": "postgres://u@127.0.0.1:5432/d"}
+    key = "DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS']"
+    assert settings_value(key, env) == "False"
+    assert settings_value(key, {**env, "DATABASE_TRANSACTION_POOLER": "true"}) == "True"
+
+
 def test_production_uses_argon2_and_secure_cookies():
     assert "Argon2" in settings_value("PASSWORD_HASHERS[0]", PROD_ENV)
     assert settings_value("SESSION_COOKIE_SECURE", PROD_ENV) == "True"
