@@ -61,7 +61,7 @@ class CaseLinks:
         return reverse("staff:case-detail", kwargs={"reference": reference})
 
 
-def _day(value: Any) -> str:
+def day_words(value: Any) -> str:
     """`{{ value|date:"j M Y" }}`: a datetime in local time, a date as it is."""
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
@@ -101,7 +101,7 @@ def case_rows(cases: Iterable[tuple[Case, Any]], links: CaseLinks) -> SafeString
                 _display(_STATUS, case.status),
                 severity if severity else "—",
                 lead if lead else "—",
-                _day(case.opened_at),
+                day_words(case.opened_at),
                 format_html("<td>{}</td>", formats.localize(extra)) if extra else "",
             )
         )
@@ -113,7 +113,7 @@ def due_rows(due: Iterable[tuple[Any, bool]], links: CaseLinks) -> SafeString:
     parts = []
     for item, overdue in due:
         href = links(item.case.reference) if item.case is not None else item.subject_path
-        day = _day(item.due_on)
+        day = day_words(item.due_on)
         parts.append(
             format_html(
                 '<tr><td><a href="{}">{}</a></td><td>{}{}</td><td>{}{}</td></tr>',
