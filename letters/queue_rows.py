@@ -19,6 +19,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from incidents.dashboard_html import day_words
+
 _MARKER = 987654321
 
 
@@ -29,29 +31,19 @@ def _url(name: str) -> tuple[str, str]:
 
 
 class _Dates:
-    """`date:"j M Y"` and `date:"j M H:i"` without Django's formatter per row (the month's
-    abbreviation, in the active language, looked up once per month)."""
+    """`date:"j M H:i"` without Django's formatter per row (the month's abbreviation, in the
+    active language, looked up once per month); `date:"j M Y"` is `day_words`."""
 
     def __init__(self) -> None:
         self.months: dict[int, str] = {}
 
-    def _local(self, value):
+    def day_time(self, value) -> str:
+        if value is None:
+            return ""
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         if value.month not in self.months:
             self.months[value.month] = date_format(value, "M")
-        return value
-
-    def day(self, value) -> str:
-        if value is None:
-            return ""
-        value = self._local(value)
-        return f"{value.day} {self.months[value.month]} {value.year:04d}"
-
-    def day_time(self, value) -> str:
-        if value is None:
-            return ""
-        value = self._local(value)
         return f"{value.day} {self.months[value.month]} {value.hour:02d}:{value.minute:02d}"
 
 
@@ -103,7 +95,6 @@ OVER_TARGET = mark_safe(" <strong>— over target</strong>")
 def print_rows(rows: Iterable[Any], *, many_schools: bool) -> SafeString:
     """The rows of the "Ready to print" table."""
     pdf_before, pdf_after = _url("letters:pdf")
-    dates = _Dates()
     out = []
     for row in rows:
         letter = row.letter
@@ -123,7 +114,7 @@ def print_rows(rows: Iterable[Any], *, many_schools: bool) -> SafeString:
                 letter.case.reference,
                 format_html("<td>{}</td>", letter.case.school.name) if many_schools else "",
                 _full_name(letter.approved_by),
-                dates.day(letter.approved_at),
+                day_words(letter.approved_at),
                 _days(row.age_days),
                 OVER_TARGET if row.overdue else "",
                 letter.pdf_pages,
