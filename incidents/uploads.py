@@ -8,17 +8,26 @@ the CPU's cache) and writes it to a temporary file in a folder of the private st
 so storing the original is a rename (`FileSystemStorage` moves a file that has a
 `temporary_file_path`). With object storage the file is uploaded from the temporary file.
 
+The hashing and scanning run on a helper thread of the worker process (`BackgroundScan`),
+one chunk behind the parser: while the request's own thread waits for the next bytes from the
+socket or writes a chunk to disk (both release the GIL), the helper seals and scans the one
+before, so the checks cost the parent little more than the upload itself. `file_complete`
+waits for the helper to finish the file, so nothing is decided on a partial scan.
+
 `inspect_image` uses the handler's result (`upload.scan`) when it has one, and scans the file
 itself when not (a staff upload, a chat picture, a test's file): the checks are the same.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -75,6 +84,65 @@ def incoming_sweep(older_than_minutes: int = 60) -> int:
     return removed
 
 
+_executor: ThreadPoolExecutor | None = None
+_executor_pid = 0
+_executor_lock = threading.Lock()
+
+
+def _scan_executor() -> ThreadPoolExecutor:
+    """This process's one scanning thread, started on first use (after gunicorn's fork: a
+    thread does not survive a fork, so a process that finds its parent's pool starts its own).
+    One thread runs the chunks in the order they were handed over, which each file's Scanner
+    needs; with threaded workers, requests take turns on it."""
+    global _executor, _executor_pid
+    with _executor_lock:
+        if _executor is None or _executor_pid != os.getpid():
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-scan")
+            _executor_pid = os.getpid()
+        return _executor
+
+
+class BackgroundScan:
+    """A Scanner fed on the scanning thread, a batch of chunks (BATCH bytes) at a time. At most
+    MAX_PENDING batches wait for it (a few MB): past that, `feed` waits for the oldest, so a
+    slow scan slows the upload rather than holding a whole file in memory twice."""
+
+    BATCH = 256 * 1024
+    MAX_PENDING = 16
+
+    def __init__(self) -> None:
+        self._scanner = Scanner()
+        self._executor = _scan_executor()
+        self._pending: collections.deque[Future[None]] = collections.deque()
+        self._batch: list[bytes] = []
+        self._batched = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self._batch.append(chunk)
+        self._batched += len(chunk)
+        if self._batched >= self.BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        while len(self._pending) >= self.MAX_PENDING:
+            self._pending.popleft().result()
+        batch, self._batch, self._batched = self._batch, [], 0
+        self._pending.append(self._executor.submit(self._feed_all, batch))
+
+    def _feed_all(self, batch: list[bytes]) -> None:
+        for chunk in batch:
+            self._scanner.feed(chunk)
+
+    def result(self) -> Scan:
+        """The whole file's scan, once every chunk handed over has been through the Scanner
+        (an error on the thread is raised here)."""
+        if self._batch:
+            self._submit()
+        while self._pending:
+            self._pending.popleft().result()
+        return self._scanner.result()
+
+
 class ScannedUpload(TemporaryUploadedFile):
     """A temporary upload with what the handler found while it streamed in (`scan`)."""
 
@@ -107,7 +175,7 @@ class ScreenshotUploadHandler(FileUploadHandler):
             self.content_type_extra,
             folder=incoming_dir(),
         )
-        self.scanner = Scanner()
+        self.scanner = BackgroundScan()
         self.kept = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
@@ -131,6 +199,7 @@ class ScreenshotUploadHandler(FileUploadHandler):
 
     def upload_interrupted(self) -> None:
         if getattr(self, "active", False) and hasattr(self, "file"):
+            self.scanner.result()  # let the thread finish with this file's chunks
             temp_location = self.file.temporary_file_path()
             try:
                 self.file.close()

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.storage import filesystem
 from django.test import Client
 
-from incidents import evidence
+from incidents import evidence, uploads
 from incidents.models import Evidence, Report
 from incidents.uploads import INCOMING, ScreenshotUploadHandler, incoming_dir
 from schoolconduct.storage import private_storage
@@ -295,3 +295,34 @@ def test_the_any_case_patterns_refuse_what_lower_casing_first_refused():
         assert evidence.scan(data).markup == refused_before(data), data
         found += refused_before(data)
     assert 2_000 < found < 38_000  # both answers were exercised
+
+
+def test_the_background_scan_sees_every_chunk_in_order_and_markup_in_the_last_one():
+    chunk = bytes(range(256)).replace(b"<", b"(").replace(b":", b";") * 256  # 64 KB, no markup
+    data = chunk * 40 + b"...<ScRiPt>"
+    background = uploads.BackgroundScan()
+    for start in range(0, len(data), 7000):  # pieces that do not line up with its batches
+        background.feed(data[start : start + 7000])
+        assert len(background._pending) <= uploads.BackgroundScan.MAX_PENDING
+    assert background.result() == evidence.scan(data)
+    assert background.result().markup
+
+
+def test_an_error_on_the_scanning_thread_reaches_the_request(monkeypatch):
+    def broken(self, chunk):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(evidence.Scanner, "feed", broken)
+    background = uploads.BackgroundScan()
+    background.feed(b"\x00" * 10)
+    with pytest.raises(MemoryError, match="no room"):
+        background.result()
+
+
+def test_a_forked_worker_starts_its_own_scanning_thread(monkeypatch):
+    parent = uploads._scan_executor()
+    assert uploads._scan_executor() is parent
+    monkeypatch.setattr(uploads.os, "getpid", lambda: -1)  # as a process forked from this one
+    child = uploads._scan_executor()
+    assert child is not parent
+    assert child.submit(lambda: "ran").result(5) == "ran"
