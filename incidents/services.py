@@ -65,18 +65,28 @@ class ReportDetails:
 def reference_next(*, school: School) -> str:
     """The next human reference for the school this year, e.g. WPS-2026-0042.
 
-    The counter row is locked (on PostgreSQL; SQLite's IMMEDIATE transactions serialise
-    writers anyway), so two reports submitted together never share a number.
+    One statement, the same on PostgreSQL and SQLite: insert the year's counter at 1, or add
+    one to it, and read the number back. The row stays locked until the report's transaction
+    ends (SQLite's IMMEDIATE transactions serialise writers anyway), so two reports submitted
+    together never share a number; it took a locked read and an update before, two round trips
+    of the parent's POST.
     """
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("reference_next must run inside a transaction")
     year = codes.current_year()
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(
-        school=school, year=year
-    )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return codes.format_reference(school.reference_prefix, year, counter.last)
+    qn = connection.ops.quote_name
+    table, last = qn(ReferenceCounter._meta.db_table), qn("last")
+    school_id, year_column = qn("school_id"), qn("year")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({school_id}, {year_column}, {last}) VALUES (%s, %s, 1) "  # noqa: S608 (names quoted, values bound)
+            f"ON CONFLICT ({school_id}, {year_column}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {last}",
+            [school.pk, year],
+        )
+        (number,) = cursor.fetchone()
+    return codes.format_reference(school.reference_prefix, year, number)
 
 
 def report_submit(
