@@ -9,13 +9,14 @@ project's PDF engine, and filed privately.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import logging
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -185,6 +186,19 @@ def governors_report_build(report_id: int) -> bool:
     )
     if not claimed:
         return False
+    try:
+        return _build(report_id)
+    except OperationalError:
+        # A locked or briefly unreachable database (SQLite under load, a lock timeout) is
+        # transient: give the report back to the queue and let the task retry it. If even
+        # this fails, the daily job finds the report stuck and queues it again.
+        with contextlib.suppress(OperationalError):
+            GovernorsReport.objects.filter(pk=report_id).update(status=Status.QUEUED, error="")
+        raise
+
+
+def _build(report_id: int) -> bool:
+    Status = GovernorsReport.Status
     report = GovernorsReport.objects.get(pk=report_id)
     try:
         schools = list(report.schools.select_related("trust").order_by("name"))
@@ -203,6 +217,8 @@ def governors_report_build(report_id: int) -> bool:
         pdf = html_to_pdf(html, assets=assets)
         name = f"{hashlib.sha256(f'{report.pk}{pdf.sha256}'.encode()).hexdigest()[:24]}.pdf"
         report.pdf.save(name, ContentFile(pdf.data), save=False)
+    except OperationalError:
+        raise
     except Exception as exc:
         logger.exception("Governors' report %s could not be made", report_id)
         _step(

@@ -86,6 +86,40 @@ def test_a_failed_build_says_so_and_can_be_asked_for_again(
 
 
 @pytest.mark.django_db
+def test_a_locked_database_puts_the_report_back_and_the_task_retries_it(
+    school, head, autumn, monkeypatch
+):
+    """SQLite under load answers "database table is locked": transient, so not a failure."""
+    from django.db import OperationalError
+
+    from oversight.tasks import build_report
+
+    real = governors.report_context
+    calls = []
+
+    def locked_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database table is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(governors, "report_context", locked_once)
+    monkeypatch.setattr(build_report, "retry_backoff", False)  # retry at once in the test
+    with frozen_at(D(2026, 12, 21)):
+        triaged_case(school, head)
+        report = governors.governors_report_request(schools=[school], term=autumn, actor=head)
+        with pytest.raises(OperationalError):
+            governors.governors_report_build(report.pk)
+        report.refresh_from_db()
+        assert (report.status, report.error) == (S.QUEUED, "")  # back in the queue
+        calls.clear()
+        assert build_report.apply(args=[report.pk]).get() is True  # retried, then built
+    assert len(calls) == 2
+    report.refresh_from_db()
+    assert report.status == S.DONE and report.pages >= 1
+
+
+@pytest.mark.django_db
 def test_broker_down_the_request_still_succeeds_and_the_daily_job_queues_it_again(
     client, school, head, autumn, broker_down, django_capture_on_commit_callbacks, monkeypatch
 ):
