@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schoolconduct import ratelimit
+from schoolconduct.tasks import publish_after_response
 from schools.views import get_public_school
 
 from . import chat, chat_views, selectors, services
@@ -44,6 +45,7 @@ CHAT_GONE = (
 
 
 @screenshot_uploads
+@publish_after_response
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, school: str) -> HttpResponse:
@@ -224,6 +226,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
 
 
 @screenshot_uploads
+@publish_after_response
 @never_cache
 @require_POST
 def follow_up_add(request: HttpRequest) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -157,11 +158,10 @@ def broker_down(monkeypatch):
     _reset_pools(app)
 
 
-@pytest.fixture
-def celery_worker_on_redis(monkeypatch):
-    """A real Celery worker, in this process (so it sees the test database), on real Redis."""
-    from celery.contrib.testing.worker import start_worker
-
+@contextlib.contextmanager
+def _celery_on_redis(monkeypatch):
+    """Celery publishing to the test Redis (not in-process), its queue emptied first: tasks
+    left by earlier runs or tests must not run against this database. Yields the URL."""
     from schoolconduct.celery import app
 
     url = os.environ.get("CELERY_BROKER_URL") or redis_url()
@@ -171,13 +171,43 @@ def celery_worker_on_redis(monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", url)
     app.conf.broker_url = url
     _reset_pools(app)
-    app.control.purge()  # tasks left by earlier runs or tests must not run against this DB
-    with start_worker(
-        app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10
+    app.control.purge()
+    try:
+        yield url
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+        _reset_pools(app)
+
+
+@pytest.fixture
+def celery_worker_on_redis(monkeypatch):
+    """A real Celery worker, in this process (so it sees the test database), on real Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from schoolconduct.celery import app
+
+    with (
+        _celery_on_redis(monkeypatch),
+        start_worker(
+            app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10
+        ),
     ):
         yield app
-    app.conf.task_always_eager, app.conf.broker_url = saved
-    _reset_pools(app)
+
+
+@pytest.fixture
+def broker_on_redis(monkeypatch):
+    """Celery publishing to real Redis with no worker: yields a client of that Redis database,
+    whose "celery" list holds what was published (emptied before and after)."""
+    import redis
+
+    from schoolconduct.celery import app
+
+    with _celery_on_redis(monkeypatch) as url:
+        client = redis.Redis.from_url(url)
+        yield client
+        app.control.purge()
+        client.close()
 
 
 @pytest.fixture(scope="session")
