@@ -400,8 +400,9 @@ def dashboard_summary(*, user) -> dict:
     # Query 3 (and on): other apps' deadlines — bars and restrictions — with their cases.
     # (The case's own deadlines are worked out above, bounded; the engine's provider for
     # them would load every waiting case.)
+    # Their queries compiled once per `first_key`, as query 2 is.
     window = deadlines.Window(
-        cases=visible, today=today, horizon=horizon, calendars=calendars, user=user
+        cases=visible, today=today, horizon=horizon, calendars=calendars, user=user, key=first_key
     )
     items = [
         item

@@ -34,14 +34,17 @@ def _who_sends(letter: Letter) -> tuple[str, ...]:
 def letters_due(window: Window) -> Iterable[Due]:
     """Approved letters of these cases still not sent SEND_WITHIN_WORKING_DAYS after approval
     (due from that day on, not before: "due soon" does not nag about a letter just approved)."""
-    letters = (
-        Letter.objects.filter(
-            case__in=window.cases,
-            status__in=[LetterStatus.READY, LetterStatus.BATCHED, LetterStatus.PRINTED],
-            approved_at__isnull=False,
-        )
-        .select_related("case__school", "case__lead")
-        .defer(*_UNREAD)
+    letters = window.rows(
+        "letters:not_sent",
+        lambda: (
+            Letter.objects.filter(
+                case__in=window.cases,
+                status__in=[LetterStatus.READY, LetterStatus.BATCHED, LetterStatus.PRINTED],
+                approved_at__isnull=False,
+            )
+            .select_related("case__school", "case__lead")
+            .defer(*_UNREAD)
+        ),
     )
     # One instance per lead, so their roles (asked for letters to the reporter) are looked up
     # once per lead, not once per letter.
