@@ -60,9 +60,26 @@ def test_a_compiled_query_binds_quotes_and_percent_signs_as_values(school, head)
     Case.objects.filter(pk=case.pk).update(reference=odd)
     compiled = frozen_sql.CompiledQuery(Case.objects.filter(reference=odd))
     # Bound into the statement once on PostgreSQL (psycopg would parse it on every run).
-    assert (compiled.params is None) == (connection.vendor == "postgresql")
+    assert compiled.statement is not None
+    assert (compiled.statement.params is None) == (connection.vendor == "postgresql")
     assert [c.pk for c in compiled.all()] == [case.pk]
     assert frozen_sql.CompiledQuery(Case.objects.filter(reference="B01-O'Brien-1%")).all() == []
+    assert compiled.all()[0].reference == odd  # and run again (EXECUTE, on PostgreSQL)
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_dashboards_kept_queries_are_prepared_once(client, school, head):
+    if connection.vendor != "postgresql":
+        pytest.skip("PREPARE is for PostgreSQL")
+    triaged_case(school, head)
+    client.force_login(head)
+    client.get("/staff/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/staff/")
+    sql = [q["sql"] for q in queries.captured_queries]
+    # Query 2, tasks, bars, restrictions, letters: run, not prepared or planned again.
+    assert sum(q.startswith("EXECUTE compiled_") for q in sql) == 5, sql
+    assert not any(q.startswith(("PREPARE", "DEALLOCATE")) for q in sql), sql
 
 
 def _kinds(user_pk: int) -> set[str]:
