@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from incidents.deadlines import Due, Window
-from schools.access import sees_reporter
+from schools.access import roles_for
 from schools.calendar import add_working_days
 
 from .models import Letter, LetterStatus
@@ -20,13 +21,27 @@ LABELS = {"letter_not_sent": "Approved letter not yet sent"}
 # rest (its body, its context) is not read from the database: a trust's dashboard lists dozens.
 _LETTER_FIELDS = {"id", "case", "kind", "approved_at"}
 _UNREAD = [f.name for f in Letter._meta.concrete_fields if f.name not in _LETTER_FIELDS]
+# On one person's dashboard (a window with a key), only what its rows and `_who_sends` use
+# of the case and its lead: making a trust's dozens of whole cases, schools and leads cost
+# more than the rest of the deadline panel. (Anything else of the case is read if asked for.)
+_DASHBOARD_FIELDS = [
+    *_LETTER_FIELDS,
+    "case__reference",
+    "case__school_id",
+    "case__lead_id",
+    "case__lead__is_active",
+]
 
 
 def _who_sends(letter: Letter) -> tuple[str, ...]:
     """The case lead — unless the letter is to the reporter and the lead may not see the
     reporter (a trust executive): then the head teacher, who can open it."""
     lead = letter.case.lead
-    if letter.to_reporter and lead is not None and not sees_reporter(lead, letter.case.school):
+    if (
+        letter.to_reporter
+        and lead is not None
+        and letter.case.school_id not in roles_for(lead).reporter_schools  # `sees_reporter`
+    ):
         return ("head",)
     return ("lead",)
 
@@ -34,18 +49,18 @@ def _who_sends(letter: Letter) -> tuple[str, ...]:
 def letters_due(window: Window) -> Iterable[Due]:
     """Approved letters of these cases still not sent SEND_WITHIN_WORKING_DAYS after approval
     (due from that day on, not before: "due soon" does not nag about a letter just approved)."""
-    letters = window.rows(
-        "letters:not_sent",
-        lambda: (
-            Letter.objects.filter(
-                case__in=window.cases,
-                status__in=[LetterStatus.READY, LetterStatus.BATCHED, LetterStatus.PRINTED],
-                approved_at__isnull=False,
-            )
-            .select_related("case__school", "case__lead")
-            .defer(*_UNREAD)
-        ),
-    )
+
+    def build() -> QuerySet[Letter]:
+        letters = Letter.objects.filter(
+            case__in=window.cases,
+            status__in=[LetterStatus.READY, LetterStatus.BATCHED, LetterStatus.PRINTED],
+            approved_at__isnull=False,
+        )
+        if window.key is not None:
+            return letters.select_related("case__lead").only(*_DASHBOARD_FIELDS)
+        return letters.select_related("case__school", "case__lead").defer(*_UNREAD)
+
+    letters = window.rows("letters:not_sent", build)
     # One instance per lead, so their roles (asked for letters to the reporter) are looked up
     # once per lead, not once per letter.
     leads: dict[int, Any] = {}
