@@ -113,6 +113,19 @@ def followup_context(*, report: Report) -> dict:
 # How many rows each list on the dashboard shows.
 DASHBOARD_ROWS = 20
 DUE_ROWS = 30
+# What the dashboard reads of the cases it lists (`dashboard_html.case_rows`, the deadline
+# rows): building whole cases and leads cost more than the database takes to send them.
+DASHBOARD_CASE_FIELDS = (
+    "id",
+    "school_id",
+    "reference",
+    "status",
+    "severity",
+    "safeguarding_flag",
+    "opened_at",
+    "lead__first_name",
+    "lead__last_name",
+)
 
 
 def _local_day_start(day: datetime.date) -> datetime.datetime:
@@ -447,8 +460,10 @@ def dashboard_summary(*, user) -> dict:
     wanted |= {pk for _start, pk, _due in lado_rows}
     cases = {}
     # sorted here (the database would walk the date index to find them); each case's school
-    # is one of `schools`, already read: not joined and built again for every row.
-    for case in visible.filter(pk__in=wanted).select_related("lead").order_by():
+    # is one of `schools`, already read: not joined and built again for every row. Only what
+    # the rows and deadlines show (`DASHBOARD_CASE_FIELDS`): the rest stays in the database.
+    rows = visible.filter(pk__in=wanted).select_related("lead").only(*DASHBOARD_CASE_FIELDS)
+    for case in rows.order_by():
         case.school = school_by_id[case.school_id]
         cases[case.pk] = case
     # Triage is counted in school days: past the term dates entered, the date is an estimate.

@@ -121,3 +121,18 @@ def test_the_providers_kept_queries_follow_the_day(school, head, time_machine):
     assert "bar_review" not in _kinds(head.pk)  # the kept SQL
     time_machine.move_to(timezone.now() + datetime.timedelta(days=1))
     assert "bar_review" in _kinds(head.pk)
+
+
+@pytest.mark.django_db
+def test_the_cases_the_dashboard_lists_are_read_only_for_what_it_shows(client, school, head):
+    """Query 4 reads the listed cases' reference, status, severity, flag, opening and lead's
+    name (`DASHBOARD_CASE_FIELDS`), not whole cases and leads; the page shows them all."""
+    case = triaged_case(school, head)
+    client.force_login(head)
+    response = client.get("/staff/")
+    (listed,) = response.context["mine"]
+    assert listed.pk == case.pk
+    assert {"outcome", "actions", "nature"} <= listed.get_deferred_fields()
+    assert {"password", "email"} <= listed.lead.get_deferred_fields()
+    html = response.text
+    assert case.reference in html and head.get_full_name() in html
