@@ -60,33 +60,36 @@ def dashboard_tasks(
     if kept is not None and kept[0] == key:
         return kept[1]
     mine = Q(assigned_to=user)
-    build = lambda: (  # noqa: E731
-        CaseTask.objects.filter(done_at__isnull=True, case__in=cases)
-        .exclude(case__status=CaseStatus.CLOSED)  # a closed case's tasks wait with it
-        .filter(Q(due_on__lte=horizon) | mine)
-        .annotate(is_mine=ExpressionWrapper(mine, output_field=BooleanField()))
-        .annotate(
-            mine_rank=Window(
-                DenseRank(),
-                partition_by=[F("is_mine")],
-                order_by=[F("due_on").asc(), F("pk").asc()],
-            ),
-            # The last of the user's tasks is ranked 1 here: the first row's is their total.
-            mine_last=Window(
-                DenseRank(),
-                partition_by=[F("is_mine")],
-                order_by=[F("due_on").desc(), F("pk").desc()],
-            ),
-            report_pk=F("case__reports__pk"),
-            reporter_name=F("case__reports__reporter_name"),
-            reporter_email=F("case__reports__reporter_email"),
-            reporter_phone=F("case__reports__reporter_phone"),
+
+    def build() -> QuerySet[CaseTask]:
+        return (
+            CaseTask.objects.filter(done_at__isnull=True, case__in=cases)
+            .exclude(case__status=CaseStatus.CLOSED)  # a closed case's tasks wait with it
+            .filter(Q(due_on__lte=horizon) | mine)
+            .annotate(is_mine=ExpressionWrapper(mine, output_field=BooleanField()))
+            .annotate(
+                mine_rank=Window(
+                    DenseRank(),
+                    partition_by=[F("is_mine")],
+                    order_by=[F("due_on").asc(), F("pk").asc()],
+                ),
+                # The last of the user's tasks is ranked 1 here: the first row's is their total.
+                mine_last=Window(
+                    DenseRank(),
+                    partition_by=[F("is_mine")],
+                    order_by=[F("due_on").desc(), F("pk").desc()],
+                ),
+                report_pk=F("case__reports__pk"),
+                reporter_name=F("case__reports__reporter_name"),
+                reporter_email=F("case__reports__reporter_email"),
+                reporter_phone=F("case__reports__reporter_phone"),
+            )
+            .filter(Q(due_on__lte=horizon) | Q(is_mine=True, mine_rank__lte=DASHBOARD_LIMIT))
+            .select_related("case__school", "assigned_to")
+            .order_by()
         )
-        .filter(Q(due_on__lte=horizon) | Q(is_mine=True, mine_rank__lte=DASHBOARD_LIMIT))
-        .select_related("case__school", "assigned_to")
-        .order_by()
-    )
-    rows = window.rows("casetasks:dashboard", build) if window is not None else build()
+
+    rows: Any = window.rows("casetasks:dashboard", build) if window is not None else build()
     tasks: dict[int, CaseTask] = {}
     reports: dict[int, dict[int, Any]] = {}
     shown: set[int] = set()  # the user's first DASHBOARD_LIMIT ("Your tasks")
