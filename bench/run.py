@@ -67,6 +67,9 @@ ONLY = {part.strip() for part in ARGS.only.split(",") if part.strip()}
 LETTERS = int(os.environ.get("BENCH_LETTERS", "200"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SECONDS = max(1, int(os.environ.get("BENCH_SECONDS", "2")))
+# While developing: only the staff pages whose label holds one of these words
+# (comma-separated, e.g. BENCH_PAGES=dashboard), beside the bare list.
+PAGES = [word.strip() for word in os.environ.get("BENCH_PAGES", "").split(",") if word.strip()]
 PHOTO_ROUNDS = int(os.environ.get("BENCH_PHOTO_ROUNDS", "4"))
 
 
@@ -439,6 +442,12 @@ def bench_pages(server: Server, made: dict, keys: dict[str, str]) -> None:
             pages_for_role.insert(
                 5, ("case page, 15 events", f"/staff/cases/{made['case_with_15_events']}/")
             )
+        if PAGES:  # while developing: these pages only (and the baseline)
+            pages_for_role = [
+                (label, path)
+                for label, path in pages_for_role
+                if path == "/bench/bare-list/" or any(word in label for word in PAGES)
+            ]
         variants += [Variant(role, label, path) for label, path in pages_for_role]
     user_ids = {"head": made["head_id"], "trust": made["trust_exec_id"]}
     for v in variants:
@@ -1066,7 +1075,8 @@ def main() -> int:
     try:
         if wanted("pages"):
             bench_pages(server, made, keys)
-            bench_statistics_cold(server, made, keys)
+            if not PAGES or any(word in "statistics" for word in PAGES):
+                bench_statistics_cold(server, made, keys)
         if wanted("search"):
             bench_search(made)
         if wanted("csv"):
@@ -1093,7 +1103,7 @@ def main() -> int:
     say("\n".join(f"- {m}" for m in misses) if misses else "None.")
     say()
     say(f"(The whole run took {time.perf_counter() - started:.0f} s.)")
-    if ONLY:
+    if ONLY or PAGES:
         print("(Only some sections ran: docs/benchmarks.md left as it was.)")
     else:
         out = ROOT / "docs" / "benchmarks.md"

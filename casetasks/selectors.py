@@ -41,45 +41,55 @@ class DashboardTasks:
 
 
 def dashboard_tasks(
-    user: Any, cases: QuerySet[Case], today: datetime.date, horizon: datetime.date
+    user: Any,
+    cases: QuerySet[Case],
+    today: datetime.date,
+    horizon: datetime.date,
+    *,
+    window: DeadlineWindow | None = None,
 ) -> DashboardTasks:
     """One query for both of the dashboard's task parts, with the reporters of the tasks'
     cases joined in (each title is shown with the reporter hidden, as `titles_for_others`
     does), kept on the user object for the rest of the request (`cases`: the user's cases,
     `cases_visible_to` in either of its forms — the first caller's is used). Ranks count
     tasks, not the rows the reporters' join makes (DENSE_RANK over the task's id), so a case
-    with several reports still counts each task once."""
+    with several reports still counts each task once. Given the deadline panel's `window`
+    (whose `cases` these are), the query is compiled once per its key (`Window.rows`)."""
     key = (today, horizon)
     kept = getattr(user, "_casetasks_dashboard", None)
     if kept is not None and kept[0] == key:
         return kept[1]
     mine = Q(assigned_to=user)
-    rows = (
-        CaseTask.objects.filter(done_at__isnull=True, case__in=cases)
-        .exclude(case__status=CaseStatus.CLOSED)  # a closed case's tasks wait with it
-        .filter(Q(due_on__lte=horizon) | mine)
-        .annotate(is_mine=ExpressionWrapper(mine, output_field=BooleanField()))
-        .annotate(
-            mine_rank=Window(
-                DenseRank(),
-                partition_by=[F("is_mine")],
-                order_by=[F("due_on").asc(), F("pk").asc()],
-            ),
-            # The last of the user's tasks is ranked 1 here: the first row's is their total.
-            mine_last=Window(
-                DenseRank(),
-                partition_by=[F("is_mine")],
-                order_by=[F("due_on").desc(), F("pk").desc()],
-            ),
-            report_pk=F("case__reports__pk"),
-            reporter_name=F("case__reports__reporter_name"),
-            reporter_email=F("case__reports__reporter_email"),
-            reporter_phone=F("case__reports__reporter_phone"),
+
+    def build() -> QuerySet[CaseTask]:
+        return (
+            CaseTask.objects.filter(done_at__isnull=True, case__in=cases)
+            .exclude(case__status=CaseStatus.CLOSED)  # a closed case's tasks wait with it
+            .filter(Q(due_on__lte=horizon) | mine)
+            .annotate(is_mine=ExpressionWrapper(mine, output_field=BooleanField()))
+            .annotate(
+                mine_rank=Window(
+                    DenseRank(),
+                    partition_by=[F("is_mine")],
+                    order_by=[F("due_on").asc(), F("pk").asc()],
+                ),
+                # The last of the user's tasks is ranked 1 here: the first row's is their total.
+                mine_last=Window(
+                    DenseRank(),
+                    partition_by=[F("is_mine")],
+                    order_by=[F("due_on").desc(), F("pk").desc()],
+                ),
+                report_pk=F("case__reports__pk"),
+                reporter_name=F("case__reports__reporter_name"),
+                reporter_email=F("case__reports__reporter_email"),
+                reporter_phone=F("case__reports__reporter_phone"),
+            )
+            .filter(Q(due_on__lte=horizon) | Q(is_mine=True, mine_rank__lte=DASHBOARD_LIMIT))
+            .select_related("case__school", "assigned_to")
+            .order_by()
         )
-        .filter(Q(due_on__lte=horizon) | Q(is_mine=True, mine_rank__lte=DASHBOARD_LIMIT))
-        .select_related("case__school", "assigned_to")
-        .order_by()
-    )
+
+    rows: Any = window.rows("casetasks:dashboard", build) if window is not None else build()
     tasks: dict[int, CaseTask] = {}
     reports: dict[int, dict[int, Any]] = {}
     shown: set[int] = set()  # the user's first DASHBOARD_LIMIT ("Your tasks")
@@ -202,7 +212,7 @@ def task_deadlines(window: DeadlineWindow) -> Iterable[Due]:
     On one person's dashboard (`window.user`), read with "Your tasks" (`dashboard_tasks`)."""
     user = getattr(window, "user", None)
     if user is not None:
-        tasks = dashboard_tasks(user, window.cases, window.today, window.horizon).due
+        tasks = dashboard_tasks(user, window.cases, window.today, window.horizon, window=window).due
     else:
         tasks = titles_for_others(
             list(

@@ -1,5 +1,6 @@
 """The dashboard's table rows, written in Python: the markup of `partials/case_row.html` (with
-the school shown) and of the "Due soon and overdue" rows, byte for byte.
+the school shown), of the "Due soon and overdue" rows and of the "By school" rows, byte for
+byte.
 
 An `{% include %}` and a `reverse()` per row cost more than the rest of the page's Python
 (the dashboard shows up to ~100 rows); here the case URL is reversed once per page and every
@@ -18,7 +19,7 @@ from typing import Any
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -128,3 +129,17 @@ def due_rows(due: Iterable[tuple[Any, bool]], links: CaseLinks) -> SafeString:
             )
         )
     return mark_safe("".join(parts))  # noqa: S308 (each part built by format_html)
+
+
+def school_rows(by_school: dict[str, dict[str, int]]) -> SafeString:
+    """The "By school" table's rows: each school's name and its count of each status, as
+    `{% for name, counts in by_school.items %}` wrote them (a trust's twenty schools' hundred
+    cells cost a template loop more than the rest of the page's markup)."""
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th>{}</tr>',
+        (
+            (name, format_html_join("", "<td>{}</td>", ((formats.localize(n),) for n in row)))
+            for name, row in ((name, counts.values()) for name, counts in by_school.items())
+        ),
+    )

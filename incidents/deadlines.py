@@ -30,6 +30,7 @@ from schools.calendar import SchoolCalendar, add_working_days
 from schools.models import Role, School
 from schools.selectors import school_head_teachers, school_staff_with_role
 
+from .frozen_sql import compiled_rows
 from .models import Case, CaseStatus
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,18 @@ class Window:
     # The member of staff whose own view this is (the dashboard), when it is one person's:
     # a provider may then answer from what it already read for that person's panel.
     user: Any = None
+    # Everything the SQL of `cases` is made of, with `today` and `horizon` (the dashboard's:
+    # the user, their roles and schools, the day): a provider's query on this window is then
+    # compiled once per key (`rows`). None: built and compiled on every call.
+    key: tuple | None = None
+
+    def rows(self, name: str, build: Callable[[], QuerySet]) -> list:
+        """`list(build())` — a provider's query on this window, `name` unique to it: with
+        a `key`, built and compiled to SQL once per key (`frozen_sql.compiled_rows`), which
+        costs more than the database takes to answer it on the dashboard."""
+        if self.key is None:
+            return list(build())
+        return compiled_rows((name, *self.key), self.cases.db, build)
 
     def due(
         self,

@@ -14,7 +14,7 @@ longer than running them. The prepared text is the SQL exactly as the driver wou
 (psycopg binds parameters client-side) with the marker's literal as `$1`. Prepared
 statements outlive a rolled-back transaction and end with the connection; the name is a
 hash of the text, so users whose queries are the same share one. At most `PREPARED_MAX` are
-kept on a connection (then `DEALLOCATE ALL` and start again), and none where the database
+kept on a connection (then the least recently run is DEALLOCATEd), and none where the database
 settings say a transaction-mode pooler sits between (`DISABLE_SERVER_SIDE_CURSORS`, as for
 pgbouncer: a prepared statement would live on a server connection the next request may not
 get). A deploy that changes the tables restarts the web processes, which closes their
@@ -28,14 +28,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-# Per driver connection: the names of the statements prepared on it.
-_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+# Per driver connection: the names of the statements prepared on it, least recently run first.
+_PREPARED: weakref.WeakKeyDictionary[Any, dict[str, None]] = weakref.WeakKeyDictionary()
 PREPARED_MAX = 100
 
 
@@ -53,9 +56,7 @@ class FrozenQuery:
         self.index = params.index(self.MARKER)
         self.prepare = ""
         connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and not connection.settings_dict.get(
-            "DISABLE_SERVER_SIDE_CURSORS"
-        ):
+        if _may_prepare(connection):
             ops: Any = connection.ops
             text = ops.compose_sql(sql, params)
             literal = ops.compose_sql("%s", [self.MARKER])
@@ -81,13 +82,109 @@ class FrozenQuery:
 
     def _prepared(self, connection: Any) -> str:
         """EXECUTE of the statement, PREPAREd first on this connection if it is not yet."""
-        connection.ensure_connection()
-        names = _PREPARED.setdefault(connection.connection, set())
-        if self.name not in names:
-            with connection.cursor() as cursor:
-                if len(names) >= PREPARED_MAX:
-                    cursor.execute("DEALLOCATE ALL")
-                    names.clear()
-                cursor.execute(self.prepare)
-            names.add(self.name)
+        _prepare_once(connection, self.name, self.prepare)
         return f"EXECUTE {self.name}(%s)"
+
+
+def _prepare_once(connection: Any, name: str, prepare: str) -> None:
+    """Run `prepare` (PREPARE name …) on this connection unless it has been already; with
+    `PREPARED_MAX` statements on it, the least recently run one is DEALLOCATEd first (one at
+    a time: a page's statements prepared on one visit are all there on the next)."""
+    connection.ensure_connection()
+    names = _PREPARED.setdefault(connection.connection, {})
+    if name in names:
+        names[name] = names.pop(name)  # the most recently run now
+        return
+    with connection.cursor() as cursor:
+        while len(names) >= PREPARED_MAX:
+            oldest = next(iter(names))
+            cursor.execute(f"DEALLOCATE {oldest}")
+            del names[oldest]
+        cursor.execute(prepare)
+    names[name] = None
+
+
+def _may_prepare(connection: Any) -> bool:
+    """PostgreSQL, and no transaction-mode pooler in between (`DISABLE_SERVER_SIDE_CURSORS`:
+    a statement would be prepared on a server connection the next request may not get)."""
+    return connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "DISABLE_SERVER_SIDE_CURSORS"
+    )
+
+
+class Statement:
+    """SQL and parameters fixed for good (a caller's key names everything they are made of),
+    run again and again. On PostgreSQL the parameters are bound into the text once — as
+    psycopg, which binds client-side, would on every run, after parsing the placeholders of
+    any statement longer than 4 kB again each time — and the statement is PREPAREd once per
+    connection (as `FrozenQuery`'s, by a hash of its text), so PostgreSQL does not plan it
+    again either: for the dashboard's queries planning took longer than running them."""
+
+    def __init__(self, using: str, sql: str, params: Any):
+        self.using, self.sql = using, sql
+        self.params: tuple | None = tuple(params)
+        self.name = self.prepare = ""
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            ops: Any = connection.ops
+            self.sql, self.params = ops.compose_sql(sql, self.params), None
+            if _may_prepare(connection):
+                self.name = "compiled_" + hashlib.sha256(self.sql.encode()).hexdigest()[:24]
+                self.prepare = f"PREPARE {self.name} AS {self.sql}"
+
+    def to_run(self) -> tuple[str, tuple | None]:
+        """The SQL and parameters to execute on this thread's connection now."""
+        if not self.prepare:
+            return self.sql, self.params
+        _prepare_once(connections[self.using], self.name, self.prepare)
+        return f"EXECUTE {self.name}", None
+
+
+class CompiledQuery:
+    """A queryset compiled to SQL once, for a caller that knows everything its SQL and
+    parameters are made of (a key): each run sends the same `Statement` and lets Django's
+    own iterable build the objects (select_related, annotations, converters) from the
+    compiler the first compile filled in."""
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        self.statement: Statement | None
+        try:
+            sql, params = compiler.as_sql()  # also fills compiler.select, klass_info, …
+        except EmptyResultSet:  # nothing can match (an empty `__in`): no query at all
+            self.statement = None
+            return
+        self.compiler = compiler
+        self.statement = Statement(queryset.db, sql, params)
+
+    def all(self) -> list:
+        """The query's objects, as `list(queryset)` gives them."""
+        if self.statement is None:
+            return []
+        sql, params = self.statement.to_run()
+        compiler = copy.copy(self.compiler)
+        # This thread's connection (the first compile may have been made on another's).
+        compiler.connection = connections[self.queryset.db]
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        queryset = self.queryset.all()
+        queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+        return list(queryset)
+
+
+# Compiled queries by their callers' keys (`compiled_rows`): per process and thread, bounded.
+_COMPILED: dict[tuple, CompiledQuery] = {}
+COMPILED_MAX = 500
+
+
+def compiled_rows(key: tuple, using: str, build: Callable[[], QuerySet]) -> list:
+    """`list(build())` on the database `using`: the queryset built and compiled once per
+    `key` (which must name everything its SQL and parameters are made of) in each process
+    and thread, then only run."""
+    key = (using, threading.get_ident(), *key)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        if len(_COMPILED) >= COMPILED_MAX:
+            _COMPILED.clear()
+        compiled = _COMPILED[key] = CompiledQuery(build().using(using))
+    return compiled.all()

@@ -28,7 +28,7 @@ from django.utils import timezone
 from schools.calendar import add_working_days
 from schools.models import Rule
 
-from . import case_counts, chat, deadlines
+from . import case_counts, chat, deadlines, frozen_sql
 from .access import (
     case_schools,
     cases_visible_in,
@@ -113,6 +113,19 @@ def followup_context(*, report: Report) -> dict:
 # How many rows each list on the dashboard shows.
 DASHBOARD_ROWS = 20
 DUE_ROWS = 30
+# What the dashboard reads of the cases it lists (`dashboard_html.case_rows`, the deadline
+# rows): building whole cases and leads cost more than the database takes to send them.
+DASHBOARD_CASE_FIELDS = (
+    "id",
+    "school_id",
+    "reference",
+    "status",
+    "severity",
+    "safeguarding_flag",
+    "opened_at",
+    "lead__first_name",
+    "lead__last_name",
+)
 
 
 def _local_day_start(day: datetime.date) -> datetime.datetime:
@@ -160,7 +173,8 @@ def _first_of_each_kind(
         _FIRST_COMPILED[key] = compiled
     if compiled is None:
         return []
-    sql, params, converting, converters = compiled
+    statement, converting, converters = compiled
+    sql, params = statement.to_run()
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -171,18 +185,19 @@ def _first_of_each_kind(
 
 def _first_compile(parts: list[tuple[str, Any, str, str, int, bool]]) -> tuple | None:
     """One `_PART` for each (kind, its cases annotated with `late`, PARTITION BY, ORDER BY,
-    how many, whether any can be overdue), joined in one query: (SQL, parameters, the compiler
-    and converters that turn its values into what Django would give, as on SQLite's dates),
-    None if the user has no cases of any kind. Its rows: (kind, id, school, opened at, LADO
-    due or None, 0, mine), and for a kind that can be overdue a row (kind, None, None, None,
-    None, how many are overdue, 0)."""
+    how many, whether any can be overdue), joined in one query: (its `frozen_sql.Statement`,
+    the compiler and converters that turn its values into what Django would give, as on
+    SQLite's dates), None if the user has no cases of any kind. Its rows: (kind, id, school,
+    opened at, LADO due or None, 0, mine), and for a kind that can be overdue a row (kind,
+    None, None, None, None, how many are overdue, 0)."""
     sql, params, converters = [], [], {}
-    converting = None
+    converting, using = None, "default"
     for kind, cases, partition, order, limit, counted in parts:
         lado = kind == "lado"
         columns = ["id", "school_id", "opened_at", *(["lado_due"] if lado else []), "late", "mine"]
         query = cases.order_by().values_list(*columns).query
-        compiler = query.get_compiler(using=cases.db)
+        using = cases.db
+        compiler = query.get_compiler(using=using)
         try:
             inner_sql, inner_params = compiler.as_sql()
         except EmptyResultSet:  # the user has no cases of this kind to see at all
@@ -204,7 +219,9 @@ def _first_compile(parts: list[tuple[str, Any, str, str, int, bool]]) -> tuple |
             converting, converters = compiler, {i + 1: pair for i, pair in found.items()}
     if not sql:
         return None
-    return "\nUNION ALL\n".join(sql), params, converting, converters
+    # Bound and prepared once on PostgreSQL (`frozen_sql.Statement`).
+    statement = frozen_sql.Statement(using, "\nUNION ALL\n".join(sql), params)
+    return statement, converting, converters
 
 
 def _soonest_triage(
@@ -400,8 +417,9 @@ def dashboard_summary(*, user) -> dict:
     # Query 3 (and on): other apps' deadlines — bars and restrictions — with their cases.
     # (The case's own deadlines are worked out above, bounded; the engine's provider for
     # them would load every waiting case.)
+    # Their queries compiled once per `first_key`, as query 2 is.
     window = deadlines.Window(
-        cases=visible, today=today, horizon=horizon, calendars=calendars, user=user
+        cases=visible, today=today, horizon=horizon, calendars=calendars, user=user, key=first_key
     )
     items = [
         item
@@ -442,8 +460,10 @@ def dashboard_summary(*, user) -> dict:
     wanted |= {pk for _start, pk, _due in lado_rows}
     cases = {}
     # sorted here (the database would walk the date index to find them); each case's school
-    # is one of `schools`, already read: not joined and built again for every row.
-    for case in visible.filter(pk__in=wanted).select_related("lead").order_by():
+    # is one of `schools`, already read: not joined and built again for every row. Only what
+    # the rows and deadlines show (`DASHBOARD_CASE_FIELDS`): the rest stays in the database.
+    rows = visible.filter(pk__in=wanted).select_related("lead").only(*DASHBOARD_CASE_FIELDS)
+    for case in rows.order_by():
         case.school = school_by_id[case.school_id]
         cases[case.pk] = case
     # Triage is counted in school days: past the term dates entered, the date is an estimate.

@@ -120,6 +120,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ((c, "Overdue" if overdue else by) for c, by, overdue in context["waiting"]), links
         )
         context["mine_rows"] = dashboard_html.case_rows(((c, "") for c in context["mine"]), links)
+        context["school_rows"] = dashboard_html.school_rows(context["by_school"])
     # After the summary: a panel may reuse what it read (casetasks: the tasks due are "Your
     # tasks" too, read once for the request).
     context["panels"] = panels.dashboard_panels(request.user)

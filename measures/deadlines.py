@@ -29,10 +29,13 @@ def bar_deadlines(window: Window) -> Iterable[Due | None]:
     )
     review = Q(stage=BanStage.CONFIRMED, review_on__lte=horizon)
     ending = Q(stage=BanStage.CONFIRMED, ends_on__lte=horizon, ends_on__gte=today)
-    bans = (
-        SiteBan.objects.filter(case__in=window.cases)
-        .filter(undecided | review | ending)
-        .select_related("case__school", "case__lead", "school")
+    bans = window.rows(
+        "measures:bans",
+        lambda: (
+            SiteBan.objects.filter(case__in=window.cases)
+            .filter(undecided | review | ending)
+            .select_related("case__school", "case__lead", "school")
+        ),
     )
     for ban in bans:
         if ban.stage in (BanStage.INTENTION, BanStage.TEMPORARY):
@@ -56,9 +59,12 @@ def bar_deadlines(window: Window) -> Iterable[Due | None]:
             )
         if ban.ends_on and today <= ban.ends_on <= horizon:
             yield window.due("bar_ending", ban.case, ban.ends_on, f"ban:{ban.pk}", ("lead",))
-    restrictions = ContactRestriction.objects.filter(
-        case__in=window.cases, ended_on__isnull=True, review_on__lte=horizon
-    ).select_related("case__school", "case__lead")
+    restrictions = window.rows(
+        "measures:restrictions",
+        lambda: ContactRestriction.objects.filter(
+            case__in=window.cases, ended_on__isnull=True, review_on__lte=horizon
+        ).select_related("case__school", "case__lead"),
+    )
     for restriction in restrictions:
         yield window.due(
             "restriction_review",

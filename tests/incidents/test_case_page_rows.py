@@ -363,15 +363,47 @@ def test_a_connection_keeps_at_most_prepared_max_statements(school, head, monkey
     _PAGE_CASES.clear()
     connection.ensure_connection()
     case = CaseFactory(school=school)
-    # The connection already holds as many statements as it may: the next one starts again.
-    monkeypatch.setattr(frozen_sql, "PREPARED_MAX", 1)
-    frozen_sql._PREPARED[connection.connection] = {"frozen_someone_elses"}
+    # The connection already holds as many statements as it may: the least recently run
+    # one goes first.
+    monkeypatch.setattr(frozen_sql, "PREPARED_MAX", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what tests before prepared on this connection
+        cursor.execute("PREPARE frozen_someone_elses AS SELECT 1")
+        cursor.execute("PREPARE frozen_run_lately AS SELECT 2")
+    frozen_sql._PREPARED[connection.connection] = {
+        "frozen_someone_elses": None,
+        "frozen_run_lately": None,
+    }
     with CaptureQueriesContext(connection) as captured:
         assert get_case_for_user(head, case.reference, page=True).case.pk == case.pk
-    sql = [q["sql"].split()[0] for q in captured.captured_queries]
-    assert sql[sql.index("DEALLOCATE") :][:3] == ["DEALLOCATE", "PREPARE", "EXECUTE"]
+    sql = [q["sql"] for q in captured.captured_queries]
+    first = next(i for i, q in enumerate(sql) if q.startswith("DEALLOCATE"))
+    assert [q.split()[0] for q in sql[first:][:3]] == ["DEALLOCATE", "PREPARE", "EXECUTE"]
+    assert sql[first] == "DEALLOCATE frozen_someone_elses"
     (frozen,) = _PAGE_CASES.values()
-    assert frozen_sql._PREPARED[connection.connection] == {frozen.name}
+    assert list(frozen_sql._PREPARED[connection.connection]) == ["frozen_run_lately", frozen.name]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
+        assert [name for (name,) in cursor.fetchall()] == sorted(["frozen_run_lately", frozen.name])
+
+
+@pytest.mark.django_db
+def test_a_statement_run_again_is_kept_before_one_run_longer_ago(monkeypatch):
+    from incidents import frozen_sql
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PREPARE is for PostgreSQL")
+    monkeypatch.setattr(frozen_sql, "PREPARED_MAX", 2)
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    frozen_sql._PREPARED[connection.connection] = {}
+    one, two, three = (frozen_sql.Statement("default", f"SELECT {n}", ()) for n in (1, 2, 3))
+    for statement in (one, two, one, three):  # `one` run again after `two`: `two` goes
+        sql, params = statement.to_run()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    assert list(frozen_sql._PREPARED[connection.connection]) == [one.name, three.name]
 
 
 @pytest.mark.django_db

@@ -26,6 +26,11 @@ DUE_ROW = (
     "{% endif %}</td></tr>{% endfor %}"
 )
 AWKWARD = '<b>O\'Neil & "Sons"</b>'
+# The "By school" rows as templates/staff/dashboard.html wrote them before they moved to Python.
+SCHOOL_ROWS = (
+    '{% for name, counts in by_school.items %}<tr><th scope="row">{{ name }}</th>'
+    "{% for s, n in counts.items %}<td>{{ n }}</td>{% endfor %}</tr>{% endfor %}"
+)
 
 
 def cases() -> list[Case]:
@@ -96,6 +101,18 @@ def test_due_rows_are_the_templates_markup():
     html = str(dashboard_html.due_rows(items, dashboard_html.CaseLinks()))
     assert html == expected
     assert AWKWARD not in html
+
+
+def test_school_rows_are_the_templates_markup():
+    by_school = {
+        f"St {AWKWARD} Academy": dict.fromkeys(CaseStatus.values, 0),
+        "Willow Park": {status: 1000 * i + 7 for i, status in enumerate(CaseStatus.values)},
+    }
+    expected = engines["django"].from_string(SCHOOL_ROWS).render({"by_school": by_school})
+    html = str(dashboard_html.school_rows(by_school))
+    assert html == expected
+    assert AWKWARD not in html and "<td>4007</td>" in html
+    assert str(dashboard_html.school_rows({})) == ""
 
 
 def test_an_unusual_reference_is_reversed_on_its_own():

@@ -42,3 +42,49 @@ def test_letters_due_are_read_in_one_query(school, head):
         Letter.objects.values_list("case__reference", flat=True)
     )
     assert len(queries) == 1, [q["sql"] for q in queries]
+
+
+@pytest.mark.django_db
+def test_on_the_dashboard_letters_due_read_less_and_say_the_same(school, head, trust_exec):
+    """On one person's dashboard (a window with a key) the letters' cases are read only for
+    what the panel shows and who sends: the same items, in the same one query, and nothing
+    more asked for the rows. A letter to the reporter on a case a trust executive leads is
+    still sent by the head teacher."""
+    from incidents.models import Case
+
+    person = PersonFactory(school=school, full_name="A Parent", address="1 Road")
+    to_parent = LetterFactory(case=triaged_case(school, head, person=person), actor=head)
+    reported = triaged_case(school, head, person=person)
+    to_reporter = LetterFactory(case=reported, actor=head, to_reporter=True)
+    Case.objects.filter(pk=reported.pk).update(lead=trust_exec)
+    approved = timezone.now() - datetime.timedelta(days=14)
+    Letter.objects.update(status=LetterStatus.READY, approved_at=approved)
+    today = timezone.localdate()
+
+    def window(key):
+        return deadlines.Window(
+            cases=cases_visible_to(head),
+            today=today,
+            horizon=today + datetime.timedelta(days=deadlines.HORIZON_DAYS),
+            calendars=deadlines.Calendars(),
+            user=head,
+            key=key,
+        )
+
+    def said(items):
+        return sorted((d.key, d.kind, d.label, d.due_on, d.reference, d.to) for d in items)
+
+    whole = list(letters_due(window(None)))
+    list(letters_due(window(("test:letters", head.pk, today))))  # PREPAREd on PostgreSQL
+    with CaptureQueriesContext(connection) as queries:
+        light = list(letters_due(window(("test:letters", head.pk, today))))
+        rows = [(d.reference, d.href, d.case.pk, d.detail, d.estimated) for d in light]
+    assert said(light) == said(whole) and len(rows) == 2
+    assert {d.key: d.to for d in light} == {
+        f"letter:{to_parent.pk}": ("lead",),
+        f"letter:{to_reporter.pk}": ("head",),
+    }
+    # The rest of each case is left in the database (read only if something asks for it).
+    assert all({"outcome", "actions"} <= d.case.get_deferred_fields() for d in light)
+    # (The lead's roles, for the letter to the reporter: one query, as before.)
+    assert len(queries) == 2, [q["sql"] for q in queries]
