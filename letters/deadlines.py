@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from incidents.deadlines import Due, Window
 from incidents.models import Case
-from schools.access import roles_for
+from schools.access import roles_for, roles_for_many
 from schools.calendar import add_working_days
 
 from .kinds import TO_REPORTER
@@ -71,6 +71,7 @@ def _letters(window: Window) -> Iterator[tuple[int, datetime.datetime, Case, boo
         approved_at__isnull=False,
     )
     leads: dict[int, Any] = {}
+    found: list[tuple[int, datetime.datetime, Case, bool]] = []
     if window.key is None:
         for letter in window.rows(
             "letters:not_sent",
@@ -78,18 +79,29 @@ def _letters(window: Window) -> Iterator[tuple[int, datetime.datetime, Case, boo
         ):
             if letter.case.lead_id is not None:
                 letter.case.lead = leads.setdefault(letter.case.lead_id, letter.case.lead)
-            yield letter.pk, letter.approved_at, letter.case, letter.to_reporter
-        return
-    db, user_model = window.cases.db, get_user_model()
-    rows = window.rows("letters:not_sent:values", lambda: letters.values_list(*_DASHBOARD_VALUES))
-    for pk, kind, approved_at, case_id, reference, school_id, lead_id, lead_active in rows:
-        values = {"id": case_id, "reference": reference, "school_id": school_id, "lead_id": lead_id}
-        case = Case.from_db(db, _CASE_VALUES, [values[name] for name in _CASE_VALUES])
-        if lead_id is not None:
-            if lead_id not in leads:
-                leads[lead_id] = user_model.from_db(db, _LEAD_VALUES, (lead_id, lead_active))
-            case.lead = leads[lead_id]
-        yield pk, approved_at, case, kind in TO_REPORTER
+            found.append((letter.pk, letter.approved_at, letter.case, letter.to_reporter))
+    else:
+        db, user_model = window.cases.db, get_user_model()
+        rows = window.rows(
+            "letters:not_sent:values", lambda: letters.values_list(*_DASHBOARD_VALUES)
+        )
+        for pk, kind, approved_at, case_id, reference, school_id, lead_id, lead_active in rows:
+            values = {
+                "id": case_id,
+                "reference": reference,
+                "school_id": school_id,
+                "lead_id": lead_id,
+            }
+            case = Case.from_db(db, _CASE_VALUES, [values[name] for name in _CASE_VALUES])
+            if lead_id is not None:
+                if lead_id not in leads:
+                    leads[lead_id] = user_model.from_db(db, _LEAD_VALUES, (lead_id, lead_active))
+                case.lead = leads[lead_id]
+            found.append((pk, approved_at, case, kind in TO_REPORTER))
+    # Who sends a letter to the reporter depends on its lead's roles: every such lead's in one
+    # query, however many leads there are.
+    roles_for_many({id(c.lead): c.lead for _, _, c, to in found if to and c.lead}.values())
+    yield from found
 
 
 def letters_due(window: Window) -> Iterable[Due]:

@@ -6,7 +6,7 @@ Object-level access functions (cases, evidence, letters) build on these.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -56,44 +56,67 @@ class StaffRoles:
         return school.pk in self.reporter_schools
 
 
+NO_ROLES = StaffRoles(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
+# Which of a user's sets a membership's role goes into (a trust membership: "trust").
+_SET_OF_ROLE: dict[str, str] = {Role.SLT: "slt", Role.DSL: "dsl", Role.OFFICE: "office"}
+
+
+def _roles_by_user(user_ids: Collection[int]) -> dict[int, StaffRoles]:
+    """The roles of these users, from their school and trust memberships in one query."""
+    text: CharField = CharField()
+    schools = (
+        Membership.objects.filter(user_id__in=user_ids, school__is_active=True)
+        .order_by()
+        .values_list("user_id", "school_id", "role", "is_head_teacher")
+    )
+    trust_rows = (
+        TrustMembership.objects.filter(user_id__in=user_ids)
+        .order_by()
+        .annotate(r=Value("trust", output_field=text), h=Value(False))
+        .values_list("user_id", "trust_id", "r", "h")
+    )
+    found: dict[int, dict[str, set[int]]] = {}
+    for user_id, object_id, role, is_head in schools.union(trust_rows, all=True):
+        sets = found.setdefault(
+            user_id, {key: set() for key in ("slt", "dsl", "office", "trust", "head")}
+        )
+        sets[_SET_OF_ROLE.get(role, "trust")].add(object_id)
+        if is_head and role != "trust":
+            sets["head"].add(object_id)
+    return {
+        user_id: StaffRoles(
+            frozenset(sets["slt"]),
+            frozenset(sets["dsl"]),
+            frozenset(sets["office"]),
+            frozenset(sets["trust"]),
+            frozenset(sets["head"]),
+        )
+        for user_id, sets in found.items()
+    }
+
+
 def roles_for(user) -> StaffRoles:
+    """The user's roles, loaded once (kept on the user object; every staff page starts with
+    this one query)."""
     cached = getattr(user, "_schoolconduct_roles", None)
     if cached is not None:
         return cached
-    slt: set[int] = set()
-    dsl: set[int] = set()
-    office: set[int] = set()
-    head: set[int] = set()
-    trusts: set[int] = set()
+    roles = NO_ROLES
     if user.is_authenticated and user.is_active:
-        # School and trust memberships in one query (every staff page starts with this).
-        text: CharField = CharField()
-        schools = (
-            Membership.objects.filter(user=user, school__is_active=True)
-            .order_by()
-            .values_list("school_id", "role", "is_head_teacher")
-        )
-        trust_rows = (
-            TrustMembership.objects.filter(user=user)
-            .order_by()
-            .annotate(r=Value("trust", output_field=text), h=Value(False))
-            .values_list("trust_id", "r", "h")
-        )
-        by_role: dict[str, set[int]] = {
-            Role.SLT: slt,
-            Role.DSL: dsl,
-            Role.OFFICE: office,
-            "trust": trusts,
-        }
-        for object_id, role, is_head in schools.union(trust_rows, all=True):
-            by_role[role].add(object_id)
-            if is_head and role != "trust":
-                head.add(object_id)
-    roles = StaffRoles(
-        frozenset(slt), frozenset(dsl), frozenset(office), frozenset(trusts), frozenset(head)
-    )
+        roles = _roles_by_user([user.pk]).get(user.pk, NO_ROLES)
     user._schoolconduct_roles = roles
     return roles
+
+
+def roles_for_many(users: Iterable) -> None:
+    """Load the roles of several users in one query, as `roles_for` keeps them, so asking
+    each afterwards costs nothing (a list that names many people, such as the dashboard's
+    letters to reporters, stays at one query however many there are)."""
+    todo = [u for u in users if getattr(u, "_schoolconduct_roles", None) is None]
+    active = {u.pk for u in todo if u.is_authenticated and u.is_active}
+    loaded = _roles_by_user(active) if active else {}
+    for user in todo:
+        user._schoolconduct_roles = loaded.get(user.pk, NO_ROLES)
 
 
 def sees_reporter(user, school: School) -> bool:

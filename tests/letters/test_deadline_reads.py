@@ -15,7 +15,14 @@ from incidents import deadlines
 from incidents.access import cases_visible_to
 from letters.deadlines import letters_due
 from letters.models import Letter, LetterStatus
-from tests.factories import LetterFactory, PersonFactory, triaged_case
+from schools.models import Role
+from tests.factories import (
+    LetterFactory,
+    MembershipFactory,
+    PersonFactory,
+    UserFactory,
+    triaged_case,
+)
 
 
 @pytest.mark.django_db
@@ -88,3 +95,43 @@ def test_on_the_dashboard_letters_due_read_less_and_say_the_same(school, head, t
     assert all({"outcome", "actions"} <= d.case.get_deferred_fields() for d in light)
     # (The lead's roles, for the letter to the reporter: one query, as before.)
     assert len(queries) == 2, [q["sql"] for q in queries]
+
+
+@pytest.mark.django_db
+def test_letters_to_reporters_led_by_many_people_cost_one_roles_query(
+    school, head, slt, trust_exec
+):
+    """Who sends each letter to a reporter depends on its lead's roles: all the leads' in one
+    query, so the dashboard's queries do not grow with the number of leads."""
+    from incidents.models import Case
+
+    extra = [UserFactory(username=f"lead{i}") for i in range(3)]
+    for user in extra:
+        MembershipFactory(user=user, school=school, role=Role.SLT)
+    person = PersonFactory(school=school, full_name="A Parent", address="1 Road")
+    leads = [head, slt, trust_exec, *extra]
+    for lead in leads:
+        case = triaged_case(school, head, person=person)
+        LetterFactory(case=case, actor=head, to_reporter=True)
+        Case.objects.filter(pk=case.pk).update(lead=lead)
+    Letter.objects.update(
+        status=LetterStatus.READY, approved_at=timezone.now() - datetime.timedelta(days=14)
+    )
+    today = timezone.localdate()
+    for key in (None, ("test:many-leads", head.pk, today)):
+        window = deadlines.Window(
+            cases=cases_visible_to(head),
+            today=today,
+            horizon=today + datetime.timedelta(days=deadlines.HORIZON_DAYS),
+            calendars=deadlines.Calendars(),
+            user=head,
+            key=key,
+        )
+        list(letters_due(window))  # PREPAREd on PostgreSQL the first time
+        with CaptureQueriesContext(connection) as queries:
+            items = list(letters_due(window))
+        assert len(items) == len(leads)
+        assert len(queries) == 2, [q["sql"] for q in queries]  # the letters, every lead's roles
+        by_lead = {d.case.lead_id: d.to for d in items}
+        assert by_lead[trust_exec.pk] == ("head",)  # may not see the reporter
+        assert all(by_lead[u.pk] == ("lead",) for u in [head, slt, *extra])

@@ -45,3 +45,35 @@ def test_a_signed_in_user_without_a_staff_role_gets_a_404(client, school, url):
     assert not roles_for(outsider).is_staff_member
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_roles_for_many_loads_what_roles_for_would_in_one_query(
+    school, other_school, head, slt, dsl, office, trust_exec
+):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from schools.access import NO_ROLES, roles_for_many
+
+    MembershipFactory(user=office, school=other_school, role=Role.DSL)
+    MembershipFactory(user=slt, school=SchoolFactory(is_active=False), role=Role.SLT)
+    nobody = UserFactory(username="nobody")
+    gone = UserFactory(username="gone", is_active=False)
+    MembershipFactory(user=gone, school=school, role=Role.SLT)
+    people = [head, slt, dsl, office, trust_exec, nobody, gone]
+    expected = [roles_for(get_user_model().objects.get(pk=u.pk)) for u in people]
+    fresh = list(get_user_model().objects.filter(pk__in=[u.pk for u in people]))
+    fresh.sort(key=lambda u: [p.pk for p in people].index(u.pk))
+    with CaptureQueriesContext(connection) as queries:
+        roles_for_many(fresh)
+        loaded = [roles_for(u) for u in fresh]
+    assert len(queries) == 1
+    assert loaded == expected
+    assert loaded[0].head_of == {school.pk} and loaded[3].dsl == {other_school.pk}
+    assert loaded[4].trusts and loaded[5] == NO_ROLES and loaded[6] == NO_ROLES
+    assert other_school.pk in loaded[3].reporter_schools  # the one rule, from the same sets
+    with CaptureQueriesContext(connection) as queries:
+        roles_for_many(fresh)  # already known: nothing asked again
+    assert len(queries) == 0
