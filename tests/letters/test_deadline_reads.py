@@ -25,6 +25,19 @@ from tests.factories import (
 )
 
 
+def head_window(head, key):
+    """The head teacher's deadline window for today; `key` as one person's dashboard has."""
+    today = timezone.localdate()
+    return deadlines.Window(
+        cases=cases_visible_to(head),
+        today=today,
+        horizon=today + datetime.timedelta(days=deadlines.HORIZON_DAYS),
+        calendars=deadlines.Calendars(),
+        user=head,
+        key=key,
+    )
+
+
 @pytest.mark.django_db
 def test_letters_due_are_read_in_one_query(school, head):
     person = PersonFactory(school=school, full_name="A Parent", address="1 Road")
@@ -69,14 +82,7 @@ def test_on_the_dashboard_letters_due_read_less_and_say_the_same(school, head, t
     today = timezone.localdate()
 
     def window(key):
-        return deadlines.Window(
-            cases=cases_visible_to(head),
-            today=today,
-            horizon=today + datetime.timedelta(days=deadlines.HORIZON_DAYS),
-            calendars=deadlines.Calendars(),
-            user=head,
-            key=key,
-        )
+        return head_window(head, key)
 
     def said(items):
         return sorted((d.key, d.kind, d.label, d.due_on, d.reference, d.to) for d in items)
@@ -119,14 +125,7 @@ def test_letters_to_reporters_led_by_many_people_cost_one_roles_query(
     )
     today = timezone.localdate()
     for key in (None, ("test:many-leads", head.pk, today)):
-        window = deadlines.Window(
-            cases=cases_visible_to(head),
-            today=today,
-            horizon=today + datetime.timedelta(days=deadlines.HORIZON_DAYS),
-            calendars=deadlines.Calendars(),
-            user=head,
-            key=key,
-        )
+        window = head_window(head, key)
         list(letters_due(window))  # PREPAREd on PostgreSQL the first time
         with CaptureQueriesContext(connection) as queries:
             items = list(letters_due(window))
