@@ -172,19 +172,34 @@ class CompiledQuery:
         return list(queryset)
 
 
-# Compiled queries by their callers' keys (`compiled_rows`): per process and thread, bounded.
-_COMPILED: dict[tuple, CompiledQuery] = {}
-COMPILED_MAX = 500
+class KeptPerThread:
+    """Values made once per key in each process and thread (a compiled query holds a
+    compiler, which is not for sharing between threads), at most `limit` of them: past that
+    all are dropped and made again as they are asked for (a new day is a new key anyway)."""
+
+    def __init__(self, limit: int = 500):
+        self.limit = limit
+        self._values: dict[tuple, Any] = {}
+
+    def get(self, using: str, key: tuple, make: Callable[[], Any]) -> Any:
+        key = (using, threading.get_ident(), *key)
+        try:
+            return self._values[key]
+        except KeyError:
+            pass
+        value = make()
+        if len(self._values) >= self.limit:
+            self._values.clear()
+        self._values[key] = value
+        return value
+
+
+# Compiled queries by their callers' keys (`compiled_rows`).
+_COMPILED = KeptPerThread()
 
 
 def compiled_rows(key: tuple, using: str, build: Callable[[], QuerySet]) -> list:
     """`list(build())` on the database `using`: the queryset built and compiled once per
     `key` (which must name everything its SQL and parameters are made of) in each process
     and thread, then only run."""
-    key = (using, threading.get_ident(), *key)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        if len(_COMPILED) >= COMPILED_MAX:
-            _COMPILED.clear()
-        compiled = _COMPILED[key] = CompiledQuery(build().using(using))
-    return compiled.all()
+    return _COMPILED.get(using, key, lambda: CompiledQuery(build().using(using))).all()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import heapq
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -156,21 +155,14 @@ SELECT '{kind}', NULL, NULL, NULL, {lado_due}, COUNT(*), 0 FROM ({inner}) k WHER
 # Query 2 as compiled, by everything its text and parameters are made of (see
 # `dashboard_summary`): building and compiling its four ORM queries cost more Python time than
 # the database takes to run it. Per process and thread, bounded; a new day is a new key.
-_FIRST_COMPILED: dict[tuple, tuple | None] = {}
-_NOT_KEPT: Any = object()
+_FIRST_COMPILED = frozen_sql.KeptPerThread()
 
 
 def _first_of_each_kind(
     key: tuple, db: str, build: Callable[[], list[tuple[str, Any, str, str, int, bool]]]
 ) -> list[tuple]:
     """Run query 2 (`_first_compile` of the parts `build` returns), compiled once per `key`."""
-    key = (db, threading.get_ident(), *key)
-    compiled = _FIRST_COMPILED.get(key, _NOT_KEPT)
-    if compiled is _NOT_KEPT:
-        compiled = _first_compile(build())
-        if len(_FIRST_COMPILED) >= 500:
-            _FIRST_COMPILED.clear()
-        _FIRST_COMPILED[key] = compiled
+    compiled = _FIRST_COMPILED.get(db, key, lambda: _first_compile(build()))
     if compiled is None:
         return []
     statement, converting, converters = compiled
