@@ -21,6 +21,7 @@ itself when not (a staff upload, a chat picture, a test's file): the checks are 
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import os
 import tempfile
@@ -199,7 +200,8 @@ class ScreenshotUploadHandler(FileUploadHandler):
 
     def upload_interrupted(self) -> None:
         if getattr(self, "active", False) and hasattr(self, "file"):
-            self.scanner.result()  # let the thread finish with this file's chunks
+            with contextlib.suppress(Exception):  # the upload is being dropped anyway
+                self.scanner.result()  # let the thread finish with this file's chunks
             temp_location = self.file.temporary_file_path()
             try:
                 self.file.close()

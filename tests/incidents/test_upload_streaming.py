@@ -326,3 +326,16 @@ def test_a_forked_worker_starts_its_own_scanning_thread(monkeypatch):
     child = uploads._scan_executor()
     assert child is not parent
     assert child.submit(lambda: "ran").result(5) == "ran"
+
+
+def test_an_interrupted_upload_is_removed_even_if_its_scan_failed(rf, monkeypatch):
+    def broken(self, chunk):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(evidence.Scanner, "feed", broken)
+    handler = ScreenshotUploadHandler(rf.post("/"))
+    handler.new_file("screenshots", "p.png", "image/png", 10)
+    handler.receive_data_chunk(b"\x00" * 10, 0)
+    path = handler.file.temporary_file_path()
+    handler.upload_interrupted()  # the parent's connection dropped: no error of its own
+    assert not os.path.exists(path)
