@@ -1075,7 +1075,8 @@ def main() -> int:
     try:
         if wanted("pages"):
             bench_pages(server, made, keys)
-            if not PAGES or any(word in "statistics" for word in PAGES):
+            # (with BENCH_PAGES, when a word picks a statistics page, as for the pages above)
+            if not PAGES or any(word in label for word in PAGES for label, _ in STATISTICS_PAGES):
                 bench_statistics_cold(server, made, keys)
         if wanted("search"):
             bench_search(made)
