@@ -20,6 +20,7 @@ the document is laid out twice: the second time knowing where the letters start)
 from __future__ import annotations
 
 import calendar
+import contextlib
 import hashlib
 import io
 import logging
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -685,12 +686,27 @@ def casefile_build(case_file_id: int) -> bool:
     ).update(status=CaseFileStatus.BUILDING, progress=5, progress_label="Starting", error="")
     if not claimed:
         return False
+    try:
+        return _build(case_file_id)
+    except OperationalError:
+        # A locked or briefly unreachable database (SQLite under load, a lock timeout) is
+        # transient: back to the queue, and the task retries it.
+        with contextlib.suppress(OperationalError):
+            CaseFile.objects.filter(pk=case_file_id).update(
+                status=CaseFileStatus.QUEUED, progress=0, progress_label=""
+            )
+        raise
+
+
+def _build(case_file_id: int) -> bool:
     case_file = CaseFile.objects.select_related("made_by", "sar__person").get(pk=case_file_id)
     try:
         data, pages = casefile_pdf(case_file)
         _progress(case_file, 95, "Filing it")
         digest = hashlib.sha256(data).hexdigest()
         case_file.pdf.save(f"{uuid.uuid4().hex}.pdf", ContentFile(data), save=False)
+    except OperationalError:
+        raise
     except Exception as error:
         logger.exception("Case file %s failed", case_file_id)
         CaseFile.objects.filter(pk=case_file_id).update(

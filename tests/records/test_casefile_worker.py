@@ -72,3 +72,34 @@ def test_with_the_broker_down_it_waits_and_the_page_polls_its_progress(
         status = client.get(reverse("records:case-file-status", args=[case_file.pk])).text
         assert ("Ask for it again" in status) is stale
         assert ("data-poll" in status) is not stale
+
+
+@pytest.mark.django_db
+def test_a_locked_database_puts_the_case_file_back_and_the_task_retries_it(
+    school, head, monkeypatch
+):
+    """SQLite under load answers "database table is locked": transient, so not a failure."""
+    from django.db import OperationalError
+
+    from records import casefile
+    from records.tasks import build_case_file
+
+    case_file = case_file_ask(case_with_everything(school, head, image=image_bytes("PNG")), head)
+    real, calls = casefile.casefile_pdf, []
+
+    def locked_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database table is locked: records_casefile")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(casefile, "casefile_pdf", locked_once)
+    monkeypatch.setattr(build_case_file, "retry_backoff", False)
+    with pytest.raises(OperationalError):
+        casefile.casefile_build(case_file.pk)
+    case_file.refresh_from_db()
+    assert case_file.status == "queued"
+    calls.clear()
+    assert build_case_file.apply(args=[case_file.pk]).get() is True
+    case_file.refresh_from_db()
+    assert case_file.status == "ready" and len(calls) == 2
