@@ -218,27 +218,38 @@ class FilterChoices:
     with nothing chosen, kept in the cache: they depend only on the schools whose cases the
     user may open, so the entry is per set of schools and trusts the user holds a case role
     in, under the set-up's version (any change to a school, rule, group, membership or member
-    of staff starts a new one). Two cache reads per page (the token, the entry); without a
-    shared cache, worked out afresh."""
+    of staff starts a new one). One cache read per page: the token, the entry and, for a
+    filtered list, its form, together (`versions.tokens_and`); without a shared cache, worked
+    out afresh."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user, chosen=None) -> None:
+        """`chosen`: the values of a filtered list (as for `chosen_form_html`), whose form is
+        then read from the cache with the token and the choices, in one round trip."""
         self.user = user
         roles = roles_for(user)
         scope = f"{sorted(roles.slt | roles.dsl)}|{sorted(roles.trusts)}|{_code_fingerprint()}"
         self.key = "case-filter:" + hashlib.sha256(scope.encode()).hexdigest()
         self.version: str | None = None
         self.entry: dict[str, Any] = {}
-        tokens = versions.tokens([SETUP])
+        self._read: dict[str, Any] = {}  # the chosen form's key → its entry (None: not there)
+        chosen_key = self._chosen_key(chosen) if chosen is not None else None
+        tokens, found = versions.tokens_and([SETUP], [self.key, chosen_key or ""])
         if tokens is None:  # no shared cache: every page works its choices out, as before
             return
-        try:
-            entry = cache.get(self.key)
-        except Exception:
-            logger.warning("Filter choices: cache unreachable", exc_info=True)
-            return
         self.version = tokens[SETUP]
+        entry = found.get(self.key)
         if isinstance(entry, dict) and entry.get("version") == self.version:
             self.entry = entry
+        if chosen_key:
+            self._read[chosen_key] = found.get(chosen_key)
+
+    def _chosen_key(self, data) -> str | None:
+        """The cache key of the form with these values chosen; None when they are too long to
+        be worth keeping."""
+        text = repr(sorted((name, data.getlist(name)) for name in data))
+        if len(text) > CHOSEN_FORM_MAX:
+            return None
+        return f"{self.key}:form:{hashlib.sha256(text.encode()).hexdigest()}"
 
     @property
     def options(self) -> FilterOptions:
@@ -261,15 +272,17 @@ class FilterChoices:
         a filtered list and its later pages): rendered
         once per set of values under the same version, in an entry of its own (it depends only
         on the choices and the values; errors included), unless the values are long."""
-        text = repr(sorted((name, data.getlist(name)) for name in data))
-        if not self.version or len(text) > CHOSEN_FORM_MAX:
+        key = self._chosen_key(data)
+        if not self.version or key is None:
             return mark_safe(render())  # noqa: S308 (rendered by the template, escaped)
-        key = f"{self.key}:form:{hashlib.sha256(text.encode()).hexdigest()}"
-        try:
-            entry = cache.get(key)
-        except Exception:
-            logger.warning("Filter choices: cache unreachable", exc_info=True)
-            entry = None
+        if key in self._read:  # read with the token
+            entry = self._read[key]
+        else:
+            try:
+                entry = cache.get(key)
+            except Exception:
+                logger.warning("Filter choices: cache unreachable", exc_info=True)
+                entry = None
         if isinstance(entry, dict) and entry.get("version") == self.version:
             return mark_safe(entry["form"])  # noqa: S308 (rendered by the template, escaped)
         html = str(render())

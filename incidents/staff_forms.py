@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -283,6 +283,15 @@ MERGE_REPORT_FIELDS = (
 )
 
 
+def merge_in_cases(case: Case) -> QuerySet[Case]:
+    """The cases that may be merged into `case`: its school's new reports of the last
+    MERGE_WINDOW_DAYS days, other than itself."""
+    recent = timezone.now() - datetime.timedelta(days=MERGE_WINDOW_DAYS)
+    return Case.objects.filter(
+        school_id=case.school_id, status=CaseStatus.NEW, opened_at__gte=recent
+    ).exclude(pk=case.pk)
+
+
 class MergeInForm(ActionForm):
     """On the receiving case: choose the new reports (cases) to bring in."""
 
@@ -305,14 +314,7 @@ class MergeInForm(ActionForm):
         super().__init__(*args, **kwargs)
         # A pile-on arrives within days: offer the 50 most recent new reports, not all of
         # them (a school with thousands of untriaged reports must still get a fast page).
-        recent = timezone.now() - datetime.timedelta(days=MERGE_WINDOW_DAYS)
-        candidates = (
-            Case.objects.filter(
-                school=self.case.school, status=CaseStatus.NEW, opened_at__gte=recent
-            )
-            .exclude(pk=self.case.pk)
-            .order_by("-opened_at")[:50]
-        )
+        candidates = merge_in_cases(self.case).order_by("-opened_at")[:50]
         # Their reports, each with its case: one query, of what describing them needs.
         theirs = list(
             Report.objects.filter(case__in=candidates.values("pk"))
@@ -336,6 +338,14 @@ class MergeInForm(ActionForm):
     @property
     def asks_carry_flag(self) -> bool:
         return "carry_flag" in self.fields
+
+    @property
+    def chosen(self) -> frozenset[str]:
+        """The reports ticked in the POST being shown again (its errors beside them)."""
+        if not self.is_bound:
+            return frozenset()
+        chosen = self.data.getlist("sources") if hasattr(self.data, "getlist") else []
+        return frozenset(str(pk) for pk in chosen)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

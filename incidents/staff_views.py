@@ -52,11 +52,13 @@ from .next_step import case_panel
 from .staff_forms import (
     ACTION_FORMS,
     FOLLOW_UPS,
+    MERGE_WINDOW_DAYS,
     QUOTE_LETTERS,
     EvidenceTextForm,
     MergeInForm,
     RedactionDecisionForm,
     SensitiveNameForm,
+    merge_in_cases,
 )
 
 
@@ -144,19 +146,19 @@ def _blank_filter_form(options: FilterOptions) -> str:
 @case_staff_required
 @require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
-    choices = FilterChoices(request.user)
-    case_filter = _case_filter(request, choices)
-    page = selectors.case_list_page(
-        cases=case_filter.qs.only(*LIST_FIELDS),
-        params=request.GET,
-        sort=request.GET.get("sort", ""),
-    )
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)
     # The form as the cache keeps it: with nothing chosen (the list as it opens, and its later
     # pages), or with the values chosen (a filtered list, and its later pages).
     nothing_chosen = not any(name in request.GET for name in CaseFilter.base_filters)
+    choices = FilterChoices(request.user, chosen=None if nothing_chosen else query)
+    case_filter = _case_filter(request, choices)
+    page = selectors.case_list_page(
+        cases=case_filter.qs.only(*LIST_FIELDS),
+        params=request.GET,
+        sort=request.GET.get("sort", ""),
+    )
     return render(
         request,
         "staff/case_list.html",
@@ -268,9 +270,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "quote_letters": [(label, url(case)) for label, url in QUOTE_LETTERS]
             if access.can_manage
             else [],
-            "merge_in_form": MergeInForm(case=case, user=request.user, reports=context["reports"])
-            if access.can_manage and case.is_open
-            else None,
+            # The candidates themselves (50 cases' reports, compared with this case's for
+            # likely duplicates) are read on the merge page, not on every view of the case.
+            "can_merge_in": access.can_manage and case.is_open and merge_in_cases(case).exists(),
         }
     )
     return render(request, "staff/case_detail.html", context)
@@ -354,34 +356,40 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 
 
 @case_staff_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def case_merge_in(request: HttpRequest, reference: str) -> HttpResponse:
+    """Merge other new reports into an open case: its own page, reached from the case page,
+    listing the school's recent new reports with likely duplicates first. A refused POST shows
+    the page again with what was ticked and typed, and says what is wrong at the field."""
     access = get_case_for_user(request.user, reference)
+    case = access.case
     if not access.can_manage:
         raise Http404("Not allowed.")
-    form = MergeInForm(request.POST, case=access.case, user=request.user)
-    if form.is_valid():
+    if not case.is_open:
+        messages.error(request, f"{case.reference} is closed: nothing can be merged into it.")
+        return redirect("staff:case-detail", reference=case.reference)
+    form = MergeInForm(request.POST or None, case=case, user=request.user)
+    if request.method == "POST" and form.is_valid():
         try:
             workflow.cases_merge(
-                target=access.case,
+                target=case,
                 sources=list(form.cleaned_data["sources"]),
                 actor=request.user,
                 rationale=form.cleaned_data["rationale"],
             )
         except workflow.WorkflowError as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
         else:
             count = len(form.cleaned_data["sources"])
             messages.success(
-                request,
-                f"{count} report{'s' if count != 1 else ''} merged into {access.case.reference}.",
+                request, f"{count} report{'s' if count != 1 else ''} merged into {case.reference}."
             )
-    else:
-        # Name what is wrong: no report chosen, or a safeguarding flag not acknowledged.
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
-    return redirect("staff:case-detail", reference=access.case.reference)
+            return redirect("staff:case-detail", reference=case.reference)
+    return render(
+        request,
+        "staff/case_merge_in.html",
+        {"case": case, "access": access, "form": form, "window_days": MERGE_WINDOW_DAYS},
+    )
 
 
 def _file_response(field, evidence: Evidence, *, attachment: bool) -> FileResponse:

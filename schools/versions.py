@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -80,14 +81,22 @@ def changed(*names: str) -> None:
 def tokens(names: Iterable[str]) -> dict[str, str] | None:
     """Each name's current token, or None: do not use the cache (not shared by every process,
     or unreachable)."""
+    return tokens_and(names)[0]
+
+
+def tokens_and(
+    names: Iterable[str], entries: Iterable[str] = ()
+) -> tuple[dict[str, str] | None, dict[str, Any]]:
+    """`tokens(names)`, and what the cache holds under the keys `entries` (those it has), read
+    in the same round trip: a page that keeps its content under a key it knows beforehand
+    needs one cache read, not two. (None, {}) when the cache must not be used."""
     if not getattr(settings, "CACHE_SHARED", False):
-        return None
+        return None, {}
     wanted = list(dict.fromkeys(names))
-    if not wanted:
-        return {}
+    extra = [key for key in dict.fromkeys(entries) if key]
     keys = {name: _key(name) for name in wanted}
     try:
-        found = cache.get_many(list(keys.values()))
+        found = cache.get_many([*keys.values(), *extra])
         missing = [keys[name] for name in wanted if not found.get(keys[name])]
         if missing:
             # First use since the cache was emptied: a token nobody can have used before
@@ -97,8 +106,8 @@ def tokens(names: Iterable[str]) -> dict[str, str] | None:
             found.update(cache.get_many(missing))
     except Exception:
         logger.warning("Version tokens unavailable; computing without the cache", exc_info=True)
-        return None
+        return None, {}
     result = {name: found.get(key) for name, key in keys.items()}
     if not all(result.values()):  # evicted again at once: do not cache this time
-        return None
-    return result  # type: ignore[return-value]
+        return None, {}
+    return result, {key: found[key] for key in extra if key in found}  # type: ignore[return-value]

@@ -38,7 +38,8 @@ EXPECTED = {
     "report-log-chat-remove": ((R, NA, NA, NF, NA, NA), None),
     "case-detail": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "case-chronology": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
-    "case-merge-in": ((R, NA, NA, NF, NA, NA), (R, NA, NA, NF, NA, NA)),
+    # Its own page (GET) and the merge (POST): those who run the case.
+    "case-merge-in": ((R, OK, NF, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "case-action": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence": ((R, OK, OK, NF, OK, NF), (R, NF, NF, NF, NF, OK)),
     "evidence-original": ((R, OK, OK, NF, NF, NF), (R, NF, NF, NF, NF, OK)),

@@ -52,6 +52,8 @@ EXPECTED = {
     "case-export-download": (R, OK_N, NF, NF, NF, NF),
     "case-page": (R, OK_Y, OK_Y, NF, OK_N, NF),
     "chronology-print": (R, OK_Y, OK_Y, NF, OK_N, NF),
+    # The merge page lists the school's new reports: one of them sent by the same reporter.
+    "merge-in-page": (R, OK_Y, NF, NF, OK_N, NF),
     "case-letters": (R, OK_Y, NF, NF, OK_N, NF),
     "parent-letter": (R, OK_N, NF, NF, OK_N, NF),
     "parent-letter-preview": (R, OK_N, NF, NF, OK_N, NF),
@@ -198,6 +200,8 @@ def world(school, head, dsl, office, personas, eager_tasks, request):
         witness=head,
     )
     workflow.cases_merge(target=case, sources=[gate.case], actor=head)
+    # Another new report from the reporter, not merged yet: a candidate on the merge page.
+    submit_report(school, content="Ms Fairweather-Quill again: the post is still up.", **REPORTER)
     files = {
         key: casefile.casefile_request(
             case=case,
@@ -228,6 +232,7 @@ def world(school, head, dsl, office, personas, eager_tasks, request):
         "case-export-download": f"/staff/exports/{export.pk}/download/",
         "case-page": f"/staff/cases/{ref}/",
         "chronology-print": f"/staff/cases/{ref}/chronology/",
+        "merge-in-page": f"/staff/cases/{ref}/merge-in/",
         "case-letters": f"/staff/letters/case/{ref}/",
         "parent-letter": f"/staff/letters/{to_parent.pk}/",
         "parent-letter-preview": f"/staff/letters/{to_parent.pk}/preview.pdf",

@@ -118,20 +118,27 @@ def access_log_items(entries: list) -> SafeString:
 MERGE_CANDIDATE = (
     '\n      <div class="form-check">'
     '\n        <input type="checkbox" class="form-check-input" name="sources" value="{}"'
-    ' id="id_sources_{}">'
+    ' id="id_sources_{}"{}>'
     '\n        <label for="id_sources_{}" class="form-check-label">{}</label>'
     "\n      </div>\n      "
 )
 
 
 @register.simple_tag
-def merge_candidate_boxes(candidates: list) -> SafeString:
-    """The merge box's checkboxes, as staff/case/_merge_in.html wrote them."""
+def merge_candidate_boxes(candidates: list, chosen: frozenset[str] = frozenset()) -> SafeString:
+    """The merge form's checkboxes, as staff/case/_merge_in.html wrote them; `chosen`: the
+    case ids ticked in a POST shown again with its errors."""
     return format_html_join(
         "",
         MERGE_CANDIDATE,
         (
-            (_shown(candidate.case.pk), _shown(n), _shown(n), _shown(candidate.label))
+            (
+                _shown(candidate.case.pk),
+                _shown(n),
+                " checked" if str(candidate.case.pk) in chosen else "",
+                _shown(n),
+                _shown(candidate.label),
+            )
             for n, candidate in enumerate(candidates)
         ),
     )

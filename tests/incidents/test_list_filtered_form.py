@@ -64,3 +64,34 @@ def test_long_values_are_not_kept(client, school, head):
     params = {"q": "x" * (filters.CHOSEN_FORM_MAX + 1)}
     client.get("/staff/cases/", params)
     assert form_renders(client.get("/staff/cases/", params)) == 1
+
+
+@pytest.mark.django_db
+def test_a_kept_filtered_list_reads_the_cache_once(client, school, head, monkeypatch):
+    """The set-up's token, the choices and this filtered form: one read (a `get_many`, one
+    round trip to Redis), not three."""
+    from django.core.cache import cache
+
+    client.force_login(head)
+    params = {"status": "new", "q": "quigley"}
+    client.get("/staff/cases/", params)  # the choices and this form are now kept
+    reads: list[str] = []
+    inside = []  # a get_many of the local-memory cache is a get per key: count the outer call
+
+    def spy(name, real):
+        def read(*args, **kwargs):
+            if not inside:
+                reads.append(name)
+            inside.append(name)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                inside.pop()
+
+        return read
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(cache, name, spy(name, getattr(cache, name)))
+    again = client.get("/staff/cases/", params)
+    assert form_renders(again) == 0 and 'value="quigley"' in again.text
+    assert reads == ["get_many"]

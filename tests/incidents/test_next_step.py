@@ -230,7 +230,7 @@ def test_merge_candidates_say_group_date_excerpt_person_and_suggest_duplicates(
     other_day = submit_report(school, content=text, posted_on="2026-11-01")[0].case
     unlike = submit_report(school, content="Parking on the zigzags again at pick-up time")[0].case
     client.force_login(head)
-    page = lxml.html.fromstring(client.get(f"/staff/cases/{target.reference}/").text)
+    page = lxml.html.fromstring(client.get(f"/staff/cases/{target.reference}/merge-in/").text)
     labels = [_text(label) for label in page.xpath('//*[@id="div_id_sources"]//label')]
     assert [label.split(" — ")[0] for label in labels] == [
         duplicate.reference,  # likely duplicates first
@@ -255,11 +255,18 @@ def test_merging_a_flagged_report_into_an_unflagged_case_says_so_first(client, s
     flagged = submit_report(school, child_at_risk="yes", child_risk_details="A child")[0].case
     assert flagged.safeguarding_flag and not target.safeguarding_flag
     client.force_login(head)
-    page = client.get(f"/staff/cases/{target.reference}/").text
-    assert "SAFEGUARDING FLAG: merging flags this case too" in page
     url = f"/staff/cases/{target.reference}/merge-in/"
-    refused = client.post(url, {"sources": [flagged.pk]}, follow=True)
+    page = client.get(url).text
+    assert "SAFEGUARDING FLAG: merging flags this case too" in page
+    refused = client.post(url, {"sources": [flagged.pk], "rationale": "Same  post"})
+    # Refused at the field, on the same page, with the tick and the reason kept.
+    assert refused.status_code == 200
     assert "has a safeguarding flag, which merging carries into this case" in refused.text
+    shown = lxml.html.fromstring(refused.text)
+    [box] = shown.xpath(f'//input[@name="sources"][@value="{flagged.pk}"]')
+    assert box.get("checked") is not None
+    assert shown.xpath('//input[@name="rationale"]/@value') == ["Same  post"]
+    assert shown.xpath('//*[@id="error_id_carry_flag"]')
     flagged.refresh_from_db()
     assert flagged.status == "new"
     client.post(url, {"sources": [flagged.pk], "carry_flag": "on"})

@@ -208,7 +208,7 @@ def test_merge_candidates_say_where_an_off_line_incident_happened(client, school
     # The same words and day, but by phone: not the same incident.
     call = submit_report(school, content=text, conduct="phone_call")[0].case
     client.force_login(head)
-    candidates = client.get(f"/staff/cases/{target.reference}/").context["merge_in_form"]
+    candidates = client.get(f"/staff/cases/{target.reference}/merge-in/").context["form"]
     labels = {c.case: c.label for c in candidates.candidates}
     day = Report.objects.get(case=same).posted_on
     assert labels[same] == (

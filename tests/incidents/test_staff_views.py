@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
+import lxml.html
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents import workflow
 from incidents.models import AccessLog, Case, CaseEvent, CaseStatus, Nature, Report
@@ -309,6 +312,79 @@ def test_merge_in_several_reports_from_the_case_page(client, school, head, case)
 
 
 @pytest.mark.django_db
+def test_merge_page_is_linked_from_the_case_page_only_when_there_is_a_report_to_merge(
+    client, school, head, case
+):
+    client.force_login(head)
+    url = f"/staff/cases/{case.reference}/merge-in/"
+    assert f'href="{url}"' not in client.get(f"/staff/cases/{case.reference}/").text
+    empty = client.get(url)
+    assert empty.status_code == 200 and 'id="no-merge-candidates"' in empty.text
+    submit_report(school)
+    assert f'href="{url}"' in client.get(f"/staff/cases/{case.reference}/").text
+
+
+@pytest.mark.django_db
+def test_merge_page_offers_new_reports_of_the_last_30_days_to_the_minute(
+    client, school, head, case
+):
+    inside, _ = submit_report(school)
+    outside, _ = submit_report(school)
+    now = timezone.now()
+    window = datetime.timedelta(days=30)
+    Case.objects.filter(pk=inside.case.pk).update(
+        opened_at=now - window + datetime.timedelta(minutes=1)
+    )
+    Case.objects.filter(pk=outside.case.pk).update(
+        opened_at=now - window - datetime.timedelta(minutes=1)
+    )
+    client.force_login(head)
+    url = f"/staff/cases/{case.reference}/merge-in/"
+    offered = [c.case.pk for c in client.get(url).context["form"].candidates]
+    assert offered == [inside.case.pk]
+    # Once that one is triaged, only the older one is left: nothing to offer, no link.
+    triage(inside.case, head)
+    assert f'href="{url}"' not in client.get(f"/staff/cases/{case.reference}/").text
+
+
+@pytest.mark.django_db
+def test_merge_with_nothing_ticked_says_so_at_the_field_and_keeps_the_reason(
+    client, school, head, case
+):
+    other, _ = submit_report(school)
+    client.force_login(head)
+    url = f"/staff/cases/{case.reference}/merge-in/"
+    refused = client.post(url, {"rationale": "Same post, \u00a0twice"})
+    assert refused.status_code == 200
+    page = lxml.html.fromstring(refused.text)
+    assert page.xpath('//*[@id="error_id_sources"]//text()') == [
+        "Choose at least one new report to merge."
+    ]
+    assert page.xpath('//a[@href="#id_sources"]/text()') == [
+        "Choose at least one new report to merge."
+    ]
+    assert page.xpath('//input[@name="rationale"]/@value') == ["Same post, \u00a0twice"]
+    assert page.xpath("//title/text()")[0].startswith("Error: ")
+    assert Case.objects.get(pk=other.case.pk).status == CaseStatus.NEW
+
+
+@pytest.mark.django_db
+def test_nothing_can_be_merged_into_a_closed_case(client, school, head, case):
+    other, _ = submit_report(school)
+    elsewhere, _ = submit_report(school)
+    workflow.case_merge_into(case, head, target=elsewhere.case)  # closes it
+    client.force_login(head)
+    url = f"/staff/cases/{case.reference}/merge-in/"
+    assert f'href="{url}"' not in client.get(f"/staff/cases/{case.reference}/").text
+    for response in (client.get(url), client.post(url, {"sources": [other.case.pk]})):
+        assert response.status_code == 302
+        assert response["Location"] == f"/staff/cases/{case.reference}/"
+    assert Case.objects.get(pk=other.case.pk).status == CaseStatus.NEW
+    shown = client.get(f"/staff/cases/{case.reference}/").text
+    assert "is closed: nothing can be merged into it" in shown
+
+
+@pytest.mark.django_db
 def test_evidence_clean_copy_and_logged_original(client, school, head, trust_exec, eager_tasks):
     report, _ = submit_report(school)
     from incidents.evidence import evidence_store, inspect_image
@@ -417,7 +493,7 @@ def test_wrong_methods(client, head, case):
     client.force_login(head)
     assert client.post("/staff/cases/").status_code == 405
     assert client.post(f"/staff/cases/{case.reference}/").status_code == 405
-    assert client.get(f"/staff/cases/{case.reference}/merge-in/").status_code == 405
+    assert client.put(f"/staff/cases/{case.reference}/merge-in/").status_code == 405
     assert client.put(f"/staff/cases/{case.reference}/triage/").status_code == 405
 
 

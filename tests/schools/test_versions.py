@@ -124,3 +124,19 @@ def test_the_cache_is_shared_only_with_redis(environment, expected):
         check=True,
     )
     assert out.stdout.strip() == str(expected)
+
+
+def test_tokens_and_entries_come_in_one_read():
+    cache.set("t:entry-kept", {"form": "<form>"})
+    cache.delete("t:entry-gone")
+    found, entries = versions.tokens_and(["t:with"], ["t:entry-kept", "t:entry-gone", ""])
+    assert found == versions.tokens(["t:with"])
+    assert entries == {"t:entry-kept": {"form": "<form>"}}  # what is not there is left out
+    # No names: the entries alone.
+    assert versions.tokens_and([], ["t:entry-kept"]) == ({}, {"t:entry-kept": {"form": "<form>"}})
+
+
+def test_tokens_and_entries_are_not_read_from_a_cache_not_shared(settings):
+    cache.set("t:entry-private", 1)
+    settings.CACHE_SHARED = False
+    assert versions.tokens_and(["t:private"], ["t:entry-private"]) == (None, {})
