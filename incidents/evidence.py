@@ -163,11 +163,13 @@ def _has_markup_hs(data: bytes) -> bool:
     database = _hs_database
     if database is None:
         database = _hs_compiled()
-    scratch = getattr(_hs_local, "scratch", None)
-    if scratch is None or scratch.database is not database:
+    if getattr(_hs_local, "database", None) is not database:
         # Scratch is allocated for one database, once per thread: two threads scanning with
-        # one scratch at once is an error in Hyperscan (the module keeps the database alive).
-        scratch = _hs_local.scratch = hyperscan.Scratch(database)
+        # one scratch at once is an error in Hyperscan. The binding's Scratch does not keep
+        # its database alive (a borrowed reference), so the thread keeps both.
+        _hs_local.scratch = hyperscan.Scratch(database)
+        _hs_local.database = database
+    scratch = _hs_local.scratch
     try:
         database.scan(data, match_event_handler=_hs_stop, scratch=scratch)
     except hyperscan.ScanTerminated:
