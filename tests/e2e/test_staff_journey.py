@@ -46,6 +46,7 @@ def test_slt_runs_a_case_and_talks_to_the_reporter(live_server, staff_page, brow
 
     # Merge the duplicate report in.
     page.get_by_role("link", name="Merge other new reports into this case").click()
+    check_accessibility(page, "staff-03b-merge-in")
     page.get_by_label(duplicate.reference).check()
     page.get_by_role("button", name="Merge").click()
     assert page.get_by_text(f"1 report merged into {report.reference}").is_visible()
