@@ -3,7 +3,7 @@
 Django writes an upload over 2 MB to a temporary file; the report form then used to read each
 file back, lower-case all of it for the markup scan, hash it and write it again into private
 storage — four more passes over every byte of five 4 MB photos. `ScreenshotUploadHandler`
-does the SHA-256 and the markup scan on each 64 KB chunk as it arrives (while it is still in
+does the SHA-256 and the markup scan on each 1 MB chunk as it arrives (while it is still in
 the CPU's cache) and writes it to a temporary file in a folder of the private storage itself,
 so storing the original is a rename (`FileSystemStorage` moves a file that has a
 `temporary_file_path`). With object storage the file is uploaded from the temporary file.
@@ -47,6 +47,7 @@ from .evidence import MAX_BYTES, Scan, Scanner
 
 FIELD = "screenshots"
 INCOMING = ".incoming"
+CHUNK_SIZE = 1024 * 1024
 
 
 def incoming_dir() -> str | None:
@@ -107,17 +108,18 @@ def _scan_executor() -> ThreadPoolExecutor:
 
 
 class BackgroundScan:
-    """A Scanner fed on the scanning thread, a batch of chunks (BATCH bytes) at a time. At most
-    MAX_PENDING batches wait for it (a few MB): past that, `feed` waits for the oldest, so a
+    """A Scanner fed on the scanning thread, a batch of chunks (BATCH bytes or more) at a time.
+    At most MAX_PENDING_BYTES wait for it: past that, `feed` waits for the oldest batch, so a
     slow scan slows the upload rather than holding a whole file in memory twice."""
 
     BATCH = 256 * 1024
-    MAX_PENDING = 16
+    MAX_PENDING_BYTES = 4 * 1024 * 1024
 
     def __init__(self) -> None:
         self._scanner = Scanner()
         self._executor = _scan_executor()
-        self._pending: collections.deque[Future[None]] = collections.deque()
+        self._pending: collections.deque[tuple[Future[None], int]] = collections.deque()
+        self._pending_bytes = 0
         self._batch: list[bytes] = []
         self._batched = 0
 
@@ -128,10 +130,16 @@ class BackgroundScan:
             self._submit()
 
     def _submit(self) -> None:
-        while len(self._pending) >= self.MAX_PENDING:
-            self._pending.popleft().result()
-        batch, self._batch, self._batched = self._batch, [], 0
-        self._pending.append(self._executor.submit(self._feed_all, batch))
+        while self._pending and self._pending_bytes + self._batched > self.MAX_PENDING_BYTES:
+            self._wait_oldest()
+        batch, size, self._batch, self._batched = self._batch, self._batched, [], 0
+        self._pending.append((self._executor.submit(self._feed_all, batch), size))
+        self._pending_bytes += size
+
+    def _wait_oldest(self) -> None:
+        future, size = self._pending.popleft()
+        self._pending_bytes -= size
+        future.result()
 
     def _feed_all(self, batch: list[bytes]) -> None:
         for chunk in batch:
@@ -143,7 +151,7 @@ class BackgroundScan:
         if self._batch:
             self._submit()
         while self._pending:
-            self._pending.popleft().result()
+            self._wait_oldest()
         return self._scanner.result()
 
 
@@ -164,7 +172,14 @@ class ScannedUpload(TemporaryUploadedFile):
 class ScreenshotUploadHandler(FileUploadHandler):
     """Takes the `screenshots` field's files (other fields' files go to Django's handlers):
     each chunk is hashed, scanned for markup and written to disk as it arrives. A file over
-    MAX_BYTES is not kept beyond that (it is refused by its size anyway)."""
+    MAX_BYTES is not kept beyond that (it is refused by its size anyway).
+
+    Chunks of CHUNK_SIZE (1 MB, not Django's 64 KB; `screenshot_uploads` gives the other
+    handlers the same, as the parser reads the smallest any handler asks for): five 4 MB photos
+    are then about 20 reads, writes and scans each instead of 320, which took the parse of such
+    a report from ≈ 61 to ≈ 44 ms here (256 KB: 53 ms; 4 MB: 53 ms)."""
+
+    chunk_size = CHUNK_SIZE
 
     def new_file(self, field_name, *args, **kwargs):
         super().new_file(field_name, *args, **kwargs)
@@ -225,7 +240,10 @@ def screenshot_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "POST":
-            request.upload_handlers = [ScreenshotUploadHandler(request), *request.upload_handlers]
+            handlers = [ScreenshotUploadHandler(request), *request.upload_handlers]
+            for handler in handlers:  # the parser reads the smallest chunk any handler asks for
+                handler.chunk_size = max(handler.chunk_size or 0, CHUNK_SIZE)
+            request.upload_handlers = handlers
         return protected(request, *args, **kwargs)
 
     return csrf_exempt(wrapper)

@@ -4,12 +4,16 @@ rename (incidents.uploads): the same files refused, with the same messages, for 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import random
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import filesystem
 from django.test import Client
+from PIL import Image
 
 from incidents import evidence, uploads
 from incidents.models import Evidence, Report
@@ -303,7 +307,8 @@ def test_the_background_scan_sees_every_chunk_in_order_and_markup_in_the_last_on
     background = uploads.BackgroundScan()
     for start in range(0, len(data), 7000):  # pieces that do not line up with its batches
         background.feed(data[start : start + 7000])
-        assert len(background._pending) <= uploads.BackgroundScan.MAX_PENDING
+        assert background._pending_bytes <= uploads.BackgroundScan.MAX_PENDING_BYTES
+        assert background._pending_bytes == sum(size for _, size in background._pending)
     assert background.result() == evidence.scan(data)
     assert background.result().markup
 
@@ -339,3 +344,59 @@ def test_an_interrupted_upload_is_removed_even_if_its_scan_failed(rf, monkeypatc
     path = handler.file.temporary_file_path()
     handler.upload_interrupted()  # the parent's connection dropped: no error of its own
     assert not os.path.exists(path)
+
+
+def test_the_pending_scan_is_bounded_in_bytes_whatever_the_chunk_size(monkeypatch):
+    started = threading.Event()
+    release = threading.Event()
+    real = evidence.Scanner.feed
+
+    def slow(self, chunk):  # the scanning thread stuck on the first chunk until released
+        started.set()
+        release.wait(10)
+        real(self, chunk)
+
+    monkeypatch.setattr(evidence.Scanner, "feed", slow)
+    background = uploads.BackgroundScan()
+    chunk = b"\x00" * uploads.CHUNK_SIZE
+    fed = []
+
+    def feed_all():
+        for _ in range(12):
+            background.feed(chunk)
+            fed.append(background._pending_bytes)
+
+    feeder = threading.Thread(target=feed_all)
+    feeder.start()
+    assert started.wait(5)
+    feeder.join(0.5)  # blocked: the thread holds no more than the limit
+    assert feeder.is_alive()
+    assert max(fed) <= uploads.BackgroundScan.MAX_PENDING_BYTES
+    release.set()
+    feeder.join(10)
+    assert background.result().size == 12 * uploads.CHUNK_SIZE
+
+
+@pytest.mark.django_db
+def test_the_report_form_reads_uploads_in_one_megabyte_chunks(client, school, monkeypatch):
+    """Django's parser reads the smallest chunk any handler asks for (64 KB by default): the
+    report form's handlers all ask for CHUNK_SIZE, so a photo arrives in 1 MB pieces."""
+    sizes = []
+    real = ScreenshotUploadHandler.receive_data_chunk
+
+    def spy(self, raw_data, start):
+        sizes.append(len(raw_data))
+        return real(self, raw_data, start)
+
+    monkeypatch.setattr(ScreenshotUploadHandler, "receive_data_chunk", spy)
+    noise = Image.frombytes("RGB", (1600, 1200), random.Random(7).randbytes(1600 * 1200 * 3))
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=95)
+    photo = out.getvalue()
+    assert len(photo) > 2 * uploads.CHUNK_SIZE
+    data = report_form_data(school, screenshots=[upload(photo, "big.jpg", "image/jpeg")])
+    assert client.post(REPORT_URL, data).status_code == 302
+    assert uploads.CHUNK_SIZE == 1024 * 1024
+    assert sum(sizes) == len(photo)
+    # The first read also holds the form's fields: its file part is a little short.
+    assert max(sizes) == uploads.CHUNK_SIZE and len(sizes) <= len(photo) // uploads.CHUNK_SIZE + 2
