@@ -70,7 +70,7 @@ SECONDS = max(1, int(os.environ.get("BENCH_SECONDS", "2")))
 # While developing: only the staff pages whose label holds one of these words
 # (comma-separated, e.g. BENCH_PAGES=dashboard), beside the bare list.
 PAGES = [word.strip() for word in os.environ.get("BENCH_PAGES", "").split(",") if word.strip()]
-PHOTO_ROUNDS = int(os.environ.get("BENCH_PHOTO_ROUNDS", "8"))
+PHOTO_ROUNDS = int(os.environ.get("BENCH_PHOTO_ROUNDS", "12"))
 
 
 def _database_url() -> tuple[str, str]:
