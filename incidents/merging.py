@@ -82,14 +82,10 @@ def similar(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, _words(a), _words(b)).ratio() >= SIMILAR
 
 
-def merge_candidates(
-    *, case: Case, reports: list[Report], user: Any, mine: list[Report] | None = None
-) -> list[Candidate]:
+def merge_candidates(*, case: Case, reports: list[Report], user: Any) -> list[Candidate]:
     """Describe the cases of `reports` (the candidates' reports, with their case and group)
-    for merging into `case`, likely duplicates first. `mine`: the case's own reports with
-    their group, if already read."""
-    if mine is None:
-        mine = list(case.reports.select_related("group"))
+    for merging into `case`, likely duplicates first."""
+    mine = list(case.reports.select_related("group"))
     theirs: dict[int, list[Report]] = {}
     candidates: dict[int, Case] = {}
     for report in reports:

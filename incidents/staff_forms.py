@@ -308,9 +308,7 @@ class MergeInForm(ActionForm):
         required=False,
     )
 
-    def __init__(self, *args: Any, reports: list[Report] | None = None, **kwargs: Any):
-        """`reports`: the case's own reports with their group, if already read (the case
-        page has them)."""
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         # A pile-on arrives within days: offer the 50 most recent new reports, not all of
         # them (a school with thousands of untriaged reports must still get a fast page).
@@ -321,9 +319,7 @@ class MergeInForm(ActionForm):
             .select_related("case", "group")
             .only(*MERGE_REPORT_FIELDS)
         )
-        self.candidates = merge_candidates(
-            case=self.case, reports=theirs, user=self.user, mine=reports
-        )
+        self.candidates = merge_candidates(case=self.case, reports=theirs, user=self.user)
         labels = {c.case.pk: c.label for c in self.candidates}
         field = model_choice(self, "sources")
         # What a POST may choose. The page lists `candidates` itself (likely duplicates first,
