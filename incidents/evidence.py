@@ -10,9 +10,10 @@ nothing appended.
 The checks that refuse a file run in the parent's request (`inspect_image`) from the bytes and
 headers alone: size, type, pixel count (decompression bombs), markup and the container's end (a
 file cut short). The bytes are read once, 64 KB at a time, for the seal and the markup scan
-(`Scanner`) — on the parent's forms while the upload streams in (incidents.uploads) — and the
-original is stored from its upload (a rename of the temporary file on local disk). Decoding
-and re-encoding take a fifth of a second or more per photo, so they run afterwards in a task
+(`Scanner`; on the parent's forms, helper threads while the upload streams in, see
+incidents.uploads) — and the original is stored from its upload (a rename of the temporary
+file on local disk). Decoding and re-encoding take a fifth of a second or more per photo, so
+they run afterwards in a task
 (`incidents.tasks.clean_evidence`, queued when the report commits): until
 it has, the evidence is "processing" and staff see that instead of a picture; then the OCR task
 reads the clean copy. A task that fails is retried, and a last failure (or a picture damaged

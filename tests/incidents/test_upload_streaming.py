@@ -317,27 +317,28 @@ def test_an_error_on_the_scanning_thread_reaches_the_request(monkeypatch):
     def broken(self, chunk):
         raise MemoryError("no room")
 
-    monkeypatch.setattr(evidence.Scanner, "feed", broken)
+    monkeypatch.setattr(evidence.MarkupScan, "feed", broken)
     background = uploads.BackgroundScan()
     background.feed(b"\x00" * 10)
     with pytest.raises(MemoryError, match="no room"):
         background.result()
 
 
-def test_a_forked_worker_starts_its_own_scanning_thread(monkeypatch):
-    parent = uploads._scan_executor()
-    assert uploads._scan_executor() is parent
+def test_a_forked_worker_starts_its_own_helper_threads(monkeypatch):
+    names = [uploads.BackgroundScan.SEAL, uploads.BackgroundScan.SCAN]
+    parents = [uploads._one_thread(name) for name in names]
+    assert [uploads._one_thread(name) for name in names] == parents
     monkeypatch.setattr(uploads.os, "getpid", lambda: -1)  # as a process forked from this one
-    child = uploads._scan_executor()
-    assert child is not parent
-    assert child.submit(lambda: "ran").result(5) == "ran"
+    children = [uploads._one_thread(name) for name in names]
+    assert not set(children) & set(parents)
+    assert [child.submit(lambda: "ran").result(5) for child in children] == ["ran", "ran"]
 
 
 def test_an_interrupted_upload_is_removed_even_if_its_scan_failed(rf, monkeypatch):
     def broken(self, chunk):
         raise MemoryError("no room")
 
-    monkeypatch.setattr(evidence.Scanner, "feed", broken)
+    monkeypatch.setattr(evidence.MarkupScan, "feed", broken)
     handler = ScreenshotUploadHandler(rf.post("/"))
     handler.new_file("screenshots", "p.png", "image/png", 10)
     handler.receive_data_chunk(b"\x00" * 10, 0)
@@ -349,14 +350,14 @@ def test_an_interrupted_upload_is_removed_even_if_its_scan_failed(rf, monkeypatc
 def test_the_pending_scan_is_bounded_in_bytes_whatever_the_chunk_size(monkeypatch):
     started = threading.Event()
     release = threading.Event()
-    real = evidence.Scanner.feed
+    real = evidence.MarkupScan.feed
 
     def slow(self, chunk):  # the scanning thread stuck on the first chunk until released
         started.set()
         release.wait(10)
         real(self, chunk)
 
-    monkeypatch.setattr(evidence.Scanner, "feed", slow)
+    monkeypatch.setattr(evidence.MarkupScan, "feed", slow)
     background = uploads.BackgroundScan()
     chunk = b"\x00" * uploads.CHUNK_SIZE
     fed = []
@@ -400,3 +401,65 @@ def test_the_report_form_reads_uploads_in_one_megabyte_chunks(client, school, mo
     assert sum(sizes) == len(photo)
     # The first read also holds the form's fields: its file part is a little short.
     assert max(sizes) == uploads.CHUNK_SIZE and len(sizes) <= len(photo) // uploads.CHUNK_SIZE + 2
+
+
+def test_the_seal_the_scan_and_the_write_each_run_on_a_helper_thread_of_their_own(monkeypatch):
+    """Beside the parser and beside one another: no two of them on one thread, none on the
+    request's, and the file written whole and in order."""
+    seen: dict[str, set[str]] = {"seal": set(), "scan": set(), "write": set()}
+    real_seal, real_scan = uploads.BackgroundScan._seal, uploads.BackgroundScan._scan
+
+    def seal(self, batch):
+        seen["seal"].add(threading.current_thread().name)
+        real_seal(self, batch)
+
+    def scan(self, batch):
+        seen["scan"].add(threading.current_thread().name)
+        real_scan(self, batch)
+
+    class Sink(io.BytesIO):
+        def writelines(self, lines):
+            seen["write"].add(threading.current_thread().name)
+            super().writelines(lines)
+
+    monkeypatch.setattr(uploads.BackgroundScan, "_seal", seal)
+    monkeypatch.setattr(uploads.BackgroundScan, "_scan", scan)
+    data = random.Random(3).randbytes(3 * uploads.CHUNK_SIZE + 12345) + b"<svg\x0bonload"
+    sink = Sink()
+    background = uploads.BackgroundScan(sink=sink)
+    for start in range(0, len(data), 100_000):
+        background.feed(data[start : start + 100_000])
+    assert background.result() == evidence.scan(data)
+    assert background.result().markup
+    assert sink.getvalue() == data
+    threads = [next(iter(names)) for names in seen.values()]
+    assert all(len(names) == 1 for names in seen.values()), seen
+    assert len(set(threads)) == 3 and threading.current_thread().name not in threads
+    assert threads == [
+        f"{uploads.BackgroundScan.SEAL}_0",
+        f"{uploads.BackgroundScan.SCAN}_0",
+        f"{uploads.BackgroundScan.WRITE}_0",
+    ]
+
+
+def test_a_full_disk_reaches_the_request_after_every_helper_has_let_go_of_the_file(monkeypatch):
+    """The write fails (no space left): the parent's POST fails with it rather than storing a
+    short file, and the seal and scan have finished before the request hears of it."""
+    finished = []
+    real_seal = uploads.BackgroundScan._seal
+
+    def slow_seal(self, batch):
+        threading.Event().wait(0.2)
+        real_seal(self, batch)
+        finished.append(len(batch))
+
+    class FullDisk(io.BytesIO):
+        def writelines(self, lines):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(uploads.BackgroundScan, "_seal", slow_seal)
+    background = uploads.BackgroundScan(sink=FullDisk())
+    background.feed(b"\x00" * uploads.CHUNK_SIZE)
+    with pytest.raises(OSError, match="No space left"):
+        background.result()
+    assert finished == [1]  # the seal of that batch had finished when the error was raised
