@@ -13,11 +13,11 @@ file cut short). The bytes are read once, 64 KB at a time, for the seal and the 
 (`Scanner`; on the parent's forms, helper threads while the upload streams in, see
 incidents.uploads) — and the original is stored from its upload (a rename of the temporary
 file on local disk). Decoding and re-encoding take a fifth of a second or more per photo, so
-they run afterwards in a task
-(`incidents.tasks.clean_evidence`, queued when the report commits): until
-it has, the evidence is "processing" and staff see that instead of a picture; then the OCR task
-reads the clean copy. A task that fails is retried, and a last failure (or a picture damaged
-inside, found by the full decode) is shown to staff with a button to try again.
+they run afterwards in a task (`incidents.tasks.clean_evidence`, queued when the report
+commits): until it has, the evidence is "processing" and staff see that instead of a
+picture; then the OCR task reads the clean copy. A task that fails is retried, and a last
+failure (or a picture damaged inside, found by the full decode) is shown to staff with a
+button to try again.
 
 The markup scan has two engines built from the same patterns, with the same answers: Hyperscan
 (PyPI "hyperscan", installed on Linux x86-64, where its wheels are) when it imports, else
@@ -302,7 +302,9 @@ class Scan:
 
 
 class Scanner:
-    """SHA-256 and the markup check, fed chunk by chunk."""
+    """SHA-256 and the markup check, fed chunk by chunk. `feed` does all of it; its three
+    parts (`count`, `seal`, `look`) may each be fed from a thread of its own, each in order
+    (incidents.uploads does, beside the parser)."""
 
     def __init__(self) -> None:
         self._digest = hashlib.sha256()
@@ -310,9 +312,18 @@ class Scanner:
         self._size = 0
 
     def feed(self, chunk: bytes) -> None:
-        self._digest.update(chunk)
-        self._markup.feed(chunk)
+        self.count(chunk)
+        self.seal(chunk)
+        self.look(chunk)
+
+    def count(self, chunk: bytes) -> None:
         self._size += len(chunk)
+
+    def seal(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+
+    def look(self, chunk: bytes) -> None:
+        self._markup.feed(chunk)
 
     def result(self) -> Scan:
         return Scan(self._size, self._digest.hexdigest(), self._markup.found)

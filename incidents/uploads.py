@@ -27,7 +27,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import hashlib
 import os
 import tempfile
 import threading
@@ -45,7 +44,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from schoolconduct.storage import private_storage
 
-from .evidence import MAX_BYTES, MarkupScan, Scan
+from .evidence import MAX_BYTES, Scan, Scanner
 
 FIELD = "screenshots"
 INCOMING = ".incoming"
@@ -130,9 +129,7 @@ class BackgroundScan:
     SEAL, SCAN, WRITE = "upload-seal", "upload-scan", "upload-write"
 
     def __init__(self, sink: Any = None) -> None:
-        self._digest = hashlib.sha256()
-        self._markup = MarkupScan()
-        self._size = 0
+        self._scanner = Scanner()
         self._jobs: list[tuple[ThreadPoolExecutor, Callable[[list[bytes]], None]]] = [
             (_one_thread(self.SEAL), self._seal),
             (_one_thread(self.SCAN), self._scan),
@@ -147,7 +144,7 @@ class BackgroundScan:
     def feed(self, chunk: bytes) -> None:
         self._batch.append(chunk)
         self._batched += len(chunk)
-        self._size += len(chunk)
+        self._scanner.count(chunk)
         if self._batched >= self.BATCH:
             self._submit()
 
@@ -169,11 +166,11 @@ class BackgroundScan:
 
     def _seal(self, batch: list[bytes]) -> None:
         for chunk in batch:
-            self._digest.update(chunk)
+            self._scanner.seal(chunk)
 
     def _scan(self, batch: list[bytes]) -> None:
         for chunk in batch:
-            self._markup.feed(chunk)
+            self._scanner.look(chunk)
 
     def result(self) -> Scan:
         """The whole file's scan, once every chunk handed over has been sealed, scanned and
@@ -183,7 +180,7 @@ class BackgroundScan:
             self._submit()
         while self._pending:
             self._wait_oldest()
-        return Scan(self._size, self._digest.hexdigest(), self._markup.found)
+        return self._scanner.result()
 
 
 class ScannedUpload(TemporaryUploadedFile):
@@ -202,9 +199,9 @@ class ScannedUpload(TemporaryUploadedFile):
 
 class ScreenshotUploadHandler(FileUploadHandler):
     """Takes the `screenshots` field's files (other fields' files go to Django's handlers):
-    each chunk is hashed, scanned for markup and written to disk as it arrives, on the scanning
-    and writing threads (`BackgroundScan`); the file is the request's again once
-    `file_complete` or `upload_interrupted` has waited for them. A file over
+    each chunk is hashed, scanned for markup and written to disk as it arrives, on the helper
+    threads (`BackgroundScan`); the file is the request's again once `file_complete` or
+    `upload_interrupted` has waited for them. A file over
     MAX_BYTES is not kept beyond that (it is refused by its size anyway).
 
     Chunks of CHUNK_SIZE (1 MB, not Django's 64 KB; `screenshot_uploads` gives the other
